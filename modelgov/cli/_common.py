@@ -1,0 +1,100 @@
+"""What every CLI command shares: error reporting, JSON output, progress bars.
+
+Errors: any :class:`~modelgov.errors.ModelGovError` becomes one line on stderr
+(``Error: <message>``) and exit code ``error.exit_code``. Nothing else is printed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from modelgov.errors import ModelGovError
+
+
+def run_main(group: click.Group, argv: list[str] | None = None) -> int:
+    """Run ``group`` standalone-free and map errors to one stderr line and an exit code."""
+    try:
+        group.main(args=argv, prog_name="modelgov", standalone_mode=False)
+    except ModelGovError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Error: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        # usage errors: keep click's one-line message, no usage dump for scripts
+        click.echo(f"Error: {exc.format_message()}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("Error: interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        return 1
+    return 0
+
+
+class OneLineError(click.ClickException):
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def echo_json(obj: Any) -> None:
+    """Print ``obj`` as one JSON document on stdout (sorted keys, for scripts)."""
+    click.echo(json.dumps(obj, indent=2, sort_keys=True, default=str))
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+@contextmanager
+def progress(description: str, total: int | None) -> Iterator[Any]:
+    """A rich progress bar on stderr (hidden when stderr is not a terminal or under CI).
+
+    Yields a callable ``advance(n)``.
+    """
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not console.is_terminal,
+        transient=False,
+    ) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def fail(message: str, exit_code: int = 1) -> None:
+    """Raise a one-line CLI error (for checks that belong to the CLI layer only)."""
+    raise OneLineError(message, exit_code)
+
+
+__all__ = [
+    "OneLineError",
+    "echo_json",
+    "fail",
+    "json_option",
+    "progress",
+    "run_main",
+]
