@@ -6,6 +6,7 @@ Keeping sub-modules lazy keeps ``modelgov cid …`` fast: nothing here imports A
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 
 import click
@@ -22,7 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "card": ("modelgov.cli.manifest_cmd:card", "Validate model cards."),
     "node": ("modelgov.cli.node_cmd:node", "Start, stop or inspect the local IPFS node."),
     "pin": ("modelgov.cli.pin_cmd:pin", "Pin a model to IPFS or Arweave."),
-    "fetch": ("modelgov.cli.pin_cmd:fetch", "Fetch a CID from IPFS and verify every block."),
+    "fetch": ("modelgov.cli.ipfs_cmd:fetch", "Fetch a CID from IPFS and verify every block."),
     "arweave": ("modelgov.cli.arweave_cmd:arweave", "Arweave: data_root, wallet, node, fetch."),
     "chain": ("modelgov.cli.chain_cmd:chain", "Start, stop or inspect the local anvil chain."),
     "deploy": ("modelgov.cli.chain_cmd:deploy", "Deploy the governance suite."),
@@ -39,13 +40,20 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class LazyGroup(click.Group):
-    """A click group that imports a subcommand's module only when that subcommand runs."""
+    """A click group that imports a subcommand's module only when that subcommand runs.
+
+    ``lazy_commands`` maps a name to ``("module:attribute", "one-line help")``.
+    """
+
+    def __init__(self, *args: object, lazy_commands: dict[str, tuple[str, str]], **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lazy_commands = lazy_commands
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [name for name, (target, _) in COMMANDS.items() if _available(target)]
+        return [name for name, (t, _) in self.lazy_commands.items() if _available(t)]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = COMMANDS.get(cmd_name)
+        entry = self.lazy_commands.get(cmd_name)
         if entry is None or not _available(entry[0]):
             return None
         module_name, attr = entry[0].split(":")
@@ -59,7 +67,7 @@ class LazyGroup(click.Group):
             raise OneLineError(str(exc), exc.exit_code) from exc
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        rows = [(name, self.lazy_commands[name][1]) for name in self.list_commands(ctx)]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
@@ -67,10 +75,13 @@ class LazyGroup(click.Group):
 
 def _available(target: str) -> bool:
     module_name = target.split(":")[0]
-    return importlib.util.find_spec(module_name) is not None
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except ModuleNotFoundError:
+        return False
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="modelgov")
 def cli() -> None:
     """modelgov: pin model weights, propose upgrades, attest, vote, grant."""
