@@ -1,0 +1,90 @@
+"""UnixFS import profiles: one frozen table, named as in IPIP-499 (plus Kubo's ``--cid-version=1``).
+
+============== =========== =========== ========= ========= =========================
+name           CID version leaves      chunk     fan-out   equals
+============== =========== =========== ========= ========= =========================
+unixfs-v0-2015 0           dag-pb file 256 KiB   174       ``ipfs add``
+kubo-cidv1     1           raw         256 KiB   174       ``ipfs add --cid-version=1``
+unixfs-v1-2025 1           raw         1 MiB     1024      IPIP-499 (the default here)
+============== =========== =========== ========= ========= =========================
+
+Directories are basic (non-sharded) UnixFS directories; a directory whose node would pass
+``shard_threshold`` bytes (where Kubo would switch to a HAMT) is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from modelgov.errors import UnknownProfileError, ValidationError
+
+KIB = 1024
+MIB = 1024 * KIB
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How a file or directory is cut into blocks and linked.
+
+    Attributes:
+        name: profile name.
+        cid_version: 0 (base58 ``Qm…``) or 1 (base32 ``b…``).
+        raw_leaves: leaves are raw blocks (codec 0x55) instead of dag-pb UnixFS file nodes.
+        chunk_size: fixed chunk size in bytes.
+        max_links: children per internal node of the balanced layout.
+        shard_threshold: directory node size (bytes) above which Kubo would shard (refused).
+        description: one line for ``--help``.
+    """
+
+    name: str
+    cid_version: int
+    raw_leaves: bool
+    chunk_size: int
+    max_links: int
+    shard_threshold: int = 256 * KIB
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.cid_version not in (0, 1):
+            raise ValidationError(f"cid_version must be 0 or 1, not {self.cid_version}")
+        if self.cid_version == 0 and self.raw_leaves:
+            raise ValidationError("CIDv0 cannot address raw leaves")
+        if self.chunk_size < 1 or self.max_links < 2:
+            raise ValidationError("chunk_size must be >= 1 and max_links >= 2")
+
+    def scaled(self, chunk_size: int, max_links: int) -> Profile:
+        """The same profile with another chunk size and fan-out (tests use small ones)."""
+        return replace(self, name=f"{self.name}/{chunk_size}x{max_links}", chunk_size=chunk_size,
+                       max_links=max_links)
+
+
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in (
+        Profile("unixfs-v0-2015", 0, False, 256 * KIB, 174,
+                description="Kubo `ipfs add` default: CIDv0, dag-pb leaves, 256 KiB, 174 links"),
+        Profile("kubo-cidv1", 1, True, 256 * KIB, 174,
+                description="`ipfs add --cid-version=1`: CIDv1, raw leaves, 256 KiB, 174 links"),
+        Profile("unixfs-v1-2025", 1, True, 1 * MIB, 1024,
+                description="IPIP-499: CIDv1, raw leaves, 1 MiB chunks, 1024 links"),
+    )
+}
+
+DEFAULT_PROFILE = "unixfs-v1-2025"
+
+
+def get_profile(name: str | Profile | None = None) -> Profile:
+    """Return the profile called ``name`` (the default when None; a Profile is returned as is).
+
+    Raises:
+        UnknownProfileError: no profile has that name.
+    """
+    if isinstance(name, Profile):
+        return name
+    if name is None:
+        name = DEFAULT_PROFILE
+    try:
+        return PROFILES[name]
+    except KeyError:
+        known = ", ".join(PROFILES)
+        raise UnknownProfileError(f"unknown profile {name!r}; known profiles: {known}") from None
