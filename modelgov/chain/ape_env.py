@@ -1,0 +1,108 @@
+"""The one place that prepares Ape: compiler location, the project, networks and accounts.
+
+Every chain-facing module and CLI command goes through :func:`project`, :func:`connect` and
+:func:`load_account`; none of them selects networks or accounts by itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from modelgov.errors import ChainError, ConfigError
+from modelgov.paths import CHECKOUT_ROOT
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ape.api import AccountAPI
+
+DEFAULT_NETWORK = "ethereum:local:foundry"
+#: URL of the long-running local chain started by ``modelgov chain start``.
+LOCAL_RPC = "http://127.0.0.1:8545"
+
+
+def prepare_environment() -> None:
+    """Point py-solc-x at the checked-in solc shim (installed by ``make setup``) before Ape loads."""
+    os.environ.setdefault("SOLCX_BINARY_PATH", str(CHECKOUT_ROOT / ".toolchain" / "solcx"))
+    venv_bin = CHECKOUT_ROOT / ".venv" / "bin"
+    if venv_bin.is_dir() and str(venv_bin) not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def project() -> Any:
+    """Return the modelgov Ape project (contracts compiled on first use)."""
+    prepare_environment()
+    import ape
+
+    if ape.project.path.resolve() == CHECKOUT_ROOT:
+        return ape.project
+    return ape.Project(CHECKOUT_ROOT)
+
+
+def network_name(choice: str | None) -> str:
+    """Normalise a network choice (``local``, ``ethereum:local:foundry``, ``sepolia``...)."""
+    if not choice or choice == "local":
+        return DEFAULT_NETWORK
+    return choice
+
+
+@contextmanager
+def connect(choice: str | None = None) -> Iterator[Any]:
+    """Connect to a network; on ``local``, to the chain of ``modelgov chain start``.
+
+    Yields:
+        The connected provider.
+
+    Raises:
+        ChainError: the network is unknown or does not answer.
+    """
+    prepare_environment()
+    from ape import networks
+    from ape.exceptions import ApeException, NetworkError
+
+    name = network_name(choice)
+    settings: dict[str, Any] = {}
+    if name == DEFAULT_NETWORK:
+        settings = {"host": os.environ.get("MODELGOV_RPC", LOCAL_RPC)}
+    if networks.active_provider is not None and networks.active_provider.is_connected:
+        yield networks.active_provider  # already inside a connection (tests, demo)
+        return
+    try:
+        ctx = networks.parse_network_choice(name, provider_settings=settings or None)
+    except (ApeException, NetworkError) as exc:
+        raise ChainError(f"unknown network {name!r}: {exc}") from exc
+    try:
+        with ctx as provider:
+            yield provider
+    except ApeException as exc:
+        raise ChainError(str(exc).splitlines()[0]) from exc
+
+
+def load_account(alias: str | None) -> AccountAPI:
+    """Return the signing account: an Ape account alias, or ``TEST::<n>`` for a test account.
+
+    Defaults to ``TEST::0`` (only meaningful on a local chain).
+
+    Raises:
+        ConfigError: no such alias.
+    """
+    from ape import accounts
+
+    if alias is None or alias.upper().startswith("TEST::"):
+        index = 0 if alias is None else _index(alias)
+        return accounts.test_accounts[index]
+    try:
+        return accounts.load(alias)
+    except Exception as exc:  # ape raises several kinds here
+        raise ConfigError(f"no Ape account named {alias!r} (see `ape accounts list`)") from exc
+
+
+def _index(alias: str) -> int:
+    try:
+        index = int(alias.split("::", 1)[1])
+    except ValueError as exc:
+        raise ConfigError(f"bad test account {alias!r}; use TEST::<number>") from exc
+    if not 0 <= index < 10:
+        raise ConfigError(f"test account index out of range in {alias!r} (0-9)")
+    return index

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The full test suite: contracts, chain wrappers and CLI through `ape test`; pure-Python
+# packages (CIDs, manifests, storage) through pytest. Fails on the first failing part.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+echo "== ape test (contracts, chain, CLI) =="
+ape test tests --ignore=tests/unit -q "$@"
+echo "== pytest tests/unit (pure Python, storage) =="
+python -m pytest tests/unit -q -p no:ape_test
+echo "== test suite took $(( $(date +%s) - start )) s =="
