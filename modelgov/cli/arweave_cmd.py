@@ -1,0 +1,183 @@
+"""``modelgov arweave …`` and ``modelgov pin arweave``: a thin face over modelgov.storage."""
+
+from __future__ import annotations
+
+import click
+
+from modelgov.cli._common import echo_json, json_option, progress
+
+gateway_option = click.option(
+    "--gateway",
+    metavar="URL",
+    help="Arweave gateway (default: $MODELGOV_ARWEAVE_GATEWAY, else the local arlocal).",
+)
+insecure_option = click.option(
+    "--allow-insecure-http",
+    is_flag=True,
+    help="Allow a plain-HTTP gateway outside loopback.",
+)
+
+
+@click.group()
+def arweave() -> None:
+    """Arweave: data_root, the local arlocal node, wallets, verified downloads."""
+
+
+@arweave.command("data-root")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=str))
+def data_root(path: str) -> None:
+    """Print the transaction data_root (base64url) of PATH, as arweave-js computes it."""
+    from modelgov.storage.arweave_merkle import data_root_of_file
+
+    click.echo(data_root_of_file(path))
+
+
+@arweave.group()
+def node() -> None:
+    """The embedded arlocal gateway (127.0.0.1:$MODELGOV_ARLOCAL_PORT, default 1984)."""
+
+
+def _print_status(st, as_json: bool) -> None:
+    if as_json:
+        echo_json(st.as_dict())
+        return
+    state = "ready" if st.ready else ("running, not answering" if st.running else "stopped")
+    pid = f" (pid {st.pid})" if st.pid else ""
+    click.echo(f"arlocal {state} at {st.url}{pid}")
+
+
+@node.command("start")
+@json_option
+def node_start(as_json: bool) -> None:
+    """Start arlocal and wait until it answers."""
+    from modelgov.storage import arlocal_node
+
+    _print_status(arlocal_node.start(), as_json)
+
+
+@node.command("stop")
+@json_option
+def node_stop(as_json: bool) -> None:
+    """Stop the arlocal this state folder started (by its PID)."""
+    from modelgov.storage import arlocal_node
+
+    stopped = arlocal_node.stop()
+    if as_json:
+        echo_json({"name": "arlocal", "stopped": stopped})
+    else:
+        click.echo("arlocal stopped" if stopped else "arlocal was not running")
+
+
+@node.command("status")
+@json_option
+def node_status(as_json: bool) -> None:
+    """Say whether arlocal runs and answers."""
+    from modelgov.storage import arlocal_node
+
+    _print_status(arlocal_node.status(), as_json)
+
+
+@arweave.group()
+def wallet() -> None:
+    """Arweave wallets (RSA JWK files)."""
+
+
+@wallet.command("new")
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=str), help="JWK file to create (mode 0600).")
+@json_option
+def wallet_new(output: str, as_json: bool) -> None:
+    """Generate an RSA-4096 wallet (takes a few seconds). Prints its address only."""
+    from modelgov.storage.arweave_wallet import new_wallet
+
+    w = new_wallet(output)
+    if as_json:
+        echo_json({"address": w.address, "path": output})
+    else:
+        click.echo(f"{w.address}  (wallet written to {output}, mode 0600)")
+
+
+@arweave.command("fetch")
+@click.argument("txid")
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=str), help="File to write.")
+@click.option("--sha256", "sha256", metavar="HEX", help="Also require this sha256 (e.g. from the manifest).")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@gateway_option
+@insecure_option
+@json_option
+def fetch_cmd(
+    txid: str, output: str, sha256: str | None, force: bool, gateway: str | None,
+    allow_insecure_http: bool, as_json: bool,
+) -> None:
+    """Download TXID and keep it only if it matches its signed data_root (and --sha256)."""
+    from modelgov.storage.arweave import fetch, resolve_gateway
+
+    gw = resolve_gateway(gateway, allow_insecure_http)
+    with progress("Downloading", None) as advance:
+        result = fetch(txid, output, gw, sha256=sha256, force=force, progress=advance)
+    if as_json:
+        echo_json(result.as_dict())
+    else:
+        click.echo(f"{result.path}: {result.data_size} bytes, data_root {result.data_root} verified")
+
+
+def _parse_tags(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    from modelgov.errors import ValidationError
+
+    tags = []
+    for raw in values:
+        name, sep, value = raw.partition("=")
+        if not sep or not name.strip():
+            raise ValidationError(f"--tag must look like NAME=VALUE, not {raw!r}")
+        tags.append((name.strip(), value))
+    return tags
+
+
+@click.command("arweave")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--wallet", "wallet_path", required=True, type=click.Path(path_type=str), help="JWK wallet file.")
+@gateway_option
+@insecure_option
+@click.option("--tag", "tags", multiple=True, metavar="NAME=VALUE", help="Extra tag (repeatable).")
+@click.option("--content-type", default="application/octet-stream", show_default=True)
+@click.option("--model", help="Model name (tag Model).")
+@click.option("--version", "version", help="Model version (tag Version).")
+@click.option("--ipfs-cid", help="CID of the same bytes on IPFS (tag IPFS-CID).")
+@click.option("--manifest-digest", metavar="HEX", help="Digest of the model manifest (tag Manifest-Digest).")
+@click.option("--no-mint", is_flag=True, help="Local mode: do not mint test AR for the wallet.")
+@click.option("--no-wait", is_flag=True, help="Do not wait for the transaction to be in a block.")
+@click.option("--timeout", type=float, help="Seconds to wait for confirmation (10 local, 1800 remote).")
+@json_option
+def pin_arweave(
+    path: str, wallet_path: str, gateway: str | None, allow_insecure_http: bool,
+    tags: tuple[str, ...], content_type: str, model: str | None, version: str | None,
+    ipfs_cid: str | None, manifest_digest: str | None, no_mint: bool, no_wait: bool,
+    timeout: float | None, as_json: bool,
+) -> None:
+    """Upload PATH to Arweave in chunks (resumable: re-run after an interruption)."""
+    import os
+
+    from modelgov.storage.arweave import model_tags, resolve_gateway, upload_file
+    from modelgov.storage.arweave_wallet import load_wallet
+
+    gw = resolve_gateway(gateway, allow_insecure_http)
+    w = load_wallet(wallet_path)
+    all_tags = model_tags(
+        content_type, model, version, ipfs_cid, manifest_digest, extra=_parse_tags(tags)
+    )
+    size = os.path.getsize(path) if os.path.isfile(path) else None
+    with progress("Uploading", size) as advance:
+        result = upload_file(
+            path, w, gw, all_tags, mint=False if no_mint else None, wait=not no_wait,
+            confirm_timeout=timeout, progress=advance,
+        )
+    if as_json:
+        echo_json(result.as_dict())
+        return
+    if result.already_done:
+        click.echo(f"{result.txid}  (already uploaded and confirmed; nothing to do)")
+    else:
+        state = "confirmed" if result.confirmed else "uploaded, not yet confirmed"
+        click.echo(
+            f"{result.txid}  ({result.data_size} bytes, {result.chunks} chunks, "
+            f"{result.chunks_sent} sent now, {state})"
+        )
