@@ -30,10 +30,20 @@ def prepare_environment() -> None:
         os.environ["PATH"] = f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
+def _configure_ape_logging() -> None:
+    """Ape logs to stdout; keep stdout for our output (``--json``): WARNING and up only,
+    unless ``$MODELGOV_APE_LOG`` names another level (e.g. INFO)."""
+    from ape.logging import logger
+
+    logger.set_level(os.environ.get("MODELGOV_APE_LOG", "WARNING").upper())
+
+
 def project() -> Any:
     """Return the modelgov Ape project (contracts compiled on first use)."""
     prepare_environment()
     import ape
+
+    _configure_ape_logging()
 
     if ape.project.path.resolve() == CHECKOUT_ROOT:
         return ape.project
@@ -61,13 +71,18 @@ def connect(choice: str | None = None) -> Iterator[Any]:
     from ape import networks
     from ape.exceptions import ApeException, NetworkError
 
+    _configure_ape_logging()
+
     name = network_name(choice)
-    settings: dict[str, Any] = {}
-    if name == DEFAULT_NETWORK:
-        settings = {"host": os.environ.get("MODELGOV_RPC", LOCAL_RPC)}
     if networks.active_provider is not None and networks.active_provider.is_connected:
         yield networks.active_provider  # already inside a connection (tests, demo)
         return
+    settings: dict[str, Any] = {}
+    if name == DEFAULT_NETWORK:
+        from modelgov.chain.anvil import start_chain
+
+        start_chain()  # the persistent local chain, started on demand (idempotent)
+        settings = {"host": os.environ.get("MODELGOV_RPC", LOCAL_RPC)}
     try:
         ctx = networks.parse_network_choice(name, provider_settings=settings or None)
     except (ApeException, NetworkError) as exc:
