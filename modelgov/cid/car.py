@@ -109,7 +109,12 @@ def write_car(
 
 
 def iter_car(
-    path: str | os.PathLike[str], profile: str | Profile | None, root: bytes, *, piece: int = 1 << 20
+    path: str | os.PathLike[str],
+    profile: str | Profile | None,
+    root: bytes,
+    *,
+    piece: int = 1 << 20,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> Iterator[bytes]:
     """Yield the CARv1 of ``path`` as byte pieces, for streaming uploads (bounded memory).
 
@@ -145,7 +150,7 @@ def iter_car(
         try:
             stream = _QueueStream()
             writer = CarWriter(stream, [root])  # type: ignore[arg-type]
-            result = build_path(path, profile, sink=writer)
+            result = build_path(path, profile, sink=writer, on_bytes=on_bytes)
             stream.flush()
             if result.root.cid != root:
                 raise IntegrityError(

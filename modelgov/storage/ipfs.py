@@ -1,0 +1,384 @@
+"""A small Kubo RPC client (``/api/v0``, POST only) over httpx, and what modelgov does with it.
+
+Why not ``ipfshttpclient``: its last release (0.7.0) refuses current daemons with
+``VersionMismatch`` and it is unmaintained. This module needs six calls, all plain HTTP.
+
+Endpoint: ``--api`` / ``$MODELGOV_IPFS_API`` (``http://host:port`` or a multiaddr such as
+``/ip4/127.0.0.1/tcp/5001``), else the local node (:mod:`modelgov.storage.ipfs_node`). Plain
+HTTP is refused outside loopback unless ``allow_insecure`` (``$MODELGOV_IPFS_ALLOW_INSECURE=1``).
+
+- :func:`pin_path`: our CAR streamed to ``dag/import`` (the node stores exactly our DAG,
+  whatever its own ``add`` defaults), pinned, and the node's root checked against ours.
+- :func:`fetch`: ``dag/export`` streamed through the verifying CAR reader into a temp folder.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from modelgov.cid.car import iter_car
+from modelgov.cid.dag import build_path
+from modelgov.cid.profiles import Profile, get_profile
+from modelgov.cid.text import cid_from_bytes, normalize, parse_cid
+from modelgov.cid.unpack import UnpackResult, unpack_car
+from modelgov.errors import InsecureEndpointError, IPFSError, NodeUnreachableError, ValidationError
+
+ENV_API = "MODELGOV_IPFS_API"
+ENV_INSECURE = "MODELGOV_IPFS_ALLOW_INSECURE"
+
+
+def resolve_endpoint(api: str | None = None, *, allow_insecure: bool | None = None) -> str:
+    """Base URL (``scheme://host:port``) of the RPC endpoint to use.
+
+    Raises:
+        ValidationError: ``api`` is neither a URL nor a ``/ip4|ip6|dns*/…/tcp/…`` multiaddr.
+        InsecureEndpointError: plain HTTP to a non-loopback host without permission.
+    """
+    if allow_insecure is None:
+        allow_insecure = os.environ.get(ENV_INSECURE, "").lower() in ("1", "true", "yes")
+    raw = (api or os.environ.get(ENV_API) or "").strip()
+    if not raw:
+        from modelgov.storage.ipfs_node import local_api_url
+
+        return local_api_url()
+    if raw.startswith("/"):
+        url = _multiaddr_to_url(raw)
+    else:
+        url = raw if "://" in raw else f"http://{raw}"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(f"IPFS API endpoint {raw!r} is not an http(s) URL or a multiaddr")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname) and not allow_insecure:
+        raise InsecureEndpointError(
+            f"refusing plain-HTTP IPFS API {url} outside loopback; use https or set {ENV_INSECURE}=1"
+        )
+    return f"{parts.scheme}://{parts.netloc}".rstrip("/")
+
+
+def _multiaddr_to_url(addr: str) -> str:
+    parts = addr.strip("/").split("/")
+    try:
+        proto, host, tcp, port = parts[:4]
+    except ValueError:
+        raise ValidationError(f"IPFS API multiaddr {addr!r} is not /ip4|ip6|dns/<host>/tcp/<port>") from None
+    if proto not in ("ip4", "ip6", "dns", "dns4", "dns6") or tcp != "tcp" or not port.isdigit():
+        raise ValidationError(f"IPFS API multiaddr {addr!r} is not /ip4|ip6|dns/<host>/tcp/<port>")
+    scheme = "https" if "https" in parts[4:] or "tls" in parts[4:] else "http"
+    host = f"[{host}]" if proto == "ip6" else host
+    return f"{scheme}://{host}:{port}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class _IterStream:
+    """A read-only binary stream over an iterator of byte pieces (for the CAR reader)."""
+
+    def __init__(self, pieces: Iterator[bytes]) -> None:
+        self._pieces = pieces
+        self._buf = b""
+        self._pos = 0
+
+    def read(self, n: int = -1) -> bytes:
+        out = bytearray()
+        while n < 0 or len(out) < n:
+            if self._pos >= len(self._buf):
+                self._buf = next(self._pieces, b"")
+                self._pos = 0
+                if not self._buf:
+                    break
+            take = len(self._buf) - self._pos if n < 0 else min(n - len(out), len(self._buf) - self._pos)
+            out += self._buf[self._pos : self._pos + take]
+            self._pos += take
+        return bytes(out)
+
+
+class IPFSClient:
+    """Kubo RPC calls modelgov needs. Every method raises:
+
+    Raises:
+        NodeUnreachableError: the endpoint does not answer (or stops answering mid-call).
+        IPFSError: the node answered with an error.
+    """
+
+    def __init__(self, api: str | None = None, *, allow_insecure: bool | None = None, timeout: float = 60.0) -> None:
+        self.url = resolve_endpoint(api, allow_insecure=allow_insecure)
+        self._client = httpx.Client(base_url=f"{self.url}/api/v0", timeout=httpx.Timeout(timeout, connect=5.0))
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> IPFSClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _unreachable(self, exc: Exception, during: str = "") -> NodeUnreachableError:
+        if during:
+            return NodeUnreachableError(f"IPFS node at {self.url} stopped answering during {during} ({type(exc).__name__}); nothing was pinned, re-run to resume")
+        return NodeUnreachableError(
+            f"IPFS node at {self.url} is not reachable; start it with `modelgov node start`"
+        )
+
+    @staticmethod
+    def _error(path: str, response: httpx.Response) -> IPFSError:
+        text = response.text
+        try:
+            message = json.loads(text).get("Message") or text
+        except (ValueError, AttributeError):
+            message = text
+        return IPFSError(f"IPFS {path} failed ({response.status_code}): {message.strip()[:300]}")
+
+    def _post(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._client.post(path, params=params, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise NodeUnreachableError(f"IPFS node at {self.url} timed out on {path}") from exc
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc, "" if isinstance(exc, httpx.ConnectError) else path) from exc
+        if response.status_code >= 400:
+            raise self._error(path, response)
+        return response
+
+    def _ndjson(self, response: httpx.Response) -> list[dict[str, Any]]:
+        out = []
+        for line in response.text.splitlines():
+            if line.strip():
+                item = json.loads(line)
+                if isinstance(item, dict) and item.get("Type") == "error":
+                    raise IPFSError(f"IPFS error: {item.get('Message')}")
+                out.append(item)
+        return out
+
+    # -- calls ------------------------------------------------------------------------------
+    def id(self) -> dict[str, Any]:
+        """``/id``: the node's peer identity."""
+        return self._post("id").json()
+
+    def version(self) -> str:
+        """``/version``: the daemon's version string."""
+        return str(self._post("version").json().get("Version"))
+
+    def pinned(self, cid: str) -> bool:
+        """True if ``cid`` is pinned recursively (``pin/ls --type=recursive``)."""
+        try:
+            response = self._client.post("pin/ls", params={"arg": cid, "type": "recursive"})
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc) from exc
+        if response.status_code >= 400:
+            return False  # "not pinned" is an error answer in Kubo and js-ipfs
+        keys = response.json().get("Keys") or {}
+        return any(normalize(k) == normalize(cid) for k in keys)
+
+    def pin_add(self, cid: str) -> None:
+        """``pin/add`` (recursive)."""
+        self._post("pin/add", {"arg": cid, "recursive": "true"})
+
+    def dag_import(self, pieces: Iterator[bytes], *, pin_roots: bool = True) -> list[tuple[str, str]]:
+        """Stream a CAR as one multipart file to ``dag/import``.
+
+        Returns:
+            (root CID, pin error message) for each root the node reports.
+        """
+        boundary = uuid.uuid4().hex
+        head = (
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"dag.car\"\r\n"
+            "Content-Type: application/vnd.ipld.car\r\n\r\n"
+        ).encode()
+
+        def body() -> Iterator[bytes]:
+            yield head
+            yield from pieces
+            yield f"\r\n--{boundary}--\r\n".encode()
+
+        try:
+            response = self._client.post(
+                "dag/import",
+                params={"pin-roots": str(pin_roots).lower()},
+                content=body(),
+                headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+                timeout=httpx.Timeout(None, connect=5.0),
+            )
+        except httpx.ConnectError as exc:
+            raise self._unreachable(exc) from exc
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc, "the upload") from exc
+        if response.status_code >= 400:
+            raise self._error("dag/import", response)
+        roots = []
+        for item in self._ndjson(response):
+            root = item.get("Root") or {}
+            cid = (root.get("Cid") or {}).get("/")
+            if cid:
+                roots.append((normalize(cid), str(root.get("PinErrorMsg") or "")))
+        return roots
+
+    @contextmanager
+    def dag_export(self, cid: str, timeout: float = 60.0) -> Iterator[_IterStream]:
+        """``dag/export``: the CAR of ``cid`` as a readable stream (not verified here)."""
+        try:
+            with self._client.stream("POST", "dag/export", params={"arg": cid, "timeout": f"{int(timeout)}s"},
+                                     timeout=httpx.Timeout(timeout + 30, connect=5.0)) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise self._error("dag/export", response)
+
+                def pieces() -> Iterator[bytes]:
+                    try:
+                        yield from response.iter_bytes()
+                    except httpx.TransportError as exc:
+                        raise self._unreachable(exc, "the download") from exc
+
+                yield _IterStream(pieces())
+        except httpx.ConnectError as exc:
+            raise self._unreachable(exc) from exc
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc, "the download") from exc
+
+    def add_only_hash(self, path: str | os.PathLike[str], *, cid_version: int = 0, raw_leaves: bool = False,
+                      chunk_size: int = 262144) -> str:
+        """``add --only-hash`` of a file or directory: the node's own CID (a reference for tests).
+
+        Hidden names are skipped, as ``ipfs add -r`` does.
+        """
+        root = Path(path)
+        files: list[tuple[str, tuple[str, bytes, str]]] = []
+        dirs: list[tuple[str, tuple[str, bytes, str]]] = []
+        if root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                rel_dir = Path(dirpath).relative_to(root.parent).as_posix()
+                for d in dirnames:  # only empty ones: a directory part resets what it holds
+                    if not any(not n.startswith(".") for n in os.listdir(Path(dirpath) / d)):
+                        dirs.append(("file", (f"{rel_dir}/{d}", b"", "application/x-directory")))
+                for f in sorted(n for n in filenames if not n.startswith(".")):
+                    data = (Path(dirpath) / f).read_bytes()
+                    files.append(("file", (f"{rel_dir}/{f}", data, "application/octet-stream")))
+        else:
+            files.append(("file", (root.name, root.read_bytes(), "application/octet-stream")))
+        # js-ipfs rejects a request whose first part is a directory: files first
+        parts = files + dirs
+        params = {"only-hash": "true", "cid-version": str(cid_version), "raw-leaves": str(raw_leaves).lower(),
+                  "chunker": f"size-{chunk_size}", "pin": "false", "wrap-with-directory": "false"}
+        if cid_version == 1:
+            params["cid-base"] = "base32"
+        # names percent-encoded, as Kubo's own clients send them (the server URI-decodes them)
+        quoted = [(k, (quote(v[0], safe=""), v[1], v[2])) for k, v in parts]
+        items = self._ndjson(self._post("add", params, files=quoted))
+        if not items:
+            raise IPFSError("IPFS add returned nothing")
+        return normalize(items[-1]["Hash"])
+
+
+# --- what modelgov does with a node -----------------------------------------------------------
+@dataclass(frozen=True)
+class PinResult:
+    """Outcome of :func:`pin_path`."""
+
+    cid: str
+    profile: str
+    api: str
+    size: int
+    blocks: int
+    already_pinned: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {"cid": self.cid, "profile": self.profile, "api": self.api, "size": self.size,
+                "blocks": self.blocks, "already_pinned": self.already_pinned}
+
+
+def pin_path(
+    path: str | os.PathLike[str],
+    profile: str | Profile | None = None,
+    *,
+    client: IPFSClient | None = None,
+    on_total: Callable[[int], None] | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+) -> PinResult:
+    """Pin a file or folder: local CID first, then our CAR streamed to ``dag/import``.
+
+    Safe to re-run: an already pinned root is not uploaded again; an interrupted upload just
+    repeats (the node stores each block once) and nothing is pinned until the DAG is complete.
+
+    Args:
+        on_total: told the number of bytes to upload once known (for a progress bar).
+        on_bytes: told about each uploaded chunk of file bytes.
+
+    Raises:
+        PathError, UnknownProfileError, ValidationError: bad path or profile.
+        NodeUnreachableError: the node does not answer or dies during the upload.
+        IPFSError: the node refused the CAR, or its root differs from the local CID.
+        IntegrityError: the files changed between the two passes.
+    """
+    prof = get_profile(profile)
+    local = build_path(path, prof)  # pass 1: the root CID (the CAR header carries it first)
+    size = sum(f.size for f in local.files)
+    own = client is None
+    client = client or IPFSClient()
+    try:
+        if client.pinned(local.cid):
+            return PinResult(local.cid, prof.name, client.url, size, local.blocks, True)
+        if on_total is not None:
+            on_total(size)
+        roots = client.dag_import(iter_car(path, prof, local.root.cid, on_bytes=on_bytes))
+        if not roots:
+            raise IPFSError("the IPFS node reported no root for the imported CAR")
+        for cid, error in roots:
+            if cid != local.cid:
+                raise IPFSError(f"the IPFS node reports root {cid}, but the local CID is {local.cid}")
+            if error:
+                raise IPFSError(f"the IPFS node could not pin {cid}: {error}")
+        if not client.pinned(local.cid):
+            client.pin_add(local.cid)
+            if not client.pinned(local.cid):
+                raise IPFSError(f"the IPFS node does not list {local.cid} as pinned after import")
+        return PinResult(local.cid, prof.name, client.url, size, local.blocks, False)
+    finally:
+        if own:
+            client.close()
+
+
+def fetch(cid: str, out: str | os.PathLike[str], *, client: IPFSClient | None = None, timeout: float = 60.0) -> UnpackResult:
+    """Download the DAG of ``cid`` (CAR export), verify every block, write it at ``out``.
+
+    Raises:
+        InvalidCIDError: ``cid`` is malformed.
+        PathError: ``out`` already exists or is not writable.
+        NodeUnreachableError: the node does not answer (or stops during the download).
+        IPFSError: the node cannot export the DAG (unknown or incomplete on the node).
+        IntegrityError: a block does not match its hash, the DAG is incomplete or malformed.
+    """
+    root = bytes(parse_cid(cid))
+    text = cid_from_bytes(root)
+    target = Path(out)
+    if target.exists():
+        from modelgov.errors import PathError
+
+        raise PathError(f"{target} already exists; choose a new output path")
+    own = client is None
+    client = client or IPFSClient()
+    try:
+        with client.dag_export(text, timeout=timeout) as stream:
+            return unpack_car(stream, root, target)  # type: ignore[arg-type]
+    finally:
+        if own:
+            client.close()
