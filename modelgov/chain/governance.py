@@ -1,0 +1,537 @@
+"""Proposals on chain: spec → calldata → simulate → propose, vote, queue, execute.
+
+- :func:`build` turns a :class:`~modelgov.chain.proposal_spec.ProposalSpec` into targets, values,
+  calldatas, a Tally-style description (first line ``# Title``) and the proposal id — computed
+  locally and equal to ``governor.hashProposal``.
+- :func:`simulate` runs the whole proposal in a chain snapshot that is reverted afterwards
+  (on a remote network, on an anvil fork of it), voting with the largest delegates.
+- :func:`submit`, :func:`cast_vote`, :func:`queue`, :func:`execute`, :func:`delegate` send
+  transactions after checking the state allows them; :func:`status` and :func:`list_proposals`
+  read. Arguments of queue/execute come from the ``ProposalCreated`` event, so nothing is kept
+  off chain.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from eth_abi import encode
+from eth_abi.exceptions import EncodingError
+from eth_utils import keccak
+
+from modelgov.chain.deploy import Suite
+from modelgov.chain.proposal_spec import Call, ModelUpgrade, ProposalSpec
+from modelgov.chain.reverts import describe_revert
+from modelgov.errors import (
+    NotFoundError,
+    ProposalFileError,
+    SimulationError,
+    StateError,
+    TransactionRevertedError,
+    ValidationError,
+)
+
+
+class ProposalState(enum.IntEnum):
+    """OZ Governor's ``ProposalState``."""
+
+    Pending = 0
+    Active = 1
+    Canceled = 2
+    Defeated = 3
+    Succeeded = 4
+    Queued = 5
+    Expired = 6
+    Executed = 7
+
+
+SUPPORT = {"against": 0, "for": 1, "abstain": 2}
+
+
+@dataclass(frozen=True)
+class BuiltProposal:
+    """Everything ``propose`` needs, plus what a reader needs to judge it."""
+
+    title: str
+    description: str
+    targets: list[str]
+    values: list[int]
+    calldatas: list[bytes]
+    description_hash: bytes
+    proposal_id: int
+    summary: list[str] = field(default_factory=list)
+    upgrades: list[dict[str, Any]] = field(default_factory=list)
+
+    def args(self) -> tuple[list[str], list[int], list[bytes], bytes]:
+        return self.targets, self.values, self.calldatas, self.description_hash
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "description": self.description,
+            "targets": self.targets,
+            "values": [str(v) for v in self.values],
+            "calldatas": ["0x" + c.hex() for c in self.calldatas],
+            "description_hash": "0x" + self.description_hash.hex(),
+            "proposal_id": str(self.proposal_id),
+            "summary": self.summary,
+        }
+
+
+def compute_proposal_id(
+    targets: list[str], values: list[int], calldatas: list[bytes], description_hash: bytes
+) -> int:
+    """OZ v5 ``hashProposal``: ``uint256(keccak256(abi.encode(targets, values, calldatas, h)))``."""
+    encoded = encode(
+        ["address[]", "uint256[]", "bytes[]", "bytes32"],
+        [targets, values, calldatas, description_hash],
+    )
+    return int.from_bytes(keccak(encoded), "big")
+
+
+# --------------------------------------------------------------------------- building
+def build(spec: ProposalSpec, suite: Suite, proposer: str | None = None) -> BuiltProposal:
+    """Resolve every action against the deployment and encode it.
+
+    Args:
+        proposer: if given, ``#proposer=<address>`` is appended to the description (OZ's
+            front-running protection: only that account can submit this proposal).
+
+    Raises:
+        ProposalFileError: unknown contract/function, wrong argument types, unknown model or
+            version not submitted (file and field named).
+    """
+    targets: list[str] = []
+    values: list[int] = []
+    calldatas: list[bytes] = []
+    summary: list[str] = []
+    upgrades: list[dict[str, Any]] = []
+    for action in spec.actions:
+        if isinstance(action, ModelUpgrade):
+            target, data, line, facts = _model_upgrade(action, suite)
+            upgrades.append(facts)
+            value = 0
+        else:
+            target, data, line = _call(action, suite)
+            value = action.value
+        targets.append(target)
+        values.append(value)
+        calldatas.append(data)
+        summary.append(line)
+    description = _description(spec, upgrades, summary)
+    if proposer:
+        description += f"#proposer={proposer}"
+    description_hash = keccak(text=description)
+    pid = compute_proposal_id(targets, values, calldatas, description_hash)
+    return BuiltProposal(
+        spec.title, description, targets, values, calldatas, description_hash, pid, summary, upgrades
+    )
+
+
+def _contract(suite: Suite, name: str, where: str) -> Any:
+    contract = getattr(suite, name, None) if not name.startswith("0x") else None
+    if name.startswith("0x"):
+        for candidate in suite.CONTRACTS:
+            c = getattr(suite, candidate)
+            if c is not None and str(c.address).lower() == name.lower():
+                contract = c
+    if contract is None:
+        raise ProposalFileError(f"{where}.contract: {name!r} is not part of this deployment")
+    return contract
+
+
+def _call(action: Call, suite: Suite) -> tuple[str, bytes, str]:
+    contract = _contract(suite, action.contract, action.where)
+    abis = [
+        a for a in contract.contract_type.abi
+        if a.type == "function" and a.name == action.function
+        and a.stateMutability not in ("view", "pure")
+    ]
+    if not abis:
+        raise ProposalFileError(
+            f"{action.where}.function: {contract.contract_type.name} has no state-changing "
+            f"function {action.function!r}"
+        )
+    matching = [a for a in abis if len(a.inputs) == len(action.args)]
+    if not matching:
+        want = " or ".join(str(len(a.inputs)) for a in abis)
+        raise ProposalFileError(
+            f"{action.where}.args: {action.function} takes {want} argument(s), got {len(action.args)}"
+        )
+    abi = matching[0]
+    types = [i.canonical_type for i in abi.inputs]
+    args = [_coerce(t, v) for t, v in zip(types, action.args)]
+    try:
+        encoded = encode(types, args)
+    except (EncodingError, TypeError, ValueError, OverflowError) as exc:
+        raise ProposalFileError(
+            f"{action.where}.args: wrong argument type for {abi.selector}: "
+            f"{' '.join(str(exc).split())[:200]}"
+        ) from None
+    selector = keccak(text=abi.selector)[:4]
+    line = f"{contract.contract_type.name}.{action.function}({', '.join(map(str, action.args))})"
+    return str(contract.address), selector + encoded, line
+
+
+def _coerce(abi_type: str, value: Any) -> Any:
+    """YAML gives strings for hex bytes and big numbers; turn them into what eth-abi wants."""
+    if isinstance(value, str):
+        if abi_type.startswith("bytes") and not abi_type.endswith("]") and value.startswith("0x"):
+            try:
+                return bytes.fromhex(value[2:])
+            except ValueError:
+                return value
+        if abi_type.startswith(("uint", "int")) and not abi_type.endswith("]"):
+            try:
+                return int(value.replace("_", ""), 0)
+            except ValueError:
+                return value
+    if isinstance(value, list) and abi_type.endswith("[]"):
+        return [_coerce(abi_type[:-2], v) for v in value]
+    return value
+
+
+def _model_upgrade(action: ModelUpgrade, suite: Suite) -> tuple[str, bytes, str, dict[str, Any]]:
+    from modelgov.chain import registry as reg
+
+    if suite.registry is None:
+        raise ProposalFileError(f"{action.where}: this deployment has no ModelRegistry")
+    try:
+        model_id = reg.model_id(suite.registry, action.model)
+    except NotFoundError:
+        raise ProposalFileError(
+            f"{action.where}.model: no model named {action.model!r} in the registry"
+        ) from None
+    if action.version is not None:
+        try:
+            record = reg.get_version(suite.registry, action.version)
+        except NotFoundError:
+            raise ProposalFileError(
+                f"{action.where}.version: version {action.version} was not submitted"
+            ) from None
+        if record.model_id != model_id:
+            raise ProposalFileError(
+                f"{action.where}.version: version {action.version} belongs to another model"
+            )
+    else:
+        record = reg.find_version_by_cid(suite.registry, model_id, action.cid or "")
+        if record is None:
+            raise ProposalFileError(
+                f"{action.where}.cid: {action.cid} was not submitted for {action.model!r}"
+            )
+    audit = reg.audit_status(suite.registry, record.version_id)
+    previous = reg.active_version(suite.registry, model_id)
+    data = bytes(suite.registry.activateVersion.encode_input(model_id, record.version_id))
+    data = bytes.fromhex(data.hex()) if not isinstance(data, bytes) else data
+    facts = {
+        "model": action.model,
+        "model_id": model_id,
+        "version": record,
+        "previous": previous,
+        "audit": audit,
+    }
+    line = f"ModelRegistry.activateVersion({action.model} #{model_id}, version {record.version_id})"
+    return str(suite.registry.address), data, line, facts
+
+
+def _description(spec: ProposalSpec, upgrades: list[dict[str, Any]], summary: list[str]) -> str:
+    from modelgov.chain.proposal_text import describe_upgrade
+
+    parts = [f"# {spec.title}", ""]
+    if spec.body:
+        parts += [spec.body, ""]
+    for facts in upgrades:
+        parts += describe_upgrade(facts)
+    parts += ["## Actions", ""] + [f"{i + 1}. `{line}`" for i, line in enumerate(summary)] + [""]
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- reading
+@dataclass(frozen=True)
+class ProposalStatus:
+    """What ``modelgov proposal status`` shows."""
+
+    proposal_id: int
+    state: str
+    proposer: str
+    votes_for: int
+    votes_against: int
+    votes_abstain: int
+    quorum: int
+    snapshot: int
+    deadline: int
+    eta: int
+    title: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, int) else v) for k, v in asdict(self).items()}
+
+
+def _created_events(suite: Suite) -> list[Any]:
+    from ape import chain
+
+    gov = suite.governor
+    return list(gov.ProposalCreated.range(suite.block, chain.blocks.head.number + 1))
+
+
+def _created(suite: Suite, proposal_id: int) -> Any:
+    for log in _created_events(suite):
+        if int(log.proposalId) == proposal_id:
+            return log
+    raise NotFoundError(f"no proposal {proposal_id} on this governor")
+
+
+def status(suite: Suite, proposal_id: int) -> ProposalStatus:
+    """Read a proposal's state, votes, quorum, deadline and eta.
+
+    Raises:
+        NotFoundError: no such proposal.
+    """
+    log = _created(suite, proposal_id)
+    gov = suite.governor
+    against, for_, abstain = gov.proposalVotes(proposal_id)
+    snapshot = gov.proposalSnapshot(proposal_id)
+    return ProposalStatus(
+        proposal_id=proposal_id,
+        state=ProposalState(gov.state(proposal_id)).name,
+        proposer=str(log.proposer),
+        votes_for=int(for_),
+        votes_against=int(against),
+        votes_abstain=int(abstain),
+        quorum=int(gov.quorum(snapshot)),
+        snapshot=int(snapshot),
+        deadline=int(gov.proposalDeadline(proposal_id)),
+        eta=int(gov.proposalEta(proposal_id)),
+        title=str(log.description).splitlines()[0].lstrip("# ").strip() if log.description else "",
+    )
+
+
+def list_proposals(suite: Suite) -> list[ProposalStatus]:
+    """Every proposal of this governor since deployment, oldest first."""
+    return [status(suite, int(log.proposalId)) for log in _created_events(suite)]
+
+
+# --------------------------------------------------------------------------- writing
+def _send(action: str, suite: Suite, fn: Any, *args: Any, sender: Any) -> Any:
+    from ape.exceptions import ApeException
+
+    try:
+        return fn(*args, sender=sender)
+    except ApeException as exc:
+        types = [getattr(suite, n).contract_type for n in suite.CONTRACTS if getattr(suite, n)]
+        raise TransactionRevertedError(f"{action} reverted: {describe_revert(exc, types)}") from exc
+
+
+def submit(suite: Suite, built: BuiltProposal, account: Any) -> Any:
+    """``propose`` the built proposal; refuses one that already exists or lacks votes.
+
+    Raises:
+        StateError: the proposal exists, or the account is below the proposal threshold.
+        TransactionRevertedError: the governor refused it.
+    """
+    from ape import chain
+
+    gov = suite.governor
+    if gov.proposalSnapshot(built.proposal_id) != 0:
+        raise StateError(f"proposal {built.proposal_id} already exists")
+    threshold = gov.proposalThreshold()
+    votes = gov.getVotes(account.address, chain.pending_timestamp - 1)
+    if votes < threshold:
+        raise StateError(f"{account.address} has {votes} votes, below the threshold {threshold}")
+    targets, values, calldatas, _ = built.args()
+    return _send("propose", suite, gov.propose, targets, values, calldatas, built.description,
+                 sender=account)
+
+
+def cast_vote(suite: Suite, account: Any, proposal_id: int, support: str, reason: str = "") -> Any:
+    """Vote ``for``/``against``/``abstain`` (with an optional reason).
+
+    Raises:
+        ValidationError: unknown support value.
+        StateError: voting is not open, or the account already voted.
+    """
+    if support not in SUPPORT:
+        raise ValidationError(f"vote must be one of for, against, abstain; got {support!r}")
+    gov = suite.governor
+    st = ProposalState(gov.state(proposal_id)) if gov.proposalSnapshot(proposal_id) else None
+    if st is None:
+        raise NotFoundError(f"no proposal {proposal_id} on this governor")
+    if st is not ProposalState.Active:
+        raise StateError(f"voting is not open for proposal {proposal_id} (state {st.name})")
+    if gov.hasVoted(proposal_id, account.address):
+        raise StateError(f"{account.address} already voted on proposal {proposal_id}")
+    if reason:
+        return _send("castVoteWithReason", suite, gov.castVoteWithReason, proposal_id,
+                     SUPPORT[support], reason, sender=account)
+    return _send("castVote", suite, gov.castVote, proposal_id, SUPPORT[support], sender=account)
+
+
+def _args_of(suite: Suite, proposal_id: int) -> tuple[list[str], list[int], list[bytes], bytes]:
+    log = _created(suite, proposal_id)
+    return (
+        [str(t) for t in log.targets],
+        [int(v) for v in log.values],
+        [bytes(c) for c in log.calldatas],
+        keccak(text=log.description),
+    )
+
+
+def queue(suite: Suite, account: Any, proposal_id: int) -> Any:
+    """Queue a succeeded proposal in the timelock.
+
+    Raises:
+        StateError: the proposal has not succeeded (still active, defeated, already queued...).
+    """
+    st = ProposalState(suite.governor.state(proposal_id)) if suite.governor.proposalSnapshot(
+        proposal_id) else None
+    if st is None:
+        raise NotFoundError(f"no proposal {proposal_id} on this governor")
+    if st is not ProposalState.Succeeded:
+        raise StateError(f"proposal {proposal_id} is not queueable yet (state {st.name})")
+    return _send("queue", suite, suite.governor.queue, *_args_of(suite, proposal_id), sender=account)
+
+
+def execute(suite: Suite, account: Any, proposal_id: int) -> Any:
+    """Execute a queued proposal once its eta has passed.
+
+    Raises:
+        StateError: not queued, or the eta has not been reached.
+        TransactionRevertedError: an action reverted (reason decoded).
+    """
+    from ape import chain
+
+    gov = suite.governor
+    st = ProposalState(gov.state(proposal_id)) if gov.proposalSnapshot(proposal_id) else None
+    if st is None:
+        raise NotFoundError(f"no proposal {proposal_id} on this governor")
+    if st is not ProposalState.Queued:
+        raise StateError(f"proposal {proposal_id} is not queued (state {st.name})")
+    eta = gov.proposalEta(proposal_id)
+    now = chain.pending_timestamp
+    if now < eta:
+        raise StateError(f"proposal {proposal_id}: eta not reached ({eta - now} s to go)")
+    return _send("execute", suite, gov.execute, *_args_of(suite, proposal_id), sender=account)
+
+
+def delegate(suite: Suite, account: Any, to: str | None = None) -> Any:
+    """Delegate ``account``'s votes to ``to`` (default: itself)."""
+    target = to or account.address
+    return _send("delegate", suite, suite.token.invoke_transaction, "delegate", target,
+                 sender=account)
+
+
+# --------------------------------------------------------------------------- simulation
+@dataclass
+class SimulationReport:
+    """What a simulated run did: states, gas per step, and each model's active version change."""
+
+    proposal_id: int
+    final_state: str
+    gas: dict[str, int]
+    changes: list[str]
+    voters: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "proposal_id": str(self.proposal_id),
+            "final_state": self.final_state,
+            "gas": self.gas,
+            "changes": self.changes,
+            "voters": self.voters,
+        }
+
+
+def top_delegates(suite: Suite, limit: int = 20) -> list[tuple[str, int]]:
+    """Delegates with the most current votes (from ``DelegateVotesChanged`` events)."""
+    from ape import chain
+
+    token = suite.token
+    seen: dict[str, int] = {}
+    for log in token.DelegateVotesChanged.range(0, chain.blocks.head.number + 1):
+        seen[str(log.delegate)] = int(log.newVotes)
+    ranked = sorted(((d, int(token.getVotes(d))) for d in seen), key=lambda x: -x[1])
+    return [(d, v) for d, v in ranked if v > 0][:limit]
+
+
+def simulate(suite: Suite, built: BuiltProposal) -> SimulationReport:
+    """Run ``built`` end to end in a snapshot that is reverted afterwards.
+
+    Votes come from the largest delegates (impersonated), so the simulation shows whether the
+    *execution* works, not whether the vote would pass.
+
+    Raises:
+        SimulationError: a step reverted (which step, and the decoded reason).
+    """
+    from ape import accounts, chain
+
+    gov = suite.governor
+    snapshot = chain.snapshot()
+    gas: dict[str, int] = {}
+    try:
+        delegates = top_delegates(suite)
+        if not delegates:
+            raise SimulationError("no delegated votes on this token: nobody could vote")
+        impersonated = []
+        for address, _ in delegates:
+            acct = accounts[address]
+            if acct.balance < 10**18:
+                acct.balance = 10**19
+            impersonated.append(acct)
+        proposer = impersonated[0]
+        before = _active_versions(suite, built)
+        pid = built.proposal_id
+        if gov.proposalSnapshot(pid) == 0:
+            gas["propose"] = _step("propose", suite, gov.propose, *built.args()[:3],
+                                   built.description, sender=proposer).gas_used
+        if ProposalState(gov.state(pid)) is ProposalState.Pending:
+            chain.pending_timestamp = gov.proposalSnapshot(pid) + 1
+            chain.mine()
+        voted = []
+        if ProposalState(gov.state(pid)) is ProposalState.Active:
+            for acct in impersonated:
+                if not gov.hasVoted(pid, acct.address):
+                    r = _step("castVote", suite, gov.castVote, pid, 1, sender=acct)
+                    gas[f"castVote[{len(voted)}]"] = r.gas_used
+                    voted.append(str(acct.address))
+            chain.pending_timestamp = gov.proposalDeadline(pid) + 1
+            chain.mine()
+        st = ProposalState(gov.state(pid))
+        if st is ProposalState.Succeeded:
+            gas["queue"] = _step("queue", suite, gov.queue, *built.args(), sender=proposer).gas_used
+            st = ProposalState(gov.state(pid))
+        if st is ProposalState.Queued:
+            chain.pending_timestamp = max(chain.pending_timestamp, gov.proposalEta(pid) + 1)
+            gas["execute"] = _step("execute", suite, gov.execute, *built.args(),
+                                   sender=proposer).gas_used
+        final = ProposalState(gov.state(pid))
+        if final is not ProposalState.Executed:
+            raise SimulationError(f"proposal ended {final.name}, not Executed")
+        after = _active_versions(suite, built)
+        changes = [
+            f"{model}: active version {before[model] or 'none'} -> {after[model] or 'none'}"
+            for model in before
+        ]
+        return SimulationReport(pid, final.name, gas, changes, voted)
+    finally:
+        chain.restore(snapshot)
+
+
+def _step(name: str, suite: Suite, fn: Any, *args: Any, sender: Any) -> Any:
+    try:
+        return _send(name, suite, fn, *args, sender=sender)
+    except TransactionRevertedError as exc:
+        raise SimulationError(f"simulation failed at {exc}") from exc
+
+
+def _active_versions(suite: Suite, built: BuiltProposal) -> dict[str, Any]:
+    from modelgov.chain import registry as reg
+
+    out: dict[str, Any] = {}
+    for facts in built.upgrades:
+        current = reg.active_version(suite.registry, facts["model_id"])
+        out[facts["model"]] = (
+            f"#{current.version_id} {current.cid}" if current is not None else None
+        )
+    return out

@@ -1,0 +1,181 @@
+"""Proposals as code: ``governance/proposals/NNNN-slug.yaml`` → a validated :class:`ProposalSpec`.
+
+This module only reads and checks the file's shape (no chain needed); resolving contracts,
+functions, models and versions against a deployment is :mod:`modelgov.chain.governance`'s job.
+
+File format::
+
+    title: Activate demo-mlp v1          # required, one line
+    body: |                              # markdown, optional
+      Why this upgrade...
+    actions:                             # required, at least one
+      - type: model-upgrade              # activate a submitted version of a model
+        model: demo-mlp
+        version: 1                       # a version id, or:  cid: bafy...
+      - type: call                       # any function of a deployed contract
+        contract: registry               # token|timelock|governor|registry|treasury or 0x address + abi
+        function: setRequiredApprovals
+        args: [2]
+        value: 0                         # wei, optional
+
+Every error names the file and the field (``0001-x.yaml: actions[1].function: ...``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from modelgov.errors import PathError, ProposalFileError
+
+ACTION_TYPES = ("model-upgrade", "call")
+CONTRACT_NAMES = ("token", "timelock", "governor", "registry", "treasury")
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class ModelUpgrade:
+    """Activate ``version`` (an id) or the version whose CID is ``cid`` of ``model``."""
+
+    model: str
+    version: int | None = None
+    cid: str | None = None
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Call:
+    """Call ``function(*args)`` on a deployed contract (by suite name or address)."""
+
+    contract: str
+    function: str
+    args: tuple[Any, ...] = ()
+    value: int = 0
+    where: str = ""
+
+
+Action = ModelUpgrade | Call
+
+
+@dataclass(frozen=True)
+class ProposalSpec:
+    """A proposal file, checked for shape."""
+
+    path: str
+    title: str
+    body: str
+    actions: tuple[Action, ...] = field(default_factory=tuple)
+
+
+def load_proposal(path: str | Path) -> ProposalSpec:
+    """Read and check a proposal YAML file.
+
+    Raises:
+        PathError: the file does not exist or can't be read.
+        ProposalFileError: the YAML is malformed or a field is missing/wrong (file and field named).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PathError(f"{path}: no such proposal file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PathError(f"{path}: cannot read: {exc}") from None
+    return parse_proposal(text, source=path.name)
+
+
+def parse_proposal(text: str, source: str = "<proposal>") -> ProposalSpec:
+    """Check proposal YAML given as text (see the module docstring for the format).
+
+    Raises:
+        ProposalFileError: malformed YAML or a missing/wrong field (``source`` and field named).
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ProposalFileError(f"{source}: not valid YAML{where}") from None
+    if not isinstance(data, dict):
+        raise ProposalFileError(f"{source}: expected a mapping with title, body, actions")
+    unknown = sorted(set(map(str, data)) - {"title", "body", "actions"})
+    if unknown:
+        raise ProposalFileError(f"{source}: unknown field(s): {', '.join(unknown)}")
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip() or "\n" in title.strip():
+        raise ProposalFileError(f"{source}: title: required, one non-empty line")
+    body = data.get("body", "") or ""
+    if not isinstance(body, str):
+        raise ProposalFileError(f"{source}: body: must be markdown text")
+    raw_actions = data.get("actions")
+    if not isinstance(raw_actions, list) or not raw_actions:
+        raise ProposalFileError(f"{source}: actions: required, a non-empty list")
+    actions = tuple(_action(a, f"{source}: actions[{i}]") for i, a in enumerate(raw_actions))
+    return ProposalSpec(path=source, title=title.strip(), body=body.strip(), actions=actions)
+
+
+def _action(raw: Any, where: str) -> Action:
+    if not isinstance(raw, dict):
+        raise ProposalFileError(f"{where}: expected a mapping with a 'type'")
+    kind = raw.get("type")
+    if kind not in ACTION_TYPES:
+        raise ProposalFileError(f"{where}.type: must be one of {', '.join(ACTION_TYPES)}, got {kind!r}")
+    if kind == "model-upgrade":
+        return _model_upgrade(raw, where)
+    return _call(raw, where)
+
+
+def _model_upgrade(raw: dict[str, Any], where: str) -> ModelUpgrade:
+    _only(raw, {"type", "model", "version", "cid"}, where)
+    model = raw.get("model")
+    if not isinstance(model, str) or not model.strip():
+        raise ProposalFileError(f"{where}.model: required, the model's registered name")
+    version, cid = raw.get("version"), raw.get("cid")
+    if (version is None) == (cid is None):
+        raise ProposalFileError(f"{where}: give exactly one of 'version' (id) or 'cid'")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
+        raise ProposalFileError(f"{where}.version: must be a positive version id, got {version!r}")
+    if cid is not None:
+        from modelgov.cid.text import normalize
+        from modelgov.errors import InvalidCIDError
+
+        try:
+            cid = normalize(str(cid))
+        except InvalidCIDError as exc:
+            raise ProposalFileError(f"{where}.cid: {exc}") from None
+    return ModelUpgrade(model=model.strip(), version=version, cid=cid, where=where)
+
+
+def _call(raw: dict[str, Any], where: str) -> Call:
+    _only(raw, {"type", "contract", "function", "args", "value"}, where)
+    contract = raw.get("contract")
+    if not isinstance(contract, str) or not (
+        contract in CONTRACT_NAMES or _ADDRESS.match(contract)
+    ):
+        raise ProposalFileError(
+            f"{where}.contract: unknown contract {contract!r}; use one of "
+            f"{', '.join(CONTRACT_NAMES)} or a 0x address"
+        )
+    function = raw.get("function")
+    if not isinstance(function, str) or not _IDENT.match(function):
+        raise ProposalFileError(f"{where}.function: required, a function name, got {function!r}")
+    args = raw.get("args", [])
+    if args is None:
+        args = []
+    if not isinstance(args, list):
+        raise ProposalFileError(f"{where}.args: must be a list")
+    value = raw.get("value", 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ProposalFileError(f"{where}.value: must be a non-negative integer (wei)")
+    return Call(contract=contract, function=function, args=tuple(args), value=value, where=where)
+
+
+def _only(raw: dict[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(map(str, raw)) - allowed)
+    if unknown:
+        raise ProposalFileError(f"{where}: unknown field(s): {', '.join(unknown)}")
