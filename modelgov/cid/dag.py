@@ -414,6 +414,29 @@ def _build_dir(
     return Node(cid, len(block) + sum(n.tsize for _, n in entries), 0)
 
 
+def tree_size(path: str | os.PathLike[str]) -> int:
+    """Bytes :func:`build_path` will read under ``path`` (same skipping rules; for progress bars).
+
+    Raises:
+        PathError: ``path`` does not exist.
+    """
+    root = Path(path)
+    if not root.exists():
+        raise PathError(f"{root}: no such file or directory")
+    if not root.is_dir():
+        return root.stat().st_size
+    total = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if not name.startswith("."):
+                try:
+                    total += os.lstat(os.path.join(dirpath, name)).st_size
+                except OSError:
+                    pass
+    return total
+
+
 def cid_of_path(path: str | os.PathLike[str], profile: str | Profile | None = None, threads: int = 1) -> str:
     """The CID ``ipfs add [-r]`` (with the profile's settings) prints for ``path``.
 

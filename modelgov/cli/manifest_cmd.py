@@ -1,0 +1,92 @@
+"""``modelgov manifest build|verify|diff`` and ``modelgov card validate``."""
+
+from __future__ import annotations
+
+import click
+
+from modelgov.cli._common import echo_json, json_option, progress
+from modelgov.cli.cid_cmd import profile_option
+
+
+@click.group()
+def manifest() -> None:
+    """Build or verify a model manifest (files, sha256, CIDs, safetensors facts)."""
+
+
+@manifest.command("build")
+@click.argument("directory", type=click.Path(path_type=str))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=str),
+              help="Where to write the manifest (canonical JSON).")
+@profile_option
+@json_option
+def build_cmd(directory: str, output: str, profile: str | None, as_json: bool) -> None:
+    """Write DIRECTORY's manifest; print its root CID and manifest digest."""
+    from modelgov import manifest as mf
+    from modelgov.cid.dag import tree_size
+
+    with progress("manifest", tree_size(directory)) as advance:
+        built = mf.build(directory, profile, on_bytes=advance)
+    digest = mf.write(built, output)
+    if as_json:
+        echo_json({"manifest": output, "digest": digest, "root": built["root"],
+                   "files": len(built["files"]), "total_size": built["total_size"]})
+    else:
+        click.echo(f"root    {built['root']['cid']} ({built['root']['profile']})")
+        click.echo(f"digest  {digest}")
+
+
+@manifest.command("verify")
+@click.argument("directory", type=click.Path(path_type=str))
+@click.argument("manifest_file", type=click.Path(path_type=str))
+@json_option
+def verify_cmd(directory: str, manifest_file: str, as_json: bool) -> None:
+    """Check DIRECTORY against MANIFEST_FILE; every mismatching file is named."""
+    from modelgov import manifest as mf
+
+    report = mf.verify(directory, mf.load(manifest_file))
+    if as_json:
+        echo_json(report.as_dict())
+    report.raise_for_mismatch(manifest_file)
+    if not as_json:
+        click.echo(f"ok  {report.root_cid}")
+
+
+@manifest.command("diff")
+@click.argument("old", type=click.Path(path_type=str))
+@click.argument("new", type=click.Path(path_type=str))
+@json_option
+def diff_cmd(old: str, new: str, as_json: bool) -> None:
+    """Files added, removed and changed between two manifests."""
+    from modelgov import manifest as mf
+
+    result = mf.diff(mf.load(old), mf.load(new)).as_dict()
+    if as_json:
+        echo_json(result)
+        return
+    for item in result["added"]:
+        click.echo(f"+ {item['path']} ({item['size']} B)")
+    for item in result["removed"]:
+        click.echo(f"- {item['path']} ({item['size']} B)")
+    for item in result["changed"]:
+        click.echo(f"~ {item['path']} ({item['old_size']} B -> {item['new_size']} B)")
+
+
+@click.group()
+def card() -> None:
+    """Model cards: models/<name>/README.md with Hugging Face YAML front matter."""
+
+
+@card.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@json_option
+def validate_cmd(paths: tuple[str, ...], as_json: bool) -> None:
+    """Validate model cards (README.md files, model folders, or a folder of models)."""
+    from modelgov import modelcard
+
+    cards = [c for p in paths for c in modelcard.find_cards(p)]
+    results = {str(c): modelcard.validate(c) for c in cards}  # raises on the first bad card
+    if as_json:
+        echo_json({"valid": sorted(results)})
+    else:
+        for name in results:
+            click.echo(f"ok  {name}")

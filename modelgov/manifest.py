@@ -1,0 +1,308 @@
+"""Model folder -> manifest: every file's path, size, sha256 and CID, the root CID and its
+profile, and the facts of each ``.safetensors`` header (dtype, shapes, parameter count).
+
+The manifest is stored as canonical JSON (RFC 8785, via ``rfc8785``); the sha256 of those
+bytes is the *manifest digest* the registry stores as a bytes32. The file written by
+:func:`write_manifest` is exactly the canonical bytes, so ``sha256sum manifest.json`` gives the
+digest too.
+
+Each file is read once: its sha256 and its UnixFS DAG are computed from the same chunks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from modelgov.cid.dag import build_path
+from modelgov.cid.profiles import Profile, get_profile
+from modelgov.cid.text import cid_from_bytes, normalize
+from modelgov.errors import IntegrityError, InvalidCIDError, ManifestError, PathError, UnknownProfileError
+
+SCHEMA = "modelgov/manifest/v1"
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _safetensors_facts(path: Path) -> dict[str, Any]:
+    """dtype per tensor, shapes, parameter count, dtype totals and metadata of a header.
+
+    Raises:
+        ManifestError: the file is not a readable safetensors file.
+    """
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            tensors: dict[str, Any] = {}
+            params = 0
+            by_dtype: dict[str, int] = {}
+            for name in f.keys():  # noqa: SIM118 - safe_open is not a mapping
+                piece = f.get_slice(name)
+                shape = [int(d) for d in piece.get_shape()]
+                dtype = str(piece.get_dtype())
+                count = math.prod(shape)
+                tensors[name] = {"dtype": dtype, "shape": shape}
+                params += count
+                by_dtype[dtype] = by_dtype.get(dtype, 0) + count
+            metadata = f.metadata() or {}
+    except Exception as exc:  # safetensors raises its own error types and OSError
+        raise ManifestError(f"{path}: not a valid safetensors file ({exc})") from None
+    return {"parameters": params, "dtypes": by_dtype, "tensors": tensors, "metadata": dict(metadata)}
+
+
+def build(
+    path: str | os.PathLike[str],
+    profile: str | Profile | None = None,
+    *,
+    on_bytes: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """The manifest of a model folder (or a single file).
+
+    Raises:
+        PathError: missing/unreadable path, symlinks inside it.
+        UnknownProfileError: unknown profile.
+        ManifestError: a ``.safetensors`` file whose header cannot be read.
+    """
+    prof = get_profile(profile)
+    result = build_path(path, prof, with_sha256=True, on_bytes=on_bytes)
+    base = Path(path)
+    files = []
+    for entry in sorted(result.files, key=lambda e: e.path.encode()):
+        item: dict[str, Any] = {
+            "path": entry.path,
+            "size": entry.size,
+            "sha256": entry.sha256,
+            "cid": cid_from_bytes(entry.cid),
+        }
+        if entry.path.endswith(".safetensors"):
+            item["safetensors"] = _safetensors_facts(base / entry.path if result.is_dir else base)
+        files.append(item)
+    return {
+        "schema": SCHEMA,
+        "root": {"cid": result.cid, "profile": prof.name, "kind": "directory" if result.is_dir else "file"},
+        "total_size": sum(f["size"] for f in files),
+        "parameters": sum(f.get("safetensors", {}).get("parameters", 0) for f in files),
+        "files": files,
+    }
+
+
+def canonical_bytes(manifest: dict[str, Any]) -> bytes:
+    """RFC 8785 canonical JSON of ``manifest``.
+
+    Raises:
+        ManifestError: it holds values JSON cannot canonicalise (e.g. floats NaN, big ints).
+    """
+    import rfc8785
+
+    try:
+        return rfc8785.dumps(manifest)
+    except Exception as exc:
+        raise ManifestError(f"manifest cannot be canonicalised: {exc}") from None
+
+
+def digest(manifest: dict[str, Any]) -> str:
+    """The manifest digest: ``0x`` + sha256 of the canonical JSON (a bytes32 for the registry)."""
+    return "0x" + hashlib.sha256(canonical_bytes(manifest)).hexdigest()
+
+
+def write(manifest: dict[str, Any], out: str | os.PathLike[str]) -> str:
+    """Write the canonical bytes to ``out`` (atomically); returns the digest.
+
+    Raises:
+        PathError: ``out`` cannot be written.
+    """
+    data = canonical_bytes(manifest)
+    target = Path(out)
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise PathError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    return "0x" + hashlib.sha256(data).hexdigest()
+
+
+def load(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and validate a manifest file.
+
+    Raises:
+        PathError: unreadable. ManifestError: not JSON or not a modelgov manifest.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PathError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PathError(f"{path}: cannot read: {exc}") from None
+    try:
+        manifest = json.loads(text)
+    except ValueError as exc:
+        raise ManifestError(f"{path}: not JSON ({exc})") from None
+    validate(manifest, str(path))
+    return manifest
+
+
+def validate(manifest: Any, where: str = "manifest") -> None:
+    """Check the shape of a manifest.
+
+    Raises:
+        ManifestError: naming the first bad field.
+    """
+    def bad(msg: str) -> ManifestError:
+        return ManifestError(f"{where}: {msg}")
+
+    if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA:
+        raise bad(f"not a modelgov manifest (schema must be {SCHEMA!r})")
+    root = manifest.get("root")
+    if not isinstance(root, dict) or not isinstance(root.get("cid"), str):
+        raise bad("root.cid is missing")
+    try:
+        normalize(root["cid"])
+        get_profile(root.get("profile"))
+    except (InvalidCIDError, UnknownProfileError) as exc:
+        raise bad(f"root: {exc}") from None
+    files = manifest.get("files")
+    if not isinstance(files, list):
+        raise bad("files must be a list")
+    seen = set()
+    for i, f in enumerate(files):
+        if not isinstance(f, dict):
+            raise bad(f"files[{i}] is not an object")
+        p = f.get("path")
+        if not isinstance(p, str) or not p or p.startswith("/") or ".." in p.split("/"):
+            raise bad(f"files[{i}].path {p!r} is not a safe relative path")
+        if p in seen:
+            raise bad(f"files[{i}].path {p!r} appears twice")
+        seen.add(p)
+        if not isinstance(f.get("size"), int) or f["size"] < 0:
+            raise bad(f"files[{i}] ({p}): size must be a non-negative integer")
+        if not isinstance(f.get("sha256"), str) or not _SHA256.match(f["sha256"]):
+            raise bad(f"files[{i}] ({p}): sha256 must be 64 lower-case hex digits")
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One file that differs from the manifest."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """What :func:`verify` found; ``ok`` when nothing differs."""
+
+    root_cid: str
+    expected_root: str
+    mismatches: list[Mismatch] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches and self.root_cid == self.expected_root
+
+    def raise_for_mismatch(self, where: str = "the manifest") -> None:
+        """Raise if anything differs, naming every mismatching file in one line.
+
+        Raises:
+            IntegrityError: files or the root CID differ from ``where``.
+        """
+        if self.ok:
+            return
+        parts = [str(m) for m in self.mismatches]
+        if not parts:
+            parts = [f"root CID {self.root_cid}, manifest says {self.expected_root}"]
+        noun = "file differs" if len(self.mismatches) == 1 else "files differ"
+        head = f"{len(self.mismatches)} {noun} from {where}" if self.mismatches else f"the folder differs from {where}"
+        raise IntegrityError(f"{head}: " + "; ".join(parts))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "root_cid": self.root_cid,
+            "expected_root": self.expected_root,
+            "mismatches": [{"path": m.path, "reason": m.reason} for m in self.mismatches],
+        }
+
+
+def verify(path: str | os.PathLike[str], manifest: dict[str, Any]) -> VerifyReport:
+    """Re-read ``path`` once and compare every file (and the root CID) with ``manifest``.
+
+    Raises:
+        PathError: ``path`` is missing or unreadable.
+        ManifestError: ``manifest`` is malformed.
+    """
+    validate(manifest)
+    profile = manifest["root"].get("profile")
+    result = build_path(path, profile, with_sha256=True)
+    actual = {e.path: e for e in result.files}
+    expected = {f["path"]: f for f in manifest["files"]}
+    mismatches = []
+    for p in sorted(set(actual) | set(expected), key=str.encode):
+        a, e = actual.get(p), expected.get(p)
+        if a is None:
+            mismatches.append(Mismatch(p, "missing"))
+        elif e is None:
+            mismatches.append(Mismatch(p, f"not in the manifest ({a.size} bytes)"))
+        elif a.size != e["size"]:
+            mismatches.append(Mismatch(p, f"size {a.size}, manifest says {e['size']}"))
+        elif a.sha256 != e["sha256"]:
+            mismatches.append(Mismatch(p, "sha256 differs (content changed)"))
+    return VerifyReport(result.cid, normalize(manifest["root"]["cid"]), mismatches)
+
+
+@dataclass(frozen=True)
+class ManifestDiff:
+    """Files added, removed and changed between two manifests (sizes in bytes)."""
+
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+    changed: list[dict[str, Any]]
+    old_root: str
+    new_root: str
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "removed": self.removed,
+            "changed": self.changed,
+            "old_root": self.old_root,
+            "new_root": self.new_root,
+            "size_delta": sum(a["size"] for a in self.added) - sum(r["size"] for r in self.removed)
+            + sum(c["new_size"] - c["old_size"] for c in self.changed),
+        }
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> ManifestDiff:
+    """Compare two manifests file by file (by path, then size and sha256).
+
+    Raises:
+        ManifestError: either manifest is malformed.
+    """
+    validate(old, "old manifest")
+    validate(new, "new manifest")
+    a = {f["path"]: f for f in old["files"]}
+    b = {f["path"]: f for f in new["files"]}
+    order = lambda paths: sorted(paths, key=str.encode)  # noqa: E731
+    added = [{"path": p, "size": b[p]["size"]} for p in order(set(b) - set(a))]
+    removed = [{"path": p, "size": a[p]["size"]} for p in order(set(a) - set(b))]
+    changed = [
+        {"path": p, "old_size": a[p]["size"], "new_size": b[p]["size"]}
+        for p in order(set(a) & set(b))
+        if a[p]["sha256"] != b[p]["sha256"] or a[p]["size"] != b[p]["size"]
+    ]
+    return ManifestDiff(added, removed, changed, old["root"]["cid"], new["root"]["cid"])
