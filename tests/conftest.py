@@ -79,3 +79,55 @@ def registry(suite):
 @pytest.fixture(scope="session")
 def treasury(suite):
     return suite.treasury
+
+
+@pytest.fixture(scope="session")
+def deployment_file(suite, chain, tmp_path_factory):
+    """``deployments/local.json`` for the session suite, where the CLI looks for it."""
+    from modelgov.chain.deployments import write_deployment
+
+    folder = tmp_path_factory.mktemp("deployments")
+    os.environ["MODELGOV_DEPLOYMENTS"] = str(folder)
+    return write_deployment("ethereum:local:foundry", suite.to_record(chain.chain_id))
+
+
+@pytest.fixture(scope="session")
+def run_cli(deployment_file):
+    """Run ``modelgov ARGS…`` in-process against the test chain; returns click's Result
+    (``exit_code``, ``stdout``, ``stderr``)."""
+    from click.testing import CliRunner
+
+    from modelgov.cli import cli
+
+    def run(*args: str, input: str | None = None):
+        runner = CliRunner(mix_stderr=False)
+        return runner.invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
+
+    return run
+
+
+# --- GrantTreasury (issue 8): a treasury over a mock registry, so its tests need no registry ---
+@pytest.fixture(scope="session")
+def steward(accounts):
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def grantee(accounts):
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def mock_registry(project, deployer):
+    return deployer.deploy(project.MockModelRegistry)
+
+
+@pytest.fixture(scope="session")
+def stablecoin(project, deployer):
+    return deployer.deploy(project.MockStablecoin)
+
+
+@pytest.fixture(scope="session")
+def grant_treasury(project, deployer, timelock, mock_registry):
+    """GrantTreasury(admin = timelock, registry = MockModelRegistry)."""
+    return deployer.deploy(project.GrantTreasury, timelock.address, mock_registry.address)

@@ -78,3 +78,25 @@ def stop_chain() -> bool:
 def chain_status() -> ServiceStatus:
     """Whether the local chain runs and answers."""
     return status(spec())
+
+
+def warp(seconds: int) -> int:
+    """Advance the local chain's time by ``seconds`` and mine a block; returns the new timestamp.
+
+    Raises:
+        ServiceError: the local chain does not answer.
+    """
+    import httpx
+
+    def rpc(method: str, params: list) -> object:
+        try:
+            r = httpx.post(_rpc_url(), json={"jsonrpc": "2.0", "id": 1, "method": method,
+                                             "params": params}, timeout=10)
+        except httpx.HTTPError as exc:
+            raise ServiceError(f"local chain at {_rpc_url()} is not reachable: {exc}") from None
+        return r.json().get("result")
+
+    rpc("evm_increaseTime", [seconds])
+    rpc("evm_mine", [])
+    block = rpc("eth_getBlockByNumber", ["latest", False])
+    return int(block["timestamp"], 16)  # type: ignore[index]

@@ -293,6 +293,9 @@ def status(suite: Suite, proposal_id: int) -> ProposalStatus:
     gov = suite.governor
     against, for_, abstain = gov.proposalVotes(proposal_id)
     snapshot = gov.proposalSnapshot(proposal_id)
+    now = gov.clock()
+    # before the snapshot the quorum is not fixed yet: show today's value
+    quorum = gov.quorum(snapshot if snapshot < now else now - 1)
     return ProposalStatus(
         proposal_id=proposal_id,
         state=ProposalState(gov.state(proposal_id)).name,
@@ -300,7 +303,7 @@ def status(suite: Suite, proposal_id: int) -> ProposalStatus:
         votes_for=int(for_),
         votes_against=int(against),
         votes_abstain=int(abstain),
-        quorum=int(gov.quorum(snapshot)),
+        quorum=int(quorum),
         snapshot=int(snapshot),
         deadline=int(gov.proposalDeadline(proposal_id)),
         eta=int(gov.proposalEta(proposal_id)),
@@ -331,13 +334,11 @@ def submit(suite: Suite, built: BuiltProposal, account: Any) -> Any:
         StateError: the proposal exists, or the account is below the proposal threshold.
         TransactionRevertedError: the governor refused it.
     """
-    from ape import chain
-
     gov = suite.governor
     if gov.proposalSnapshot(built.proposal_id) != 0:
         raise StateError(f"proposal {built.proposal_id} already exists")
     threshold = gov.proposalThreshold()
-    votes = gov.getVotes(account.address, chain.pending_timestamp - 1)
+    votes = gov.getVotes(account.address, gov.clock() - 1)
     if votes < threshold:
         raise StateError(f"{account.address} has {votes} votes, below the threshold {threshold}")
     targets, values, calldatas, _ = built.args()
@@ -526,9 +527,11 @@ def _step(name: str, suite: Suite, fn: Any, *args: Any, sender: Any) -> Any:
 
 
 def _active_versions(suite: Suite, built: BuiltProposal) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if not built.upgrades:
+        return out
     from modelgov.chain import registry as reg
 
-    out: dict[str, Any] = {}
     for facts in built.upgrades:
         current = reg.active_version(suite.registry, facts["model_id"])
         out[facts["model"]] = (

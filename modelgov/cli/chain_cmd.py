@@ -70,3 +70,12 @@ def deploy(
     for name, address in result["contracts"].items():
         click.echo(f"{name:<9} {address}")
     click.echo(f"written {result['path']}")
+
+
+@chain.command("warp")
+@click.argument("seconds", type=click.IntRange(min=1))
+def chain_warp(seconds: int) -> None:
+    """Move the local chain's clock forward by SECONDS and mine a block (local chain only)."""
+    from modelgov.chain.anvil import warp
+
+    click.echo(f"chain time is now {warp(seconds)}")
