@@ -1,0 +1,102 @@
+"""Our UnixFS CIDs against npm ipfs-unixfs-importer (an independent implementation).
+
+Hypothesis picks sizes on and around every chunk and fan-out boundary with scaled-down
+profiles (small chunks and fan-outs reach depth 3 in a few KB); the real profiles are checked
+at their real boundaries (174 x 256 KiB, 1024 x 1 MiB) a few times.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from _pattern import PatternStream, pattern_bytes
+from conftest import job_for
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from modelgov.cid import PROFILES, build_file_stream, cid_of_bytes, get_profile
+from modelgov.cid.profiles import KIB, MIB
+
+MAX_CHUNKS = 4000
+
+
+@st.composite
+def boundary_case(draw: st.DrawFn) -> tuple[object, int, int]:
+    base = draw(st.sampled_from(sorted(PROFILES)))
+    chunk = draw(st.sampled_from([1, 3, 16, 100, 1000]))
+    links = draw(st.sampled_from([2, 3, 5, 11, 174]))
+    depth = draw(st.integers(0, 3))
+    while depth and links**depth > MAX_CHUNKS:
+        depth -= 1
+    mult = draw(st.sampled_from(sorted({1, 2, links - 1, links})))
+    if links**depth * mult > MAX_CHUNKS:
+        mult = 1
+    delta = draw(st.integers(-2, 2))
+    size = max(0, chunk * links**depth * mult + delta)
+    seed = draw(st.integers(0, 7))
+    return get_profile(base).scaled(chunk, links), size, seed
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases=st.lists(boundary_case(), min_size=8, max_size=24))
+def test_boundaries_match_importer(js_reference, cases) -> None:  # type: ignore[no-untyped-def]
+    jobs = [job_for(p, size=size, seed=seed) for p, size, seed in cases]
+    ours = [build_file_stream(PatternStream(size, seed), p)[0].cid_text for p, size, seed in cases]
+    assert ours == js_reference(jobs)
+
+
+@settings(max_examples=10, deadline=None)
+@given(case=boundary_case(), threads=st.integers(2, 4))
+def test_threaded_hashing_gives_the_same_cid(case, threads) -> None:  # type: ignore[no-untyped-def]
+    profile, size, seed = case
+    single = build_file_stream(PatternStream(size, seed), profile)[0]
+    multi = build_file_stream(PatternStream(size, seed), profile, threads=threads)[0]
+    assert single == multi
+
+
+REAL_SIZES = {
+    "unixfs-v0-2015": [0, 1, 256 * KIB - 1, 256 * KIB, 256 * KIB + 1, 174 * 256 * KIB - 1, 174 * 256 * KIB,
+                       174 * 256 * KIB + 1],
+    "kubo-cidv1": [0, 1, 256 * KIB, 256 * KIB + 1, 174 * 256 * KIB, 174 * 256 * KIB + 1],
+    "unixfs-v1-2025": [0, 1, MIB - 1, MIB, MIB + 1, 5 * MIB + 3, 1024 * MIB + 1],
+}
+
+
+def test_real_profiles_at_real_boundaries(js_reference) -> None:  # type: ignore[no-untyped-def]
+    cases = [(get_profile(name), size) for name, sizes in REAL_SIZES.items() for size in sizes]
+    jobs = [job_for(p, size=size, seed=3) for p, size in cases]
+    ours = [build_file_stream(PatternStream(size, 3), p)[0].cid_text for p, size in cases]
+    assert ours == js_reference(jobs)
+
+
+@pytest.mark.parametrize(
+    ("data", "profile", "expected"),
+    [  # well-known CIDs printed by Kubo
+        (b"", "unixfs-v0-2015", "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH"),
+        (b"hello world\n", "unixfs-v0-2015", "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"),
+        (b"", "kubo-cidv1", "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"),
+        (b"", "unixfs-v1-2025", "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"),
+    ],
+)
+def test_known_cids(data: bytes, profile: str, expected: str) -> None:
+    assert cid_of_bytes(data, profile) == expected
+
+
+def test_short_reads_do_not_change_the_cid() -> None:
+    class Dribble(io.RawIOBase):
+        def __init__(self, data: bytes) -> None:
+            self.data = data
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
+            n = min(len(b), 777, len(self.data))
+            b[:n] = self.data[:n]
+            self.data = self.data[n:]
+            return n
+
+    data = pattern_bytes(3 * MIB + 12345, 1)
+    profile = get_profile("unixfs-v0-2015")
+    assert build_file_stream(Dribble(data), profile)[0] == build_file_stream(io.BytesIO(data), profile)[0]
