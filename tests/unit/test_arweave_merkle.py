@@ -184,3 +184,30 @@ def test_b64url_round_trip():
     for n in range(0, 70):
         raw = bytes(range(n))
         assert b64url_decode(b64url_encode(raw)) == raw
+
+
+def test_python_client_interop_and_why_we_do_not_use_its_data_root():
+    """Our deep hash / signatures agree with arweave-python-client; its data_root does not."""
+    import io
+
+    client_lib = pytest.importorskip("arweave.arweave_lib")
+    from arweave.deep_hash import deep_hash as their_deep_hash
+    from arweave.merkle import compute_root_hash
+
+    from modelgov.storage.arweave_wallet import deep_hash, load_wallet, verify
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "arweave-test-wallet.json"
+    ours = load_wallet(fixture)
+    theirs = client_lib.Wallet.from_data(json.loads(fixture.read_text()))  # no network here
+    assert theirs.address == ours.address
+    fields = [b"2", b64url_decode(ours.owner), b"", b"0", b"123", b"anchor", [[b"App-Name", b"modelgov"]], b"5", b"r" * 32]
+    message = deep_hash(fields)
+    assert message == their_deep_hash(fields)
+    assert verify(ours.owner, message, theirs.sign(message))
+    assert verify(ours.owner, message, ours.sign(message))
+    assert not verify(ours.owner, message + b"x", ours.sign(message))
+
+    for size, agrees in [(1000, True), (294912, True), (262144, False), (262145, False), (524288, False)]:
+        data = random.Random(size).randbytes(size)
+        theirs_root = b64url_encode(compute_root_hash(io.BytesIO(data)))
+        assert (theirs_root == tree_from_bytes(data).data_root_b64) is agrees, size
