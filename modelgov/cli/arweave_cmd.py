@@ -83,7 +83,10 @@ def wallet() -> None:
 
 
 @wallet.command("new")
-@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=str), help="JWK file to create (mode 0600).")
+@click.option(
+    "-o", "--output", "output", required=True, type=click.Path(path_type=str),
+    help="JWK file to create (mode 0600).",
+)
 @json_option
 def wallet_new(output: str, as_json: bool) -> None:
     """Generate an RSA-4096 wallet (takes a few seconds). Prints its address only."""
@@ -98,7 +101,9 @@ def wallet_new(output: str, as_json: bool) -> None:
 
 @arweave.command("fetch")
 @click.argument("txid")
-@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=str), help="File to write.")
+@click.option(
+    "-o", "--output", "output", required=True, type=click.Path(path_type=str), help="File to write."
+)
 @click.option("--sha256", "sha256", metavar="HEX", help="Also require this sha256 (e.g. from the manifest).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @gateway_option
@@ -134,7 +139,9 @@ def _parse_tags(values: tuple[str, ...]) -> list[tuple[str, str]]:
 
 @click.command("arweave")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--wallet", "wallet_path", required=True, type=click.Path(path_type=str), help="JWK wallet file.")
+@click.option(
+    "--wallet", "wallet_path", required=True, type=click.Path(path_type=str), help="JWK wallet file."
+)
 @gateway_option
 @insecure_option
 @click.option("--tag", "tags", multiple=True, metavar="NAME=VALUE", help="Extra tag (repeatable).")

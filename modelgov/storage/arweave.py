@@ -198,7 +198,9 @@ class ArweaveClient:
         try:
             return json.loads(text)
         except json.JSONDecodeError:
-            raise ArweaveError(f"{self.gateway.url}/info is not JSON; is it an Arweave gateway?") from None
+            raise ArweaveError(
+                f"{self.gateway.url}/info is not JSON; is it an Arweave gateway?"
+            ) from None
 
     def is_arlocal(self) -> bool:
         """True for a loopback arlocal (local mode: mint and mine are available)."""
@@ -247,7 +249,9 @@ class ArweaveClient:
         try:
             header = response.json()
         except (json.JSONDecodeError, ValueError):
-            raise ArweaveError(f"transaction {txid}: header is not JSON ({_short(response.text)})") from None
+            raise ArweaveError(
+                f"transaction {txid}: header is not JSON ({_short(response.text)})"
+            ) from None
         if not isinstance(header, dict):
             raise ArweaveError(f"transaction {txid}: header is not a JSON object")
         return header
@@ -501,7 +505,10 @@ def upload_file(
     if tree.data_size == 0:
         raise ValidationError(f"{path} is empty: nothing to upload")
     entry = state["uploads"].get(gateway.url)
-    if entry and (entry.get("data_root") != tree.data_root_b64 or entry.get("data_size") != tree.data_size):
+    if entry and (entry.get("data_root"), entry.get("data_size")) != (
+        tree.data_root_b64,
+        tree.data_size,
+    ):
         entry = None  # the file changed since: that upload cannot be finished
     if entry and entry.get("confirmed"):
         if progress:
@@ -511,7 +518,8 @@ def upload_file(
     with ArweaveClient(gateway, transport=transport, retry_delays=retry_delays) as client:
         local = client.is_arlocal() if gateway.loopback else False
         minted = 0
-        if entry and entry.get("tx_posted") and [list(t) for t in entry["tags"]] != [list(t) for t in tags]:
+        same_tags = entry and [list(t) for t in entry["tags"]] == [list(t) for t in tags]
+        if entry and entry.get("tx_posted") and not same_tags:
             raise ValidationError(
                 f"an upload of {path.name} with other tags is in progress (tx {entry['tx']['id']}); "
                 f"re-run it with the same tags, or remove {spath} to start over"
@@ -566,7 +574,12 @@ def upload_file(
 
 
 def _result(
-    entry: dict[str, Any], gateway: Gateway, tree: ChunkTree, spath: Path, chunks_sent: int, already_done: bool
+    entry: dict[str, Any],
+    gateway: Gateway,
+    tree: ChunkTree,
+    spath: Path,
+    chunks_sent: int,
+    already_done: bool,
 ) -> UploadResult:
     return UploadResult(
         txid=entry["tx"]["id"],
@@ -587,7 +600,10 @@ def _post_header(client: ArweaveClient, tx: dict[str, Any]) -> None:
     if response.status_code in (200, 202, 208):
         return
     if response.status_code in (402, 410):
-        raise ArweaveError(f"gateway refused transaction {tx['id']}: wallet is not funded enough ({_short(response.text)})")
+        raise ArweaveError(
+            f"gateway refused transaction {tx['id']}: wallet is not funded enough "
+            f"({_short(response.text)})"
+        )
     code, _ = client.tx_status(tx["id"])
     if code in (200, 202):  # it got there after all (e.g. a retried post)
         return
@@ -759,7 +775,9 @@ def fetch(
                     if progress:
                         progress(len(piece))
             if got != size:
-                raise IntegrityError(f"gateway sent {got} of the {size} bytes of {txid}; nothing written")
+                raise IntegrityError(
+                    f"gateway sent {got} of the {size} bytes of {txid}; nothing written"
+                )
             tree, _ = tree_from_file(tmp)
             actual_root = tree.data_root_b64 if size else ""
             if actual_root != expected_root:

@@ -102,8 +102,15 @@ def run_cli(capsys, *args: str) -> tuple[int, str, str]:
 class Injector(httpx.BaseTransport):
     """Forwards to the real gateway; can fail chunk posts or tamper with downloads."""
 
-    def __init__(self, fail_after: int | None = None, fail_status: int | None = None, tamper: bool = False):
+    def __init__(
+        self,
+        fail_after: int | None = None,
+        fail_status: int | None = None,
+        tamper: bool = False,
+        forge_tx: bool = False,
+    ):
         self.inner = httpx.HTTPTransport()
+        self.forge_tx = forge_tx
         self.fail_after = fail_after
         self.fail_status = fail_status
         self.tamper = tamper
@@ -118,6 +125,10 @@ class Injector(httpx.BaseTransport):
                 if self.fail_status is None:
                     raise httpx.ConnectError("injected: connection dropped", request=request)
                 return httpx.Response(self.fail_status, text="injected: chunk rejected")
+        if self.forge_tx and request.method == "POST" and path == "/tx":
+            tx = json.loads(request.read())
+            tx["reward"] = str(int(tx["reward"]) + 1)  # breaks the signature
+            request = httpx.Request("POST", request.url, json=tx)
         response = self.inner.handle_request(request)
         if request.method == "POST" and path == "/chunk" and response.status_code == 200:
             self.chunks_ok += 1
@@ -335,6 +346,19 @@ def test_forged_header_is_refused(env, gw, wallet, tmp_path):
         arweave.verify_header(txid, forged)
     with pytest.raises(IntegrityError, match="id mismatch"):
         arweave.verify_header("A" * 43, header)
+
+
+def test_rejected_transaction_is_reported_and_a_rerun_starts_cleanly(env, gw, wallet, tmp_path):
+    src = _data_file(tmp_path, MAX_CHUNK_SIZE + 99, seed=14)
+    forging = Injector(forge_tx=True)
+    with pytest.raises(ArweaveError, match="rejected transaction .* HTTP 400") as exc:
+        arweave.upload_file(src, wallet, gw, arweave.model_tags(), transport=forging)
+    assert "\n" not in str(exc.value) and forging.count("POST", "/chunk") == 0
+    state = json.loads(arweave.state_path(src).read_text())["uploads"][gw.url]
+    assert not state["tx_posted"]
+    # the saved, never-accepted transaction is checked, dropped, and a new one is built
+    result = arweave.upload_file(src, wallet, gw, arweave.model_tags())
+    assert result.confirmed and result.txid != state["tx"]["id"] and result.chunks_sent == 2
 
 
 def test_unfunded_wallet_is_refused_before_anything_is_posted(env, tmp_path, capsys):
