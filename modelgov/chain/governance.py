@@ -22,7 +22,7 @@ from eth_abi.exceptions import EncodingError
 from eth_utils import keccak
 
 from modelgov.chain.deploy import Suite
-from modelgov.chain.proposal_spec import Call, ModelUpgrade, ProposalSpec
+from modelgov.chain.proposal_spec import Call, CreateModel, ModelUpgrade, ProposalSpec, RoleChange
 from modelgov.chain.reverts import describe_revert
 from modelgov.errors import (
     NotFoundError,
@@ -109,10 +109,14 @@ def build(spec: ProposalSpec, suite: Suite, proposer: str | None = None) -> Buil
     summary: list[str] = []
     upgrades: list[dict[str, Any]] = []
     for action in spec.actions:
+        value = 0
         if isinstance(action, ModelUpgrade):
             target, data, line, facts = _model_upgrade(action, suite)
             upgrades.append(facts)
-            value = 0
+        elif isinstance(action, CreateModel):
+            target, data, line = _create_model(action, suite)
+        elif isinstance(action, RoleChange):
+            target, data, line = _role_change(action, suite)
         else:
             target, data, line = _call(action, suite)
             value = action.value
@@ -142,6 +146,50 @@ def _contract(suite: Suite, name: str, where: str) -> Any:
     return contract
 
 
+def _create_model(action: CreateModel, suite: Suite) -> tuple[str, bytes, str]:
+    from modelgov.cid.text import cid_to_bytes
+
+    if suite.registry is None:
+        raise ProposalFileError(f"{action.where}: this deployment has no ModelRegistry")
+    from modelgov.chain import registry as reg
+
+    try:
+        reg.model_id(suite.registry, action.model)
+    except NotFoundError:
+        pass
+    else:
+        raise ProposalFileError(f"{action.where}.model: {action.model!r} is already registered")
+    data = _encode(suite.registry, "createModel", [action.model, cid_to_bytes(action.card_cid)])
+    return str(suite.registry.address), data, f"ModelRegistry.createModel({action.model}, card {action.card_cid})"
+
+
+def _role_change(action: RoleChange, suite: Suite) -> tuple[str, bytes, str]:
+    contract = _contract(suite, action.contract, action.where)
+    getter = getattr(contract, action.role, None)
+    if getter is None:
+        raise ProposalFileError(
+            f"{action.where}.role: {contract.contract_type.name} has no {action.role}"
+        )
+    account = _address_ref(suite, action.account, action.where)
+    fn = "grantRole" if action.grant else "revokeRole"
+    data = _encode(contract, fn, [bytes(getter()), account])
+    return str(contract.address), data, f"{contract.contract_type.name}.{fn}({action.role}, {account})"
+
+
+def _encode(contract: Any, fn: str, args: list[Any]) -> bytes:
+    return bytes(getattr(contract, fn).encode_input(*args))
+
+
+def _address_ref(suite: Suite, value: str, where: str) -> str:
+    """``@token``, ``@registry``… → that contract's address; anything else unchanged."""
+    if isinstance(value, str) and value.startswith("@"):
+        contract = getattr(suite, value[1:], None) if value[1:] in suite.CONTRACTS else None
+        if contract is None:
+            raise ProposalFileError(f"{where}: {value} is not a contract of this deployment")
+        return str(contract.address)
+    return value
+
+
 def _call(action: Call, suite: Suite) -> tuple[str, bytes, str]:
     contract = _contract(suite, action.contract, action.where)
     abis = [
@@ -162,7 +210,7 @@ def _call(action: Call, suite: Suite) -> tuple[str, bytes, str]:
         )
     abi = matching[0]
     types = [i.canonical_type for i in abi.inputs]
-    args = [_coerce(t, v) for t, v in zip(types, action.args)]
+    args = [_coerce(t, _refs(suite, v, action.where)) for t, v in zip(types, action.args)]
     try:
         encoded = encode(types, args)
     except (EncodingError, TypeError, ValueError, OverflowError) as exc:
@@ -173,6 +221,14 @@ def _call(action: Call, suite: Suite) -> tuple[str, bytes, str]:
     selector = keccak(text=abi.selector)[:4]
     line = f"{contract.contract_type.name}.{action.function}({', '.join(map(str, action.args))})"
     return str(contract.address), selector + encoded, line
+
+
+def _refs(suite: Suite, value: Any, where: str) -> Any:
+    if isinstance(value, list):
+        return [_refs(suite, v, where) for v in value]
+    if isinstance(value, str) and value.startswith("@"):
+        return _address_ref(suite, value, f"{where}.args")
+    return value
 
 
 def _coerce(abi_type: str, value: Any) -> Any:
@@ -223,8 +279,7 @@ def _model_upgrade(action: ModelUpgrade, suite: Suite) -> tuple[str, bytes, str,
             )
     audit = reg.audit_status(suite.registry, record.version_id)
     previous = reg.active_version(suite.registry, model_id)
-    data = bytes(suite.registry.activateVersion.encode_input(model_id, record.version_id))
-    data = bytes.fromhex(data.hex()) if not isinstance(data, bytes) else data
+    data = _encode(suite.registry, "activateVersion", [model_id, record.version_id])
     facts = {
         "model": action.model,
         "model_id": model_id,

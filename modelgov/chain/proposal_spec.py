@@ -12,10 +12,17 @@ File format::
       - type: model-upgrade              # activate a submitted version of a model
         model: demo-mlp
         version: 1                       # a version id, or:  cid: bafy...
+      - type: create-model               # register a model (name + model card)
+        model: demo-mlp
+        card: ../../models/demo-mlp/README.md   # a path (relative to this file) or card_cid: bafy...
+      - type: grant-role                 # or revoke-role
+        contract: registry               # any AccessControl contract of the suite
+        role: AUDITOR_ROLE               # the contract's role constant
+        account: "0x..."
       - type: call                       # any function of a deployed contract
-        contract: registry               # token|timelock|governor|registry|treasury or 0x address + abi
+        contract: registry               # token|timelock|governor|registry|treasury, or its 0x address
         function: setRequiredApprovals
-        args: [2]
+        args: [2]                        # "@token" etc. stand for the suite's contract addresses
         value: 0                         # wei, optional
 
 Every error names the file and the field (``0001-x.yaml: actions[1].function: ...``).
@@ -32,7 +39,7 @@ import yaml
 
 from modelgov.errors import PathError, ProposalFileError
 
-ACTION_TYPES = ("model-upgrade", "call")
+ACTION_TYPES = ("model-upgrade", "create-model", "grant-role", "revoke-role", "call")
 CONTRACT_NAMES = ("token", "timelock", "governor", "registry", "treasury")
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -59,7 +66,27 @@ class Call:
     where: str = ""
 
 
-Action = ModelUpgrade | Call
+@dataclass(frozen=True)
+class CreateModel:
+    """Register ``model`` with the CID of its model card (given, or computed from ``card``)."""
+
+    model: str
+    card_cid: str
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    """Grant (``grant=True``) or revoke ``role`` of ``contract`` for ``account``."""
+
+    contract: str
+    role: str
+    account: str
+    grant: bool
+    where: str = ""
+
+
+Action = ModelUpgrade | CreateModel | RoleChange | Call
 
 
 @dataclass(frozen=True)
@@ -86,15 +113,18 @@ def load_proposal(path: str | Path) -> ProposalSpec:
         raise PathError(f"{path}: no such proposal file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PathError(f"{path}: cannot read: {exc}") from None
-    return parse_proposal(text, source=path.name)
+    return parse_proposal(text, source=path.name, base=path.resolve().parent)
 
 
-def parse_proposal(text: str, source: str = "<proposal>") -> ProposalSpec:
+def parse_proposal(text: str, source: str = "<proposal>", base: Path | None = None) -> ProposalSpec:
     """Check proposal YAML given as text (see the module docstring for the format).
 
     Raises:
         ProposalFileError: malformed YAML or a missing/wrong field (``source`` and field named).
+
+    ``base`` is the folder relative paths (model cards) are read from.
     """
+    base = base or Path.cwd()
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -115,11 +145,13 @@ def parse_proposal(text: str, source: str = "<proposal>") -> ProposalSpec:
     raw_actions = data.get("actions")
     if not isinstance(raw_actions, list) or not raw_actions:
         raise ProposalFileError(f"{source}: actions: required, a non-empty list")
-    actions = tuple(_action(a, f"{source}: actions[{i}]") for i, a in enumerate(raw_actions))
+    actions = tuple(
+        _action(a, f"{source}: actions[{i}]", base) for i, a in enumerate(raw_actions)
+    )
     return ProposalSpec(path=source, title=title.strip(), body=body.strip(), actions=actions)
 
 
-def _action(raw: Any, where: str) -> Action:
+def _action(raw: Any, where: str, base: Path) -> Action:
     if not isinstance(raw, dict):
         raise ProposalFileError(f"{where}: expected a mapping with a 'type'")
     kind = raw.get("type")
@@ -127,7 +159,52 @@ def _action(raw: Any, where: str) -> Action:
         raise ProposalFileError(f"{where}.type: must be one of {', '.join(ACTION_TYPES)}, got {kind!r}")
     if kind == "model-upgrade":
         return _model_upgrade(raw, where)
+    if kind == "create-model":
+        return _create_model(raw, where, base)
+    if kind in ("grant-role", "revoke-role"):
+        return _role_change(raw, where, grant=kind == "grant-role")
     return _call(raw, where)
+
+
+def _create_model(raw: dict[str, Any], where: str, base: Path) -> CreateModel:
+    from modelgov.cid.text import normalize
+    from modelgov.errors import InvalidCIDError, ModelGovError
+
+    _only(raw, {"type", "model", "card", "card_cid"}, where)
+    model = raw.get("model")
+    if not isinstance(model, str) or not model.strip():
+        raise ProposalFileError(f"{where}.model: required, the model's name")
+    card, card_cid = raw.get("card"), raw.get("card_cid")
+    if (card is None) == (card_cid is None):
+        raise ProposalFileError(f"{where}: give exactly one of 'card' (a path) or 'card_cid'")
+    if card_cid is not None:
+        try:
+            return CreateModel(model.strip(), normalize(str(card_cid)), where)
+        except InvalidCIDError as exc:
+            raise ProposalFileError(f"{where}.card_cid: {exc}") from None
+    from modelgov.cid.dag import cid_of_path
+    from modelgov.modelcard import validate
+
+    path = (base / str(card)).resolve()
+    try:
+        validate(path)
+        return CreateModel(model.strip(), cid_of_path(path), where)
+    except ModelGovError as exc:
+        raise ProposalFileError(f"{where}.card: {exc}") from None
+
+
+def _role_change(raw: dict[str, Any], where: str, grant: bool) -> RoleChange:
+    _only(raw, {"type", "contract", "role", "account"}, where)
+    contract = raw.get("contract")
+    if not isinstance(contract, str) or contract not in CONTRACT_NAMES:
+        raise ProposalFileError(f"{where}.contract: one of {', '.join(CONTRACT_NAMES)}, got {contract!r}")
+    role = raw.get("role")
+    if not isinstance(role, str) or not re.match(r"^[A-Z][A-Z0-9_]*_ROLE$", role):
+        raise ProposalFileError(f"{where}.role: a role constant such as AUDITOR_ROLE, got {role!r}")
+    account = raw.get("account")
+    if not isinstance(account, str) or not (_ADDRESS.match(account) or account.lstrip("@") in CONTRACT_NAMES):
+        raise ProposalFileError(f"{where}.account: a 0x address, got {account!r}")
+    return RoleChange(contract, role, account, grant, where)
 
 
 def _model_upgrade(raw: dict[str, Any], where: str) -> ModelUpgrade:

@@ -1,0 +1,1 @@
+"""``modelgov demo``: the whole lifecycle on local defaults (anvil, js-ipfs, arlocal)."""
