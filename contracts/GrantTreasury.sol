@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.27;
+
+import {AccessControlEnumerable} from "@openzeppelin/contracts/access/extensions/AccessControlEnumerable.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+
+/**
+ * @title GrantTreasury
+ * @notice Holds ERC-20 tokens for the DAO and pays training grants milestone by milestone, each
+ * release tied to a model version that the grantee submitted to the registry and that auditors
+ * approved.
+ *
+ * Roles:
+ * - `DEFAULT_ADMIN_ROLE` ("governance", the timelock): grants/revokes stewards, sets their
+ *   allowances, creates grants of any size, cancels any grant, withdraws free funds.
+ * - `STEWARD_ROLE`: creates grants within a per-token allowance per period (no vote), approves
+ *   or rejects submitted milestones, cancels the grants it created.
+ *
+ * Accounting (per token): `committed` is the sum of every milestone amount that is neither
+ * released, reclaimed nor cancelled. A grant is only created if `committed + total` stays within
+ * the treasury's balance, so committed funds are always held. Holdings are always measured with
+ * `balanceOf(this)`, never with a counter: a fee-on-transfer token is credited with what actually
+ * arrived ({deposit} reports it). Every payout checks that the treasury's balance dropped by
+ * exactly the amount sent (else {GrantTreasuryTransferMismatch}); with a fee-on-transfer token the
+ * grantee receives the amount minus the token's fee. Rebasing tokens whose balance can shrink are
+ * not supported.
+ *
+ * Steward allowances follow Safe's allowance module: `amount` per `period` seconds, `spent` in the
+ * current period, and `lastReset`; periods are aligned on `lastReset` (a late spender does not
+ * shift them). `period == 0` is a one-time allowance. Spending is counted when a grant is created
+ * and is not refunded when the grant is cancelled.
+ *
+ * Milestones name the model they must deliver, or {NO_MODEL} (`type(uint256).max`) for none.
+ */
+contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+    using EnumerableSet for EnumerableSet.AddressSet;
+
+    /// @notice Role of accounts that create small grants and review milestones.
+    bytes32 public constant STEWARD_ROLE = keccak256("STEWARD_ROLE");
+
+    /// @notice `modelId` of a milestone that does not require a particular model.
+    uint256 public constant NO_MODEL = type(uint256).max;
+
+    /// @notice Most milestones a grant may have (bounds the loop in {cancelGrant}).
+    uint256 public constant MAX_MILESTONES = 20;
+
+    /// @notice Life cycle of a milestone.
+    enum MilestoneStatus {
+        Pending, // waiting for a submission (again, after a rejection)
+        Submitted, // a version was submitted; waiting for review
+        Released, // approved and paid
+        Reclaimed, // deadline passed without delivery; commitment returned to free funds
+        Cancelled // the grant was cancelled before this milestone was paid
+    }
+
+    /// @notice A milestone as given to {createGrant}.
+    struct MilestoneInput {
+        uint256 amount; // paid on approval, in the token's smallest unit (1 .. 2^128-1)
+        bytes descriptionCid; // binary CID of the milestone description
+        uint64 deadline; // unix time; submissions after it are refused, then it can be reclaimed
+        uint256 modelId; // the registry model the version must belong to, or NO_MODEL
+    }
+
+    /// @notice A stored milestone.
+    struct Milestone {
+        uint128 amount; // amount, deadline and status share one storage slot
+        uint64 deadline;
+        MilestoneStatus status;
+        uint256 modelId;
+        uint256 versionId; // submitted version (kept after release; 0 when none)
+        bytes descriptionCid;
+    }
+
+    /// @notice A grant as returned by {getGrant}.
+    struct GrantInfo {
+        address grantee;
+        address token;
+        address creator; // a steward, or the governance account
+        bool cancelled;
+        uint256 total; // sum of milestone amounts
+        uint256 released; // paid to the grantee
+        uint256 returned; // reclaimed or cancelled, back to free funds
+        uint256 milestoneCount;
+    }
+
+    /// @notice A steward's allowance for one token (Safe allowance-module style).
+    struct Allowance {
+        uint256 amount; // per period
+        uint256 spent; // in the period that started at lastReset
+        uint64 period; // seconds; 0 = one-time allowance
+        uint64 lastReset; // start of the current period
+    }
+
+    struct Grant {
+        address grantee;
+        address token;
+        address creator;
+        bool cancelled;
+        uint256 total;
+        uint256 released;
+        uint256 returned;
+        Milestone[] milestones;
+    }
+
+    /// @notice The registry whose versions and audits milestones are checked against.
+    IModelRegistry public immutable registry;
+
+    uint256 private _grantCount;
+    mapping(uint256 grantId => Grant) private _grants;
+    mapping(address token => uint256) private _committed;
+    mapping(address steward => mapping(address token => Allowance)) private _allowances;
+    EnumerableSet.AddressSet private _tokens;
+
+    // ------------------------------------------------------------------------------- events
+    /// @notice `received` of `token` arrived from `from` (`amount` was requested).
+    event Deposited(address indexed token, address indexed from, uint256 amount, uint256 received);
+    /// @notice Governance withdrew free (uncommitted) funds.
+    event Withdrawn(address indexed token, address indexed to, uint256 amount);
+    /// @notice Governance set a steward's allowance for `token`.
+    event StewardAllowanceSet(
+        address indexed steward,
+        address indexed token,
+        uint256 amount,
+        uint64 period,
+        uint64 lastReset
+    );
+    /// @notice A steward spent `amount` of its allowance; `spentInPeriod` includes it.
+    event StewardAllowanceSpent(
+        address indexed steward,
+        address indexed token,
+        uint256 amount,
+        uint256 spentInPeriod
+    );
+    /// @notice A grant was created and its `total` committed.
+    event GrantCreated(
+        uint256 indexed grantId,
+        address indexed grantee,
+        address indexed token,
+        address creator,
+        uint256 total,
+        uint256 milestoneCount
+    );
+    /// @notice The grantee submitted `versionId` for a milestone.
+    event MilestoneSubmitted(uint256 indexed grantId, uint256 indexed index, uint256 indexed versionId);
+    /// @notice A milestone was approved and `amount` paid to the grantee.
+    event MilestoneReleased(
+        uint256 indexed grantId,
+        uint256 indexed index,
+        uint256 indexed versionId,
+        address approver,
+        uint256 amount
+    );
+    /// @notice A submission was rejected; the grantee may submit again before the deadline.
+    event MilestoneRejected(
+        uint256 indexed grantId,
+        uint256 indexed index,
+        uint256 indexed versionId,
+        address reviewer,
+        bytes reasonCid
+    );
+    /// @notice A milestone's commitment was returned to free funds after its deadline.
+    event MilestoneReclaimed(uint256 indexed grantId, uint256 indexed index, address by, uint256 amount);
+    /// @notice A grant was cancelled; `returned` went back to free funds.
+    event GrantCancelled(uint256 indexed grantId, address indexed by, uint256 returned);
+
+    // ------------------------------------------------------------------------------- errors
+    error GrantTreasuryZeroAddress();
+    error GrantTreasuryInvalidRegistry(address registry);
+    error GrantTreasuryZeroAmount();
+    error GrantTreasuryNoMilestones();
+    error GrantTreasuryTooManyMilestones(uint256 count, uint256 max);
+    error GrantTreasuryMilestoneAmountInvalid(uint256 index, uint256 amount);
+    error GrantTreasuryMilestoneCidEmpty(uint256 index);
+    error GrantTreasuryMilestoneDeadlineInPast(uint256 index, uint64 deadline);
+    error GrantTreasuryInsufficientFreeBalance(address token, uint256 free, uint256 needed);
+    error GrantTreasuryAllowanceExceeded(address steward, address token, uint256 remaining, uint256 needed);
+    error GrantTreasuryInvalidResetBase(uint64 resetBase);
+    error GrantTreasuryUnknownGrant(uint256 grantId);
+    error GrantTreasuryUnknownMilestone(uint256 grantId, uint256 index);
+    error GrantTreasuryGrantNotActive(uint256 grantId);
+    error GrantTreasuryNotGrantee(uint256 grantId, address account);
+    error GrantTreasuryMilestoneNotPending(uint256 grantId, uint256 index, MilestoneStatus status);
+    error GrantTreasuryMilestoneNotSubmitted(uint256 grantId, uint256 index, MilestoneStatus status);
+    error GrantTreasuryDeadlinePassed(uint256 grantId, uint256 index, uint64 deadline);
+    error GrantTreasuryDeadlineNotPassed(uint256 grantId, uint256 index, uint64 deadline);
+    error GrantTreasuryUnknownVersion(uint256 versionId);
+    error GrantTreasuryVersionNotFromGrantee(uint256 versionId, address submitter);
+    error GrantTreasuryWrongModel(uint256 versionId, uint256 expectedModelId, uint256 modelId);
+    error GrantTreasuryVersionNotAudited(uint256 versionId);
+    error GrantTreasurySelfApproval(uint256 grantId, address account);
+    error GrantTreasuryUnauthorizedCanceller(uint256 grantId, address account);
+    error GrantTreasuryTransferMismatch(address token, uint256 expected, uint256 actual);
+
+    /**
+     * @param admin The governance account (the timelock): the only holder of `DEFAULT_ADMIN_ROLE`.
+     * @param registry_ The model registry (must be a contract).
+     */
+    constructor(address admin, address registry_) {
+        if (admin == address(0)) revert GrantTreasuryZeroAddress();
+        if (registry_.code.length == 0) revert GrantTreasuryInvalidRegistry(registry_);
+        registry = IModelRegistry(registry_);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // ------------------------------------------------------------------------------- funds
+    /**
+     * @notice Pull `amount` of `token` from the caller (who approved it) into the treasury.
+     * @dev Anyone may deposit. Tokens sent with a plain transfer count as well (holdings are
+     * `balanceOf`); this function additionally records the token for {tokens} and reports what
+     * actually arrived, which is less than `amount` for a fee-on-transfer token.
+     * @return received The increase of the treasury's balance.
+     */
+    function deposit(address token, uint256 amount) external nonReentrant returns (uint256 received) {
+        if (token == address(0)) revert GrantTreasuryZeroAddress();
+        if (amount == 0) revert GrantTreasuryZeroAmount();
+        _tokens.add(token);
+        uint256 before = _balance(token);
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+        received = _balance(token) - before;
+        emit Deposited(token, msg.sender, amount, received);
+    }
+
+    /**
+     * @notice Governance: send `amount` of free (uncommitted) `token` to `to`.
+     */
+    function withdraw(
+        address token,
+        address to,
+        uint256 amount
+    ) external nonReentrant onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (token == address(0) || to == address(0)) revert GrantTreasuryZeroAddress();
+        if (amount == 0) revert GrantTreasuryZeroAmount();
+        uint256 free = freeBalance(token);
+        if (amount > free) revert GrantTreasuryInsufficientFreeBalance(token, free, amount);
+        emit Withdrawn(token, to, amount);
+        _pay(token, to, amount);
+    }
+
+    // ------------------------------------------------------------------------------- stewards
+    /**
+     * @notice Governance: set `steward`'s allowance for `token` to `amount` every `period` seconds.
+     * @dev Like Safe's allowance module, the amount spent in the current period is kept. With
+     * `resetBase > 0` (not in the future) the periods are aligned on it; otherwise the first
+     * period starts now. `period == 0` makes a one-time allowance. The steward also needs
+     * `STEWARD_ROLE` (granted separately with {grantRole}); `amount == 0` removes the allowance.
+     */
+    function setStewardAllowance(
+        address steward,
+        address token,
+        uint256 amount,
+        uint64 period,
+        uint64 resetBase
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (steward == address(0) || token == address(0)) revert GrantTreasuryZeroAddress();
+        uint64 now_ = uint64(block.timestamp);
+        if (resetBase > now_) revert GrantTreasuryInvalidResetBase(resetBase);
+        Allowance storage a = _allowances[steward][token];
+        a.amount = amount;
+        a.period = period;
+        if (resetBase > 0 && period > 0) {
+            a.lastReset = now_ - ((now_ - resetBase) % period);
+        } else if (a.lastReset == 0) {
+            a.lastReset = now_;
+        }
+        _tokens.add(token);
+        emit StewardAllowanceSet(steward, token, amount, period, a.lastReset);
+    }
+
+    /**
+     * @notice `steward`'s allowance for `token` as of now (a period that has elapsed reads as reset).
+     * @return amount Allowed per period.
+     * @return spent Spent in the current period.
+     * @return remaining `amount - spent` (0 if the amount was lowered below `spent`).
+     * @return period Period length in seconds (0: one-time).
+     * @return lastReset Start of the current period.
+     * @return nextReset When the next period starts (0 for a one-time allowance).
+     */
+    function stewardAllowance(
+        address steward,
+        address token
+    )
+        external
+        view
+        returns (uint256 amount, uint256 spent, uint256 remaining, uint64 period, uint64 lastReset, uint64 nextReset)
+    {
+        Allowance memory a = _currentAllowance(steward, token);
+        remaining = a.spent >= a.amount ? 0 : a.amount - a.spent;
+        nextReset = a.period == 0 ? 0 : a.lastReset + a.period;
+        return (a.amount, a.spent, remaining, a.period, a.lastReset, nextReset);
+    }
+
+    // ------------------------------------------------------------------------------- grants
+    /**
+     * @notice Create a grant to `grantee` paid in `token`, committing the sum of `milestones`.
+     * @dev Governance may create any grant; a steward only within its allowance for `token`
+     * (spent at creation). Reverts if the total is not covered by the free balance.
+     * @return grantId The new grant's id (ids start at 1).
+     */
+    function createGrant(
+        address grantee,
+        address token,
+        MilestoneInput[] calldata milestones
+    ) external returns (uint256 grantId) {
+        bool isGovernance = hasRole(DEFAULT_ADMIN_ROLE, msg.sender);
+        if (!isGovernance) _checkRole(STEWARD_ROLE);
+        if (grantee == address(0) || token == address(0)) revert GrantTreasuryZeroAddress();
+        uint256 count = milestones.length;
+        if (count == 0) revert GrantTreasuryNoMilestones();
+        if (count > MAX_MILESTONES) revert GrantTreasuryTooManyMilestones(count, MAX_MILESTONES);
+
+        uint256 total;
+        for (uint256 i = 0; i < count; ++i) {
+            MilestoneInput calldata m = milestones[i];
+            if (m.amount == 0 || m.amount > type(uint128).max) revert GrantTreasuryMilestoneAmountInvalid(i, m.amount);
+            if (m.descriptionCid.length == 0) revert GrantTreasuryMilestoneCidEmpty(i);
+            if (m.deadline <= block.timestamp) revert GrantTreasuryMilestoneDeadlineInPast(i, m.deadline);
+            total += m.amount;
+        }
+
+        uint256 free = freeBalance(token);
+        if (total > free) revert GrantTreasuryInsufficientFreeBalance(token, free, total);
+        if (!isGovernance) _spendAllowance(msg.sender, token, total);
+
+        grantId = ++_grantCount;
+        Grant storage g = _grants[grantId];
+        g.grantee = grantee;
+        g.token = token;
+        g.creator = msg.sender;
+        g.total = total;
+        for (uint256 i = 0; i < count; ++i) {
+            MilestoneInput calldata m = milestones[i];
+            g.milestones.push(
+                Milestone({
+                    amount: uint128(m.amount), // checked against uint128 in the first loop
+                    deadline: m.deadline,
+                    status: MilestoneStatus.Pending,
+                    modelId: m.modelId,
+                    versionId: 0,
+                    descriptionCid: m.descriptionCid
+                })
+            );
+        }
+        _committed[token] += total;
+        _tokens.add(token);
+        emit GrantCreated(grantId, grantee, token, msg.sender, total, count);
+    }
+
+    /**
+     * @notice Grantee: submit registry version `versionId` as the delivery of milestone `index`.
+     * @dev The version must have been submitted to the registry by the grantee and, when the
+     * milestone names a model, belong to it. Allowed until the milestone's deadline (inclusive),
+     * while the milestone is pending (first time, or again after a rejection).
+     */
+    function submitMilestone(uint256 grantId, uint256 index, uint256 versionId) external {
+        Grant storage g = _activeGrant(grantId);
+        if (msg.sender != g.grantee) revert GrantTreasuryNotGrantee(grantId, msg.sender);
+        Milestone storage m = _milestone(g, grantId, index);
+        if (m.status != MilestoneStatus.Pending) revert GrantTreasuryMilestoneNotPending(grantId, index, m.status);
+        if (block.timestamp > m.deadline) revert GrantTreasuryDeadlinePassed(grantId, index, m.deadline);
+
+        uint256 modelId;
+        address submitter;
+        try registry.versionOrigin(versionId) returns (uint256 modelId_, address submitter_) {
+            (modelId, submitter) = (modelId_, submitter_);
+        } catch {
+            revert GrantTreasuryUnknownVersion(versionId);
+        }
+        if (submitter != g.grantee) revert GrantTreasuryVersionNotFromGrantee(versionId, submitter);
+        if (m.modelId != NO_MODEL && modelId != m.modelId) {
+            revert GrantTreasuryWrongModel(versionId, m.modelId, modelId);
+        }
+
+        m.status = MilestoneStatus.Submitted;
+        m.versionId = versionId;
+        emit MilestoneSubmitted(grantId, index, versionId);
+    }
+
+    /**
+     * @notice Steward or governance: approve a submitted milestone and pay its amount to the
+     * grantee. Only if the submitted version is audited in the registry now.
+     * @dev The grantee may not approve its own milestone, even as a steward.
+     */
+    function approveMilestone(uint256 grantId, uint256 index) external nonReentrant {
+        _checkReviewer();
+        Grant storage g = _activeGrant(grantId);
+        if (msg.sender == g.grantee) revert GrantTreasurySelfApproval(grantId, msg.sender);
+        Milestone storage m = _milestone(g, grantId, index);
+        if (m.status != MilestoneStatus.Submitted) revert GrantTreasuryMilestoneNotSubmitted(grantId, index, m.status);
+        uint256 versionId = m.versionId;
+        if (!registry.isAudited(versionId)) revert GrantTreasuryVersionNotAudited(versionId);
+
+        uint256 amount = m.amount;
+        address token = g.token;
+        m.status = MilestoneStatus.Released;
+        g.released += amount;
+        _committed[token] -= amount;
+        emit MilestoneReleased(grantId, index, versionId, msg.sender, amount);
+        _pay(token, g.grantee, amount);
+    }
+
+    /**
+     * @notice Steward or governance: reject a submitted milestone, giving the CID of the reason.
+     * The milestone becomes pending again; the grantee may resubmit before the deadline.
+     */
+    function rejectMilestone(uint256 grantId, uint256 index, bytes calldata reasonCid) external {
+        _checkReviewer();
+        Grant storage g = _activeGrant(grantId);
+        Milestone storage m = _milestone(g, grantId, index);
+        if (m.status != MilestoneStatus.Submitted) revert GrantTreasuryMilestoneNotSubmitted(grantId, index, m.status);
+        if (reasonCid.length == 0) revert GrantTreasuryMilestoneCidEmpty(index);
+        uint256 versionId = m.versionId;
+        m.status = MilestoneStatus.Pending;
+        m.versionId = 0;
+        emit MilestoneRejected(grantId, index, versionId, msg.sender, reasonCid);
+    }
+
+    /**
+     * @notice Anyone: after a pending milestone's deadline, return its commitment to free funds.
+     * @dev Permissionless because it moves no tokens and the grantee can no longer submit. A
+     * submitted milestone must be reviewed (approved or rejected) first.
+     */
+    function reclaimMilestone(uint256 grantId, uint256 index) external {
+        Grant storage g = _activeGrant(grantId);
+        Milestone storage m = _milestone(g, grantId, index);
+        if (m.status != MilestoneStatus.Pending) revert GrantTreasuryMilestoneNotPending(grantId, index, m.status);
+        if (block.timestamp <= m.deadline) revert GrantTreasuryDeadlineNotPassed(grantId, index, m.deadline);
+        uint256 amount = m.amount;
+        m.status = MilestoneStatus.Reclaimed;
+        g.returned += amount;
+        _committed[g.token] -= amount;
+        emit MilestoneReclaimed(grantId, index, msg.sender, amount);
+    }
+
+    /**
+     * @notice Governance (any grant) or the steward that created it: cancel a grant. Every
+     * milestone not yet paid or reclaimed is cancelled and its amount returned to free funds.
+     * @return returned The amount returned to free funds.
+     */
+    function cancelGrant(uint256 grantId) external returns (uint256 returned) {
+        Grant storage g = _activeGrant(grantId);
+        bool allowed = hasRole(DEFAULT_ADMIN_ROLE, msg.sender) ||
+            (msg.sender == g.creator && hasRole(STEWARD_ROLE, msg.sender));
+        if (!allowed) revert GrantTreasuryUnauthorizedCanceller(grantId, msg.sender);
+        uint256 count = g.milestones.length;
+        for (uint256 i = 0; i < count; ++i) {
+            Milestone storage m = g.milestones[i];
+            if (m.status == MilestoneStatus.Pending || m.status == MilestoneStatus.Submitted) {
+                m.status = MilestoneStatus.Cancelled;
+                returned += m.amount;
+            }
+        }
+        g.cancelled = true;
+        g.returned += returned;
+        _committed[g.token] -= returned;
+        emit GrantCancelled(grantId, msg.sender, returned);
+    }
+
+    // ------------------------------------------------------------------------------- views
+    /// @notice Number of grants created (the highest grant id).
+    function grantCount() external view returns (uint256) {
+        return _grantCount;
+    }
+
+    /// @notice A grant's summary. Reverts for an unknown id.
+    function getGrant(uint256 grantId) external view returns (GrantInfo memory) {
+        Grant storage g = _grant(grantId);
+        return
+            GrantInfo({
+                grantee: g.grantee,
+                token: g.token,
+                creator: g.creator,
+                cancelled: g.cancelled,
+                total: g.total,
+                released: g.released,
+                returned: g.returned,
+                milestoneCount: g.milestones.length
+            });
+    }
+
+    /// @notice One milestone of a grant. Reverts for an unknown grant or index.
+    function getMilestone(uint256 grantId, uint256 index) external view returns (Milestone memory) {
+        Grant storage g = _grant(grantId);
+        return _milestone(g, grantId, index);
+    }
+
+    /// @notice Every milestone of a grant. Reverts for an unknown id.
+    function getMilestones(uint256 grantId) external view returns (Milestone[] memory) {
+        return _grant(grantId).milestones;
+    }
+
+    /// @notice Sum of the outstanding (not released, reclaimed or cancelled) commitments in `token`.
+    function committed(address token) external view returns (uint256) {
+        return _committed[token];
+    }
+
+    /// @notice `balanceOf(this) - committed`: what new grants and withdrawals may use.
+    function freeBalance(address token) public view returns (uint256) {
+        uint256 balance = _balance(token);
+        uint256 c = _committed[token];
+        return balance > c ? balance - c : 0;
+    }
+
+    /// @notice Tokens the treasury has seen (deposits, allowances, grants).
+    function tokens() external view returns (address[] memory) {
+        return _tokens.values();
+    }
+
+    // ------------------------------------------------------------------------------- internal
+    function _checkReviewer() private view {
+        if (!hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) _checkRole(STEWARD_ROLE);
+    }
+
+    function _grant(uint256 grantId) private view returns (Grant storage g) {
+        g = _grants[grantId];
+        if (g.grantee == address(0)) revert GrantTreasuryUnknownGrant(grantId);
+    }
+
+    function _activeGrant(uint256 grantId) private view returns (Grant storage g) {
+        g = _grant(grantId);
+        if (g.cancelled) revert GrantTreasuryGrantNotActive(grantId);
+    }
+
+    function _milestone(Grant storage g, uint256 grantId, uint256 index) private view returns (Milestone storage) {
+        if (index >= g.milestones.length) revert GrantTreasuryUnknownMilestone(grantId, index);
+        return g.milestones[index];
+    }
+
+    function _currentAllowance(address steward, address token) private view returns (Allowance memory a) {
+        a = _allowances[steward][token];
+        uint64 now_ = uint64(block.timestamp);
+        if (a.period > 0 && now_ >= a.lastReset + a.period) {
+            a.lastReset = now_ - ((now_ - a.lastReset) % a.period);
+            a.spent = 0;
+        }
+    }
+
+    function _spendAllowance(address steward, address token, uint256 amount) private {
+        Allowance memory a = _currentAllowance(steward, token);
+        uint256 remaining = a.spent >= a.amount ? 0 : a.amount - a.spent;
+        if (amount > remaining) revert GrantTreasuryAllowanceExceeded(steward, token, remaining, amount);
+        a.spent += amount;
+        _allowances[steward][token] = a;
+        emit StewardAllowanceSpent(steward, token, amount, a.spent);
+    }
+
+    function _balance(address token) private view returns (uint256) {
+        return IERC20(token).balanceOf(address(this));
+    }
+
+    /// @dev Send `amount`, checking the treasury's balance dropped by exactly that much.
+    function _pay(address token, address to, uint256 amount) private {
+        uint256 before = _balance(token);
+        IERC20(token).safeTransfer(to, amount);
+        uint256 after_ = _balance(token);
+        uint256 sent = before > after_ ? before - after_ : 0;
+        if (sent != amount) revert GrantTreasuryTransferMismatch(token, amount, sent);
+    }
+}
