@@ -213,6 +213,15 @@ def test_node_status_and_start_are_idempotent(env, capsys):
     assert code == 0 and json.loads(out)["pid"] == env["pid"]
 
 
+def test_node_status_and_stop_when_nothing_runs(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MODELGOV_HOME", str(tmp_path))
+    monkeypatch.setenv("MODELGOV_ARLOCAL_PORT", str(_free_port()))
+    code, out, _ = run_cli(capsys, "arweave", "node", "status")
+    assert code == 0 and out.startswith("arlocal stopped at http://127.0.0.1:")
+    code, out, _ = run_cli(capsys, "arweave", "node", "stop", "--json")
+    assert code == 0 and json.loads(out) == {"name": "arlocal", "stopped": False}
+
+
 def test_arlocal_listens_on_loopback_only(env):
     port = int(env["env"]["MODELGOV_ARLOCAL_PORT"])
     # the listening socket of the PID we started is bound to 127.0.0.1
