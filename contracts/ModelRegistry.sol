@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.27;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+
+/**
+ * @title ModelRegistry
+ * @notice Which model weights a DAO runs: models (created by governance), immutable version records
+ * (submitted by anyone), auditors' attestations on versions, and the version governance made active.
+ *
+ * Roles: `DEFAULT_ADMIN_ROLE` is governance (the timelock): it creates models, sets
+ * `requiredApprovals`, activates and reinstates versions, and grants/revokes `AUDITOR_ROLE` and
+ * `GUARDIAN_ROLE`. Auditors attest (directly or by an EIP-712 signature anyone relays, ERC-1271
+ * wallets included). A guardian can suspend a version in an emergency.
+ *
+ * @dev Gas: attestation storage is kept to two fresh slots per (version, auditor) plus one list
+ * entry the first time an auditor attests a version. The report CID is stored compactly: its length,
+ * its first 24 bytes packed with the verdict and timestamp, and the rest (≤ 32 bytes) in a second
+ * slot, so CIDs of up to 56 bytes (CIDv0 = 34, CIDv1 sha2-256 = 36) are stored in full and listed
+ * by {auditStatus}. The per-version tallies share the version's first slot.
+ *
+ * The active version of a model is the latest entry of its activation history that is not
+ * suspended; suspending the active version therefore falls back to the previous active one (or
+ * none), and reinstating a version recomputes it.
+ */
+contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
+    /// @notice May attest versions.
+    bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
+    /// @notice May suspend versions in an emergency.
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    /// @notice EIP-712 type of a signed attestation (`reportCid` is hashed, as EIP-712 does for `bytes`).
+    bytes32 public constant ATTESTATION_TYPEHASH =
+        keccak256(
+            "Attestation(address auditor,uint256 versionId,uint8 verdict,bytes reportCid,uint256 nonce,uint256 deadline)"
+        );
+
+    /// @notice Longest report CID stored (bytes).
+    uint256 public constant MAX_REPORT_CID_LENGTH = 56;
+    /// @notice Longest model name (bytes).
+    uint256 public constant MAX_NAME_LENGTH = 64;
+
+    /// @notice An auditor's verdict. `None` marks no live attestation and is never accepted as input.
+    enum Verdict {
+        None,
+        Approved,
+        Rejected
+    }
+
+    /// @notice What a submitter gives for a new version.
+    struct VersionInput {
+        bytes cid; // binary IPFS CID of the weights (any CID version)
+        bytes32 arweaveTx; // Arweave transaction id, zero if none
+        bytes32 manifestDigest; // sha256 of the canonical manifest
+        bytes changelogCid; // binary CID of the changelog, empty if none
+        string importProfile; // name of the CID recipe, e.g. "unixfs-v1-2025"
+        uint256 parentVersionId; // 0 if none
+        bytes[] datasetCids; // binary CIDs of the training data (lineage)
+    }
+
+    /// @notice A version as stored: never changes after submission.
+    struct VersionRecord {
+        uint256 versionId;
+        uint256 modelId;
+        bytes cid;
+        bytes32 arweaveTx;
+        bytes32 manifestDigest;
+        bytes changelogCid;
+        string importProfile;
+        uint256 parentVersionId;
+        bytes[] datasetCids;
+        address submitter;
+        uint256 submittedAt;
+    }
+
+    /// @notice One live attestation.
+    struct Attestation {
+        address auditor;
+        Verdict verdict;
+        uint256 attestedAt;
+        bytes reportCid;
+    }
+
+    /// @notice The audit state of a version.
+    struct AuditStatus {
+        uint256 approvals;
+        uint256 rejections;
+        uint256 requiredApprovals;
+        bool audited;
+        bool suspended;
+        Attestation[] attestations;
+    }
+
+    struct Model {
+        string name;
+        bytes cardCid;
+        uint256 activeVersionId;
+        uint256[] versionIds;
+        uint256[] history; // activations, oldest first
+    }
+
+    struct Version {
+        // slot 0: immutable header packed with the mutable tally (one warm slot per attestation)
+        address submitter;
+        uint48 submittedAt;
+        uint16 approvals;
+        uint16 rejections;
+        uint16 auditorCount; // auditors who ever attested (length of _auditors[versionId])
+        // slot 1
+        uint64 modelId;
+        uint64 parentVersionId;
+        bool suspended;
+        bytes32 arweaveTx;
+        bytes32 manifestDigest;
+        bytes cid;
+        bytes changelogCid;
+        string importProfile;
+        bytes[] datasetCids;
+    }
+
+    struct StoredAttestation {
+        // slot 0
+        Verdict verdict;
+        uint48 attestedAt; // non-zero once the auditor ever attested (listed in _auditors)
+        uint8 reportLength;
+        bytes24 reportHead;
+        // slot 1 (only written when reportLength > 24)
+        bytes32 reportTail;
+    }
+
+    uint256 private _requiredApprovals;
+    uint256 private _modelCount;
+    uint256 private _versionCount;
+
+    mapping(uint256 modelId => Model) private _models;
+    mapping(bytes32 nameHash => uint256 modelId) private _modelIdByName;
+    mapping(uint256 versionId => Version) private _versions;
+    mapping(uint256 modelId => mapping(bytes32 cidHash => uint256 versionId)) private _versionIdByCid;
+    mapping(uint256 versionId => mapping(address auditor => StoredAttestation)) private _attestations;
+    mapping(uint256 versionId => mapping(uint256 index => address auditor)) private _auditors;
+
+    /// @notice `modelId` does not exist.
+    error ModelRegistryUnknownModel(uint256 modelId);
+    /// @notice No model is called `name`.
+    error ModelRegistryUnknownModelName(string name);
+    /// @notice `versionId` does not exist.
+    error ModelRegistryUnknownVersion(uint256 versionId);
+    /// @notice A model is already called `name`.
+    error ModelRegistryDuplicateName(string name, uint256 modelId);
+    /// @notice `name` is empty or longer than {MAX_NAME_LENGTH} bytes.
+    error ModelRegistryInvalidName(string name);
+    /// @notice The model already has a version with this CID.
+    error ModelRegistryDuplicateVersion(uint256 modelId, uint256 existingVersionId);
+    /// @notice A version needs a non-empty CID.
+    error ModelRegistryEmptyCid();
+    /// @notice `Verdict.None` is not a verdict.
+    error ModelRegistryInvalidVerdict();
+    /// @notice The report CID is empty or longer than {MAX_REPORT_CID_LENGTH} bytes.
+    error ModelRegistryInvalidReportCid(uint256 length);
+    /// @notice `auditor` has no live attestation on `versionId`.
+    error ModelRegistryNoAttestation(uint256 versionId, address auditor);
+    /// @notice The signed attestation expired at `deadline`.
+    error ModelRegistryExpiredSignature(uint256 deadline);
+    /// @notice The signature is not `auditor`'s.
+    error ModelRegistryInvalidSignature(address auditor);
+    /// @notice `requiredApprovals` must be at least 1.
+    error ModelRegistryInvalidRequiredApprovals(uint256 requiredApprovals);
+    /// @notice The admin must not be the zero address.
+    error ModelRegistryInvalidAdmin(address admin);
+    /// @notice `versionId` belongs to another model than `modelId`.
+    error ModelRegistryVersionNotOfModel(uint256 versionId, uint256 modelId);
+    /// @notice `versionId` lacks approvals or has a live rejection.
+    error ModelRegistryNotAudited(uint256 versionId, uint256 approvals, uint256 rejections, uint256 required);
+    /// @notice `versionId` is already the active version of its model.
+    error ModelRegistryAlreadyActive(uint256 versionId);
+    /// @notice `versionId` is suspended.
+    error ModelRegistryVersionSuspended(uint256 versionId);
+    /// @notice `versionId` is not suspended.
+    error ModelRegistryVersionNotSuspended(uint256 versionId);
+    /// @notice The model has no active version.
+    error ModelRegistryNoActiveVersion(uint256 modelId);
+
+    /// @notice Governance created a model.
+    event ModelCreated(uint256 indexed modelId, string name, bytes modelCardCid);
+    /// @notice Someone submitted a version.
+    event VersionSubmitted(
+        uint256 indexed modelId,
+        uint256 indexed versionId,
+        address indexed submitter,
+        bytes cid,
+        uint256 parentVersionId
+    );
+    /// @notice An auditor recorded (or replaced) an attestation.
+    event VersionAttested(uint256 indexed versionId, address indexed auditor, Verdict verdict, bytes reportCid);
+    /// @notice An auditor withdrew an attestation.
+    event AttestationRevoked(uint256 indexed versionId, address indexed auditor);
+    /// @notice Governance changed the number of approvals needed for activation.
+    event RequiredApprovalsSet(uint256 oldRequiredApprovals, uint256 newRequiredApprovals);
+    /// @notice Governance activated a version.
+    event VersionActivated(uint256 indexed modelId, uint256 indexed versionId, uint256 previousVersionId);
+    /// @notice A guardian suspended a version; `activeVersionId` is the model's active version afterwards.
+    event VersionSuspended(
+        uint256 indexed modelId,
+        uint256 indexed versionId,
+        address indexed guardian,
+        uint256 activeVersionId
+    );
+    /// @notice Governance lifted a suspension; `activeVersionId` is the model's active version afterwards.
+    event VersionReinstated(uint256 indexed modelId, uint256 indexed versionId, uint256 activeVersionId);
+
+    /**
+     * @param admin Governance (the timelock): receives `DEFAULT_ADMIN_ROLE`, nobody else gets a role.
+     * @param requiredApprovals_ Approvals a version needs before it can be activated (≥ 1).
+     */
+    constructor(address admin, uint256 requiredApprovals_) EIP712("ModelRegistry", "1") {
+        if (admin == address(0)) revert ModelRegistryInvalidAdmin(admin);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _setRequiredApprovals(requiredApprovals_);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Models
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * @notice Create a model (governance only). Names are unique.
+     * @param name 1..64 bytes.
+     * @param modelCardCid Binary CID of the model card.
+     * @return modelId The new model's id (ids start at 1).
+     */
+    function createModel(
+        string calldata name,
+        bytes calldata modelCardCid
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) returns (uint256 modelId) {
+        uint256 length = bytes(name).length;
+        if (length == 0 || length > MAX_NAME_LENGTH) revert ModelRegistryInvalidName(name);
+        bytes32 nameHash = keccak256(bytes(name));
+        uint256 existing = _modelIdByName[nameHash];
+        if (existing != 0) revert ModelRegistryDuplicateName(name, existing);
+
+        modelId = ++_modelCount;
+        _modelIdByName[nameHash] = modelId;
+        Model storage m = _models[modelId];
+        m.name = name;
+        m.cardCid = modelCardCid;
+        emit ModelCreated(modelId, name, modelCardCid);
+    }
+
+    /**
+     * @notice The id of the model called `name`.
+     * @dev Reverts with {ModelRegistryUnknownModelName} when there is none.
+     */
+    function modelIdOf(string calldata name) external view returns (uint256) {
+        uint256 modelId = _modelIdByName[keccak256(bytes(name))];
+        if (modelId == 0) revert ModelRegistryUnknownModelName(name);
+        return modelId;
+    }
+
+    /**
+     * @notice A model's name, card CID, active version id (0 if none) and number of versions.
+     */
+    function model(
+        uint256 modelId
+    ) external view returns (string memory name, bytes memory cardCid, uint256 activeVersionId, uint256 versionCount) {
+        Model storage m = _model(modelId);
+        return (m.name, m.cardCid, m.activeVersionId, m.versionIds.length);
+    }
+
+    /// @notice Number of models created (ids are 1..modelCount).
+    function modelCount() external view returns (uint256) {
+        return _modelCount;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Versions
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * @notice Submit a version of `modelId` (anyone). The record never changes afterwards.
+     * @dev Reverts on an unknown model or parent, an empty CID, or a CID the model already has.
+     * @return versionId The new version's id (ids start at 1, shared across models).
+     */
+    function submitVersion(uint256 modelId, VersionInput calldata input) external returns (uint256 versionId) {
+        Model storage m = _model(modelId);
+        if (input.cid.length == 0) revert ModelRegistryEmptyCid();
+        if (input.parentVersionId != 0) _version(input.parentVersionId);
+        bytes32 cidHash = keccak256(input.cid);
+        uint256 existing = _versionIdByCid[modelId][cidHash];
+        if (existing != 0) revert ModelRegistryDuplicateVersion(modelId, existing);
+
+        versionId = ++_versionCount;
+        _versionIdByCid[modelId][cidHash] = versionId;
+        m.versionIds.push(versionId);
+        Version storage v = _versions[versionId];
+        v.submitter = msg.sender;
+        v.submittedAt = uint48(block.timestamp);
+        v.modelId = uint64(modelId);
+        v.parentVersionId = uint64(input.parentVersionId);
+        v.arweaveTx = input.arweaveTx;
+        v.manifestDigest = input.manifestDigest;
+        v.cid = input.cid;
+        v.changelogCid = input.changelogCid;
+        v.importProfile = input.importProfile;
+        uint256 datasets = input.datasetCids.length;
+        for (uint256 i = 0; i < datasets; ++i) {
+            v.datasetCids.push(input.datasetCids[i]);
+        }
+        emit VersionSubmitted(modelId, versionId, msg.sender, input.cid, input.parentVersionId);
+    }
+
+    /// @notice The full record of `versionId`.
+    function version(uint256 versionId) external view returns (VersionRecord memory) {
+        return _record(versionId, _version(versionId));
+    }
+
+    /// @notice The version of `modelId` with binary CID `cid`, or 0 if none.
+    function versionIdOf(uint256 modelId, bytes calldata cid) external view returns (uint256) {
+        return _versionIdByCid[modelId][keccak256(cid)];
+    }
+
+    /// @notice Number of versions submitted (ids are 1..versionCount).
+    function versionCount() external view returns (uint256) {
+        return _versionCount;
+    }
+
+    /**
+     * @notice A page of `modelId`'s versions, oldest first.
+     * @param offset Index of the first version to return.
+     * @param limit Maximum number of versions to return.
+     * @return page The records.
+     * @return total Number of versions the model has.
+     */
+    function versionsOf(
+        uint256 modelId,
+        uint256 offset,
+        uint256 limit
+    ) external view returns (VersionRecord[] memory page, uint256 total) {
+        uint256[] storage ids = _model(modelId).versionIds;
+        total = ids.length;
+        uint256 end = offset >= total ? offset : (total - offset > limit ? offset + limit : total);
+        page = new VersionRecord[](end - offset);
+        for (uint256 i = offset; i < end; ++i) {
+            page[i - offset] = _record(ids[i], _versions[ids[i]]);
+        }
+    }
+
+    /// @inheritdoc IModelRegistry
+    function versionOrigin(uint256 versionId) external view returns (uint256 modelId, address submitter) {
+        Version storage v = _version(versionId);
+        return (v.modelId, v.submitter);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Attestations
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * @notice Attest `versionId` (auditors only). Replaces the caller's previous attestation.
+     * @param verdict Approved or Rejected.
+     * @param reportCid Binary CID of the audit report (1..56 bytes).
+     */
+    function attest(uint256 versionId, Verdict verdict, bytes calldata reportCid) external onlyRole(AUDITOR_ROLE) {
+        _attest(msg.sender, versionId, verdict, reportCid);
+    }
+
+    /**
+     * @notice Record an attestation signed by `auditor` (EIP-712, or ERC-1271 for contract
+     * wallets); anyone may relay it. Each signature is usable once (`nonce`) until `deadline`.
+     */
+    function attestBySig(
+        address auditor,
+        uint256 versionId,
+        Verdict verdict,
+        bytes calldata reportCid,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        if (block.timestamp > deadline) revert ModelRegistryExpiredSignature(deadline);
+        _checkRole(AUDITOR_ROLE, auditor);
+        _useCheckedNonce(auditor, nonce);
+        bytes32 digest = _attestationDigest(auditor, versionId, verdict, reportCid, nonce, deadline);
+        if (!SignatureChecker.isValidSignatureNowCalldata(auditor, digest, signature)) {
+            revert ModelRegistryInvalidSignature(auditor);
+        }
+        _attest(auditor, versionId, verdict, reportCid);
+    }
+
+    /**
+     * @notice The EIP-712 digest an auditor signs for {attestBySig}.
+     */
+    function attestationDigest(
+        address auditor,
+        uint256 versionId,
+        Verdict verdict,
+        bytes calldata reportCid,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32) {
+        return _attestationDigest(auditor, versionId, verdict, reportCid, nonce, deadline);
+    }
+
+    /**
+     * @notice Withdraw the caller's live attestation on `versionId` (works after losing the
+     * auditor role too).
+     */
+    function revokeAttestation(uint256 versionId) external {
+        Version storage v = _version(versionId);
+        StoredAttestation storage a = _attestations[versionId][msg.sender];
+        Verdict old = a.verdict;
+        if (old == Verdict.None) revert ModelRegistryNoAttestation(versionId, msg.sender);
+        if (old == Verdict.Approved) --v.approvals;
+        else --v.rejections;
+        a.verdict = Verdict.None;
+        emit AttestationRevoked(versionId, msg.sender);
+    }
+
+    /// @notice Set the number of approvals a version needs before activation (governance only, ≥ 1).
+    function setRequiredApprovals(uint256 requiredApprovals_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setRequiredApprovals(requiredApprovals_);
+    }
+
+    /// @notice Approvals a version needs before it can be activated.
+    function requiredApprovals() external view returns (uint256) {
+        return _requiredApprovals;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function isAudited(uint256 versionId) public view returns (bool) {
+        Version storage v = _version(versionId);
+        return v.rejections == 0 && v.approvals >= _requiredApprovals;
+    }
+
+    /// @notice Live approvals, rejections and the list of live attestations of `versionId`.
+    function auditStatus(uint256 versionId) external view returns (AuditStatus memory status) {
+        Version storage v = _version(versionId);
+        status.approvals = v.approvals;
+        status.rejections = v.rejections;
+        status.requiredApprovals = _requiredApprovals;
+        status.audited = v.rejections == 0 && v.approvals >= _requiredApprovals;
+        status.suspended = v.suspended;
+        status.attestations = new Attestation[](uint256(v.approvals) + v.rejections);
+        uint256 n;
+        for (uint256 i = 0; i < v.auditorCount; ++i) {
+            address auditor = _auditors[versionId][i];
+            StoredAttestation storage a = _attestations[versionId][auditor];
+            if (a.verdict == Verdict.None) continue;
+            status.attestations[n++] = Attestation(auditor, a.verdict, a.attestedAt, _unpackReport(a));
+        }
+    }
+
+    /// @notice `auditor`'s live attestation on `versionId` (verdict `None` if there is none).
+    function attestationOf(uint256 versionId, address auditor) external view returns (Attestation memory) {
+        _version(versionId);
+        StoredAttestation storage a = _attestations[versionId][auditor];
+        if (a.verdict == Verdict.None) return Attestation(auditor, Verdict.None, 0, "");
+        return Attestation(auditor, a.verdict, a.attestedAt, _unpackReport(a));
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Activation
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * @notice Make `versionId` the active version of `modelId` (governance only). It needs
+     * approvals ≥ {requiredApprovals}, no live rejection, and must not be suspended. The
+     * activation is appended to the model's history.
+     */
+    function activateVersion(uint256 modelId, uint256 versionId) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        Model storage m = _model(modelId);
+        Version storage v = _version(versionId);
+        if (v.modelId != modelId) revert ModelRegistryVersionNotOfModel(versionId, modelId);
+        if (v.suspended) revert ModelRegistryVersionSuspended(versionId);
+        uint256 previous = m.activeVersionId;
+        if (previous == versionId) revert ModelRegistryAlreadyActive(versionId);
+        if (v.rejections != 0 || v.approvals < _requiredApprovals) {
+            revert ModelRegistryNotAudited(versionId, v.approvals, v.rejections, _requiredApprovals);
+        }
+        m.history.push(versionId);
+        m.activeVersionId = versionId;
+        emit VersionActivated(modelId, versionId, previous);
+    }
+
+    /**
+     * @notice Suspend `versionId` in an emergency (guardians only). If it is its model's active
+     * version, the model falls back to its previous active version that is not suspended (or none).
+     */
+    function suspendVersion(uint256 versionId) external onlyRole(GUARDIAN_ROLE) {
+        Version storage v = _version(versionId);
+        if (v.suspended) revert ModelRegistryVersionSuspended(versionId);
+        v.suspended = true;
+        uint256 modelId = v.modelId;
+        uint256 active = _recomputeActive(modelId);
+        emit VersionSuspended(modelId, versionId, msg.sender, active);
+    }
+
+    /**
+     * @notice Lift the suspension of `versionId` (governance only). The model's active version
+     * becomes again its latest activation that is not suspended.
+     */
+    function reinstateVersion(uint256 versionId) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        Version storage v = _version(versionId);
+        if (!v.suspended) revert ModelRegistryVersionNotSuspended(versionId);
+        v.suspended = false;
+        uint256 modelId = v.modelId;
+        uint256 active = _recomputeActive(modelId);
+        emit VersionReinstated(modelId, versionId, active);
+    }
+
+    /// @notice The active version id of `modelId`, 0 if none.
+    function activeVersionId(uint256 modelId) external view returns (uint256) {
+        return _model(modelId).activeVersionId;
+    }
+
+    /// @notice The full record of `modelId`'s active version; reverts if there is none.
+    function activeVersion(uint256 modelId) external view returns (VersionRecord memory) {
+        uint256 versionId = _model(modelId).activeVersionId;
+        if (versionId == 0) revert ModelRegistryNoActiveVersion(modelId);
+        return _record(versionId, _versions[versionId]);
+    }
+
+    /// @notice Every activation of `modelId`, oldest first (a version may appear more than once).
+    function activationHistory(uint256 modelId) external view returns (uint256[] memory) {
+        return _model(modelId).history;
+    }
+
+    /// @notice Whether `versionId` is suspended.
+    function isSuspended(uint256 versionId) external view returns (bool) {
+        return _version(versionId).suspended;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Internals
+    // ------------------------------------------------------------------------------------------
+
+    function _attest(address auditor, uint256 versionId, Verdict verdict, bytes calldata reportCid) private {
+        Version storage v = _version(versionId);
+        if (verdict == Verdict.None) revert ModelRegistryInvalidVerdict();
+        uint256 length = reportCid.length;
+        if (length == 0 || length > MAX_REPORT_CID_LENGTH) revert ModelRegistryInvalidReportCid(length);
+
+        StoredAttestation storage a = _attestations[versionId][auditor];
+        Verdict old = a.verdict;
+        if (old == Verdict.Approved) --v.approvals;
+        else if (old == Verdict.Rejected) --v.rejections;
+        if (verdict == Verdict.Approved) ++v.approvals;
+        else ++v.rejections;
+        if (a.attestedAt == 0) _auditors[versionId][v.auditorCount++] = auditor;
+
+        a.verdict = verdict;
+        a.attestedAt = uint48(block.timestamp);
+        a.reportLength = uint8(length);
+        a.reportHead = bytes24(reportCid);
+        if (length > 24) a.reportTail = bytes32(reportCid[24:]);
+        emit VersionAttested(versionId, auditor, verdict, reportCid);
+    }
+
+    function _attestationDigest(
+        address auditor,
+        uint256 versionId,
+        Verdict verdict,
+        bytes calldata reportCid,
+        uint256 nonce,
+        uint256 deadline
+    ) private view returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(
+                        ATTESTATION_TYPEHASH,
+                        auditor,
+                        versionId,
+                        verdict,
+                        keccak256(reportCid),
+                        nonce,
+                        deadline
+                    )
+                )
+            );
+    }
+
+    function _unpackReport(StoredAttestation storage a) private view returns (bytes memory out) {
+        uint256 length = a.reportLength;
+        bytes24 head = a.reportHead;
+        bytes32 tail = length > 24 ? a.reportTail : bytes32(0);
+        // Both parts are zero-padded: write them into a 56-byte buffer, then shorten it.
+        out = new bytes(MAX_REPORT_CID_LENGTH);
+        assembly ("memory-safe") {
+            mstore(add(out, 32), head)
+            mstore(add(out, 56), tail)
+            mstore(out, length)
+        }
+    }
+
+    /// @dev Active = the latest activation that is not suspended (0 if none).
+    function _recomputeActive(uint256 modelId) private returns (uint256 active) {
+        Model storage m = _models[modelId];
+        uint256[] storage history = m.history;
+        for (uint256 i = history.length; i > 0; --i) {
+            uint256 candidate = history[i - 1];
+            if (!_versions[candidate].suspended) {
+                active = candidate;
+                break;
+            }
+        }
+        m.activeVersionId = active;
+    }
+
+    function _setRequiredApprovals(uint256 value) private {
+        if (value == 0 || value > type(uint16).max) revert ModelRegistryInvalidRequiredApprovals(value);
+        uint256 old = _requiredApprovals;
+        _requiredApprovals = value;
+        emit RequiredApprovalsSet(old, value);
+    }
+
+    function _model(uint256 modelId) private view returns (Model storage m) {
+        if (modelId == 0 || modelId > _modelCount) revert ModelRegistryUnknownModel(modelId);
+        return _models[modelId];
+    }
+
+    function _version(uint256 versionId) private view returns (Version storage v) {
+        v = _versions[versionId];
+        if (v.submitter == address(0)) revert ModelRegistryUnknownVersion(versionId);
+    }
+
+    function _record(uint256 versionId, Version storage v) private view returns (VersionRecord memory) {
+        return
+            VersionRecord({
+                versionId: versionId,
+                modelId: v.modelId,
+                cid: v.cid,
+                arweaveTx: v.arweaveTx,
+                manifestDigest: v.manifestDigest,
+                changelogCid: v.changelogCid,
+                importProfile: v.importProfile,
+                parentVersionId: v.parentVersionId,
+                datasetCids: v.datasetCids,
+                submitter: v.submitter,
+                submittedAt: v.submittedAt
+            });
+    }
+}

@@ -1,0 +1,228 @@
+"""EIP-712 attestations for ``ModelRegistry.attestBySig``: build, sign OFFLINE, save, load.
+
+Nothing here talks to a node: the chain id and the registry address are inputs (the CLI takes
+them from options or the deployments file). Signing works with an ``eth_account`` key (or an
+encrypted keyfile) and with Ape accounts (test accounts and aliases alike).
+
+The signed struct (``reportCid`` is ``bytes``, so EIP-712 hashes it with keccak256)::
+
+    Attestation(address auditor,uint256 versionId,uint8 verdict,bytes reportCid,uint256 nonce,uint256 deadline)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from modelgov.errors import SignatureError, ValidationError, WalletError
+
+DOMAIN_NAME = "ModelRegistry"
+DOMAIN_VERSION = "1"
+
+#: Verdict enum of the contract (0 = None is never signed)
+VERDICTS = {"approve": 1, "reject": 2}
+VERDICT_NAMES = {0: "none", 1: "approve", 2: "reject"}
+
+ATTESTATION_FIELDS = [
+    {"name": "auditor", "type": "address"},
+    {"name": "versionId", "type": "uint256"},
+    {"name": "verdict", "type": "uint8"},
+    {"name": "reportCid", "type": "bytes"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+DOMAIN_FIELDS = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+
+
+def verdict_code(verdict: str | int) -> int:
+    """``approve``/``reject`` (or 1/2) → the contract's enum value.
+
+    Raises:
+        ValidationError: anything else.
+    """
+    if isinstance(verdict, int) and verdict in (1, 2):
+        return verdict
+    code = VERDICTS.get(str(verdict).strip().lower())
+    if code is None:
+        raise ValidationError(f"verdict must be 'approve' or 'reject', not {verdict!r}")
+    return code
+
+
+@dataclass(frozen=True)
+class AttestationRequest:
+    """What an auditor signs. ``report_cid`` is the CID text; it is signed as its binary form."""
+
+    chain_id: int
+    registry: str
+    auditor: str
+    version_id: int
+    verdict: int
+    report_cid: str
+    nonce: int
+    deadline: int
+
+    def report_cid_bytes(self) -> bytes:
+        from modelgov.cid.text import cid_to_bytes
+
+        return cid_to_bytes(self.report_cid)
+
+    def typed_data(self) -> dict[str, Any]:
+        """The full EIP-712 message (``eth_account`` ``full_message`` form)."""
+        from eth_utils import to_checksum_address
+
+        return {
+            "types": {"EIP712Domain": DOMAIN_FIELDS, "Attestation": ATTESTATION_FIELDS},
+            "primaryType": "Attestation",
+            "domain": {
+                "name": DOMAIN_NAME,
+                "version": DOMAIN_VERSION,
+                "chainId": self.chain_id,
+                "verifyingContract": to_checksum_address(self.registry),
+            },
+            "message": {
+                "auditor": to_checksum_address(self.auditor),
+                "versionId": self.version_id,
+                "verdict": self.verdict,
+                "reportCid": self.report_cid_bytes(),
+                "nonce": self.nonce,
+                "deadline": self.deadline,
+            },
+        }
+
+    def signable(self) -> Any:
+        from eth_account.messages import encode_typed_data
+
+        return encode_typed_data(full_message=self.typed_data())
+
+    def digest(self) -> bytes:
+        """The 32-byte EIP-712 digest (what ``attestationDigest`` returns on chain)."""
+        from eth_utils import keccak
+
+        m = self.signable()
+        return keccak(b"\x19" + m.version + m.header + m.body)
+
+
+@dataclass(frozen=True)
+class SignedAttestation:
+    """A request plus the auditor's 65-byte signature (r ‖ s ‖ v), hex encoded."""
+
+    request: AttestationRequest
+    signature: str
+
+    def signature_bytes(self) -> bytes:
+        return bytes.fromhex(self.signature.removeprefix("0x"))
+
+    def to_json(self) -> dict[str, Any]:
+        doc = asdict(self.request)
+        doc["verdict"] = VERDICT_NAMES[self.request.verdict]
+        doc["signature"] = self.signature
+        doc["type"] = "modelgov/attestation-signature@1"
+        return doc
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n")
+        return path
+
+    @classmethod
+    def from_json(cls, doc: Any) -> SignedAttestation:
+        """Raises: ValidationError: a field is missing or malformed."""
+        if not isinstance(doc, dict):
+            raise ValidationError("signature file must hold a JSON object")
+        try:
+            request = AttestationRequest(
+                chain_id=int(doc["chain_id"]),
+                registry=str(doc["registry"]),
+                auditor=str(doc["auditor"]),
+                version_id=int(doc["version_id"]),
+                verdict=verdict_code(doc["verdict"]),
+                report_cid=str(doc["report_cid"]),
+                nonce=int(doc["nonce"]),
+                deadline=int(doc["deadline"]),
+            )
+            signature = str(doc["signature"])
+            bytes.fromhex(signature.removeprefix("0x"))
+        except KeyError as exc:
+            raise ValidationError(f"signature file lacks {exc.args[0]!r}") from None
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(f"malformed signature file: {exc}") from None
+        request.report_cid_bytes()  # InvalidCIDError early
+        return cls(request=request, signature=signature)
+
+    @classmethod
+    def load(cls, path: str | Path) -> SignedAttestation:
+        """Raises: ValidationError: unreadable or malformed file."""
+        try:
+            doc = json.loads(Path(path).read_text())
+        except OSError as exc:
+            raise ValidationError(f"cannot read {path}: {exc.strerror}") from None
+        except json.JSONDecodeError as exc:
+            raise ValidationError(f"{path} is not JSON: {exc.msg}") from None
+        return cls.from_json(doc)
+
+    def check_fresh(self, now: int | None = None) -> None:
+        """Raises: SignatureError: the deadline has passed."""
+        now = int(time.time()) if now is None else now
+        if self.request.deadline < now:
+            raise SignatureError(
+                f"signature expired at {self.request.deadline} (now {now}); ask the auditor to re-sign"
+            )
+
+    def recover(self) -> str:
+        """The EOA that produced the signature (meaningless for ERC-1271 wallets)."""
+        from eth_account import Account
+
+        return Account.recover_message(self.request.signable(), signature=self.signature_bytes())
+
+
+def sign_attestation(signer: Any, request: AttestationRequest) -> SignedAttestation:
+    """Sign ``request`` offline with ``signer``: an eth_account ``LocalAccount`` or an Ape account.
+
+    For a contract (ERC-1271) auditor, ``request.auditor`` is the wallet and ``signer`` its owner.
+
+    Raises:
+        SignatureError: the signer declined or produced no signature.
+    """
+    signable = request.signable()
+    result = signer.sign_message(signable)
+    if result is None:
+        raise SignatureError("the account declined to sign")
+    if hasattr(result, "encode_rsv"):  # Ape MessageSignature
+        raw = bytes(result.encode_rsv())
+    elif hasattr(result, "signature"):  # eth_account SignedMessage
+        raw = bytes(result.signature)
+    else:  # pragma: no cover - other account plugins
+        raise SignatureError(f"unsupported signature object {type(result).__name__}")
+    return SignedAttestation(request=request, signature="0x" + raw.hex())
+
+
+def load_key(path: str | Path, password: str | None) -> Any:
+    """An ``eth_account`` account from a raw hex key file or an encrypted JSON keyfile.
+
+    Raises:
+        WalletError: unreadable, malformed, or wrong password.
+    """
+    from eth_account import Account
+
+    try:
+        text = Path(path).read_text().strip()
+    except OSError as exc:
+        raise WalletError(f"cannot read key file {path}: {exc.strerror}") from None
+    try:
+        if text.startswith("{"):
+            if password is None:
+                raise WalletError(f"{path} is an encrypted keyfile: give --password-file")
+            return Account.from_key(Account.decrypt(json.loads(text), password))
+        return Account.from_key(text)
+    except WalletError:
+        raise
+    except Exception as exc:
+        raise WalletError(f"cannot load key from {path}: {exc}") from None
