@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import enum
+from pathlib import Path
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -92,12 +93,19 @@ def compute_proposal_id(
 
 
 # --------------------------------------------------------------------------- building
-def build(spec: ProposalSpec, suite: Suite, proposer: str | None = None) -> BuiltProposal:
+def build(
+    spec: ProposalSpec,
+    suite: Suite,
+    proposer: str | None = None,
+    manifest_roots: list[Path] | None = None,
+) -> BuiltProposal:
     """Resolve every action against the deployment and encode it.
 
     Args:
         proposer: if given, ``#proposer=<address>`` is appended to the description (OZ's
             front-running protection: only that account can submit this proposal).
+        manifest_roots: folders searched for the manifests of the versions involved (for the
+            file diff in the description); default ``./models/<model>/``.
 
     Raises:
         ProposalFileError: unknown contract/function, wrong argument types, unknown model or
@@ -124,7 +132,7 @@ def build(spec: ProposalSpec, suite: Suite, proposer: str | None = None) -> Buil
         values.append(value)
         calldatas.append(data)
         summary.append(line)
-    description = _description(spec, upgrades, summary)
+    description = _description(spec, upgrades, summary, manifest_roots)
     if proposer:
         description += f"#proposer={proposer}"
     description_hash = keccak(text=description)
@@ -291,14 +299,19 @@ def _model_upgrade(action: ModelUpgrade, suite: Suite) -> tuple[str, bytes, str,
     return str(suite.registry.address), data, line, facts
 
 
-def _description(spec: ProposalSpec, upgrades: list[dict[str, Any]], summary: list[str]) -> str:
+def _description(
+    spec: ProposalSpec,
+    upgrades: list[dict[str, Any]],
+    summary: list[str],
+    manifest_roots: list[Path] | None,
+) -> str:
     from modelgov.chain.proposal_text import describe_upgrade
 
     parts = [f"# {spec.title}", ""]
     if spec.body:
         parts += [spec.body, ""]
     for facts in upgrades:
-        parts += describe_upgrade(facts)
+        parts += describe_upgrade(facts, manifest_roots)
     parts += ["## Actions", ""] + [f"{i + 1}. `{line}`" for i, line in enumerate(summary)] + [""]
     return "\n".join(parts)
 

@@ -1,0 +1,359 @@
+"""The whole modelgov lifecycle on local defaults, as library calls: what ``make demo`` runs.
+
+1. start what is not running (anvil, the js-ipfs node, arlocal); deploy the suite; hand out votes;
+   the DAO onboards the model, its auditors, a guardian and a steward through a proposal;
+2. write demo-mlp v1, build its manifest, pin it to IPFS (CAR import) and Arweave, submit it;
+   two auditors approve it (one by an offline EIP-712 signature that someone else relays);
+   a member builds, simulates and submits the upgrade proposal; votes; queue; execute;
+3. fetch the active version back by its CID and verify it against the manifest;
+4. a steward funds a grant whose milestone asks for version 2; the grantee trains, pins and
+   submits v2; auditors approve; the grantee claims the milestone; the steward approves and the
+   treasury pays;
+5. stop only the services this run started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from modelgov.demo.steps import Step, StepLog
+from modelgov.errors import ModelGovError
+from modelgov.paths import CHECKOUT_ROOT, state_dir
+
+MODEL = "demo-mlp"
+PROPOSALS = CHECKOUT_ROOT / "governance" / "proposals"
+ONBOARD = PROPOSALS / "0001-onboard-demo-mlp.yaml"
+UPGRADE = PROPOSALS / "0002-activate-demo-mlp-v1.yaml"
+GRANT_AMOUNT = 1_000 * 10**18
+TREASURY_DEPOSIT = 100_000 * 10**18
+
+#: who is who (Ape test accounts on the local chain)
+CAST = {
+    "deployer": 0,
+    "alice": 1,  # member, proposer (30 % of votes)
+    "bob": 2,  # member (20 %), relays Eve's signed attestation
+    "carol": 3,  # member (10 %)
+    "dana": 4,  # auditor, attests on chain
+    "eve": 5,  # auditor, signs offline
+    "sam": 6,  # grants steward
+    "gus": 7,  # grantee who trains v2
+    "gil": 8,  # guardian
+}
+
+
+@dataclass
+class DemoResult:
+    """What ``modelgov demo --json`` prints."""
+
+    model_cid: str = ""
+    arweave_tx: str = ""
+    manifest_digest: str = ""
+    proposal_id: str = ""
+    proposal_state: str = ""
+    active_cid: str = ""
+    fetched_ok: bool = False
+    grant_id: int = 0
+    grant_released: str = "0"
+    v2_cid: str = ""
+    v2_active_version: int = 0
+    contracts: dict[str, str] = field(default_factory=dict)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    total_gas: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@contextlib.contextmanager
+def local_services(log: StepLog) -> Iterator[None]:
+    """Start anvil, the IPFS node and arlocal unless running; stop those started here."""
+    from modelgov.chain import anvil
+    from modelgov.storage import arlocal_node, ipfs_node
+
+    started: list[Callable[[], bool]] = []
+    try:
+        for name, status, start, stop in (
+            ("anvil", anvil.chain_status, anvil.start_chain, anvil.stop_chain),
+            ("IPFS node", ipfs_node.status, ipfs_node.start, ipfs_node.stop),
+            ("arlocal", arlocal_node.status, arlocal_node.start, arlocal_node.stop),
+        ):
+            if status().ready:
+                log.add("modelgov", f"use running {name}", detail=status().url)
+                continue
+            st = start()
+            started.append(stop)
+            log.add("modelgov", f"start {name}", detail=f"{st.url} pid {st.pid}")
+        yield
+    finally:
+        for stop in reversed(started):
+            stop()
+
+
+def run(work: Path | None = None, on_step: Callable[[Step], None] | None = None) -> DemoResult:
+    """Run the whole lifecycle; returns the facts a script would check.
+
+    Raises:
+        ModelGovError: any step failed (the message says which).
+    """
+    import time
+
+    began = time.monotonic()
+    log = StepLog(on_step)
+    work = work or state_dir() / "demo"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    result = DemoResult()
+    with local_services(log):
+        from modelgov.chain.ape_env import connect
+
+        with connect("local"):
+            _Lifecycle(work, log, result).run()
+    result.steps = log.as_list()
+    result.total_gas = log.total_gas
+    result.seconds = round(time.monotonic() - began, 1)
+    return result
+
+
+class _Lifecycle:
+    def __init__(self, work: Path, log: StepLog, result: DemoResult) -> None:
+        from ape import accounts, chain
+
+        self.work, self.log, self.result = work, log, result
+        self.chain = chain
+        self.who = {name: accounts.test_accounts[i] for name, i in CAST.items()}
+        self.suite: Any = None
+
+    # ------------------------------------------------------------------ the story
+    def run(self) -> None:
+        self.deploy()
+        self.onboard()
+        v1 = self.release_version(1, parent=0)
+        self.audit(v1["version_id"], relay_second=True)
+        self.upgrade(v1)
+        self.fetch_and_verify(v1)
+        self.grant_for_v2(v1)
+
+    # ------------------------------------------------------------------ steps
+    def deploy(self) -> None:
+        from modelgov.chain.deploy import LOCAL_PARAMS, deploy_suite
+        from modelgov.chain.deployments import write_deployment
+
+        d = self.who["deployer"]
+        self.suite = s = deploy_suite(d, LOCAL_PARAMS)
+        path = write_deployment("ethereum:local:foundry", s.to_record(self.chain.chain_id))
+        self.result.contracts = s.addresses()
+        self.log.add("deployer", "deploy suite (token, timelock, governor, registry, treasury)",
+                     detail=f"{path}")
+        supply = s.params.initial_supply
+        for name, share in (("alice", 30), ("bob", 20), ("carol", 10)):
+            r = s.token.transfer(self.who[name], supply * share // 100, sender=d)
+            self.log.add("deployer", f"transfer {share}% of MGOV to {name}", r)
+            r = s.token.invoke_transaction("delegate", self.who[name], sender=self.who[name])
+            self.log.add(name, "delegate votes to self", r)
+        s.token.approve(s.treasury, TREASURY_DEPOSIT, sender=d)
+        r = s.treasury.deposit(s.token, TREASURY_DEPOSIT, sender=d)
+        self.log.add("deployer", "deposit 100,000 MGOV into the grant treasury", r)
+        self.chain.mine(deltatime=1)
+
+    def govern(self, path: Path, proposer: str = "alice") -> tuple[int, str]:
+        """Build, simulate, submit, vote, queue and execute a proposal file."""
+        from modelgov.chain import governance as gov
+        from modelgov.chain.proposal_spec import load_proposal
+
+        s, g = self.suite, self.suite.governor
+        author = self.who[proposer]
+        built = gov.build(load_proposal(path), s, proposer=str(author.address),
+                          manifest_roots=[self.work])
+        report = gov.simulate(s, built)
+        self.log.add(proposer, f"simulate {path.name}",
+                     detail=f"{report.final_state}; " + "; ".join(report.changes or ["ok"]))
+        r = gov.submit(s, built, author)
+        pid = built.proposal_id
+        self.log.add(proposer, f"propose {path.name}", r, detail=f"id {str(pid)[:12]}…")
+        self.chain.pending_timestamp = g.proposalSnapshot(pid) + 1
+        self.chain.mine()
+        for name, support in (("alice", "for"), ("bob", "for"), ("carol", "abstain")):
+            r = gov.cast_vote(s, self.who[name], pid, support, reason="demo")
+            self.log.add(name, f"vote {support}", r)
+        self.chain.pending_timestamp = g.proposalDeadline(pid) + 1
+        self.chain.mine()
+        r = gov.queue(s, author, pid)
+        self.log.add(proposer, "queue in timelock", r)
+        self.chain.pending_timestamp = g.proposalEta(pid) + 1
+        self.chain.mine()
+        r = gov.execute(s, self.who["carol"], pid)
+        state = gov.status(s, pid).state
+        self.log.add("carol", "execute", r, detail=state)
+        return pid, state
+
+    def onboard(self) -> None:
+        self.govern(ONBOARD)
+
+    def release_version(self, number: int, parent: int, actor: str = "alice",
+                        weights: Any = None) -> dict[str, Any]:
+        """Write, manifest, pin (IPFS + Arweave) and submit one version of the model."""
+        from modelgov import manifest as mf
+        from modelgov.chain import registry as reg
+        from modelgov.demo import mlp
+        from modelgov.storage import arweave as ar
+        from modelgov.storage import ipfs
+
+        folder = self.work / f"{MODEL}-v{number}"
+        weights = weights if weights is not None else mlp.initial_weights()
+        mlp.write_model(folder, weights, number)
+        manifest = mf.build(folder)
+        digest = mf.write(manifest, self.work / f"{MODEL}-v{number}.manifest.json")
+        self.log.add(actor, f"build manifest of v{number}",
+                     detail=f"{manifest['root']['cid']} digest {digest[:18]}…")
+        pinned = ipfs.pin_path(folder)
+        if pinned.cid != manifest["root"]["cid"]:
+            raise ModelGovError(f"IPFS root {pinned.cid} differs from manifest root")
+        self.log.add(actor, f"pin v{number} to IPFS (CAR → dag/import)",
+                     detail=f"{pinned.cid} ({pinned.size:,} bytes, {pinned.blocks} blocks)")
+        changelog = self.work / f"CHANGELOG-v{number}.md"
+        changelog.write_text(f"# {MODEL} v{number}\n\n"
+                             + ("Initial release.\n" if number == 1 else
+                                "Trained for 20 SGD steps on the synthetic batch (grant #1).\n"))
+        changelog_cid = ipfs.pin_path(changelog).cid
+        upload = ar.upload_file(
+            folder / "model.safetensors",
+            self._arweave_wallet(),
+            ar.resolve_gateway(None),
+            ar.model_tags(model=MODEL, version=str(number), ipfs_cid=pinned.cid,
+                          manifest_digest=digest),
+        )
+        self.log.add(actor, f"upload v{number} weights to Arweave (chunks + proofs)",
+                     detail=f"tx {upload.txid} ({upload.chunks} chunks, confirmed={upload.confirmed})")
+        receipt, version_id = reg.submit_version(
+            self.suite.registry, self.who[actor], MODEL,
+            reg.VersionInput(
+                cid=pinned.cid,
+                arweave_tx=upload.txid,
+                manifest_digest=digest,
+                changelog_cid=changelog_cid,
+                import_profile=manifest["root"]["profile"],
+                parent_version_id=parent,
+                dataset_cids=[],
+            ),
+        )
+        self.log.add(actor, f"submit version {version_id} to the registry", receipt)
+        if number == 1:
+            self.result.model_cid = pinned.cid
+            self.result.arweave_tx = upload.txid
+            self.result.manifest_digest = digest
+        return {"version_id": version_id, "cid": pinned.cid, "folder": folder,
+                "manifest": manifest, "weights": weights}
+
+    def _arweave_wallet(self) -> Any:
+        from modelgov.storage.arweave_wallet import load_wallet, new_wallet
+
+        path = state_dir() / "demo-arweave-wallet.json"  # kept across runs: RSA-4096 takes ~9 s
+        if path.exists():
+            return load_wallet(path)
+        return new_wallet(path)
+
+    def _report(self, text: str) -> str:
+        from modelgov.storage import ipfs
+
+        path = self.work / f"audit-{len(list(self.work.glob('audit-*')))}.md"
+        path.write_text(text)
+        return ipfs.pin_path(path).cid
+
+    def audit(self, version_id: int, relay_second: bool) -> None:
+        """Dana attests on chain; Eve signs offline and Bob relays (or Eve attests herself)."""
+        from modelgov.chain import registry as reg
+        from modelgov.chain import signing
+
+        s = self.suite
+        cid = self._report(f"# Audit of version {version_id} by Dana\n\nWeights load; card valid.\n")
+        r = reg.attest(s.registry, self.who["dana"], version_id, "approve", cid)
+        self.log.add("dana", f"attest version {version_id}: approve", r, detail=f"report {cid}")
+        cid = self._report(f"# Audit of version {version_id} by Eve\n\nManifest verified.\n")
+        if not relay_second:
+            r = reg.attest(s.registry, self.who["eve"], version_id, "approve", cid)
+            self.log.add("eve", f"attest version {version_id}: approve", r, detail=f"report {cid}")
+            return
+        request = signing.AttestationRequest(
+            chain_id=self.chain.chain_id,
+            registry=str(s.registry.address),
+            auditor=str(self.who["eve"].address),
+            version_id=version_id,
+            verdict=signing.verdict_code("approve"),
+            report_cid=cid,
+            nonce=int(s.registry.nonces(self.who["eve"])),
+            deadline=int(self.chain.pending_timestamp) + 3600,
+        )
+        signed = signing.sign_attestation(self.who["eve"], request)
+        self.log.add("eve", f"sign attestation of version {version_id} offline (EIP-712)",
+                     detail=f"digest 0x{request.digest().hex()[:16]}…")
+        r = reg.relay(s.registry, self.who["bob"], signed)
+        self.log.add("bob", "relay Eve's signed attestation (attestBySig)", r)
+
+    def upgrade(self, v1: dict[str, Any]) -> None:
+        from modelgov.chain import registry as reg
+
+        pid, state = self.govern(UPGRADE)
+        active = reg.active_version(self.suite.registry, reg.model_id(self.suite.registry, MODEL))
+        self.result.proposal_id = str(pid)
+        self.result.proposal_state = state
+        self.result.active_cid = active.cid if active else ""
+        if self.result.active_cid != v1["cid"]:
+            raise ModelGovError(f"active CID {self.result.active_cid} is not the pinned {v1['cid']}")
+
+    def fetch_and_verify(self, v1: dict[str, Any]) -> None:
+        from modelgov import manifest as mf
+        from modelgov.storage import ipfs
+
+        out = self.work / "fetched"
+        fetched = ipfs.fetch(self.result.active_cid, out)
+        report = mf.verify(out, v1["manifest"])
+        self.result.fetched_ok = report.ok
+        if not report.ok:
+            raise ModelGovError(f"fetched model does not match its manifest: {report}")
+        self.log.add("anyone", "fetch the active model by CID and verify every block + file",
+                     detail=f"{fetched.files if hasattr(fetched, 'files') else ''} ok")
+
+    def grant_for_v2(self, v1: dict[str, Any]) -> None:
+        from modelgov.chain import registry as reg
+        from modelgov.chain import treasury as tr
+        from modelgov.demo import mlp
+        from modelgov.storage import ipfs
+
+        s = self.suite
+        desc = self.work / "milestone-1.md"
+        desc.write_text("# Milestone 1\n\nDeliver demo-mlp v2: train v1 on the synthetic batch.\n")
+        desc_cid = ipfs.pin_path(desc).cid
+        model_id = reg.model_id(s.registry, MODEL)
+        receipt, grant_id = tr.create_grant(
+            s.treasury, self.who["sam"], grantee=str(self.who["gus"].address), token=str(s.token.address),
+            milestones=[tr.MilestoneInput(amount=GRANT_AMOUNT, description_cid=desc_cid,
+                                          deadline=int(self.chain.pending_timestamp) + 30 * 86400,
+                                          model_id=model_id)],
+        )
+        self.result.grant_id = grant_id
+        self.log.add("sam", f"create grant {grant_id}: 1,000 MGOV for demo-mlp v2 (steward allowance)",
+                     receipt)
+        trained, report = mlp.train(v1["weights"])
+        self.log.add("gus", "train v1 → v2 (20 SGD steps, deterministic)",
+                     detail=f"loss {report.loss_before:.3f} → {report.loss_after:.3f}, "
+                            f"accuracy {report.accuracy:.2f}")
+        v2 = self.release_version(2, parent=v1["version_id"], actor="gus", weights=trained)
+        self.result.v2_cid = v2["cid"]
+        self.audit(v2["version_id"], relay_second=False)
+        r = tr.submit_milestone(s.treasury, self.who["gus"], grant_id, 0, v2["version_id"])
+        self.log.add("gus", f"submit milestone 0 of grant {grant_id} with version {v2['version_id']}", r)
+        before = int(s.token.balanceOf(self.who["gus"]))
+        r = tr.approve_milestone(s.treasury, self.who["sam"], grant_id, 0)
+        paid = int(s.token.balanceOf(self.who["gus"])) - before
+        self.result.grant_released = str(paid)
+        self.log.add("sam", "approve milestone 0 → treasury pays the grantee", r,
+                     detail=f"{paid / 10**18:,.0f} MGOV")
+        if paid != GRANT_AMOUNT:
+            raise ModelGovError(f"grantee received {paid}, expected {GRANT_AMOUNT}")
+        self.result.v2_active_version = int(reg.active_version(s.registry, model_id).version_id)

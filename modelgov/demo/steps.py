@@ -1,0 +1,48 @@
+"""The demo's step log: who did what, with which transaction and how much gas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing an actor did (``tx``/``gas`` empty for off-chain work)."""
+
+    number: int
+    actor: str
+    action: str
+    tx: str = ""
+    gas: int = 0
+    detail: str = ""
+
+
+@dataclass
+class StepLog:
+    """Collects steps and tells ``on_step`` about each as it happens."""
+
+    on_step: Callable[[Step], None] | None = None
+    steps: list[Step] = field(default_factory=list)
+
+    def add(self, actor: str, action: str, receipt: Any = None, detail: str = "") -> Step:
+        step = Step(
+            number=len(self.steps) + 1,
+            actor=actor,
+            action=action,
+            tx=str(receipt.txn_hash) if receipt is not None else "",
+            gas=int(receipt.gas_used) if receipt is not None else 0,
+            detail=detail,
+        )
+        self.steps.append(step)
+        if self.on_step is not None:
+            self.on_step(step)
+        return step
+
+    @property
+    def total_gas(self) -> int:
+        return sum(s.gas for s in self.steps)
+
+    def as_list(self) -> list[dict[str, Any]]:
+        return [asdict(s) for s in self.steps]
