@@ -23,10 +23,11 @@ directories with links sorted by name bytes; names starting with "." are skipped
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import stat
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,15 @@ from modelgov.errors import PathError, ValidationError
 BlockSink = Callable[[bytes, Sequence[bytes | memoryview]], None]
 #: receives every chunk of a file's bytes in order (e.g. a sha256 ``update``, a progress bar)
 ChunkObserver = Callable[[memoryview], None]
+
+#: bytes read per system call (a multiple of the chunk size is used)
+READ_SIZE = 4 * 1024 * 1024
+#: files at least this big are hashed from a read-only memory map (no copy out of the page
+#: cache); set MODELGOV_NO_MMAP=1 to always read. Caveat of any mmap reader: a file truncated
+#: by another process while it is hashed makes the process die with SIGBUS.
+MMAP_MIN = 16 * 1024 * 1024
+#: mapped pages already hashed are dropped after this many bytes (flat resident memory)
+MMAP_RELEASE = 16 * 1024 * 1024
 
 _UNIXFS_DIRECTORY = b"\x0a\x02\x08\x01"  # PBNode.Data = UnixFS{Type: Directory}
 _EMPTY_FILE_LEAF = b"\x0a\x04\x08\x02\x18\x00"  # PBNode.Data = UnixFS{Type: File, filesize: 0}
@@ -217,6 +227,93 @@ def _read_full(stream: BinaryIO, view: memoryview) -> int:
     return got
 
 
+def _stream_chunks(stream: BinaryIO, size: int, reuse: bool) -> Iterator[memoryview | bytes]:
+    """Chunks of ``size`` bytes (the last may be shorter; an empty stream gives one empty chunk).
+
+    ``reuse``: slices of one buffer refilled in place (the caller must be done with a chunk
+    before asking for the next); else fresh ``bytes`` (for the worker threads).
+    """
+    if not reuse:
+        first = True
+        while True:
+            chunk = stream.read(size) or b""
+            while chunk and len(chunk) < size:  # short read from a pipe
+                more = stream.read(size - len(chunk))
+                if not more:
+                    break
+                chunk += more
+            if not chunk and not first:
+                return
+            first = False
+            yield chunk
+            if len(chunk) < size:
+                return
+    # several chunks per system call (fewer syscalls for 256 KiB chunks), hashed in place
+    buf = bytearray(size * max(1, READ_SIZE // size))
+    view = memoryview(buf)
+    first = True
+    while True:
+        n = _read_full(stream, view)
+        if n == 0 and not first:
+            return
+        first = False
+        for off in range(0, max(n, 1), size):
+            yield view[off : min(off + size, n)]
+        if n < len(view):
+            return
+
+
+def _mmap_chunks(fd: int, length: int, size: int) -> Iterator[memoryview]:
+    """Chunks straight from the page cache (no copy); mapped pages are dropped every
+    :data:`MMAP_RELEASE` bytes so the resident size stays flat."""
+    mapping = mmap.mmap(fd, length, access=mmap.ACCESS_READ)
+    view = memoryview(mapping)
+    released = 0
+    try:
+        for off in range(0, length, size):
+            yield view[off : off + size]
+            if off - released >= MMAP_RELEASE:  # safe even if a worker still reads there
+                mapping.madvise(mmap.MADV_DONTNEED, released, off - released)
+                released = off
+    finally:
+        view.release()
+        try:
+            mapping.close()
+        except BufferError:  # a slice is still referenced somewhere: the GC will close it
+            pass
+
+
+def _feed(
+    dag: FileDag,
+    chunks: Iterable[memoryview | bytes],
+    observers: tuple[ChunkObserver, ...],
+    threads: int,
+) -> None:
+    """Hash ``chunks`` into ``dag`` in order, on this thread or on ``threads`` workers."""
+    prof = dag.profile
+    if threads <= 1:
+        for chunk in chunks:
+            view = chunk if isinstance(chunk, memoryview) else memoryview(chunk)
+            for observe in observers:
+                observe(view)
+            dag.add_chunk(chunk)
+        return
+    pending: deque[tuple[Future, int]] = deque()
+    window = 2 * threads + 2
+    with ThreadPoolExecutor(threads, thread_name_prefix="modelgov-hash") as pool:
+        for chunk in chunks:
+            view = chunk if isinstance(chunk, memoryview) else memoryview(chunk)
+            for observe in observers:
+                observe(view)
+            pending.append((pool.submit(_hash_leaf, prof.raw_leaves, prof.cid_version, chunk), len(chunk)))
+            if len(pending) >= window:
+                fut, size = pending.popleft()
+                dag.add_leaf(*fut.result(), size)
+        while pending:
+            fut, size = pending.popleft()
+            dag.add_leaf(*fut.result(), size)
+
+
 def build_file_stream(
     stream: BinaryIO,
     profile: str | Profile | None = None,
@@ -242,56 +339,16 @@ def build_file_stream(
     """
     prof = get_profile(profile)
     dag = FileDag(prof, sink)
-    observers = tuple(observers)
-    if threads > 1:
-        _build_threaded(stream, prof, dag, observers, threads)
-        return dag.finish(), dag.blocks
-    buf = bytearray(prof.chunk_size)
-    view = memoryview(buf)
-    first = True
-    while True:
-        n = _read_full(stream, view)
-        if n == 0 and not first:
-            break
-        first = False
-        chunk = view[:n] if n < len(view) else view
-        for observe in observers:
-            observe(chunk)
-        dag.add_chunk(chunk)
-        if n < len(view):
-            break
+    _feed(dag, _stream_chunks(stream, prof.chunk_size, reuse=threads <= 1), tuple(observers), threads)
     return dag.finish(), dag.blocks
 
 
-def _build_threaded(
-    stream: BinaryIO, prof: Profile, dag: FileDag, observers: tuple[ChunkObserver, ...], threads: int
-) -> None:
-    pending: deque[tuple[Future, int]] = deque()
-    window = 2 * threads + 2
-    with ThreadPoolExecutor(threads, thread_name_prefix="modelgov-hash") as pool:
-        first = True
-        while True:
-            chunk = stream.read(prof.chunk_size)
-            while chunk and len(chunk) < prof.chunk_size:  # short read from a pipe
-                more = stream.read(prof.chunk_size - len(chunk))
-                if not more:
-                    break
-                chunk += more
-            if not chunk and not first:
-                break
-            first = False
-            view = memoryview(chunk)
-            for observe in observers:
-                observe(view)
-            pending.append((pool.submit(_hash_leaf, prof.raw_leaves, prof.cid_version, chunk), len(chunk)))
-            if len(pending) >= window:
-                fut, size = pending.popleft()
-                dag.add_leaf(*fut.result(), size)
-            if len(chunk) < prof.chunk_size:
-                break
-        while pending:
-            fut, size = pending.popleft()
-            dag.add_leaf(*fut.result(), size)
+def _use_mmap(length: int, prof: Profile) -> bool:
+    return (
+        length >= MMAP_MIN
+        and prof.chunk_size % mmap.PAGESIZE == 0
+        and os.environ.get("MODELGOV_NO_MMAP", "") in ("", "0")
+    )
 
 
 # --- paths ------------------------------------------------------------------------------------
@@ -363,7 +420,15 @@ def _build_file(
         observers.append(lambda chunk: on_bytes(len(chunk)))
     try:
         with open(path, "rb", buffering=0) as stream:
-            node, _ = build_file_stream(stream, prof, sink=sink, observers=observers, threads=threads)
+            length = os.fstat(stream.fileno()).st_size
+            if _use_mmap(length, prof):
+                dag = FileDag(prof, sink)
+                _feed(dag, _mmap_chunks(stream.fileno(), length, prof.chunk_size), tuple(observers), threads)
+                node = dag.finish()
+                if os.fstat(stream.fileno()).st_size != length:
+                    raise PathError(f"{path}: changed size while being read")
+            else:
+                node, _ = build_file_stream(stream, prof, sink=sink, observers=observers, threads=threads)
     except PermissionError:
         raise PathError(f"{path}: permission denied") from None
     except OSError as exc:

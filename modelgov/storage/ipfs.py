@@ -19,7 +19,7 @@ import json
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -261,29 +261,31 @@ class IPFSClient:
         Hidden names are skipped, as ``ipfs add -r`` does.
         """
         root = Path(path)
-        files: list[tuple[str, tuple[str, bytes, str]]] = []
-        dirs: list[tuple[str, tuple[str, bytes, str]]] = []
+        files: list[Path] = []
+        dirs: list[str] = []
         if root.is_dir():
             for dirpath, dirnames, filenames in os.walk(root):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                rel_dir = Path(dirpath).relative_to(root.parent).as_posix()
                 for d in dirnames:  # only empty ones: a directory part resets what it holds
                     if not any(not n.startswith(".") for n in os.listdir(Path(dirpath) / d)):
-                        dirs.append(("file", (f"{rel_dir}/{d}", b"", "application/x-directory")))
-                for f in sorted(n for n in filenames if not n.startswith(".")):
-                    data = (Path(dirpath) / f).read_bytes()
-                    files.append(("file", (f"{rel_dir}/{f}", data, "application/octet-stream")))
+                        dirs.append((Path(dirpath) / d).relative_to(root.parent).as_posix())
+                files.extend(Path(dirpath) / f for f in sorted(filenames) if not f.startswith("."))
         else:
-            files.append(("file", (root.name, root.read_bytes(), "application/octet-stream")))
-        # js-ipfs rejects a request whose first part is a directory: files first
-        parts = files + dirs
+            files.append(root)
         params = {"only-hash": "true", "cid-version": str(cid_version), "raw-leaves": str(raw_leaves).lower(),
                   "chunker": f"size-{chunk_size}", "pin": "false", "wrap-with-directory": "false"}
         if cid_version == 1:
             params["cid-base"] = "base32"
-        # names percent-encoded, as Kubo's own clients send them (the server URI-decodes them)
-        quoted = [(k, (quote(v[0], safe=""), v[1], v[2])) for k, v in parts]
-        items = self._ndjson(self._post("add", params, files=quoted))
+        with ExitStack() as stack:
+            # files first (js-ipfs rejects a request whose first part is a directory); names
+            # percent-encoded as Kubo's own clients send them; file parts streamed from disk
+            parts: list[tuple[str, tuple[str, Any, str]]] = [
+                ("file", (quote(f.relative_to(root.parent).as_posix(), safe=""),
+                          stack.enter_context(open(f, "rb")), "application/octet-stream"))
+                for f in files
+            ]
+            parts += [("file", (quote(d, safe=""), b"", "application/x-directory")) for d in dirs]
+            items = self._ndjson(self._post("add", params, files=parts, timeout=None))
         if not items:
             raise IPFSError("IPFS add returned nothing")
         return normalize(items[-1]["Hash"])

@@ -100,3 +100,25 @@ def test_short_reads_do_not_change_the_cid() -> None:
     data = pattern_bytes(3 * MIB + 12345, 1)
     profile = get_profile("unixfs-v0-2015")
     assert build_file_stream(Dribble(data), profile)[0] == build_file_stream(io.BytesIO(data), profile)[0]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_memory_mapped_path_matches_reads_and_importer(tmp_path, js_reference, monkeypatch, threads) -> None:  # type: ignore[no-untyped-def]
+    """Files >= MMAP_MIN are hashed from a memory map (pages dropped as it goes): same CIDs."""
+    from _pattern import write_pattern
+
+    from modelgov.cid import cid_of_path
+    from modelgov.cid import dag as dag_mod
+
+    monkeypatch.setattr(dag_mod, "MMAP_MIN", 4 * MIB)
+    monkeypatch.setattr(dag_mod, "MMAP_RELEASE", 1 * MIB)
+    f = tmp_path / "big"
+    write_pattern(f, 9 * MIB + 7, seed=6)
+    profiles = [get_profile(n) for n in sorted(PROFILES)]
+    mapped = [cid_of_path(f, p, threads=threads) for p in profiles]
+    with open(f, "rb") as stream:
+        read = []
+        for p in profiles:
+            stream.seek(0)
+            read.append(build_file_stream(stream, p)[0].cid_text)
+    assert mapped == read == js_reference([job_for(p, path=str(f)) for p in profiles])
