@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from modelgov.cid.dag import BuildResult, build_path, uvarint
 from modelgov.cid.profiles import Profile, get_profile
-from modelgov.cid.text import _uvarint, cid_from_bytes, split_cid_bytes
+from modelgov.cid.text import cid_from_bytes, split_cid_bytes
 from modelgov.errors import IntegrityError, InvalidCIDError, PathError
 
 #: blocks larger than this are refused when reading (Kubo's own limit is 2 MiB)

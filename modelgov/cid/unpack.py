@@ -244,6 +244,8 @@ def unpack_car(stream: BinaryIO, root: bytes, out: str | os.PathLike[str]) -> Un
         for cid, data in reader:  # each block verified by the reader
             store.put(cid, data)
             blocks += 1
+        if blocks == 0:
+            raise IntegrityError(f"no blocks received for {cid_from_bytes(root)} (not available there)")
         files, size = _write_tree(store, root, tmp / "content", "")
         os.rename(tmp / "content", target)
     finally:
