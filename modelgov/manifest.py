@@ -112,6 +112,11 @@ def digest(manifest: dict[str, Any]) -> str:
     return "0x" + hashlib.sha256(canonical_bytes(manifest)).hexdigest()
 
 
+def digest_bytes(manifest: dict[str, Any]) -> bytes:
+    """The manifest digest as 32 raw bytes (the registry's bytes32)."""
+    return hashlib.sha256(canonical_bytes(manifest)).digest()
+
+
 def write(manifest: dict[str, Any], out: str | os.PathLike[str]) -> str:
     """Write the canonical bytes to ``out`` (atomically); returns the digest.
 

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 from modelgov.errors import ConfigError, ServiceError
-from modelgov.paths import node_modules, tools_dir
+from modelgov.paths import node_modules, state_dir, tools_dir
 from modelgov.storage import services
 
 DEFAULT_PORT = 5101
@@ -99,16 +99,15 @@ def spec() -> services.ServiceSpec:
         ConfigError: bad ``MODELGOV_IPFS_PORT``.
     """
     url = local_api_url()
-    state = services.ServiceSpec(
+    return services.ServiceSpec(
         name=NAME,
         url=url,
         command=lambda folder: _jsipfs_argv("daemon", "--offline"),
         probe=services.http_probe(f"{url}/api/v0/id", method="POST"),
         prepare=_prepare,
+        env={"IPFS_PATH": str(repo_dir(state_dir() / NAME))},
         timeout=60.0,
     )
-    # IPFS_PATH depends on the folder, known only through the spec
-    return services.ServiceSpec(**{**state.__dict__, "env": {"IPFS_PATH": str(repo_dir(state.folder))}})
 
 
 def start() -> services.ServiceStatus:
