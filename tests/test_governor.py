@@ -237,3 +237,48 @@ def test_governor_fits_eip170(project, governor, chain):
     size = len(chain.provider.get_code(governor.address))
     assert 0 < size < 24_576
     print(json.dumps({"ModelGovernor_deployed_bytes": size}))
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    choices=st.lists(st.sampled_from([None, AGAINST, FOR, ABSTAIN]), min_size=5, max_size=5),
+    amounts=st.lists(st.integers(min_value=0, max_value=10**24), min_size=2, max_size=2),
+)
+def test_random_vote_splits_tally_and_outcome(chain, governor, token, deployer, voters, accounts,
+                                              choices, amounts):
+    """Votes from five accounts with random weights and choices: the tally is the sum of the
+    voters' weights at the snapshot, and the outcome follows For > Against and quorum."""
+    snap = chain.snapshot()
+    try:
+        extra = [accounts[4], accounts[5]]
+        for acct, amount in zip(extra, amounts):
+            token.transfer(acct, amount, sender=deployer)
+            token.invoke_transaction("delegate", acct, sender=acct)
+        chain.mine(deltatime=1)
+        everyone = [*voters, *extra]
+        proposal = make_proposal([(token, "transfer", (deployer.address, 0))],
+                                 f"# Random split {choices} {amounts}")
+        pid = propose(governor, proposal, voters[0])
+        advance_to_voting(chain, governor, pid)
+        snapshot = governor.proposalSnapshot(pid)
+        expected = [0, 0, 0]
+        for acct, choice in zip(everyone, choices):
+            if choice is None:
+                continue
+            weight = token.getPastVotes(acct, snapshot)
+            if weight == 0:
+                continue  # OZ counts zero-weight votes too, but they change nothing
+            governor.castVote(pid, choice, sender=acct)
+            expected[choice] += weight
+        against, for_, abstain = governor.proposalVotes(pid)
+        assert [against, for_, abstain] == expected
+        advance_past_deadline(chain, governor, pid)
+        quorum = governor.quorum(snapshot)
+        passed = for_ > against and for_ + abstain >= quorum
+        assert governor.state(pid) == (SUCCEEDED if passed else DEFEATED)
+    finally:
+        chain.restore(snap)
