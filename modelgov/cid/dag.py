@@ -263,24 +263,35 @@ def _stream_chunks(stream: BinaryIO, size: int, reuse: bool) -> Iterator[memoryv
             return
 
 
-def _mmap_chunks(fd: int, length: int, size: int) -> Iterator[memoryview]:
-    """Chunks straight from the page cache (no copy); mapped pages are dropped every
-    :data:`MMAP_RELEASE` bytes so the resident size stays flat."""
+def _mmap_chunks(fd: int, length: int, size: int, lag: int = 0) -> Iterator[memoryview]:
+    """Chunks straight from the page cache (no copy).
+
+    Mapped pages are dropped every :data:`MMAP_RELEASE` bytes so the resident size stays flat,
+    ``lag`` bytes behind the chunk handed out last (chunks still being hashed by worker threads
+    would otherwise fault their pages back in after the release, and those would stay).
+    """
     mapping = mmap.mmap(fd, length, access=mmap.ACCESS_READ)
     view = memoryview(mapping)
+    lag = -(-lag // size) * size  # whole chunks, so offsets stay page aligned
     released = 0
     try:
         for off in range(0, length, size):
             yield view[off : off + size]
-            if off - released >= MMAP_RELEASE:  # safe even if a worker still reads there
-                mapping.madvise(mmap.MADV_DONTNEED, released, off - released)
-                released = off
+            upto = off - lag
+            if upto - released >= MMAP_RELEASE:
+                mapping.madvise(mmap.MADV_DONTNEED, released, upto - released)
+                released = upto
     finally:
         view.release()
         try:
             mapping.close()
         except BufferError:  # a slice is still referenced somewhere: the GC will close it
             pass
+
+
+def _window(threads: int) -> int:
+    """Chunks in flight in the threaded mode (bounded memory, workers never starve)."""
+    return 2 * threads + 2
 
 
 def _feed(
@@ -299,7 +310,7 @@ def _feed(
             dag.add_chunk(chunk)
         return
     pending: deque[tuple[Future, int]] = deque()
-    window = 2 * threads + 2
+    window = _window(threads)
     with ThreadPoolExecutor(threads, thread_name_prefix="modelgov-hash") as pool:
         for chunk in chunks:
             view = chunk if isinstance(chunk, memoryview) else memoryview(chunk)
@@ -423,7 +434,9 @@ def _build_file(
             length = os.fstat(stream.fileno()).st_size
             if _use_mmap(length, prof):
                 dag = FileDag(prof, sink)
-                _feed(dag, _mmap_chunks(stream.fileno(), length, prof.chunk_size), tuple(observers), threads)
+                lag = 0 if threads <= 1 else _window(threads) * prof.chunk_size
+                chunks = _mmap_chunks(stream.fileno(), length, prof.chunk_size, lag)
+                _feed(dag, chunks, tuple(observers), threads)
                 node = dag.finish()
                 if os.fstat(stream.fileno()).st_size != length:
                     raise PathError(f"{path}: changed size while being read")
