@@ -222,7 +222,7 @@ def run(size_mb: int = 200, rss_mb: int = 1000) -> str:
     help_t = _help_seconds()
     lines += [
         "",
-        f"Peak RSS of `cid` on a {rss_mb} MB file (child process, ru_maxrss; goal < 200 MB): "
+        f"Peak RSS of `cid` on a {rss_mb} MB file (child process, VmHWM; goal < 200 MB): "
         f"unixfs-v1-2025 **{rss_default:.0f} MB**, unixfs-v0-2015 {rss_v0:.0f} MB, two threads "
         f"{rss_two:.0f} MB (the interpreter with `modelgov.cid` imported alone: {baseline:.0f} MB).",
         "",
