@@ -54,6 +54,10 @@ class ProposalFileError(ValidationError):
     """A governance proposal YAML file is malformed; the message names file and field."""
 
 
+class GrantFileError(ValidationError):
+    """A grant milestones YAML file is malformed; the message names file and field."""
+
+
 class WalletError(ValidationError):
     """A wallet / key file is missing, unreadable or malformed."""
 
