@@ -5,7 +5,6 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {ERC20Votes} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Votes.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
-import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 
 /**
  * @title GovernanceToken
@@ -31,7 +30,7 @@ contract GovernanceToken is ERC20, ERC20Permit, ERC20Votes {
 
     /// @notice ERC-6372 clock: the current block timestamp.
     function clock() public view override returns (uint48) {
-        return Time.timestamp();
+        return uint48(block.timestamp);
     }
 
     /// @notice ERC-6372 clock mode: `mode=timestamp`.
