@@ -1,0 +1,803 @@
+"""Typed access to the GrantTreasury contract (an Ape contract instance inside a :class:`Suite`).
+
+Amounts cross this boundary as integers in the token's smallest unit; :func:`parse_amount`
+and :func:`format_amount` convert from/to text using the token's ``decimals``. CIDs cross as
+text and are stored on chain as binary CIDs (:mod:`modelgov.cid.text`).
+
+Reads return frozen dataclasses. Every write first SIMULATES the call (``eth_call`` on the
+pending block, from the signing account) and only sends it when the simulation passes, so a
+refusal (over allowance, over free balance, version not audited, not the grantee, …) costs no
+transaction. Reverts become modelgov errors with one readable line: unknown grant, milestone or
+version → :class:`NotFoundError`; missing role, wrong state, over a limit →
+:class:`StateError`; malformed input → :class:`ValidationError`; anything else →
+:class:`TransactionRevertedError`.
+
+Grant files (``grant.yaml``)::
+
+    milestones:
+      - amount: "1000"          # whole tokens (decimals read from the token), e.g. "2.5";
+                                # or smallest units with a "wei" suffix: "2500000wei"
+        description: bafy…      # CID (text) of the milestone description
+        deadline: 2026-12-31    # a date (end of that day, UTC), an ISO date-time, unix seconds,
+                                # or relative to the chain's time: "+30d", "+12h", "+2w"
+        model: demo-mlp         # optional: registry model name or id the version must belong to
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from modelgov.errors import (
+    ChainError,
+    GrantFileError,
+    InvalidCIDError,
+    ModelGovError,
+    NotFoundError,
+    StateError,
+    TransactionRevertedError,
+    ValidationError,
+)
+
+#: ``modelId`` of a milestone that does not require a particular model (``type(uint256).max``).
+NO_MODEL = 2**256 - 1
+MAX_MILESTONES = 20
+STATUS_NAMES = ("pending", "submitted", "released", "reclaimed", "cancelled")
+ADMIN_ROLE = b"\x00" * 32
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_RELATIVE = re.compile(r"^\+\s*(\d+)\s*([smhdw])$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
+_FIELDS = {"amount", "description", "deadline", "model"}
+
+ERC20_ABI: list[dict[str, Any]] = [
+    {"type": "function", "name": name, "stateMutability": "view", "inputs": inputs,
+     "outputs": [{"name": "", "type": out}]}
+    for name, inputs, out in (
+        ("symbol", [], "string"),
+        ("decimals", [], "uint8"),
+        ("balanceOf", [{"name": "account", "type": "address"}], "uint256"),
+        ("allowance", [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
+         "uint256"),
+    )
+] + [
+    {"type": "function", "name": "approve", "stateMutability": "nonpayable",
+     "inputs": [{"name": "spender", "type": "address"}, {"name": "value", "type": "uint256"}],
+     "outputs": [{"name": "", "type": "bool"}]},
+]
+
+
+def _keccak(text: str) -> bytes:
+    from eth_utils import keccak
+
+    return keccak(text=text)
+
+
+STEWARD_ROLE = _keccak("STEWARD_ROLE")
+ROLE_NAMES = {ADMIN_ROLE: "DEFAULT_ADMIN_ROLE (governance)", STEWARD_ROLE: "STEWARD_ROLE"}
+
+
+# ---------------------------------------------------------------------------------------------
+# amounts, deadlines, tokens
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TokenRef:
+    """An ERC-20 the treasury pays in: address, symbol and decimals as read from the token."""
+
+    address: str
+    symbol: str
+    decimals: int
+
+    def fmt(self, amount: int) -> str:
+        return f"{format_amount(amount, self.decimals)} {self.symbol}"
+
+
+def format_amount(amount: int, decimals: int) -> str:
+    """``1500000, 6`` → ``"1.5"`` (exact; no rounding)."""
+    text = format(Decimal(int(amount)).scaleb(-decimals), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def parse_amount(value: Any, decimals: int, where: str = "amount") -> int:
+    """Whole tokens (``"1000"``, ``"2.5"``) or smallest units (``"2500000wei"``) → smallest units.
+
+    Raises:
+        ValidationError: not a positive amount, or more decimal places than the token has.
+    """
+    if isinstance(value, bool) or value is None:
+        raise ValidationError(f"{where}: expected an amount, got {value!r}")
+    text = str(value).strip().replace("_", "")
+    if text.lower().endswith("wei"):
+        digits = text[:-3].strip()
+        if not digits.isdigit() or int(digits) <= 0:
+            raise ValidationError(f"{where}: {value!r} is not a positive whole number of wei")
+        return int(digits)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError(f"{where}: {value!r} is not a number (use e.g. \"1000\" or \"5wei\")") from None
+    if not number.is_finite() or number <= 0:
+        raise ValidationError(f"{where}: {value!r} must be positive")
+    units = number.scaleb(decimals)
+    if units != units.to_integral_value():
+        raise ValidationError(f"{where}: {value!r} has more than {decimals} decimal places")
+    return int(units)
+
+
+def parse_deadline(value: Any, now: int, where: str = "deadline") -> int:
+    """A deadline → unix seconds; it must be after ``now`` (the chain's time).
+
+    Accepts unix seconds (int), a date (``2026-12-31``: the end of that day, UTC), an ISO
+    date-time (naive means UTC), or ``+N`` with a unit s/m/h/d/w relative to ``now``.
+
+    Raises:
+        ValidationError: unparseable, or not in the future.
+    """
+    ts: int
+    if isinstance(value, bool) or value is None:
+        raise ValidationError(f"{where}: expected a date, got {value!r}")
+    if isinstance(value, int):
+        ts = value
+    elif isinstance(value, _dt.datetime):
+        ts = _utc(value)
+    elif isinstance(value, _dt.date):
+        ts = _end_of_day(value)
+    else:
+        text = str(value).strip()
+        rel = _RELATIVE.match(text)
+        if rel:
+            ts = now + int(rel.group(1)) * _UNITS[rel.group(2)]
+        elif text.isdigit():
+            ts = int(text)
+        else:
+            try:
+                if len(text) == 10:
+                    ts = _end_of_day(_dt.date.fromisoformat(text))
+                else:
+                    ts = _utc(_dt.datetime.fromisoformat(text.replace("Z", "+00:00")))
+            except ValueError:
+                raise ValidationError(
+                    f"{where}: {value!r} is not a date (YYYY-MM-DD), ISO date-time, unix time or +30d"
+                ) from None
+    if ts <= now:
+        raise ValidationError(f"{where}: {_iso(ts)} is not in the future (chain time {_iso(now)})")
+    if ts >= 2**64:
+        raise ValidationError(f"{where}: {value!r} is too far in the future")
+    return ts
+
+
+def _utc(moment: _dt.datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.timezone.utc)
+    return int(moment.timestamp())
+
+
+def _end_of_day(day: _dt.date) -> int:
+    return _utc(_dt.datetime.combine(day, _dt.time(23, 59, 59)))
+
+
+def _iso(ts: int) -> str:
+    return _dt.datetime.fromtimestamp(int(ts), _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def token_ref(address: str) -> TokenRef:
+    """Read symbol and decimals of the ERC-20 at ``address``.
+
+    Raises:
+        ValidationError: no contract there, or it does not answer like an ERC-20.
+    """
+    from ape import chain
+
+    if not chain.provider.get_code(address):
+        raise ValidationError(f"no contract at {address}: not a token")
+    erc20 = _erc20(address)
+    try:
+        symbol = str(erc20.functions.symbol().call())
+        decimals = int(erc20.functions.decimals().call())
+    except Exception:  # not an ERC-20 with metadata
+        raise ValidationError(f"{address} does not answer symbol()/decimals(): not an ERC-20 token") from None
+    return TokenRef(_checksum(address), symbol, decimals)
+
+
+def resolve_token(suite: Any, text: str) -> TokenRef:
+    """A token address, or the symbol of a token the treasury knows (or the governance token).
+
+    Raises:
+        NotFoundError: no known token has that symbol.
+        ValidationError: several do (give the address), or the address is not a token.
+    """
+    text = str(text).strip()
+    if _ADDRESS.match(text):
+        return token_ref(text)
+    matches = [t for t in known_tokens(suite) if t.symbol.lower() == text.lower()]
+    if not matches:
+        known = ", ".join(sorted({t.symbol for t in known_tokens(suite)})) or "none"
+        raise NotFoundError(f"no token with symbol {text!r} is known to the treasury (known: {known}); "
+                            "give its address")
+    if len({t.address for t in matches}) > 1:
+        raise ValidationError(f"several tokens have symbol {text!r}; give the address")
+    return matches[0]
+
+
+def known_tokens(suite: Any) -> list[TokenRef]:
+    """The tokens the treasury has seen, plus the governance token."""
+    addresses = [str(a) for a in _treasury(suite).tokens()]
+    gov = str(suite.token.address)
+    if gov not in addresses:
+        addresses.insert(0, gov)
+    return [token_ref(a) for a in addresses]
+
+
+def _erc20(address: str) -> Any:
+    from ape import chain
+
+    w3 = chain.provider.web3
+    return w3.eth.contract(address=_checksum(address), abi=ERC20_ABI)
+
+
+def _checksum(address: str) -> str:
+    from eth_utils import to_checksum_address
+
+    return to_checksum_address(str(address))
+
+
+# ---------------------------------------------------------------------------------------------
+# grant files
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MilestoneSpec:
+    """A milestone to create, validated: amount in smallest units, deadline in unix seconds."""
+
+    amount: int
+    description_cid: str
+    deadline: int
+    model: str | None = None  # as written in the file
+    model_id: int | None = None  # resolved; None = any model
+
+    def to_abi(self) -> tuple:
+        from modelgov.cid.text import cid_to_bytes
+
+        model_id = NO_MODEL if self.model_id is None else self.model_id
+        return (self.amount, cid_to_bytes(self.description_cid), self.deadline, model_id)
+
+
+def load_milestones(
+    path: str | Path,
+    *,
+    decimals: int,
+    now: int,
+    resolve_model: Callable[[str], int] | None = None,
+) -> list[MilestoneSpec]:
+    """Read and validate a grant file (see the module docstring for the format).
+
+    Args:
+        decimals: the token's decimals (amounts in whole tokens are scaled by them).
+        now: the chain's current time (relative deadlines, and "in the future" checks).
+        resolve_model: model name or id → model id (e.g. via the registry); required when a
+            milestone names a model.
+
+    Raises:
+        GrantFileError: unreadable file or invalid field; the message names file and field.
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise GrantFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise GrantFileError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
+    if not isinstance(data, dict) or "milestones" not in data:
+        raise GrantFileError(f"{path}: expected a mapping with a 'milestones' list")
+    extra = sorted(set(data) - {"milestones"})
+    if extra:
+        raise GrantFileError(f"{path}: unknown key(s): {', '.join(map(str, extra))}")
+    items = data["milestones"]
+    if not isinstance(items, list) or not items:
+        raise GrantFileError(f"{path}: milestones: expected a non-empty list")
+    if len(items) > MAX_MILESTONES:
+        raise GrantFileError(f"{path}: milestones: {len(items)} given, at most {MAX_MILESTONES}")
+    specs = []
+    for i, item in enumerate(items):
+        where = f"{path}: milestones[{i}]"
+        if not isinstance(item, dict):
+            raise GrantFileError(f"{where}: expected a mapping with amount, description, deadline")
+        unknown = sorted(set(map(str, item)) - _FIELDS)
+        if unknown:
+            raise GrantFileError(f"{where}: unknown field(s): {', '.join(unknown)}")
+        for name in ("amount", "description", "deadline"):
+            if item.get(name) in (None, ""):
+                raise GrantFileError(f"{where}.{name}: missing")
+        try:
+            amount = parse_amount(item["amount"], decimals, f"{where}.amount")
+            deadline = parse_deadline(item["deadline"], now, f"{where}.deadline")
+        except ValidationError as exc:
+            raise GrantFileError(exc.message) from None
+        if amount >= 2**128:
+            raise GrantFileError(f"{where}.amount: too large")
+        cid = _cid_field(item["description"], f"{where}.description")
+        model, model_id = item.get("model"), None
+        if model not in (None, ""):
+            if resolve_model is None:
+                raise GrantFileError(f"{where}.model: no registry to resolve {model!r}")
+            try:
+                model_id = int(resolve_model(str(model)))
+            except ModelGovError as exc:
+                raise GrantFileError(f"{where}.model: {exc}") from None
+        specs.append(MilestoneSpec(amount, cid, deadline, None if model in (None, "") else str(model), model_id))
+    return specs
+
+
+def _cid_field(value: Any, where: str) -> str:
+    from modelgov.cid.text import cid_from_bytes, cid_to_bytes
+
+    try:
+        return cid_from_bytes(cid_to_bytes(str(value).strip()))
+    except InvalidCIDError as exc:
+        raise GrantFileError(f"{where}: {exc}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# records
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Milestone:
+    index: int
+    amount: int
+    description_cid: str | None
+    deadline: int
+    model_id: int | None  # None: any model
+    status: str
+    version_id: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["amount"] = str(self.amount)
+        data["deadline_iso"] = _iso(self.deadline)
+        return data
+
+
+@dataclass(frozen=True)
+class Grant:
+    grant_id: int
+    grantee: str
+    token: TokenRef
+    creator: str
+    cancelled: bool
+    total: int
+    released: int
+    returned: int
+    milestones: list[Milestone] = field(default_factory=list)
+
+    @property
+    def committed(self) -> int:
+        """Still committed (neither released nor returned)."""
+        return self.total - self.released - self.returned
+
+    @property
+    def state(self) -> str:
+        if self.cancelled:
+            return "cancelled"
+        return "active" if self.committed else "closed"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "grant_id": self.grant_id,
+            "grantee": self.grantee,
+            "token": asdict(self.token),
+            "creator": self.creator,
+            "state": self.state,
+            "total": str(self.total),
+            "released": str(self.released),
+            "returned": str(self.returned),
+            "committed": str(self.committed),
+            "milestones": [m.to_json() for m in self.milestones],
+        }
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """A steward's allowance for one token, as of the chain's latest block."""
+
+    steward: str
+    token: TokenRef
+    amount: int
+    spent: int
+    remaining: int
+    period: int  # seconds; 0 = one-time
+    last_reset: int
+    next_reset: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("amount", "spent", "remaining"):
+            data[key] = str(data[key])
+        return data
+
+
+@dataclass(frozen=True)
+class TokenHolding:
+    token: TokenRef
+    balance: int
+    committed: int
+
+    @property
+    def free(self) -> int:
+        return max(self.balance - self.committed, 0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"token": asdict(self.token), "balance": str(self.balance),
+                "committed": str(self.committed), "free": str(self.free)}
+
+
+@dataclass(frozen=True)
+class TreasuryStatus:
+    address: str
+    registry: str
+    grant_count: int
+    holdings: list[TokenHolding]
+    allowances: list[Allowance]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "registry": self.registry,
+            "grant_count": self.grant_count,
+            "holdings": [h.to_json() for h in self.holdings],
+            "allowances": [a.to_json() for a in self.allowances],
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# revert decoding
+# ---------------------------------------------------------------------------------------------
+def decode_revert(contract_types: list[Any], exc: BaseException) -> tuple[str, dict[str, Any]] | None:
+    """``(error name, arguments)`` of a custom error carried by ``exc``, or None."""
+    from eth_abi import decode
+
+    from modelgov.chain.reverts import revert_data
+
+    name = type(exc).__name__
+    inputs = getattr(exc, "inputs", None)
+    if isinstance(inputs, dict) and name not in ("ContractLogicError", "CustomError"):
+        return name, dict(inputs)
+    data = revert_data(exc)
+    if data is None:
+        return None
+    for ct in contract_types:
+        for err in getattr(ct, "errors", []) or []:
+            if _keccak(err.selector)[:4] == data[:4]:
+                try:
+                    values = decode([i.canonical_type for i in err.inputs], data[4:])
+                except Exception:
+                    return err.name, {}
+                return err.name, {i.name: v for i, v in zip(err.inputs, values)}
+    return None
+
+
+def error_for(
+    suite: Any, exc: BaseException, action: str, token: TokenRef | None = None
+) -> ModelGovError:
+    """The modelgov error for a treasury (or token) revert, prefixed by ``action``."""
+    types = [_treasury(suite).contract_type, suite.token.contract_type]
+    decoded = decode_revert(types, exc)
+    if decoded is None:
+        message = " ".join(str(getattr(exc, "revert_message", None) or exc).split())
+        return TransactionRevertedError(f"{action}: reverted: {message}")
+    name, a = decoded
+
+    def amt(key: str) -> str:
+        value = int(a.get(key, 0))
+        return token.fmt(value) if token else f"{value} (smallest units)"
+
+    def ms() -> str:
+        return f"milestone {a.get('index')} of grant #{a.get('grantId')}"
+
+    def status_name() -> str:
+        code = int(a.get("status", 0))
+        return STATUS_NAMES[code] if code < len(STATUS_NAMES) else str(code)
+
+    text: dict[str, tuple[type[ModelGovError], Callable[[], str]]] = {
+        "AccessControlUnauthorizedAccount": (StateError, lambda: (
+            f"{a.get('account')} lacks {ROLE_NAMES.get(bytes(a.get('neededRole', b'')), 'the role')}")),
+        "GrantTreasuryAllowanceExceeded": (StateError, lambda: (
+            f"over allowance: steward {a.get('steward')} has {amt('remaining')} left this period, "
+            f"the grant needs {amt('needed')}; larger grants go through a governance proposal")),
+        "GrantTreasuryInsufficientFreeBalance": (StateError, lambda: (
+            f"over free balance: the treasury has {amt('free')} free (balance minus commitments), "
+            f"{amt('needed')} needed")),
+        "GrantTreasuryVersionNotAudited": (StateError, lambda: (
+            f"version {a.get('versionId')} is not audited in the registry "
+            "(not enough live approvals, or a live rejection)")),
+        "GrantTreasuryNotGrantee": (StateError, lambda: (
+            f"not the grantee: {a.get('account')} is not the grantee of grant #{a.get('grantId')}")),
+        "GrantTreasuryVersionNotFromGrantee": (StateError, lambda: (
+            f"version {a.get('versionId')} was submitted by {a.get('submitter')}, not by the grantee")),
+        "GrantTreasuryWrongModel": (StateError, lambda: (
+            f"version {a.get('versionId')} belongs to model #{a.get('modelId')}, "
+            f"the milestone asks for model #{a.get('expectedModelId')}")),
+        "GrantTreasuryUnknownVersion": (NotFoundError, lambda: f"unknown version {a.get('versionId')}"),
+        "GrantTreasuryUnknownGrant": (NotFoundError, lambda: f"no grant #{a.get('grantId')}"),
+        "GrantTreasuryUnknownMilestone": (NotFoundError, lambda: (
+            f"grant #{a.get('grantId')} has no milestone {a.get('index')}")),
+        "GrantTreasuryGrantNotActive": (StateError, lambda: f"grant #{a.get('grantId')} is cancelled"),
+        "GrantTreasuryMilestoneNotPending": (StateError, lambda: f"{ms()} is {status_name()}, not pending"),
+        "GrantTreasuryMilestoneNotSubmitted": (StateError, lambda: f"{ms()} is {status_name()}, not submitted"),
+        "GrantTreasuryDeadlinePassed": (StateError, lambda: (
+            f"{ms()}: its deadline {_iso(a.get('deadline', 0))} has passed")),
+        "GrantTreasuryDeadlineNotPassed": (StateError, lambda: (
+            f"{ms()} can be reclaimed only after its deadline {_iso(a.get('deadline', 0))}")),
+        "GrantTreasurySelfApproval": (StateError, lambda: (
+            f"{a.get('account')} is the grantee of grant #{a.get('grantId')} and cannot approve it")),
+        "GrantTreasuryUnauthorizedCanceller": (StateError, lambda: (
+            f"{a.get('account')} may not cancel grant #{a.get('grantId')}: "
+            "only governance or the steward who created it")),
+        "GrantTreasuryTransferMismatch": (TransactionRevertedError, lambda: (
+            f"token {a.get('token')} took {a.get('actual')} from the treasury instead of "
+            f"{a.get('expected')}: unsupported token")),
+        "GrantTreasuryZeroAddress": (ValidationError, lambda: "an address is zero"),
+        "GrantTreasuryZeroAmount": (ValidationError, lambda: "the amount must be positive"),
+        "GrantTreasuryNoMilestones": (ValidationError, lambda: "a grant needs at least one milestone"),
+        "GrantTreasuryTooManyMilestones": (ValidationError, lambda: (
+            f"{a.get('count')} milestones, at most {a.get('max')}")),
+        "GrantTreasuryMilestoneAmountInvalid": (ValidationError, lambda: (
+            f"milestone {a.get('index')}: amount must be 1 .. 2^128-1")),
+        "GrantTreasuryMilestoneCidEmpty": (ValidationError, lambda: f"milestone {a.get('index')}: empty CID"),
+        "GrantTreasuryMilestoneDeadlineInPast": (ValidationError, lambda: (
+            f"milestone {a.get('index')}: deadline {_iso(a.get('deadline', 0))} is not in the future")),
+        "GrantTreasuryInvalidResetBase": (ValidationError, lambda: "the reset base is in the future"),
+        "ERC20InsufficientBalance": (StateError, lambda: (
+            f"{a.get('sender')} holds {amt('balance')}, {amt('needed')} needed")),
+        "ERC20InsufficientAllowance": (StateError, lambda: (
+            f"the treasury may spend {amt('allowance')} of the sender's tokens, {amt('needed')} needed")),
+        "ReentrancyGuardReentrantCall": (TransactionRevertedError, lambda: "re-entrant call refused"),
+    }
+    if name not in text:
+        return TransactionRevertedError(f"{action}: reverted with {name}({a})")
+    cls, message = text[name]
+    return cls(f"{action}: {message()}")
+
+
+# ---------------------------------------------------------------------------------------------
+# reads
+# ---------------------------------------------------------------------------------------------
+def _treasury(suite: Any) -> Any:
+    if getattr(suite, "treasury", None) is None:
+        from modelgov.errors import DeploymentNotFoundError
+
+        raise DeploymentNotFoundError("this deployment has no GrantTreasury; redeploy with `modelgov deploy`")
+    return suite.treasury
+
+
+def _milestone(index: int, raw: Any) -> Milestone:
+    from modelgov.cid.text import cid_from_bytes
+
+    data = bytes(raw.descriptionCid)
+    try:
+        cid = cid_from_bytes(data) if data else None
+    except InvalidCIDError:
+        cid = "0x" + data.hex()
+    model_id = int(raw.modelId)
+    version = int(raw.versionId)
+    status = int(raw.status)
+    return Milestone(
+        index=index,
+        amount=int(raw.amount),
+        description_cid=cid,
+        deadline=int(raw.deadline),
+        model_id=None if model_id == NO_MODEL else model_id,
+        status=STATUS_NAMES[status] if status < len(STATUS_NAMES) else str(status),
+        version_id=version or None,
+    )
+
+
+def get_grant(suite: Any, grant_id: int, *, _tokens: dict[str, TokenRef] | None = None) -> Grant:
+    """Raises: NotFoundError: no such grant."""
+    from ape.exceptions import ApeException
+
+    t = _treasury(suite)
+    if not 1 <= int(grant_id) <= int(t.grantCount()):
+        raise NotFoundError(f"no grant #{grant_id} (there are {int(t.grantCount())})")
+    try:
+        info = t.getGrant(int(grant_id))
+        raw_milestones = t.getMilestones(int(grant_id))
+    except ApeException as exc:
+        raise error_for(suite, exc, f"grant #{grant_id}") from None
+    cache = _tokens if _tokens is not None else {}
+    address = str(info.token)
+    if address not in cache:
+        cache[address] = token_ref(address)
+    return Grant(
+        grant_id=int(grant_id),
+        grantee=str(info.grantee),
+        token=cache[address],
+        creator=str(info.creator),
+        cancelled=bool(info.cancelled),
+        total=int(info.total),
+        released=int(info.released),
+        returned=int(info.returned),
+        milestones=[_milestone(i, m) for i, m in enumerate(raw_milestones)],
+    )
+
+
+def list_grants(suite: Any) -> list[Grant]:
+    """Every grant, oldest first."""
+    cache: dict[str, TokenRef] = {}
+    return [get_grant(suite, gid, _tokens=cache) for gid in range(1, int(_treasury(suite).grantCount()) + 1)]
+
+
+def allowance(suite: Any, steward: str, token: TokenRef) -> Allowance:
+    amount, spent, remaining, period, last_reset, next_reset = _treasury(suite).stewardAllowance(
+        steward, token.address
+    )
+    return Allowance(str(steward), token, int(amount), int(spent), int(remaining), int(period),
+                     int(last_reset), int(next_reset) or None)
+
+
+def stewards(suite: Any) -> list[str]:
+    return [str(a) for a in _treasury(suite).getRoleMembers(STEWARD_ROLE)]
+
+
+def status(suite: Any) -> TreasuryStatus:
+    """Balances, commitments and free funds per token; each steward's allowance per token."""
+    t = _treasury(suite)
+    tokens = known_tokens(suite)
+    holdings = []
+    for tok in tokens:
+        balance = int(_erc20(tok.address).functions.balanceOf(str(t.address)).call())
+        holdings.append(TokenHolding(tok, balance, int(t.committed(tok.address))))
+    allowances = []
+    for steward in stewards(suite):
+        for tok in tokens:
+            a = allowance(suite, steward, tok)
+            if a.amount or a.spent:
+                allowances.append(a)
+    return TreasuryStatus(str(t.address), str(t.registry()), int(t.grantCount()), holdings, allowances)
+
+
+def chain_time() -> int:
+    """The timestamp the next block will (at least) have: what deadlines are compared with."""
+    from ape import chain
+
+    return int(chain.pending_timestamp)
+
+
+def model_resolver(suite: Any) -> Callable[[str], int]:
+    """Model name or id → id, through the suite's registry."""
+    from modelgov.chain import registry as registry_api
+
+    if getattr(suite, "registry", None) is None:
+        raise ChainError("this deployment has no ModelRegistry to resolve model names")
+    return lambda model: registry_api.resolve_model(suite.registry, model)
+
+
+# ---------------------------------------------------------------------------------------------
+# writes (simulate, then send)
+# ---------------------------------------------------------------------------------------------
+def _transact(suite: Any, action: str, contract: Any, fn: str, args: tuple, sender: Any,
+              token: TokenRef | None = None) -> Any:
+    """Simulate ``contract.fn(*args)`` from ``sender`` on the pending block; send if it passes."""
+    from ape import chain
+    from ape.exceptions import ApeException
+    from web3.exceptions import ContractLogicError as Web3LogicError
+
+    method = getattr(contract, fn)
+    data = bytes(method.encode_input(*args))
+    call = {"from": str(sender.address), "to": str(contract.address), "data": "0x" + data.hex()}
+    try:
+        chain.provider.web3.eth.call(call, "pending")
+    except Web3LogicError as exc:
+        raise error_for(suite, exc, action, token) from None
+    except Exception as exc:  # node errors
+        raise ChainError(f"{action}: simulation failed: {' '.join(str(exc).split())[:200]}") from None
+    try:
+        return method(*args, sender=sender)
+    except ApeException as exc:
+        raise error_for(suite, exc, action, token) from None
+
+
+def _check_address(value: str, what: str) -> str:
+    if not _ADDRESS.match(str(value).strip()):
+        raise ValidationError(f"{what}: {value!r} is not an address (0x + 40 hex digits)")
+    address = _checksum(str(value).strip())
+    if int(address, 16) == 0:
+        raise ValidationError(f"{what}: the zero address")
+    return address
+
+
+def deposit(suite: Any, account: Any, token: TokenRef, amount: int) -> Any:
+    """Approve (if needed) and deposit ``amount`` of ``token`` from ``account``.
+
+    Raises:
+        StateError: the account holds less than ``amount`` (nothing is sent).
+    """
+    t = _treasury(suite)
+    erc20 = _erc20(token.address)
+    held = int(erc20.functions.balanceOf(str(account.address)).call())
+    if held < amount:
+        raise StateError(f"deposit: {account.address} holds {token.fmt(held)}, {token.fmt(amount)} needed")
+    allowed = int(erc20.functions.allowance(str(account.address), str(t.address)).call())
+    if allowed < amount:
+        from ape import Contract
+
+        tok = Contract(token.address, abi=ERC20_ABI)
+        _transact(suite, "approve", tok, "approve", (str(t.address), amount), account, token)
+    return _transact(suite, "deposit", t, "deposit", (token.address, amount), account, token)
+
+
+def create_grant(suite: Any, account: Any, grantee: str, token: TokenRef,
+                 milestones: list[MilestoneSpec]) -> Grant:
+    """Create a grant as ``account`` (a steward within its allowance, or governance).
+
+    Raises:
+        StateError: over allowance, over free balance, missing role (nothing is sent).
+        ValidationError: malformed input.
+    """
+    grantee = _check_address(grantee, "grantee")
+    if not milestones:
+        raise ValidationError("create grant: no milestones")
+    t = _treasury(suite)
+    args = (grantee, token.address, [m.to_abi() for m in milestones])
+    receipt = _transact(suite, "create grant", t, "createGrant", args, account, token)
+    grant_id = int(receipt.events.filter(t.GrantCreated)[0].grantId)
+    return get_grant(suite, grant_id)
+
+
+def create_grant_call(suite: Any, grantee: str, token: TokenRef,
+                      milestones: list[MilestoneSpec]) -> tuple[str, bytes]:
+    """``(target, calldata)`` of ``createGrant`` for a governance proposal (grants above any
+    steward's allowance)."""
+    grantee = _check_address(grantee, "grantee")
+    t = _treasury(suite)
+    data = bytes(t.createGrant.encode_input(grantee, token.address, [m.to_abi() for m in milestones]))
+    return str(t.address), data
+
+
+def submit_milestone(suite: Any, account: Any, grant_id: int, index: int, version_id: int) -> Milestone:
+    """Grantee: submit registry version ``version_id`` for a milestone."""
+    t = _treasury(suite)
+    _transact(suite, f"submit milestone {index} of grant #{grant_id}", t, "submitMilestone",
+              (int(grant_id), int(index), int(version_id)), account)
+    return get_grant(suite, grant_id).milestones[int(index)]
+
+
+def approve_milestone(suite: Any, account: Any, grant_id: int, index: int) -> Milestone:
+    """Steward or governance: release a submitted milestone whose version is audited."""
+    t = _treasury(suite)
+    grant = get_grant(suite, grant_id)
+    _transact(suite, f"approve milestone {index} of grant #{grant_id}", t, "approveMilestone",
+              (int(grant_id), int(index)), account, grant.token)
+    return get_grant(suite, grant_id).milestones[int(index)]
+
+
+def reject_milestone(suite: Any, account: Any, grant_id: int, index: int, reason_cid: str) -> Milestone:
+    """Steward or governance: reject a submission with the CID of the reason."""
+    from modelgov.cid.text import cid_to_bytes
+
+    reason = cid_to_bytes(str(reason_cid).strip())
+    t = _treasury(suite)
+    _transact(suite, f"reject milestone {index} of grant #{grant_id}", t, "rejectMilestone",
+              (int(grant_id), int(index), reason), account)
+    return get_grant(suite, grant_id).milestones[int(index)]
+
+
+def cancel_grant(suite: Any, account: Any, grant_id: int) -> Grant:
+    """Governance or the creating steward: cancel a grant; unpaid milestones return to free funds."""
+    t = _treasury(suite)
+    _transact(suite, f"cancel grant #{grant_id}", t, "cancelGrant", (int(grant_id),), account)
+    return get_grant(suite, grant_id)
+
+
+def reclaim_milestone(suite: Any, account: Any, grant_id: int, index: int) -> Milestone:
+    """Anyone, after a pending milestone's deadline: return its commitment to free funds."""
+    t = _treasury(suite)
+    _transact(suite, f"reclaim milestone {index} of grant #{grant_id}", t, "reclaimMilestone",
+              (int(grant_id), int(index)), account)
+    return get_grant(suite, grant_id).milestones[int(index)]
