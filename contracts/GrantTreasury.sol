@@ -286,11 +286,11 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
     )
         external
         view
-        returns (uint256 amount, uint256 spent, uint256 remaining, uint64 period, uint64 lastReset, uint64 nextReset)
+        returns (uint256 amount, uint256 spent, uint256 remaining, uint64 period, uint64 lastReset, uint256 nextReset)
     {
         Allowance memory a = _currentAllowance(steward, token);
         remaining = a.spent >= a.amount ? 0 : a.amount - a.spent;
-        nextReset = a.period == 0 ? 0 : a.lastReset + a.period;
+        nextReset = a.period == 0 ? 0 : uint256(a.lastReset) + a.period;
         return (a.amount, a.spent, remaining, a.period, a.lastReset, nextReset);
     }
 
@@ -533,7 +533,8 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
     function _currentAllowance(address steward, address token) private view returns (Allowance memory a) {
         a = _allowances[steward][token];
         uint64 now_ = uint64(block.timestamp);
-        if (a.period > 0 && now_ >= a.lastReset + a.period) {
+        // lastReset <= now always holds; subtracting avoids overflow for huge periods
+        if (a.period > 0 && now_ - a.lastReset >= a.period) {
             a.lastReset = now_ - ((now_ - a.lastReset) % a.period);
             a.spent = 0;
         }
