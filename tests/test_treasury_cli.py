@@ -9,6 +9,7 @@ import textwrap
 import ape
 import pytest
 
+from governance_helpers import Proposal, execute_proposal, pass_proposal
 from registry_helpers import APPROVED, cid, cid_text, version_input
 from treasury_helpers import DAY, USD
 
@@ -235,3 +236,34 @@ def test_bad_grant_file_names_file_and_field(real, run_cli, tmp_path, grantee):
                     grant_file(tmp_path, {"amount": "1"}), "--account", STEWARD), "grantee", "not an address")
     refused(run_cli("grant", "create", "--grantee", grantee.address, "--token", "NOPE", "--milestones",
                     grant_file(tmp_path, {"amount": "1"}), "--account", STEWARD), "no token with symbol 'NOPE'")
+
+
+# ------------------------------------------------------------------------------- library API
+def test_wrapper_on_the_contract_and_a_proposal_grant(real, suite, chain, governor, voters, steward, grantee):
+    """The wrapper accepts the treasury contract itself (as the demo calls it); a grant above the
+    steward's allowance goes through a proposal built with ``create_grant_call``."""
+    from modelgov.chain import treasury as tr
+    from modelgov.errors import StateError
+
+    t, coin = real["treasury"], real["coin"]
+    deadline = int(chain.pending_timestamp) + 30 * DAY
+    small = [tr.MilestoneInput(amount=5 * USD, description_cid=DESCRIPTION, deadline=deadline,
+                               model_id=real["model_id"])]
+    receipt, gid = tr.create_grant(t, steward, grantee.address, coin.address, small)
+    assert gid == t.grantCount() and receipt.gas_used > 0
+    assert not tr.submit_milestone(t, grantee, gid, 0, 1).failed
+    assert not tr.approve_milestone(t, steward, gid, 0).failed
+    assert tr.get_grant(t, gid).milestones[0].status == "released"
+
+    big = [tr.MilestoneInput(amount=3_000 * USD, description_cid=DESCRIPTION, deadline=deadline)]
+    with pytest.raises(StateError, match="over allowance"):
+        tr.create_grant(suite, steward, grantee.address, coin.address, big)
+    target, data = tr.create_grant_call(suite, grantee.address, coin.address, big)
+    assert target == t.address
+
+    proposal = Proposal([target], [0], [data], "# Large grant\n\n3,000 mUSD for demo-mlp v3.")
+    pid = pass_proposal(chain, governor, proposal, voters[0], voters)
+    execute_proposal(chain, governor, proposal, pid, voters[0])
+    g = tr.get_grant(suite, t.grantCount())
+    assert (g.total, g.creator, g.state) == (3_000 * USD, suite.timelock.address, "active")
+    assert g.milestones[0].model_id is None

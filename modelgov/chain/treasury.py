@@ -4,7 +4,9 @@ Amounts cross this boundary as integers in the token's smallest unit; :func:`par
 and :func:`format_amount` convert from/to text using the token's ``decimals``. CIDs cross as
 text and are stored on chain as binary CIDs (:mod:`modelgov.cid.text`).
 
-Reads return frozen dataclasses. Every write first SIMULATES the call (``eth_call`` on the
+Every function takes ``target``: the deployed :class:`~modelgov.chain.deploy.Suite` or the
+treasury contract itself. Reads return frozen dataclasses; writes return the Ape receipt
+(:func:`create_grant`: ``(receipt, grant_id)``). Every write first SIMULATES the call (``eth_call`` on the
 pending block, from the signing account) and only sends it when the simulation passes, so a
 refusal (over allowance, over free balance, version not audited, not the grantee, …) costs no
 transaction. Reverts become modelgov errors with one readable line: unknown grant, milestone or
@@ -205,7 +207,7 @@ def token_ref(address: str) -> TokenRef:
     return TokenRef(_checksum(address), symbol, decimals)
 
 
-def resolve_token(suite: Any, text: str) -> TokenRef:
+def resolve_token(target: Any, text: str) -> TokenRef:
     """A token address, or the symbol of a token the treasury knows (or the governance token).
 
     Raises:
@@ -215,9 +217,10 @@ def resolve_token(suite: Any, text: str) -> TokenRef:
     text = str(text).strip()
     if _ADDRESS.match(text):
         return token_ref(text)
-    matches = [t for t in known_tokens(suite) if t.symbol.lower() == text.lower()]
+    known_refs = known_tokens(target)
+    matches = [t for t in known_refs if t.symbol.lower() == text.lower()]
     if not matches:
-        known = ", ".join(sorted({t.symbol for t in known_tokens(suite)})) or "none"
+        known = ", ".join(sorted({t.symbol for t in known_refs})) or "none"
         raise NotFoundError(f"no token with symbol {text!r} is known to the treasury (known: {known}); "
                             "give its address")
     if len({t.address for t in matches}) > 1:
@@ -225,13 +228,17 @@ def resolve_token(suite: Any, text: str) -> TokenRef:
     return matches[0]
 
 
-def known_tokens(suite: Any) -> list[TokenRef]:
-    """The tokens the treasury has seen, plus the governance token."""
-    addresses = [str(a) for a in _treasury(suite).tokens()]
-    gov = str(suite.token.address)
-    if gov not in addresses:
-        addresses.insert(0, gov)
+def known_tokens(target: Any) -> list[TokenRef]:
+    """The tokens the treasury has seen, plus the governance token (when given a suite)."""
+    addresses = [str(a) for a in _treasury(target).tokens()]
+    gov = getattr(getattr(target, "token", None), "address", None)
+    if gov is not None and str(gov) not in addresses:
+        addresses.insert(0, str(gov))
     return [token_ref(a) for a in addresses]
+
+
+def _token(token: TokenRef | str) -> TokenRef:
+    return token if isinstance(token, TokenRef) else token_ref(str(token))
 
 
 def _erc20(address: str) -> Any:
@@ -264,7 +271,11 @@ class MilestoneSpec:
         from modelgov.cid.text import cid_to_bytes
 
         model_id = NO_MODEL if self.model_id is None else self.model_id
-        return (self.amount, cid_to_bytes(self.description_cid), self.deadline, model_id)
+        return (int(self.amount), cid_to_bytes(str(self.description_cid)), int(self.deadline), model_id)
+
+
+#: The name the demo (and the contract) use for a milestone to create.
+MilestoneInput = MilestoneSpec
 
 
 def load_milestones(
@@ -482,12 +493,36 @@ def decode_revert(contract_types: list[Any], exc: BaseException) -> tuple[str, d
     return None
 
 
+#: OpenZeppelin ERC-20 errors a deposit can hit (any OZ token uses these selectors).
+_TOKEN_ERRORS: dict[str, list[tuple[str, str]]] = {
+    "ERC20InsufficientBalance": [("sender", "address"), ("balance", "uint256"), ("needed", "uint256")],
+    "ERC20InsufficientAllowance": [("spender", "address"), ("allowance", "uint256"), ("needed", "uint256")],
+}
+
+
+def _decode_token_error(exc: BaseException) -> tuple[str, dict[str, Any]] | None:
+    from eth_abi import decode
+
+    from modelgov.chain.reverts import revert_data
+
+    data = revert_data(exc)
+    if data is None:
+        return None
+    for name, inputs in _TOKEN_ERRORS.items():
+        if _keccak(f"{name}({','.join(t for _, t in inputs)})")[:4] == data[:4]:
+            try:
+                values = decode([t for _, t in inputs], data[4:])
+            except Exception:
+                return name, {}
+            return name, {n: v for (n, _), v in zip(inputs, values)}
+    return None
+
+
 def error_for(
-    suite: Any, exc: BaseException, action: str, token: TokenRef | None = None
+    target: Any, exc: BaseException, action: str, token: TokenRef | None = None
 ) -> ModelGovError:
     """The modelgov error for a treasury (or token) revert, prefixed by ``action``."""
-    types = [_treasury(suite).contract_type, suite.token.contract_type]
-    decoded = decode_revert(types, exc)
+    decoded = decode_revert([_treasury(target).contract_type], exc) or _decode_token_error(exc)
     if decoded is None:
         message = " ".join(str(getattr(exc, "revert_message", None) or exc).split())
         return TransactionRevertedError(f"{action}: reverted: {message}")
@@ -568,12 +603,15 @@ def error_for(
 # ---------------------------------------------------------------------------------------------
 # reads
 # ---------------------------------------------------------------------------------------------
-def _treasury(suite: Any) -> Any:
-    if getattr(suite, "treasury", None) is None:
-        from modelgov.errors import DeploymentNotFoundError
+def _treasury(target: Any) -> Any:
+    """The treasury contract of ``target`` (a Suite, or the contract itself)."""
+    if hasattr(target, "CONTRACTS"):  # a Suite
+        if getattr(target, "treasury", None) is None:
+            from modelgov.errors import DeploymentNotFoundError
 
-        raise DeploymentNotFoundError("this deployment has no GrantTreasury; redeploy with `modelgov deploy`")
-    return suite.treasury
+            raise DeploymentNotFoundError("this deployment has no GrantTreasury; redeploy with `modelgov deploy`")
+        return target.treasury
+    return target
 
 
 def _milestone(index: int, raw: Any) -> Milestone:
@@ -598,18 +636,18 @@ def _milestone(index: int, raw: Any) -> Milestone:
     )
 
 
-def get_grant(suite: Any, grant_id: int, *, _tokens: dict[str, TokenRef] | None = None) -> Grant:
+def get_grant(target: Any, grant_id: int, *, _tokens: dict[str, TokenRef] | None = None) -> Grant:
     """Raises: NotFoundError: no such grant."""
     from ape.exceptions import ApeException
 
-    t = _treasury(suite)
+    t = _treasury(target)
     if not 1 <= int(grant_id) <= int(t.grantCount()):
         raise NotFoundError(f"no grant #{grant_id} (there are {int(t.grantCount())})")
     try:
         info = t.getGrant(int(grant_id))
         raw_milestones = t.getMilestones(int(grant_id))
     except ApeException as exc:
-        raise error_for(suite, exc, f"grant #{grant_id}") from None
+        raise error_for(target, exc, f"grant #{grant_id}") from None
     cache = _tokens if _tokens is not None else {}
     address = str(info.token)
     if address not in cache:
@@ -627,36 +665,39 @@ def get_grant(suite: Any, grant_id: int, *, _tokens: dict[str, TokenRef] | None 
     )
 
 
-def list_grants(suite: Any) -> list[Grant]:
+def list_grants(target: Any) -> list[Grant]:
     """Every grant, oldest first."""
     cache: dict[str, TokenRef] = {}
-    return [get_grant(suite, gid, _tokens=cache) for gid in range(1, int(_treasury(suite).grantCount()) + 1)]
+    count = int(_treasury(target).grantCount())
+    return [get_grant(target, gid, _tokens=cache) for gid in range(1, count + 1)]
 
 
-def allowance(suite: Any, steward: str, token: TokenRef) -> Allowance:
-    amount, spent, remaining, period, last_reset, next_reset = _treasury(suite).stewardAllowance(
+def allowance(target: Any, steward: str, token: TokenRef | str) -> Allowance:
+    """``steward``'s allowance for ``token`` as of the latest block."""
+    token = _token(token)
+    amount, spent, remaining, period, last_reset, next_reset = _treasury(target).stewardAllowance(
         steward, token.address
     )
     return Allowance(str(steward), token, int(amount), int(spent), int(remaining), int(period),
                      int(last_reset), int(next_reset) or None)
 
 
-def stewards(suite: Any) -> list[str]:
-    return [str(a) for a in _treasury(suite).getRoleMembers(STEWARD_ROLE)]
+def stewards(target: Any) -> list[str]:
+    return [str(a) for a in _treasury(target).getRoleMembers(STEWARD_ROLE)]
 
 
-def status(suite: Any) -> TreasuryStatus:
+def status(target: Any) -> TreasuryStatus:
     """Balances, commitments and free funds per token; each steward's allowance per token."""
-    t = _treasury(suite)
-    tokens = known_tokens(suite)
+    t = _treasury(target)
+    tokens = known_tokens(target)
     holdings = []
     for tok in tokens:
         balance = int(_erc20(tok.address).functions.balanceOf(str(t.address)).call())
         holdings.append(TokenHolding(tok, balance, int(t.committed(tok.address))))
     allowances = []
-    for steward in stewards(suite):
+    for steward in stewards(target):
         for tok in tokens:
-            a = allowance(suite, steward, tok)
+            a = allowance(target, steward, tok)
             if a.amount or a.spent:
                 allowances.append(a)
     return TreasuryStatus(str(t.address), str(t.registry()), int(t.grantCount()), holdings, allowances)
@@ -681,7 +722,7 @@ def model_resolver(suite: Any) -> Callable[[str], int]:
 # ---------------------------------------------------------------------------------------------
 # writes (simulate, then send)
 # ---------------------------------------------------------------------------------------------
-def _transact(suite: Any, action: str, contract: Any, fn: str, args: tuple, sender: Any,
+def _transact(target: Any, action: str, contract: Any, fn: str, args: tuple, sender: Any,
               token: TokenRef | None = None) -> Any:
     """Simulate ``contract.fn(*args)`` from ``sender`` on the pending block; send if it passes."""
     from ape import chain
@@ -694,13 +735,13 @@ def _transact(suite: Any, action: str, contract: Any, fn: str, args: tuple, send
     try:
         chain.provider.web3.eth.call(call, "pending")
     except Web3LogicError as exc:
-        raise error_for(suite, exc, action, token) from None
+        raise error_for(target, exc, action, token) from None
     except Exception as exc:  # node errors
         raise ChainError(f"{action}: simulation failed: {' '.join(str(exc).split())[:200]}") from None
     try:
         return method(*args, sender=sender)
     except ApeException as exc:
-        raise error_for(suite, exc, action, token) from None
+        raise error_for(target, exc, action, token) from None
 
 
 def _check_address(value: str, what: str) -> str:
@@ -712,13 +753,16 @@ def _check_address(value: str, what: str) -> str:
     return address
 
 
-def deposit(suite: Any, account: Any, token: TokenRef, amount: int) -> Any:
-    """Approve (if needed) and deposit ``amount`` of ``token`` from ``account``.
+def deposit(target: Any, account: Any, token: TokenRef | str, amount: int) -> Any:
+    """Approve (if needed) and deposit ``amount`` (smallest units) of ``token`` from ``account``.
+
+    Returns the deposit receipt (its ``Deposited`` event says what arrived).
 
     Raises:
         StateError: the account holds less than ``amount`` (nothing is sent).
     """
-    t = _treasury(suite)
+    token = _token(token)
+    t = _treasury(target)
     erc20 = _erc20(token.address)
     held = int(erc20.functions.balanceOf(str(account.address)).call())
     if held < amount:
@@ -728,76 +772,74 @@ def deposit(suite: Any, account: Any, token: TokenRef, amount: int) -> Any:
         from ape import Contract
 
         tok = Contract(token.address, abi=ERC20_ABI)
-        _transact(suite, "approve", tok, "approve", (str(t.address), amount), account, token)
-    return _transact(suite, "deposit", t, "deposit", (token.address, amount), account, token)
+        _transact(target, "approve", tok, "approve", (str(t.address), amount), account, token)
+    return _transact(target, "deposit", t, "deposit", (token.address, amount), account, token)
 
 
-def create_grant(suite: Any, account: Any, grantee: str, token: TokenRef,
-                 milestones: list[MilestoneSpec]) -> Grant:
+def _milestones_abi(milestones: list[MilestoneSpec]) -> list[tuple]:
+    if not milestones:
+        raise ValidationError("create grant: no milestones")
+    return [m.to_abi() for m in milestones]
+
+
+def create_grant(target: Any, account: Any, grantee: str, token: TokenRef | str,
+                 milestones: list[MilestoneSpec]) -> tuple[Any, int]:
     """Create a grant as ``account`` (a steward within its allowance, or governance).
+
+    Returns:
+        ``(receipt, grant_id)``.
 
     Raises:
         StateError: over allowance, over free balance, missing role (nothing is sent).
         ValidationError: malformed input.
     """
     grantee = _check_address(grantee, "grantee")
-    if not milestones:
-        raise ValidationError("create grant: no milestones")
-    t = _treasury(suite)
-    args = (grantee, token.address, [m.to_abi() for m in milestones])
-    receipt = _transact(suite, "create grant", t, "createGrant", args, account, token)
-    grant_id = int(receipt.events.filter(t.GrantCreated)[0].grantId)
-    return get_grant(suite, grant_id)
+    token = _token(token)
+    t = _treasury(target)
+    args = (grantee, token.address, _milestones_abi(milestones))
+    receipt = _transact(target, "create grant", t, "createGrant", args, account, token)
+    return receipt, int(receipt.events.filter(t.GrantCreated)[0].grantId)
 
 
-def create_grant_call(suite: Any, grantee: str, token: TokenRef,
+def create_grant_call(target: Any, grantee: str, token: TokenRef | str,
                       milestones: list[MilestoneSpec]) -> tuple[str, bytes]:
-    """``(target, calldata)`` of ``createGrant`` for a governance proposal (grants above any
-    steward's allowance)."""
+    """``(target address, calldata)`` of ``createGrant`` for a governance proposal (grants above
+    any steward's allowance)."""
     grantee = _check_address(grantee, "grantee")
-    t = _treasury(suite)
-    data = bytes(t.createGrant.encode_input(grantee, token.address, [m.to_abi() for m in milestones]))
+    t = _treasury(target)
+    data = bytes(t.createGrant.encode_input(grantee, _token(token).address, _milestones_abi(milestones)))
     return str(t.address), data
 
 
-def submit_milestone(suite: Any, account: Any, grant_id: int, index: int, version_id: int) -> Milestone:
-    """Grantee: submit registry version ``version_id`` for a milestone."""
-    t = _treasury(suite)
-    _transact(suite, f"submit milestone {index} of grant #{grant_id}", t, "submitMilestone",
-              (int(grant_id), int(index), int(version_id)), account)
-    return get_grant(suite, grant_id).milestones[int(index)]
+def submit_milestone(target: Any, account: Any, grant_id: int, index: int, version_id: int) -> Any:
+    """Grantee: submit registry version ``version_id`` (its own, of the named model)."""
+    return _transact(target, f"submit milestone {index} of grant #{grant_id}", _treasury(target),
+                     "submitMilestone", (int(grant_id), int(index), int(version_id)), account)
 
 
-def approve_milestone(suite: Any, account: Any, grant_id: int, index: int) -> Milestone:
+def approve_milestone(target: Any, account: Any, grant_id: int, index: int) -> Any:
     """Steward or governance: release a submitted milestone whose version is audited."""
-    t = _treasury(suite)
-    grant = get_grant(suite, grant_id)
-    _transact(suite, f"approve milestone {index} of grant #{grant_id}", t, "approveMilestone",
-              (int(grant_id), int(index)), account, grant.token)
-    return get_grant(suite, grant_id).milestones[int(index)]
+    grant = get_grant(target, grant_id)
+    return _transact(target, f"approve milestone {index} of grant #{grant_id}", _treasury(target),
+                     "approveMilestone", (int(grant_id), int(index)), account, grant.token)
 
 
-def reject_milestone(suite: Any, account: Any, grant_id: int, index: int, reason_cid: str) -> Milestone:
+def reject_milestone(target: Any, account: Any, grant_id: int, index: int, reason_cid: str) -> Any:
     """Steward or governance: reject a submission with the CID of the reason."""
     from modelgov.cid.text import cid_to_bytes
 
     reason = cid_to_bytes(str(reason_cid).strip())
-    t = _treasury(suite)
-    _transact(suite, f"reject milestone {index} of grant #{grant_id}", t, "rejectMilestone",
-              (int(grant_id), int(index), reason), account)
-    return get_grant(suite, grant_id).milestones[int(index)]
+    return _transact(target, f"reject milestone {index} of grant #{grant_id}", _treasury(target),
+                     "rejectMilestone", (int(grant_id), int(index), reason), account)
 
 
-def cancel_grant(suite: Any, account: Any, grant_id: int) -> Grant:
-    """Governance or the creating steward: cancel a grant; unpaid milestones return to free funds."""
-    t = _treasury(suite)
-    _transact(suite, f"cancel grant #{grant_id}", t, "cancelGrant", (int(grant_id),), account)
-    return get_grant(suite, grant_id)
+def cancel_grant(target: Any, account: Any, grant_id: int) -> Any:
+    """Governance or the creating steward: cancel; unpaid milestones return to free funds."""
+    return _transact(target, f"cancel grant #{grant_id}", _treasury(target), "cancelGrant",
+                     (int(grant_id),), account)
 
 
-def reclaim_milestone(suite: Any, account: Any, grant_id: int, index: int) -> Milestone:
+def reclaim_milestone(target: Any, account: Any, grant_id: int, index: int) -> Any:
     """Anyone, after a pending milestone's deadline: return its commitment to free funds."""
-    t = _treasury(suite)
-    _transact(suite, f"reclaim milestone {index} of grant #{grant_id}", t, "reclaimMilestone",
-              (int(grant_id), int(index)), account)
-    return get_grant(suite, grant_id).milestones[int(index)]
+    return _transact(target, f"reclaim milestone {index} of grant #{grant_id}", _treasury(target),
+                     "reclaimMilestone", (int(grant_id), int(index)), account)

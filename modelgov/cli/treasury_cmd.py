@@ -121,7 +121,8 @@ def grant_create(grantee: str, token_text: str, milestones_file: str, network: s
         resolver = api.model_resolver(suite) if suite.registry is not None else None
         specs = api.load_milestones(milestones_file, decimals=token.decimals, now=api.chain_time(),
                                     resolve_model=resolver)
-        g = api.create_grant(suite, session.account, grantee, token, specs)
+        _, grant_id = api.create_grant(suite, session.account, grantee, token, specs)
+        g = api.get_grant(suite, grant_id)
     if as_json:
         echo_json(g.to_json())
     else:
@@ -188,7 +189,8 @@ def grant_submit(grant_id: int, index: int, version_id: int, network: str, accou
     from modelgov.chain.session import open_session
 
     with open_session(network, account) as session:
-        m = api.submit_milestone(session.suite, session.account, grant_id, index, version_id)
+        api.submit_milestone(session.suite, session.account, grant_id, index, version_id)
+        m = api.get_grant(session.suite, grant_id).milestones[index]
     _print_milestone(as_json, "submitted", grant_id, m)
 
 
@@ -204,7 +206,8 @@ def grant_approve(grant_id: int, index: int, network: str, account: str | None, 
     from modelgov.chain.session import open_session
 
     with open_session(network, account) as session:
-        m = api.approve_milestone(session.suite, session.account, grant_id, index)
+        api.approve_milestone(session.suite, session.account, grant_id, index)
+        m = api.get_grant(session.suite, grant_id).milestones[index]
     _print_milestone(as_json, "approved", grant_id, m)
 
 
@@ -222,7 +225,8 @@ def grant_reject(grant_id: int, index: int, reason_cid: str, network: str, accou
     from modelgov.chain.session import open_session
 
     with open_session(network, account) as session:
-        m = api.reject_milestone(session.suite, session.account, grant_id, index, reason_cid)
+        api.reject_milestone(session.suite, session.account, grant_id, index, reason_cid)
+        m = api.get_grant(session.suite, grant_id).milestones[index]
     _print_milestone(as_json, "rejected", grant_id, m)
 
 
@@ -237,7 +241,8 @@ def grant_cancel(grant_id: int, network: str, account: str | None, as_json: bool
     from modelgov.chain.session import open_session
 
     with open_session(network, account) as session:
-        g = api.cancel_grant(session.suite, session.account, grant_id)
+        api.cancel_grant(session.suite, session.account, grant_id)
+        g = api.get_grant(session.suite, grant_id)
     if as_json:
         echo_json(g.to_json())
     else:
@@ -256,5 +261,6 @@ def grant_reclaim(grant_id: int, index: int, network: str, account: str | None, 
     from modelgov.chain.session import open_session
 
     with open_session(network, account) as session:
-        m = api.reclaim_milestone(session.suite, session.account, grant_id, index)
+        api.reclaim_milestone(session.suite, session.account, grant_id, index)
+        m = api.get_grant(session.suite, grant_id).milestones[index]
     _print_milestone(as_json, "reclaimed", grant_id, m)
