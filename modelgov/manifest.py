@@ -151,6 +151,8 @@ def load(path: str | os.PathLike[str]) -> dict[str, Any]:
         manifest = json.loads(text)
     except ValueError as exc:
         raise ManifestError(f"{path}: not JSON ({exc})") from None
+    except RecursionError:
+        raise ManifestError(f"{path}: JSON nested too deeply") from None
     validate(manifest, str(path))
     return manifest
 

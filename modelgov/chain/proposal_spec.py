@@ -131,6 +131,8 @@ def parse_proposal(text: str, source: str = "<proposal>", base: Path | None = No
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise ProposalFileError(f"{source}: not valid YAML{where}") from None
+    except RecursionError:  # PyYAML builds nested nodes recursively
+        raise ProposalFileError(f"{source}: YAML nested too deeply") from None
     if not isinstance(data, dict):
         raise ProposalFileError(f"{source}: expected a mapping with title, body, actions")
     unknown = sorted(set(map(str, data)) - {"title", "body", "actions"})
