@@ -171,6 +171,8 @@ def validate(manifest: Any, where: str = "manifest") -> None:
     root = manifest.get("root")
     if not isinstance(root, dict) or not isinstance(root.get("cid"), str):
         raise bad("root.cid is missing")
+    if not isinstance(root.get("profile"), (str, type(None))):
+        raise bad("root.profile must be a profile name")
     try:
         normalize(root["cid"])
         get_profile(root.get("profile"))

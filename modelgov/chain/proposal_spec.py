@@ -187,7 +187,9 @@ def _create_model(raw: dict[str, Any], where: str, base: Path) -> CreateModel:
     from modelgov.cid.dag import cid_of_path
     from modelgov.modelcard import validate
 
-    path = (base / str(card)).resolve()
+    if not isinstance(card, str) or not card.strip() or "\x00" in card:
+        raise ProposalFileError(f"{where}.card: must be a path to the model card (README.md)")
+    path = (base / card).resolve()
     try:
         validate(path)
         return CreateModel(model.strip(), cid_of_path(path), where)
