@@ -313,7 +313,7 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
         if (count == 0) revert GrantTreasuryNoMilestones();
         if (count > MAX_MILESTONES) revert GrantTreasuryTooManyMilestones(count, MAX_MILESTONES);
 
-        uint256 total;
+        uint256 total = 0;
         for (uint256 i = 0; i < count; ++i) {
             MilestoneInput calldata m = milestones[i];
             if (m.amount == 0 || m.amount > type(uint128).max) revert GrantTreasuryMilestoneAmountInvalid(i, m.amount);
@@ -363,13 +363,7 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
         if (m.status != MilestoneStatus.Pending) revert GrantTreasuryMilestoneNotPending(grantId, index, m.status);
         if (block.timestamp > m.deadline) revert GrantTreasuryDeadlinePassed(grantId, index, m.deadline);
 
-        uint256 modelId;
-        address submitter;
-        try registry.versionOrigin(versionId) returns (uint256 modelId_, address submitter_) {
-            (modelId, submitter) = (modelId_, submitter_);
-        } catch {
-            revert GrantTreasuryUnknownVersion(versionId);
-        }
+        (uint256 modelId, address submitter) = _versionOrigin(versionId);
         if (submitter != g.grantee) revert GrantTreasuryVersionNotFromGrantee(versionId, submitter);
         if (m.modelId != NO_MODEL && modelId != m.modelId) {
             revert GrantTreasuryWrongModel(versionId, m.modelId, modelId);
@@ -528,6 +522,15 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
     function _milestone(Grant storage g, uint256 grantId, uint256 index) private view returns (Milestone storage) {
         if (index >= g.milestones.length) revert GrantTreasuryUnknownMilestone(grantId, index);
         return g.milestones[index];
+    }
+
+    /// @dev The registry's `versionOrigin`, with its unknown-version revert turned into ours.
+    function _versionOrigin(uint256 versionId) private view returns (uint256, address) {
+        try registry.versionOrigin(versionId) returns (uint256 modelId, address submitter) {
+            return (modelId, submitter);
+        } catch {
+            revert GrantTreasuryUnknownVersion(versionId);
+        }
     }
 
     function _currentAllowance(address steward, address token) private view returns (Allowance memory a) {
