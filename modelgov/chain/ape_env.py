@@ -6,12 +6,14 @@ Every chain-facing module and CLI command goes through :func:`project`, :func:`c
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from modelgov.errors import ChainError, ConfigError
+from modelgov.errors import ChainError, ConfigError, InsecureEndpointError
 from modelgov.paths import CHECKOUT_ROOT
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,6 +22,9 @@ if TYPE_CHECKING:  # pragma: no cover
 DEFAULT_NETWORK = "ethereum:local:foundry"
 #: URL of the long-running local chain started by ``modelgov chain start``.
 LOCAL_RPC = "http://127.0.0.1:8545"
+#: Set to 1 to allow a plain-HTTP (or ws://) RPC outside loopback (same switch as for gateways).
+INSECURE_ENV = "MODELGOV_ALLOW_INSECURE_HTTP"
+_URL_IN_CHOICE = re.compile(r"(?i)\b(?:https?|wss?)://\S+")
 
 
 def prepare_environment() -> None:
@@ -50,6 +55,39 @@ def project() -> Any:
     return ape.Project(CHECKOUT_ROOT)
 
 
+def check_rpc_choice(choice: str) -> None:
+    """Refuse a network choice naming a plain-HTTP/ws RPC URL outside loopback
+    (e.g. ``ethereum:sepolia:http://10.0.0.5:8545``) unless ``$MODELGOV_ALLOW_INSECURE_HTTP=1``:
+    transactions, and what the node answers about proposals and audits, would travel in clear.
+
+    Raises:
+        InsecureEndpointError: such a URL without the explicit permission.
+    """
+    from urllib.parse import urlsplit
+
+    match = _URL_IN_CHOICE.search(choice)
+    if match is None:
+        return
+    parts = urlsplit(match.group(0))
+    if parts.scheme.lower() not in ("http", "ws") or _is_loopback(parts.hostname or ""):
+        return
+    if os.environ.get(INSECURE_ENV, "").lower() in ("1", "true", "yes"):
+        return
+    raise InsecureEndpointError(
+        f"refusing plain-HTTP RPC {parts.scheme}://{parts.hostname} outside loopback; use https "
+        f"or set {INSECURE_ENV}=1"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def network_name(choice: str | None) -> str:
     """Normalise a network choice (``local``, ``ethereum:local:foundry``, ``sepolia``...)."""
     if not choice or choice == "local":
@@ -66,7 +104,9 @@ def connect(choice: str | None = None) -> Iterator[Any]:
 
     Raises:
         ChainError: the network is unknown or does not answer.
+        InsecureEndpointError: a plain-HTTP RPC URL outside loopback (see :func:`check_rpc_choice`).
     """
+    check_rpc_choice(network_name(choice))
     prepare_environment()
     from ape import networks
     from ape.exceptions import ApeException, NetworkError
