@@ -230,25 +230,31 @@ class _Lifecycle:
         )
         self.log.add(actor, f"upload v{number} weights to Arweave (chunks + proofs)",
                      detail=f"tx {upload.txid} ({upload.chunks} chunks, confirmed={upload.confirmed})")
-        receipt, version_id = reg.submit_version(
-            self.suite.registry, self.who[actor], MODEL,
+        record = reg.submit_version(
+            self.suite.registry, MODEL,
             reg.VersionInput(
                 cid=pinned.cid,
                 arweave_tx=upload.txid,
                 manifest_digest=digest,
                 changelog_cid=changelog_cid,
                 import_profile=manifest["root"]["profile"],
-                parent_version_id=parent,
-                dataset_cids=[],
+                parent_version_id=parent or None,
             ),
+            self.who[actor],
         )
-        self.log.add(actor, f"submit version {version_id} to the registry", receipt)
+        version_id = record.version_id
+        self.log.add(actor, f"submit version {version_id} to the registry",
+                     self._last_receipt(actor))
         if number == 1:
             self.result.model_cid = pinned.cid
             self.result.arweave_tx = upload.txid
             self.result.manifest_digest = digest
         return {"version_id": version_id, "cid": pinned.cid, "folder": folder,
                 "manifest": manifest, "weights": weights}
+
+    def _last_receipt(self, actor: str) -> Any:
+        """The receipt of ``actor``'s latest transaction (wrappers return decoded records)."""
+        return self.chain.history[self.who[actor].address][-1]
 
     def _arweave_wallet(self) -> Any:
         from modelgov.storage.arweave_wallet import load_wallet, new_wallet
@@ -272,12 +278,14 @@ class _Lifecycle:
 
         s = self.suite
         cid = self._report(f"# Audit of version {version_id} by Dana\n\nWeights load; card valid.\n")
-        r = reg.attest(s.registry, self.who["dana"], version_id, "approve", cid)
-        self.log.add("dana", f"attest version {version_id}: approve", r, detail=f"report {cid}")
+        reg.attest(s.registry, version_id, "approve", cid, self.who["dana"])
+        self.log.add("dana", f"attest version {version_id}: approve", self._last_receipt("dana"),
+                     detail=f"report {cid}")
         cid = self._report(f"# Audit of version {version_id} by Eve\n\nManifest verified.\n")
         if not relay_second:
-            r = reg.attest(s.registry, self.who["eve"], version_id, "approve", cid)
-            self.log.add("eve", f"attest version {version_id}: approve", r, detail=f"report {cid}")
+            reg.attest(s.registry, version_id, "approve", cid, self.who["eve"])
+            self.log.add("eve", f"attest version {version_id}: approve",
+                         self._last_receipt("eve"), detail=f"report {cid}")
             return
         request = signing.AttestationRequest(
             chain_id=self.chain.chain_id,
@@ -292,8 +300,8 @@ class _Lifecycle:
         signed = signing.sign_attestation(self.who["eve"], request)
         self.log.add("eve", f"sign attestation of version {version_id} offline (EIP-712)",
                      detail=f"digest 0x{request.digest().hex()[:16]}…")
-        r = reg.relay(s.registry, self.who["bob"], signed)
-        self.log.add("bob", "relay Eve's signed attestation (attestBySig)", r)
+        reg.relay(s.registry, signed, self.who["bob"])
+        self.log.add("bob", "relay Eve's signed attestation (attestBySig)", self._last_receipt("bob"))
 
     def upgrade(self, v1: dict[str, Any]) -> None:
         from modelgov.chain import registry as reg
@@ -332,9 +340,9 @@ class _Lifecycle:
         model_id = reg.model_id(s.registry, MODEL)
         receipt, grant_id = tr.create_grant(
             s.treasury, self.who["sam"], grantee=str(self.who["gus"].address), token=str(s.token.address),
-            milestones=[tr.MilestoneInput(amount=GRANT_AMOUNT, description_cid=desc_cid,
-                                          deadline=int(self.chain.pending_timestamp) + 30 * 86400,
-                                          model_id=model_id)],
+            milestones=[tr.MilestoneSpec(amount=GRANT_AMOUNT, description_cid=desc_cid,
+                                         deadline=int(self.chain.pending_timestamp) + 30 * 86400,
+                                         model=MODEL, model_id=model_id)],
         )
         self.result.grant_id = grant_id
         self.log.add("sam", f"create grant {grant_id}: 1,000 MGOV for demo-mlp v2 (steward allowance)",
