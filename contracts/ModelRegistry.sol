@@ -17,11 +17,19 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
  * `GUARDIAN_ROLE`. Auditors attest (directly or by an EIP-712 signature anyone relays, ERC-1271
  * wallets included). A guardian can suspend a version in an emergency.
  *
+ * Counting: an attestation counts while it is live (not revoked or replaced) AND its auditor still
+ * holds `AUDITOR_ROLE`; governance removing an auditor therefore removes their approvals and
+ * rejections everywhere at once (and re-granting the role brings them back). Tallies are computed
+ * over the version's auditor list, which only auditors (governance-appointed) can grow.
+ *
+ * Signatures: a direct {attest} or {revokeAttestation} uses up the auditor's current nonce, so an
+ * older signed attestation can never be relayed over a newer direct verdict or withdrawal.
+ *
  * @dev Gas: attestation storage is kept to two fresh slots per (version, auditor) plus one list
  * entry the first time an auditor attests a version. The report CID is stored compactly: its length,
  * its first 24 bytes packed with the verdict and timestamp, and the rest (≤ 32 bytes) in a second
  * slot, so CIDs of up to 56 bytes (CIDv0 = 34, CIDv1 sha2-256 = 36) are stored in full and listed
- * by {auditStatus}. The per-version tallies share the version's first slot.
+ * by {auditStatus}. The auditor-list length shares the version's first slot.
  *
  * The active version of a model is the latest entry of its activation history that is not
  * suspended; suspending the active version therefore falls back to the previous active one (or
@@ -103,16 +111,14 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
     }
 
     struct Version {
-        // slot 0: immutable header packed with the mutable tally (one warm slot per attestation)
+        // slot 0: immutable header packed with the two mutable fields
         address submitter;
         uint48 submittedAt;
-        uint16 approvals;
-        uint16 rejections;
-        uint16 auditorCount; // auditors who ever attested (length of _auditors[versionId])
+        uint32 auditorCount; // auditors who ever attested (length of _auditors[versionId])
+        bool suspended;
         // slot 1
         uint64 modelId;
         uint64 parentVersionId;
-        bool suspended;
         bytes32 arweaveTx;
         bytes32 manifestDigest;
         bytes cid;
@@ -358,11 +364,13 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
     // ------------------------------------------------------------------------------------------
 
     /**
-     * @notice Attest `versionId` (auditors only). Replaces the caller's previous attestation.
+     * @notice Attest `versionId` (auditors only). Replaces the caller's previous attestation and
+     * uses up the caller's nonce, so signatures made before can no longer be relayed over it.
      * @param verdict Approved or Rejected.
      * @param reportCid Binary CID of the audit report (1..56 bytes).
      */
     function attest(uint256 versionId, Verdict verdict, bytes calldata reportCid) external onlyRole(AUDITOR_ROLE) {
+        _useNonce(msg.sender);
         _attest(msg.sender, versionId, verdict, reportCid);
     }
 
@@ -405,16 +413,14 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
 
     /**
      * @notice Withdraw the caller's live attestation on `versionId` (works after losing the
-     * auditor role too).
+     * auditor role too). Uses up the caller's nonce: signatures made before are void.
      */
     function revokeAttestation(uint256 versionId) external {
-        Version storage v = _version(versionId);
+        _version(versionId);
         StoredAttestation storage a = _attestations[versionId][msg.sender];
-        Verdict old = a.verdict;
-        if (old == Verdict.None) revert ModelRegistryNoAttestation(versionId, msg.sender);
-        if (old == Verdict.Approved) --v.approvals;
-        else --v.rejections;
+        if (a.verdict == Verdict.None) revert ModelRegistryNoAttestation(versionId, msg.sender);
         a.verdict = Verdict.None;
+        _useNonce(msg.sender); // outstanding signatures must not undo the withdrawal
         emit AttestationRevoked(versionId, msg.sender);
     }
 
@@ -430,29 +436,35 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
 
     /// @inheritdoc IModelRegistry
     function isAudited(uint256 versionId) public view returns (bool) {
-        Version storage v = _version(versionId);
-        return v.rejections == 0 && v.approvals >= _requiredApprovals;
+        (uint256 approvals, uint256 rejections) = _tally(versionId, _version(versionId));
+        return rejections == 0 && approvals >= _requiredApprovals;
     }
 
-    /// @notice Live approvals, rejections and the list of live attestations of `versionId`.
+    /**
+     * @notice Approvals, rejections and the list of counted attestations of `versionId`: live
+     * ones whose auditor still holds `AUDITOR_ROLE`.
+     */
     function auditStatus(uint256 versionId) external view returns (AuditStatus memory status) {
         Version storage v = _version(versionId);
-        status.approvals = v.approvals;
-        status.rejections = v.rejections;
+        (status.approvals, status.rejections) = _tally(versionId, v);
         status.requiredApprovals = _requiredApprovals;
-        status.audited = v.rejections == 0 && v.approvals >= _requiredApprovals;
+        status.audited = status.rejections == 0 && status.approvals >= _requiredApprovals;
         status.suspended = v.suspended;
-        status.attestations = new Attestation[](uint256(v.approvals) + v.rejections);
+        status.attestations = new Attestation[](status.approvals + status.rejections);
         uint256 n;
-        for (uint256 i = 0; i < v.auditorCount; ++i) {
+        uint256 count = v.auditorCount;
+        for (uint256 i = 0; i < count; ++i) {
             address auditor = _auditors[versionId][i];
             StoredAttestation storage a = _attestations[versionId][auditor];
-            if (a.verdict == Verdict.None) continue;
+            if (a.verdict == Verdict.None || !hasRole(AUDITOR_ROLE, auditor)) continue;
             status.attestations[n++] = Attestation(auditor, a.verdict, a.attestedAt, _unpackReport(a));
         }
     }
 
-    /// @notice `auditor`'s live attestation on `versionId` (verdict `None` if there is none).
+    /**
+     * @notice `auditor`'s live attestation on `versionId` (verdict `None` if there is none), whether
+     * or not it counts (see {auditStatus}).
+     */
     function attestationOf(uint256 versionId, address auditor) external view returns (Attestation memory) {
         _version(versionId);
         StoredAttestation storage a = _attestations[versionId][auditor];
@@ -476,8 +488,9 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
         if (v.suspended) revert ModelRegistryVersionSuspended(versionId);
         uint256 previous = m.activeVersionId;
         if (previous == versionId) revert ModelRegistryAlreadyActive(versionId);
-        if (v.rejections != 0 || v.approvals < _requiredApprovals) {
-            revert ModelRegistryNotAudited(versionId, v.approvals, v.rejections, _requiredApprovals);
+        (uint256 approvals, uint256 rejections) = _tally(versionId, v);
+        if (rejections != 0 || approvals < _requiredApprovals) {
+            revert ModelRegistryNotAudited(versionId, approvals, rejections, _requiredApprovals);
         }
         m.history.push(versionId);
         m.activeVersionId = versionId;
@@ -543,11 +556,6 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
         if (length == 0 || length > MAX_REPORT_CID_LENGTH) revert ModelRegistryInvalidReportCid(length);
 
         StoredAttestation storage a = _attestations[versionId][auditor];
-        Verdict old = a.verdict;
-        if (old == Verdict.Approved) --v.approvals;
-        else if (old == Verdict.Rejected) --v.rejections;
-        if (verdict == Verdict.Approved) ++v.approvals;
-        else ++v.rejections;
         if (a.attestedAt == 0) _auditors[versionId][v.auditorCount++] = auditor;
 
         a.verdict = verdict;
@@ -556,6 +564,21 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
         a.reportHead = bytes24(reportCid);
         if (length > 24) a.reportTail = bytes32(reportCid[24:]);
         emit VersionAttested(versionId, auditor, verdict, reportCid);
+    }
+
+    /// @dev Live attestations of current auditors, by verdict.
+    function _tally(
+        uint256 versionId,
+        Version storage v
+    ) private view returns (uint256 approvals, uint256 rejections) {
+        uint256 count = v.auditorCount;
+        for (uint256 i = 0; i < count; ++i) {
+            address auditor = _auditors[versionId][i];
+            Verdict verdict = _attestations[versionId][auditor].verdict;
+            if (verdict == Verdict.None || !hasRole(AUDITOR_ROLE, auditor)) continue;
+            if (verdict == Verdict.Approved) ++approvals;
+            else ++rejections;
+        }
     }
 
     function _attestationDigest(

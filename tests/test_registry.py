@@ -25,35 +25,35 @@ ADMIN_ROLE = b"\x00" * 32
 
 
 @pytest.fixture
-def auditors(accounts):
+def reg_auditors(accounts):
     return accounts[4], accounts[5], accounts[6]
 
 
 @pytest.fixture
-def guardian(accounts):
+def reg_guardian(accounts):
     return accounts[7]
 
 
 @pytest.fixture
-def roles(registry, governance, auditors, guardian):
-    for a in auditors:
+def reg_roles(registry, governance, reg_auditors, reg_guardian):
+    for a in reg_auditors:
         registry.grantRole(AUDITOR_ROLE, a, sender=governance)
-    registry.grantRole(GUARDIAN_ROLE, guardian, sender=governance)
+    registry.grantRole(GUARDIAN_ROLE, reg_guardian, sender=governance)
 
 
 @pytest.fixture
-def model_id(registry, governance, roles):
+def reg_model(registry, governance, reg_roles):
     registry.createModel("llama", cid("card"), sender=governance)
     return 1
 
 
-def submit(registry, model_id, sender, seed="weights", **kw) -> int:
-    receipt = registry.submitVersion(model_id, version_input(seed, **kw), sender=sender)
+def submit(registry, reg_model, sender, seed="weights", **kw) -> int:
+    receipt = registry.submitVersion(reg_model, version_input(seed, **kw), sender=sender)
     return receipt.events.filter(registry.VersionSubmitted)[0].versionId
 
 
-def approve_all(registry, version_id, auditors, n=2):
-    for i, a in enumerate(auditors[:n]):
+def approve_all(registry, version_id, reg_auditors, n=2):
+    for i, a in enumerate(reg_auditors[:n]):
         registry.attest(version_id, APPROVED, cid(f"report-{version_id}-{i}"), sender=a)
 
 
@@ -88,7 +88,7 @@ def test_implements_treasury_interface(project, registry):
 # ---------------------------------------------------------------------------------------------
 # models
 # ---------------------------------------------------------------------------------------------
-def test_create_model(registry, governance, roles):
+def test_create_model(registry, governance, reg_roles):
     receipt = registry.createModel("llama", cid("card"), sender=governance)
     ev = receipt.events.filter(registry.ModelCreated)[0]
     assert (ev.modelId, ev.name, bytes(ev.modelCardCid)) == (1, "llama", cid("card"))
@@ -99,7 +99,7 @@ def test_create_model(registry, governance, roles):
     assert registry.modelIdOf("mistral") == 2 and registry.modelCount() == 2
 
 
-def test_create_model_reverts(registry, governance, model_id, stranger):
+def test_create_model_reverts(registry, governance, reg_model, stranger):
     with ape.reverts(registry.ModelRegistryDuplicateName, name="llama", modelId=1):
         registry.createModel("llama", b"", sender=governance)
     with ape.reverts(registry.ModelRegistryInvalidName, name=""):
@@ -112,7 +112,7 @@ def test_create_model_reverts(registry, governance, model_id, stranger):
         registry.createModel("other", b"", sender=stranger)
 
 
-def test_model_lookups_revert_when_unknown(registry, model_id):
+def test_model_lookups_revert_when_unknown(registry, reg_model):
     with ape.reverts(registry.ModelRegistryUnknownModelName, name="gpt"):
         registry.modelIdOf("gpt")
     for fn, args in [("model", (2,)), ("model", (0,)), ("versionsOf", (2, 0, 10)),
@@ -125,17 +125,17 @@ def test_model_lookups_revert_when_unknown(registry, model_id):
 # ---------------------------------------------------------------------------------------------
 # versions
 # ---------------------------------------------------------------------------------------------
-def test_submit_version_stores_every_field(chain, registry, model_id, stranger):
-    parent = submit(registry, model_id, stranger, "base")
+def test_submit_version_stores_every_field(chain, registry, reg_model, stranger):
+    parent = submit(registry, reg_model, stranger, "base")
     datasets = (cid("ds-1"), cid("ds-2", version=0))
     inp = version_input("v2", arweave=b"\x07" * 32, changelog=cid("changes"), parent=parent,
                         datasets=datasets, profile="unixfs-v0-2015", cid_bytes=cid("v2", 0))
-    receipt = registry.submitVersion(model_id, inp, sender=stranger)
+    receipt = registry.submitVersion(reg_model, inp, sender=stranger)
     ev = receipt.events.filter(registry.VersionSubmitted)[0]
     assert (ev.modelId, ev.versionId, ev.submitter, bytes(ev.cid), ev.parentVersionId) == (
-        model_id, 2, stranger.address, cid("v2", 0), parent)
+        reg_model, 2, stranger.address, cid("v2", 0), parent)
     rec = registry.version(2)
-    assert rec.versionId == 2 and rec.modelId == model_id
+    assert rec.versionId == 2 and rec.modelId == reg_model
     assert bytes(rec.cid) == cid("v2", 0)
     assert bytes(rec.arweaveTx) == b"\x07" * 32
     assert bytes(rec.manifestDigest) == inp[2]
@@ -145,47 +145,47 @@ def test_submit_version_stores_every_field(chain, registry, model_id, stranger):
     assert [bytes(d) for d in rec.datasetCids] == list(datasets)
     assert rec.submitter == stranger.address
     assert rec.submittedAt == chain.blocks[receipt.block_number].timestamp
-    assert registry.versionOrigin(2) == (model_id, stranger.address)
-    assert registry.versionIdOf(model_id, cid("v2", 0)) == 2
-    assert registry.versionIdOf(model_id, cid("nope")) == 0
-    assert registry.versionCount() == 2 and registry.model(model_id)[3] == 2
+    assert registry.versionOrigin(2) == (reg_model, stranger.address)
+    assert registry.versionIdOf(reg_model, cid("v2", 0)) == 2
+    assert registry.versionIdOf(reg_model, cid("nope")) == 0
+    assert registry.versionCount() == 2 and registry.model(reg_model)[3] == 2
 
 
-def test_submit_version_reverts(registry, governance, model_id, stranger):
-    submit(registry, model_id, stranger, "a")
-    with ape.reverts(registry.ModelRegistryDuplicateVersion, modelId=model_id, existingVersionId=1):
-        registry.submitVersion(model_id, version_input("a"), sender=governance)
+def test_submit_version_reverts(registry, governance, reg_model, stranger):
+    submit(registry, reg_model, stranger, "a")
+    with ape.reverts(registry.ModelRegistryDuplicateVersion, modelId=reg_model, existingVersionId=1):
+        registry.submitVersion(reg_model, version_input("a"), sender=governance)
     with ape.reverts(registry.ModelRegistryUnknownModel, modelId=9):
         registry.submitVersion(9, version_input("b"), sender=stranger)
     with ape.reverts(registry.ModelRegistryEmptyCid):
-        registry.submitVersion(model_id, version_input("b", cid_bytes=b""), sender=stranger)
+        registry.submitVersion(reg_model, version_input("b", cid_bytes=b""), sender=stranger)
     with ape.reverts(registry.ModelRegistryUnknownVersion, versionId=5):
-        registry.submitVersion(model_id, version_input("b", parent=5), sender=stranger)
+        registry.submitVersion(reg_model, version_input("b", parent=5), sender=stranger)
 
 
-def test_same_cid_allowed_in_another_model(registry, governance, model_id, stranger):
+def test_same_cid_allowed_in_another_model(registry, governance, reg_model, stranger):
     registry.createModel("other", b"", sender=governance)
-    submit(registry, model_id, stranger, "a")
+    submit(registry, reg_model, stranger, "a")
     assert submit(registry, 2, stranger, "a") == 2
 
 
-def test_versions_of_paginates(registry, model_id, stranger):
+def test_versions_of_paginates(registry, reg_model, stranger):
     for i in range(5):
-        submit(registry, model_id, stranger, f"v{i}")
-    page, total = registry.versionsOf(model_id, 0, 2)
+        submit(registry, reg_model, stranger, f"v{i}")
+    page, total = registry.versionsOf(reg_model, 0, 2)
     assert total == 5 and [r[0] for r in page] == [1, 2]
-    page, _ = registry.versionsOf(model_id, 3, 10)
+    page, _ = registry.versionsOf(reg_model, 3, 10)
     assert [r[0] for r in page] == [4, 5]
     assert [bytes(r[2]) for r in page] == [cid("v3"), cid("v4")]
-    page, total = registry.versionsOf(model_id, 7, 10)
+    page, total = registry.versionsOf(reg_model, 7, 10)
     assert list(page) == [] and total == 5
-    page, _ = registry.versionsOf(model_id, 0, 2**256 - 1)
+    page, _ = registry.versionsOf(reg_model, 0, 2**256 - 1)
     assert len(page) == 5
 
 
-def test_version_views_revert_when_unknown(registry, model_id, auditors):
+def test_version_views_revert_when_unknown(registry, reg_model, reg_auditors):
     for fn, args in [("version", (1,)), ("versionOrigin", (1,)), ("isAudited", (1,)),
-                     ("auditStatus", (1,)), ("attestationOf", (1, auditors[0].address)),
+                     ("auditStatus", (1,)), ("attestationOf", (1, reg_auditors[0].address)),
                      ("isSuspended", (1,)), ("version", (0,))]:
         with ape.reverts(registry.ModelRegistryUnknownVersion):
             getattr(registry, fn)(*args)
@@ -194,94 +194,94 @@ def test_version_views_revert_when_unknown(registry, model_id, auditors):
 # ---------------------------------------------------------------------------------------------
 # attestations
 # ---------------------------------------------------------------------------------------------
-def test_attest_counts_and_replaces(chain, registry, model_id, stranger, auditors):
-    v = submit(registry, model_id, stranger)
-    receipt = registry.attest(v, APPROVED, cid("r0"), sender=auditors[0])
+def test_attest_counts_and_replaces(chain, registry, reg_model, stranger, reg_auditors):
+    v = submit(registry, reg_model, stranger)
+    receipt = registry.attest(v, APPROVED, cid("r0"), sender=reg_auditors[0])
     ev = receipt.events.filter(registry.VersionAttested)[0]
     assert (ev.versionId, ev.auditor, ev.verdict, bytes(ev.reportCid)) == (
-        v, auditors[0].address, APPROVED, cid("r0"))
-    registry.attest(v, REJECTED, cid("r1"), sender=auditors[1])
+        v, reg_auditors[0].address, APPROVED, cid("r0"))
+    registry.attest(v, REJECTED, cid("r1"), sender=reg_auditors[1])
     status = registry.auditStatus(v)
     assert (status.approvals, status.rejections, status.requiredApprovals) == (1, 1, 2)
     assert not status.audited and not registry.isAudited(v)
     # auditor 1 changes its mind: replaces, doesn't add
-    registry.attest(v, APPROVED, cid("r1b"), sender=auditors[1])
+    registry.attest(v, APPROVED, cid("r1b"), sender=reg_auditors[1])
     status = registry.auditStatus(v)
     assert (status.approvals, status.rejections, status.audited) == (2, 0, True)
     assert [(a.auditor, a.verdict, bytes(a.reportCid)) for a in status.attestations] == [
-        (auditors[0].address, APPROVED, cid("r0")), (auditors[1].address, APPROVED, cid("r1b"))]
+        (reg_auditors[0].address, APPROVED, cid("r0")), (reg_auditors[1].address, APPROVED, cid("r1b"))]
     assert registry.isAudited(v)
-    att = registry.attestationOf(v, auditors[1].address)
+    att = registry.attestationOf(v, reg_auditors[1].address)
     assert att.verdict == APPROVED
     assert att.attestedAt == chain.blocks[-1].timestamp
 
 
 @pytest.mark.parametrize("length", [1, 24, 25, 32, 34, 36, 55, 56])
-def test_report_cid_round_trips_every_length(registry, model_id, stranger, auditors, length):
-    v = submit(registry, model_id, stranger)
+def test_report_cid_round_trips_every_length(registry, reg_model, stranger, reg_auditors, length):
+    v = submit(registry, reg_model, stranger)
     report = bytes((i * 7 + length) % 256 or 1 for i in range(length))
-    registry.attest(v, REJECTED, report, sender=auditors[0])
+    registry.attest(v, REJECTED, report, sender=reg_auditors[0])
     assert bytes(registry.auditStatus(v).attestations[0].reportCid) == report
-    assert bytes(registry.attestationOf(v, auditors[0]).reportCid) == report
+    assert bytes(registry.attestationOf(v, reg_auditors[0]).reportCid) == report
 
 
-def test_shorter_report_replacing_longer_one_is_clean(registry, model_id, stranger, auditors):
-    v = submit(registry, model_id, stranger)
-    registry.attest(v, APPROVED, b"\xff" * 56, sender=auditors[0])
-    registry.attest(v, APPROVED, b"\x01" * 20, sender=auditors[0])
-    assert bytes(registry.attestationOf(v, auditors[0]).reportCid) == b"\x01" * 20
-    registry.attest(v, APPROVED, b"\x02" * 30, sender=auditors[0])
-    assert bytes(registry.attestationOf(v, auditors[0]).reportCid) == b"\x02" * 30
+def test_shorter_report_replacing_longer_one_is_clean(registry, reg_model, stranger, reg_auditors):
+    v = submit(registry, reg_model, stranger)
+    registry.attest(v, APPROVED, b"\xff" * 56, sender=reg_auditors[0])
+    registry.attest(v, APPROVED, b"\x01" * 20, sender=reg_auditors[0])
+    assert bytes(registry.attestationOf(v, reg_auditors[0]).reportCid) == b"\x01" * 20
+    registry.attest(v, APPROVED, b"\x02" * 30, sender=reg_auditors[0])
+    assert bytes(registry.attestationOf(v, reg_auditors[0]).reportCid) == b"\x02" * 30
 
 
-def test_attest_reverts(registry, model_id, stranger, auditors):
-    v = submit(registry, model_id, stranger)
+def test_attest_reverts(registry, reg_model, stranger, reg_auditors):
+    v = submit(registry, reg_model, stranger)
     with ape.reverts(registry.ModelRegistryInvalidVerdict):
-        registry.attest(v, NONE, cid("r"), sender=auditors[0])
+        registry.attest(v, NONE, cid("r"), sender=reg_auditors[0])
     with ape.reverts(registry.ModelRegistryInvalidReportCid, length=0):
-        registry.attest(v, APPROVED, b"", sender=auditors[0])
+        registry.attest(v, APPROVED, b"", sender=reg_auditors[0])
     with ape.reverts(registry.ModelRegistryInvalidReportCid, length=57):
-        registry.attest(v, APPROVED, b"\x01" * 57, sender=auditors[0])
+        registry.attest(v, APPROVED, b"\x01" * 57, sender=reg_auditors[0])
     with ape.reverts(registry.ModelRegistryUnknownVersion, versionId=9):
-        registry.attest(9, APPROVED, cid("r"), sender=auditors[0])
+        registry.attest(9, APPROVED, cid("r"), sender=reg_auditors[0])
     with ape.reverts(registry.AccessControlUnauthorizedAccount, account=stranger.address,
                      neededRole=AUDITOR_ROLE):
         registry.attest(v, APPROVED, cid("r"), sender=stranger)
     with ape.reverts():  # not an enum value
-        registry.attest(v, 3, cid("r"), sender=auditors[0])
+        registry.attest(v, 3, cid("r"), sender=reg_auditors[0])
 
 
-def test_revoke_attestation(registry, governance, model_id, stranger, auditors):
-    v = submit(registry, model_id, stranger)
-    approve_all(registry, v, auditors, 2)
-    receipt = registry.revokeAttestation(v, sender=auditors[0])
+def test_revoke_attestation(registry, governance, reg_model, stranger, reg_auditors):
+    v = submit(registry, reg_model, stranger)
+    approve_all(registry, v, reg_auditors, 2)
+    receipt = registry.revokeAttestation(v, sender=reg_auditors[0])
     ev = receipt.events.filter(registry.AttestationRevoked)[0]
-    assert (ev.versionId, ev.auditor) == (v, auditors[0].address)
+    assert (ev.versionId, ev.auditor) == (v, reg_auditors[0].address)
     status = registry.auditStatus(v)
     assert (status.approvals, status.rejections) == (1, 0)
-    assert [a.auditor for a in status.attestations] == [auditors[1].address]
-    assert registry.attestationOf(v, auditors[0]).verdict == NONE
-    with ape.reverts(registry.ModelRegistryNoAttestation, versionId=v, auditor=auditors[0].address):
-        registry.revokeAttestation(v, sender=auditors[0])
+    assert [a.auditor for a in status.attestations] == [reg_auditors[1].address]
+    assert registry.attestationOf(v, reg_auditors[0]).verdict == NONE
+    with ape.reverts(registry.ModelRegistryNoAttestation, versionId=v, auditor=reg_auditors[0].address):
+        registry.revokeAttestation(v, sender=reg_auditors[0])
     # re-attesting lists the auditor once
-    registry.attest(v, REJECTED, cid("again"), sender=auditors[0])
+    registry.attest(v, REJECTED, cid("again"), sender=reg_auditors[0])
     status = registry.auditStatus(v)
     assert (status.approvals, status.rejections, len(status.attestations)) == (1, 1, 2)
     # an auditor who lost the role may still withdraw
-    registry.revokeRole(AUDITOR_ROLE, auditors[0], sender=governance)
-    registry.revokeAttestation(v, sender=auditors[0])
+    registry.revokeRole(AUDITOR_ROLE, reg_auditors[0], sender=governance)
+    registry.revokeAttestation(v, sender=reg_auditors[0])
     assert registry.auditStatus(v).rejections == 0
     with ape.reverts(registry.ModelRegistryUnknownVersion, versionId=9):
-        registry.revokeAttestation(9, sender=auditors[1])
+        registry.revokeAttestation(9, sender=reg_auditors[1])
 
 
 # ---------------------------------------------------------------------------------------------
 # attestBySig (EIP-712, ERC-1271)
 # ---------------------------------------------------------------------------------------------
-def test_python_digest_matches_contract(chain, registry, model_id, stranger, auditors):
-    v = submit(registry, model_id, stranger)
+def test_python_digest_matches_contract(chain, registry, reg_model, stranger, reg_auditors):
+    v = submit(registry, reg_model, stranger)
     for verdict, version in ((APPROVED, 1), (REJECTED, 0)):
-        s = signed(chain, registry, auditors[0], v, verdict, cid_text("rep", version), nonce=5,
+        s = signed(chain, registry, reg_auditors[0], v, verdict, cid_text("rep", version), nonce=5,
                    deadline=123)
         r = s.request
         assert registry.attestationDigest(r.auditor, v, verdict, r.report_cid_bytes(), 5, 123) == \
@@ -290,22 +290,22 @@ def test_python_digest_matches_contract(chain, registry, model_id, stranger, aud
     assert fields[1] == "ModelRegistry" and fields[2] == "1" and fields[3] == chain.chain_id
 
 
-def test_attest_by_sig_relayed_by_anyone(chain, registry, model_id, stranger, auditors):
-    v = submit(registry, model_id, stranger)
-    s = signed(chain, registry, auditors[0], v, REJECTED)
-    assert s.recover() == auditors[0].address
+def test_attest_by_sig_relayed_by_anyone(chain, registry, reg_model, stranger, reg_auditors):
+    v = submit(registry, reg_model, stranger)
+    s = signed(chain, registry, reg_auditors[0], v, REJECTED)
+    assert s.recover() == reg_auditors[0].address
     receipt = registry.attestBySig(*relay_args(s), sender=stranger)
     ev = receipt.events.filter(registry.VersionAttested)[0]
     assert (ev.auditor, ev.verdict, bytes(ev.reportCid)) == (
-        auditors[0].address, REJECTED, s.request.report_cid_bytes())
-    assert registry.nonces(auditors[0]) == 1
+        reg_auditors[0].address, REJECTED, s.request.report_cid_bytes())
+    assert registry.nonces(reg_auditors[0]) == 1
     assert registry.auditStatus(v).rejections == 1
 
 
-def test_attest_by_sig_replay_and_forgery_fail(chain, registry, model_id, stranger, auditors,
+def test_attest_by_sig_replay_and_forgery_fail(chain, registry, reg_model, stranger, reg_auditors,
                                                token):
-    v = submit(registry, model_id, stranger)
-    a = auditors[0]
+    v = submit(registry, reg_model, stranger)
+    a = reg_auditors[0]
     s = signed(chain, registry, a, v)
     registry.attestBySig(*relay_args(s), sender=stranger)
     with ape.reverts(registry.InvalidAccountNonce, account=a.address, currentNonce=1):
@@ -340,21 +340,52 @@ def test_attest_by_sig_replay_and_forgery_fail(chain, registry, model_id, strang
         registry.attestBySig(*relay_args(ahead), sender=stranger)
 
 
-def test_attest_by_sig_deadline_is_inclusive(chain, registry, model_id, stranger, auditors):
-    v = submit(registry, model_id, stranger)
+def test_direct_attest_or_revoke_voids_older_signatures(chain, registry, reg_model, stranger,
+                                                        reg_auditors):
+    a = reg_auditors[0]
+    v = submit(registry, reg_model, stranger)
+    before = signed(chain, registry, a, v, APPROVED)
+    registry.attest(v, REJECTED, cid("found a problem"), sender=a)
+    assert registry.nonces(a) == 1
+    with ape.reverts(registry.InvalidAccountNonce, account=a.address, currentNonce=1):
+        registry.attestBySig(*relay_args(before), sender=stranger)
+    before = signed(chain, registry, a, v, APPROVED)
+    registry.revokeAttestation(v, sender=a)
+    with ape.reverts(registry.InvalidAccountNonce, account=a.address, currentNonce=2):
+        registry.attestBySig(*relay_args(before), sender=stranger)
+    assert registry.attestationOf(v, a).verdict == NONE
+
+
+def test_removed_auditor_stops_counting(registry, governance, reg_model, stranger, reg_auditors):
+    v = submit(registry, reg_model, stranger)
+    approve_all(registry, v, reg_auditors, 2)
+    registry.attest(v, REJECTED, cid("no"), sender=reg_auditors[2])
+    assert not registry.isAudited(v)
+    registry.revokeRole(AUDITOR_ROLE, reg_auditors[2], sender=governance)
+    status = registry.auditStatus(v)
+    assert (status.approvals, status.rejections, status.audited) == (2, 0, True)
+    assert [a.auditor for a in status.attestations] == [x.address for x in reg_auditors[:2]]
+    assert registry.attestationOf(v, reg_auditors[2]).verdict == REJECTED  # kept, not counted
+    registry.activateVersion(reg_model, v, sender=governance)
+    registry.grantRole(AUDITOR_ROLE, reg_auditors[2], sender=governance)
+    assert registry.auditStatus(v).rejections == 1
+
+
+def test_attest_by_sig_deadline_is_inclusive(chain, registry, reg_model, stranger, reg_auditors):
+    v = submit(registry, reg_model, stranger)
     deadline = chain.pending_timestamp + 100
-    s = signed(chain, registry, auditors[0], v, deadline=deadline)
+    s = signed(chain, registry, reg_auditors[0], v, deadline=deadline)
     chain.pending_timestamp = deadline
     registry.attestBySig(*relay_args(s), sender=stranger)
     assert registry.auditStatus(v).approvals == 1
 
 
-def test_erc1271_wallet_auditor(chain, project, registry, governance, model_id, stranger,
-                                auditors, accounts):
+def test_erc1271_wallet_auditor(chain, project, registry, governance, reg_model, stranger,
+                                reg_auditors, accounts):
     owner = accounts[8]
     wallet = owner.deploy(project.ERC1271Wallet, owner.address)
     registry.grantRole(AUDITOR_ROLE, wallet.address, sender=governance)
-    v = submit(registry, model_id, stranger)
+    v = submit(registry, reg_model, stranger)
     s = signed(chain, registry, owner, v, auditor=str(wallet.address))
     registry.attestBySig(*relay_args(s), sender=stranger)
     status = registry.auditStatus(v)
@@ -368,7 +399,7 @@ def test_erc1271_wallet_auditor(chain, project, registry, governance, model_id, 
 # ---------------------------------------------------------------------------------------------
 # required approvals, activation, suspension
 # ---------------------------------------------------------------------------------------------
-def test_set_required_approvals(registry, governance, stranger, roles):
+def test_set_required_approvals(registry, governance, stranger, reg_roles):
     receipt = registry.setRequiredApprovals(3, sender=governance)
     ev = receipt.events.filter(registry.RequiredApprovalsSet)[0]
     assert (ev.oldRequiredApprovals, ev.newRequiredApprovals) == (2, 3)
@@ -381,71 +412,71 @@ def test_set_required_approvals(registry, governance, stranger, roles):
         registry.setRequiredApprovals(1, sender=stranger)
 
 
-def test_activate_version(registry, governance, model_id, stranger, auditors):
-    v1 = submit(registry, model_id, stranger, "v1")
-    v2 = submit(registry, model_id, stranger, "v2")
-    with ape.reverts(registry.ModelRegistryNoActiveVersion, modelId=model_id):
-        registry.activeVersion(model_id)
-    assert registry.activeVersionId(model_id) == 0
-    approve_all(registry, v1, auditors)
-    receipt = registry.activateVersion(model_id, v1, sender=governance)
+def test_activate_version(registry, governance, reg_model, stranger, reg_auditors):
+    v1 = submit(registry, reg_model, stranger, "v1")
+    v2 = submit(registry, reg_model, stranger, "v2")
+    with ape.reverts(registry.ModelRegistryNoActiveVersion, modelId=reg_model):
+        registry.activeVersion(reg_model)
+    assert registry.activeVersionId(reg_model) == 0
+    approve_all(registry, v1, reg_auditors)
+    receipt = registry.activateVersion(reg_model, v1, sender=governance)
     ev = receipt.events.filter(registry.VersionActivated)[0]
-    assert (ev.modelId, ev.versionId, ev.previousVersionId) == (model_id, v1, 0)
-    assert registry.activeVersion(model_id).versionId == v1
-    assert bytes(registry.activeVersion(model_id).cid) == cid("v1")
-    approve_all(registry, v2, auditors)
-    receipt = registry.activateVersion(model_id, v2, sender=governance)
+    assert (ev.modelId, ev.versionId, ev.previousVersionId) == (reg_model, v1, 0)
+    assert registry.activeVersion(reg_model).versionId == v1
+    assert bytes(registry.activeVersion(reg_model).cid) == cid("v1")
+    approve_all(registry, v2, reg_auditors)
+    receipt = registry.activateVersion(reg_model, v2, sender=governance)
     assert receipt.events.filter(registry.VersionActivated)[0].previousVersionId == v1
-    registry.activateVersion(model_id, v1, sender=governance)  # roll back: history kept
-    assert list(registry.activationHistory(model_id)) == [v1, v2, v1]
-    assert registry.model(model_id)[2] == v1
+    registry.activateVersion(reg_model, v1, sender=governance)  # roll back: history kept
+    assert list(registry.activationHistory(reg_model)) == [v1, v2, v1]
+    assert registry.model(reg_model)[2] == v1
 
 
-def test_activate_version_reverts(registry, governance, model_id, stranger, auditors):
-    v1 = submit(registry, model_id, stranger, "v1")
+def test_activate_version_reverts(registry, governance, reg_model, stranger, reg_auditors):
+    v1 = submit(registry, reg_model, stranger, "v1")
     registry.createModel("other", b"", sender=governance)
     other = submit(registry, 2, stranger, "o1")
     with ape.reverts(registry.ModelRegistryNotAudited, versionId=v1, approvals=0, rejections=0,
                      required=2):
-        registry.activateVersion(model_id, v1, sender=governance)
-    approve_all(registry, v1, auditors)
-    registry.attest(v1, REJECTED, cid("bad"), sender=auditors[2])
+        registry.activateVersion(reg_model, v1, sender=governance)
+    approve_all(registry, v1, reg_auditors)
+    registry.attest(v1, REJECTED, cid("bad"), sender=reg_auditors[2])
     with ape.reverts(registry.ModelRegistryNotAudited, approvals=2, rejections=1):
-        registry.activateVersion(model_id, v1, sender=governance)
-    registry.revokeAttestation(v1, sender=auditors[2])
-    approve_all(registry, other, auditors)
-    with ape.reverts(registry.ModelRegistryVersionNotOfModel, versionId=other, modelId=model_id):
-        registry.activateVersion(model_id, other, sender=governance)
+        registry.activateVersion(reg_model, v1, sender=governance)
+    registry.revokeAttestation(v1, sender=reg_auditors[2])
+    approve_all(registry, other, reg_auditors)
+    with ape.reverts(registry.ModelRegistryVersionNotOfModel, versionId=other, modelId=reg_model):
+        registry.activateVersion(reg_model, other, sender=governance)
     with ape.reverts(registry.AccessControlUnauthorizedAccount, account=stranger.address):
-        registry.activateVersion(model_id, v1, sender=stranger)
+        registry.activateVersion(reg_model, v1, sender=stranger)
     with ape.reverts(registry.ModelRegistryUnknownModel, modelId=7):
         registry.activateVersion(7, v1, sender=governance)
     with ape.reverts(registry.ModelRegistryUnknownVersion, versionId=7):
-        registry.activateVersion(model_id, 7, sender=governance)
-    registry.activateVersion(model_id, v1, sender=governance)
+        registry.activateVersion(reg_model, 7, sender=governance)
+    registry.activateVersion(reg_model, v1, sender=governance)
     with ape.reverts(registry.ModelRegistryAlreadyActive, versionId=v1):
-        registry.activateVersion(model_id, v1, sender=governance)
+        registry.activateVersion(reg_model, v1, sender=governance)
 
 
-def test_requirement_change_applies_to_activation(registry, governance, model_id, stranger,
-                                                  auditors):
-    v1 = submit(registry, model_id, stranger, "v1")
-    registry.attest(v1, APPROVED, cid("r"), sender=auditors[0])
+def test_requirement_change_applies_to_activation(registry, governance, reg_model, stranger,
+                                                  reg_auditors):
+    v1 = submit(registry, reg_model, stranger, "v1")
+    registry.attest(v1, APPROVED, cid("r"), sender=reg_auditors[0])
     assert not registry.isAudited(v1)
     registry.setRequiredApprovals(1, sender=governance)
     assert registry.isAudited(v1)
-    registry.activateVersion(model_id, v1, sender=governance)
+    registry.activateVersion(reg_model, v1, sender=governance)
 
 
-def test_activation_through_a_real_proposal(chain, governor, registry, timelock, model_id,
-                                            stranger, auditors, voters):
-    v1 = submit(registry, model_id, stranger, "v1")
-    approve_all(registry, v1, auditors)
-    receipt = govern(chain, governor, [(registry, "activateVersion", (model_id, v1))],
+def test_activation_through_a_real_proposal(chain, governor, registry, timelock, reg_model,
+                                            stranger, reg_auditors, voters):
+    v1 = submit(registry, reg_model, stranger, "v1")
+    approve_all(registry, v1, reg_auditors)
+    receipt = govern(chain, governor, [(registry, "activateVersion", (reg_model, v1))],
                      "# Activate llama v1", voters[0], voters)
     events = receipt.events.filter(registry.VersionActivated)
-    assert [(e.modelId, e.versionId) for e in events] == [(model_id, v1)]
-    assert registry.activeVersionId(model_id) == v1
+    assert [(e.modelId, e.versionId) for e in events] == [(reg_model, v1)]
+    assert registry.activeVersionId(reg_model) == v1
 
 
 def test_model_creation_through_a_real_proposal(chain, governor, registry, voters):
@@ -454,47 +485,47 @@ def test_model_creation_through_a_real_proposal(chain, governor, registry, voter
     assert registry.modelIdOf("gov-made") == 1
 
 
-def test_suspend_falls_back_and_reinstate_restores(registry, governance, model_id, stranger,
-                                                   auditors, guardian):
-    v1 = submit(registry, model_id, stranger, "v1")
-    v2 = submit(registry, model_id, stranger, "v2")
+def test_suspend_falls_back_and_reinstate_restores(registry, governance, reg_model, stranger,
+                                                   reg_auditors, reg_guardian):
+    v1 = submit(registry, reg_model, stranger, "v1")
+    v2 = submit(registry, reg_model, stranger, "v2")
     for v in (v1, v2):
-        approve_all(registry, v, auditors)
-    registry.activateVersion(model_id, v1, sender=governance)
-    registry.activateVersion(model_id, v2, sender=governance)
-    receipt = registry.suspendVersion(v2, sender=guardian)
+        approve_all(registry, v, reg_auditors)
+    registry.activateVersion(reg_model, v1, sender=governance)
+    registry.activateVersion(reg_model, v2, sender=governance)
+    receipt = registry.suspendVersion(v2, sender=reg_guardian)
     ev = receipt.events.filter(registry.VersionSuspended)[0]
     assert (ev.modelId, ev.versionId, ev.guardian, ev.activeVersionId) == (
-        model_id, v2, guardian.address, v1)
-    assert registry.activeVersionId(model_id) == v1 and registry.isSuspended(v2)
+        reg_model, v2, reg_guardian.address, v1)
+    assert registry.activeVersionId(reg_model) == v1 and registry.isSuspended(v2)
     assert registry.auditStatus(v2).suspended
-    receipt = registry.suspendVersion(v1, sender=guardian)
+    receipt = registry.suspendVersion(v1, sender=reg_guardian)
     assert receipt.events.filter(registry.VersionSuspended)[0].activeVersionId == 0
-    assert registry.activeVersionId(model_id) == 0
+    assert registry.activeVersionId(reg_model) == 0
     with ape.reverts(registry.ModelRegistryVersionSuspended, versionId=v1):
-        registry.suspendVersion(v1, sender=guardian)
+        registry.suspendVersion(v1, sender=reg_guardian)
     with ape.reverts(registry.ModelRegistryVersionSuspended, versionId=v1):
-        registry.activateVersion(model_id, v1, sender=governance)
+        registry.activateVersion(reg_model, v1, sender=governance)
     receipt = registry.reinstateVersion(v1, sender=governance)
     ev = receipt.events.filter(registry.VersionReinstated)[0]
-    assert (ev.modelId, ev.versionId, ev.activeVersionId) == (model_id, v1, v1)
+    assert (ev.modelId, ev.versionId, ev.activeVersionId) == (reg_model, v1, v1)
     receipt = registry.reinstateVersion(v2, sender=governance)
     assert receipt.events.filter(registry.VersionReinstated)[0].activeVersionId == v2
     with ape.reverts(registry.ModelRegistryVersionNotSuspended, versionId=v2):
         registry.reinstateVersion(v2, sender=governance)
-    assert list(registry.activationHistory(model_id)) == [v1, v2]
+    assert list(registry.activationHistory(reg_model)) == [v1, v2]
 
 
-def test_suspending_a_non_active_version_keeps_the_active_one(registry, governance, model_id,
-                                                              stranger, auditors, guardian):
-    v1 = submit(registry, model_id, stranger, "v1")
-    v2 = submit(registry, model_id, stranger, "v2")
-    approve_all(registry, v1, auditors)
-    registry.activateVersion(model_id, v1, sender=governance)
-    registry.suspendVersion(v2, sender=guardian)
-    assert registry.activeVersionId(model_id) == v1
+def test_suspending_a_non_active_version_keeps_the_active_one(registry, governance, reg_model,
+                                                              stranger, reg_auditors, reg_guardian):
+    v1 = submit(registry, reg_model, stranger, "v1")
+    v2 = submit(registry, reg_model, stranger, "v2")
+    approve_all(registry, v1, reg_auditors)
+    registry.activateVersion(reg_model, v1, sender=governance)
+    registry.suspendVersion(v2, sender=reg_guardian)
+    assert registry.activeVersionId(reg_model) == v1
     with ape.reverts(registry.ModelRegistryUnknownVersion, versionId=9):
-        registry.suspendVersion(9, sender=guardian)
+        registry.suspendVersion(9, sender=reg_guardian)
     with ape.reverts(registry.ModelRegistryUnknownVersion, versionId=9):
         registry.reinstateVersion(9, sender=governance)
 
@@ -524,23 +555,23 @@ SPECIAL = {"revokeAttestation": "ModelRegistryNoAttestation"}
 
 
 @pytest.fixture
-def world(chain, registry, governance, model_id, stranger, auditors, guardian):
+def reg_world(chain, registry, governance, reg_model, stranger, reg_auditors, reg_guardian):
     """Model 1; v1 approved by auditors 0 and 1; v2 suspended; a signature of auditor 2."""
-    v1 = submit(registry, model_id, stranger, "v1")
-    v2 = submit(registry, model_id, stranger, "v2")
-    approve_all(registry, v1, auditors)
-    registry.suspendVersion(v2, sender=guardian)
-    sig = signed(chain, registry, auditors[2], v1)
+    v1 = submit(registry, reg_model, stranger, "v1")
+    v2 = submit(registry, reg_model, stranger, "v2")
+    approve_all(registry, v1, reg_auditors)
+    registry.suspendVersion(v2, sender=reg_guardian)
+    sig = signed(chain, registry, reg_auditors[2], v1)
     return {"v1": v1, "v2": v2, "sig": sig}
 
 
-def _call(registry, fn, world, account, stranger):
-    v1, v2 = world["v1"], world["v2"]
+def _call(registry, fn, reg_world, account, stranger):
+    v1, v2 = reg_world["v1"], reg_world["v2"]
     args = {
         "createModel": ("new-model", b""),
         "submitVersion": (1, version_input("fresh")),
         "attest": (v1, APPROVED, cid("m")),
-        "attestBySig": relay_args(world["sig"]),
+        "attestBySig": relay_args(reg_world["sig"]),
         "revokeAttestation": (v1,),
         "setRequiredApprovals": (1,),
         "activateVersion": (1, v1),
@@ -559,24 +590,24 @@ def test_every_state_changing_function_is_in_the_matrix(registry):
 
 
 @pytest.mark.parametrize("fn", sorted(ALLOWED))
-def test_access_matrix(chain, registry, world, governance, auditors, guardian, stranger, fn):
+def test_access_matrix(chain, registry, reg_world, governance, reg_auditors, reg_guardian, stranger, fn):
     """Each role in turn, from the same state (a snapshot restored between roles)."""
-    accounts = {"governance": governance, "auditor": auditors[0], "guardian": guardian,
+    accounts = {"governance": governance, "auditor": reg_auditors[0], "guardian": reg_guardian,
                 "stranger": stranger}
     for role in ROLES:
         account = accounts[role]
         snapshot = chain.snapshot()
         try:
             if role in ALLOWED[fn]:
-                receipt = _call(registry, fn, world, account, stranger)
+                receipt = _call(registry, fn, reg_world, account, stranger)
                 assert not receipt.failed, (fn, role)
             elif fn in SPECIAL:
                 with ape.reverts(getattr(registry, SPECIAL[fn])):
-                    _call(registry, fn, world, account, stranger)
+                    _call(registry, fn, reg_world, account, stranger)
             else:
                 with ape.reverts(registry.AccessControlUnauthorizedAccount,
                                  account=account.address):
-                    _call(registry, fn, world, account, stranger)
+                    _call(registry, fn, reg_world, account, stranger)
         finally:
             chain.restore(snapshot)
 
@@ -593,13 +624,13 @@ def test_role_events(registry, governance, stranger):
 # ---------------------------------------------------------------------------------------------
 # gas: the benchmark budget (EAS attest ~296k; goal ≤ 0.5x)
 # ---------------------------------------------------------------------------------------------
-def test_gas_budget(chain, registry, governance, model_id, stranger, auditors):
-    r_submit = registry.submitVersion(model_id, version_input("g"), sender=stranger)
+def test_gas_budget(chain, registry, governance, reg_model, stranger, reg_auditors):
+    r_submit = registry.submitVersion(reg_model, version_input("g"), sender=stranger)
     v = 1
-    r_attest = registry.attest(v, APPROVED, cid("report-a"), sender=auditors[0])
-    s = signed(chain, registry, auditors[1], v)
+    r_attest = registry.attest(v, APPROVED, cid("report-a"), sender=reg_auditors[0])
+    s = signed(chain, registry, reg_auditors[1], v)
     r_sig = registry.attestBySig(*relay_args(s), sender=stranger)
-    r_act = registry.activateVersion(model_id, v, sender=governance)
+    r_act = registry.activateVersion(reg_model, v, sender=governance)
     gas = {"submitVersion": r_submit.gas_used, "attest": r_attest.gas_used,
            "attestBySig": r_sig.gas_used, "activateVersion": r_act.gas_used}
     print("registry gas:", gas)

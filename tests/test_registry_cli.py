@@ -21,13 +21,13 @@ REPORT = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
 
 
 @pytest.fixture
-def auditors(accounts):
+def cli_auditors(accounts):
     return accounts[4], accounts[5]
 
 
 @pytest.fixture
-def model(registry, governance, auditors):
-    for a in auditors:
+def cli_model(registry, governance, cli_auditors):
+    for a in cli_auditors:
         registry.grantRole(AUDITOR_ROLE, a, sender=governance)
     registry.createModel("llama", b"", sender=governance)
     return 1
@@ -51,7 +51,7 @@ def test_fixtures_ready(suite, deployer, voters, stranger, token, governor, time
     assert run_cli("model", "--help").exit_code == 0
 
 
-def test_submit_and_show(run_cli, registry, model, stranger):
+def test_submit_and_show(run_cli, registry, cli_model, stranger):
     rec = submit(run_cli, CID_V0, "--dataset", CID_V1, "--arweave-tx", "B" * 43,
                  "--profile", "unixfs-v0-2015")
     assert rec["version_id"] == 1 and rec["cid"] == CID_V0
@@ -68,14 +68,14 @@ def test_submit_and_show(run_cli, registry, model, stranger):
     assert show.exit_code == 0 and CID_V1 in show.stdout
 
 
-def test_attest_revoke_and_show_active(run_cli, registry, governance, model):
+def test_attest_revoke_and_show_active(run_cli, registry, governance, cli_model):
     submit(run_cli)
     for account in ("TEST::4", "TEST::5"):
         r = run_cli("audit", "attest", "1", "--verdict", "approve", "--report-cid", REPORT,
                     "--account", account)
         assert r.exit_code == 0, r.stderr
         assert "approved" in r.stdout
-    registry.activateVersion(model, 1, sender=governance)
+    registry.activateVersion(cli_model, 1, sender=governance)
     table = run_cli("model", "show", "llama").stdout
     assert "active v1" in table and "2/2 ok, 0 rej, audited" in table
     assert any(line.startswith("*") and CID_V1 in line for line in table.splitlines())
@@ -85,7 +85,7 @@ def test_attest_revoke_and_show_active(run_cli, registry, governance, model):
     assert status["approvals"] == 1 and status["attestations"][0]["report_cid"] == REPORT
 
 
-def test_sign_offline_then_relay(run_cli, tmp_path, registry, model, chain, stranger):
+def test_sign_offline_then_relay(run_cli, tmp_path, registry, cli_model, chain, stranger):
     submit(run_cli)
     sig = tmp_path / "sig.json"
     r = run_cli("audit", "sign", "1", "--verdict", "reject", "--report-cid", REPORT,
@@ -122,7 +122,7 @@ def test_sign_needs_no_chain(run_cli, tmp_path, monkeypatch):
     assert doc["version_id"] == 7 and doc["chain_id"] == 1 and doc["nonce"] == 0
 
 
-def test_model_create_prints_proposal_action_for_non_governance(run_cli, registry, model):
+def test_model_create_prints_proposal_action_for_non_governance(run_cli, registry, cli_model):
     r = run_cli("model", "create", "mistral", "--card-cid", CID_V0, "--account", "TEST::3",
                 "--json")
     assert r.exit_code == 0, r.stderr
@@ -162,7 +162,7 @@ def test_model_create_by_admin_account(run_cli, registry, governance, accounts):
     (("model", "show", "gpt"), "no model named 'gpt'"),
     (("model", "create", "llama", "--account", "TEST::3"), "already exists"),
 ])
-def test_bad_input_one_line_nothing_sent(run_cli, model, accounts, args, text):
+def test_bad_input_one_line_nothing_sent(run_cli, cli_model, accounts, args, text):
     if args[0] != "version":
         submit(run_cli)
     before = [a.nonce for a in accounts]
@@ -170,7 +170,7 @@ def test_bad_input_one_line_nothing_sent(run_cli, model, accounts, args, text):
     assert [a.nonce for a in accounts] == before
 
 
-def test_relay_refuses_expired_signature(run_cli, tmp_path, model, chain, accounts):
+def test_relay_refuses_expired_signature(run_cli, tmp_path, cli_model, chain, accounts):
     submit(run_cli)
     sig = tmp_path / "late.json"
     r = run_cli("audit", "sign", "1", "--verdict", "approve", "--report-cid", REPORT,

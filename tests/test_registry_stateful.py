@@ -6,7 +6,8 @@ Invariants:
   requirement and no live rejection (the model predicts every activation outcome, and the
   contract's active version always equals the model's "latest non-suspended activation");
 - a version record never changes after submission;
-- approvals / rejections equal the live attestations, which auditStatus lists exactly.
+- approvals / rejections equal the live attestations of current auditors (governance may remove
+  and restore auditors), which auditStatus lists exactly.
 
 Each example runs from a chain snapshot that is restored afterwards.
 """
@@ -59,6 +60,7 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
             self.versions: list[dict] = []  # index = versionId - 1
             self.records: list[tuple] = []  # as read right after submission
             self.live: dict[tuple[int, int], int] = {}  # (versionId, auditor idx) -> verdict
+            self.removed: set[int] = set()  # auditors whose role governance revoked
             self.history = {m: [] for m in models}
             self.suspended: set[int] = set()
             self.touched: int | None = None
@@ -73,7 +75,7 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
 
         # --- model of the contract ------------------------------------------------------------
         def counts(self, vid):
-            verdicts = [v for (x, _), v in self.live.items() if x == vid]
+            verdicts = [v for (x, w), v in self.live.items() if x == vid and w not in self.removed]
             return verdicts.count(APPROVED), verdicts.count(REJECTED)
 
         def active(self, model):
@@ -111,7 +113,7 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
               verdict=st.sampled_from([APPROVED, REJECTED]))
         def attest(self, i, who, verdict):
             vid = self.pick(i)
-            if vid is None:
+            if vid is None or who in self.removed:
                 return
             registry.attest(vid, verdict, cid(f"r{vid}-{who}-{verdict}"), sender=auditors[who])
             self.live[(vid, who)] = verdict
@@ -171,6 +173,16 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
             self.suspended.discard(vid)
             self.touched = vid
 
+        @rule(who=st.integers(0, 2))
+        def toggle_auditor(self, who):
+            """Governance removes (or restores) an auditor: their verdicts stop (or resume) counting."""
+            if who in self.removed:
+                registry.grantRole(AUDITOR_ROLE, auditors[who], sender=governance)
+                self.removed.discard(who)
+            else:
+                registry.revokeRole(AUDITOR_ROLE, auditors[who], sender=governance)
+                self.removed.add(who)
+
         @rule(n=st.integers(1, 2))
         def set_required(self, n):
             registry.setRequiredApprovals(n, sender=governance)
@@ -190,7 +202,8 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
             status = registry.auditStatus(vid)
             assert (status.approvals, status.rejections) == self.counts(vid)
             listed = {(a.auditor, a.verdict) for a in status.attestations}
-            expected = {(auditors[w].address, v) for (x, w), v in self.live.items() if x == vid}
+            expected = {(auditors[w].address, v) for (x, w), v in self.live.items()
+                        if x == vid and w not in self.removed}
             assert listed == expected and len(status.attestations) == len(expected)
             assert status.suspended == (vid in self.suspended)
 

@@ -31,13 +31,13 @@ CID_V1 = "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e"
 
 
 @pytest.fixture
-def auditors(accounts):
+def wrap_auditors(accounts):
     return accounts[4], accounts[5], accounts[6]
 
 
 @pytest.fixture
-def model(registry, governance, auditors, accounts):
-    for a in auditors:
+def wrap_model(registry, governance, wrap_auditors, accounts):
+    for a in wrap_auditors:
         registry.grantRole(AUDITOR_ROLE, a, sender=governance)
     registry.grantRole(GUARDIAN_ROLE, accounts[7], sender=governance)
     registry.createModel("llama", reg.VersionInput(CID_V1, DIGEST).to_abi()[0], sender=governance)
@@ -51,7 +51,7 @@ def test_fixtures_ready(suite, deployer, voters, stranger, token, governor, time
 
 
 @pytest.mark.parametrize("cid", [CID_V0, CID_V1])
-def test_cid_round_trip_v0_and_v1(registry, model, stranger, auditors, cid):
+def test_cid_round_trip_v0_and_v1(registry, wrap_model, stranger, wrap_auditors, cid):
     datasets = (CID_V0, CID_V1)
     arweave = "A" * 42 + "E"  # 43 base64url chars = 32 bytes
     v = reg.prepare_version(cid, manifest_digest=DIGEST, import_profile="unixfs-v0-2015",
@@ -64,21 +64,21 @@ def test_cid_round_trip_v0_and_v1(registry, model, stranger, auditors, cid):
     assert record.manifest_digest == DIGEST
     assert record.import_profile == "unixfs-v0-2015"
     assert record.parent_version_id is None
-    assert reg.find_version_by_cid(registry, model, cid) == record
+    assert reg.find_version_by_cid(registry, wrap_model, cid) == record
     assert reg.get_version(registry, record.version_id) == record
-    assert reg.versions_of(registry, model) == [record]
-    att = reg.attest(registry, record.version_id, "approve", cid, auditors[0])
+    assert reg.versions_of(registry, wrap_model) == [record]
+    att = reg.attest(registry, record.version_id, "approve", cid, wrap_auditors[0])
     assert (att.verdict, att.report_cid) == ("approved", cid)
     status = reg.audit_status(registry, record.version_id)
     assert status.attestations[0].report_cid == cid
     assert status.summary == "1/2 approvals, 0 rejections (not audited)"
 
 
-def test_versions_of_reads_every_page(registry, model, stranger):
+def test_versions_of_reads_every_page(registry, wrap_model, stranger):
     for i in range(5):
-        reg.submit_version(registry, model, reg.prepare_version(cid_text(i), manifest_digest=DIGEST),
+        reg.submit_version(registry, wrap_model, reg.prepare_version(cid_text(i), manifest_digest=DIGEST),
                            stranger)
-    records = reg.versions_of(registry, model, page_size=2)
+    records = reg.versions_of(registry, wrap_model, page_size=2)
     assert [r.version_id for r in records] == [1, 2, 3, 4, 5]
     assert reg.model_info(registry, "llama").version_count == 5
 
@@ -112,10 +112,10 @@ def test_prepare_version_rejects_bad_input(kwargs, error):
         reg.prepare_version(**kwargs)
 
 
-def test_errors_are_mapped_and_nothing_is_sent(registry, model, stranger, auditors):
-    v = reg.submit_version(registry, model, reg.prepare_version(CID_V1, manifest_digest=DIGEST),
+def test_errors_are_mapped_and_nothing_is_sent(registry, wrap_model, stranger, wrap_auditors):
+    v = reg.submit_version(registry, wrap_model, reg.prepare_version(CID_V1, manifest_digest=DIGEST),
                            stranger)
-    nonce, auditor_nonce = stranger.nonce, auditors[0].nonce
+    nonce, auditor_nonce = stranger.nonce, wrap_auditors[0].nonce
     with pytest.raises(NotFoundError, match="no model named 'gpt'"):
         reg.model_id(registry, "gpt")
     with pytest.raises(NotFoundError, match="unknown version 42"):
@@ -123,16 +123,16 @@ def test_errors_are_mapped_and_nothing_is_sent(registry, model, stranger, audito
     with pytest.raises(NotFoundError, match="unknown model #9"):
         reg.model_info(registry, 9)
     with pytest.raises(StateError, match="already version 1"):
-        reg.submit_version(registry, model, reg.prepare_version(CID_V1, manifest_digest=DIGEST),
+        reg.submit_version(registry, wrap_model, reg.prepare_version(CID_V1, manifest_digest=DIGEST),
                            stranger)
     with pytest.raises(NotFoundError, match="unknown version 7"):
-        reg.submit_version(registry, model,
+        reg.submit_version(registry, wrap_model,
                            reg.prepare_version(CID_V0, manifest_digest=DIGEST, parent_version_id=7),
                            stranger)
     with pytest.raises(StateError, match="not an auditor"):
         reg.attest(registry, v.version_id, "approve", CID_V0, stranger)
     with pytest.raises(NotFoundError, match="unknown version 5"):
-        reg.attest(registry, 5, "approve", CID_V0, auditors[0])
+        reg.attest(registry, 5, "approve", CID_V0, wrap_auditors[0])
     with pytest.raises(StateError, match="no live attestation"):
         reg.revoke(registry, v.version_id, stranger)
     with pytest.raises(StateError, match="governance-only"):
@@ -140,39 +140,39 @@ def test_errors_are_mapped_and_nothing_is_sent(registry, model, stranger, audito
     with pytest.raises(StateError, match="already exists"):
         reg.create_model_call(registry, "llama", None)
     assert stranger.nonce == nonce  # every refusal happened before sending
-    assert auditors[0].nonce == auditor_nonce
+    assert wrap_auditors[0].nonce == auditor_nonce
 
 
-def test_simulation_decodes_custom_errors(registry, model, governance):
+def test_simulation_decodes_custom_errors(registry, wrap_model, governance):
     # a revert only the contract knows (not audited) comes back decoded, before sending
     with pytest.raises(NotFoundError, match="unknown version 3"):
-        reg._transact(registry, "activate", "activateVersion", (model, 3), governance)
-    reg.submit_version(registry, model, reg.prepare_version(CID_V1, manifest_digest=DIGEST),
+        reg._transact(registry, "activate", "activateVersion", (wrap_model, 3), governance)
+    reg.submit_version(registry, wrap_model, reg.prepare_version(CID_V1, manifest_digest=DIGEST),
                        governance)
     with pytest.raises(StateError, match=r"not audited: 0/2 approvals, 0 rejections"):
-        reg._transact(registry, "activate", "activateVersion", (model, 1), governance)
+        reg._transact(registry, "activate", "activateVersion", (wrap_model, 1), governance)
 
 
-def test_relay_checks_before_sending(chain, registry, model, stranger, auditors, token):
-    v = reg.submit_version(registry, model, reg.prepare_version(CID_V1, manifest_digest=DIGEST),
+def test_relay_checks_before_sending(chain, registry, wrap_model, stranger, wrap_auditors, token):
+    v = reg.submit_version(registry, wrap_model, reg.prepare_version(CID_V1, manifest_digest=DIGEST),
                            stranger).version_id
     nonce = stranger.nonce
     cases = [
-        (signed(chain, registry, auditors[0], v, chain_id=1), "signed for chain 1"),
-        (signed(chain, registry, auditors[0], v, verifying=str(token.address)), "signed for registry"),
-        (signed(chain, registry, auditors[0], v, deadline=chain.pending_timestamp - 10), "expired"),
-        (signed(chain, registry, auditors[0], v, nonce=3), "next nonce"),
+        (signed(chain, registry, wrap_auditors[0], v, chain_id=1), "signed for chain 1"),
+        (signed(chain, registry, wrap_auditors[0], v, verifying=str(token.address)), "signed for registry"),
+        (signed(chain, registry, wrap_auditors[0], v, deadline=chain.pending_timestamp - 10), "expired"),
+        (signed(chain, registry, wrap_auditors[0], v, nonce=3), "next nonce"),
         (signed(chain, registry, stranger, v), "not an auditor"),
-        (signed(chain, registry, stranger, v, auditor=auditors[0].address), "signature is not"),
-        (signed(chain, registry, auditors[0], 99), "unknown version 99"),
+        (signed(chain, registry, stranger, v, auditor=wrap_auditors[0].address), "signature is not"),
+        (signed(chain, registry, wrap_auditors[0], 99), "unknown version 99"),
     ]
     for s, message in cases:
         with pytest.raises((SignatureError, StateError, NotFoundError), match=message):
             reg.relay(registry, s, stranger)
     assert stranger.nonce == nonce
-    good = signed(chain, registry, auditors[0], v, 2, CID_V0)
+    good = signed(chain, registry, wrap_auditors[0], v, 2, CID_V0)
     att = reg.relay(registry, good, stranger)
-    assert (att.auditor, att.verdict, att.report_cid) == (auditors[0].address, "rejected", CID_V0)
+    assert (att.auditor, att.verdict, att.report_cid) == (wrap_auditors[0].address, "rejected", CID_V0)
 
 
 def test_signature_file_round_trip_and_offline_key(tmp_path, chain, registry):
