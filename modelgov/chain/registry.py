@@ -299,7 +299,7 @@ def _simulate(registry: Any, action: str, fn: str, args: tuple, sender: Any) -> 
     if sender is not None:
         call["from"] = str(sender.address)
     try:
-        chain.provider.web3.eth.call(call)
+        chain.provider.web3.eth.call(call, "pending")
     except Web3LogicError as exc:
         raise error_for(registry, exc, action) from None
     except Exception as exc:  # node errors
