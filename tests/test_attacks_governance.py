@@ -74,10 +74,30 @@ def flash_voter(project, deployer):
 
 
 def test_fixtures_ready(suite, deployer, voters, stranger, token, governor, timelock, governance,
-                        flash_voter, accounts):
+                        registry, treasury, flash_voter, accounts, project, chain):
     assert governor.proposalThreshold() == suite.params.proposal_threshold
     assert not timelock.hasRole(timelock.DEFAULT_ADMIN_ROLE(), deployer)
     assert token.getVotes(deployer) == 0  # the deployer's 40 % are not delegated
+
+
+def test_the_deployer_keeps_no_power_after_deployment(suite, deployer, governor, timelock,
+                                                     registry, treasury, token):
+    """A compromised deployer key must be worth nothing once deploy_suite returned: every admin
+    role of the suite is held by the timelock alone, which only the governor can schedule."""
+    for role in (timelock.DEFAULT_ADMIN_ROLE(), timelock.PROPOSER_ROLE(),
+                 timelock.CANCELLER_ROLE(), timelock.EXECUTOR_ROLE()):
+        assert not timelock.hasRole(role, deployer)
+    assert timelock.hasRole(timelock.DEFAULT_ADMIN_ROLE(), timelock)
+    assert timelock.hasRole(timelock.PROPOSER_ROLE(), governor)
+    assert governor.timelock() == timelock.address and governor.token() == token.address
+    for contract in (registry, treasury):
+        admin = contract.DEFAULT_ADMIN_ROLE()
+        assert contract.hasRole(admin, timelock) and not contract.hasRole(admin, deployer)
+    for role in (registry.AUDITOR_ROLE(), registry.GUARDIAN_ROLE()):
+        assert not registry.hasRole(role, deployer)
+    assert treasury.getRoleMemberCount(treasury.DEFAULT_ADMIN_ROLE()) == 1
+    assert treasury.getRoleMemberCount(treasury.STEWARD_ROLE()) == 0
+    assert treasury.registry() == registry.address
 
 
 # --------------------------------------------------------------------------- vote weight
