@@ -37,13 +37,13 @@ ZERO = "0x0000000000000000000000000000000000000000"
 
 
 @pytest.fixture(scope="module")
-def world(chain, grant_treasury, mock_registry, stablecoin, governance, steward, grantee, stranger,
+def atk_world(chain, grant_treasury, mock_registry, stablecoin, governance, steward, grantee, stranger,
           deployer):
     return build_world(chain, grant_treasury, mock_registry, stablecoin, governance, steward,
                        grantee, stranger, deployer)
 
 
-def test_fixtures_ready(world, suite, deployer, voters, stranger, token, governor, timelock,
+def test_fixtures_ready(atk_world, suite, deployer, voters, stranger, token, governor, timelock,
                         registry, treasury, governance, grant_treasury, mock_registry, stablecoin,
                         steward, grantee, accounts, project, chain):
     assert treasury.registry() == registry.address
@@ -58,39 +58,39 @@ def _accounted(t, gid) -> bool:
 
 # --------------------------------------------------------------------------- reentrancy
 def test_callback_token_cannot_reenter_withdraw_and_cancel_keeps_accounts_exact(
-        world, project, deployer, chain, governance, stranger):
+        atk_world, project, deployer, chain, governance, stranger):
     """A malicious token the DAO trusts fully (worst case: it holds the admin role) calls back
     into the treasury from inside each payout."""
-    t = world.treasury
+    t = atk_world.treasury
     evil = deployer.deploy(project.ReentrantToken)
     evil.mint(t, 1000, sender=deployer)
     t.grantRole(ADMIN, evil, sender=governance)
     d = chain.pending_timestamp + 10 * DAY
-    t.createGrant(world.grantee, evil, [milestone(300, d, MODEL), milestone(400, d, MODEL),
+    t.createGrant(atk_world.grantee, evil, [milestone(300, d, MODEL), milestone(400, d, MODEL),
                                         milestone(200, d, MODEL)], sender=governance)
     gid = t.grantCount()
-    t.submitMilestone(gid, 0, 1, sender=world.grantee)
-    t.submitMilestone(gid, 1, 1, sender=world.grantee)
+    t.submitMilestone(gid, 0, 1, sender=atk_world.grantee)
+    t.submitMilestone(gid, 1, 1, sender=atk_world.grantee)
     # 1. during the first payout, drain the free balance: nonReentrant refuses
     evil.arm(t, t, t.withdraw.encode_input(evil, stranger, 100), sender=deployer)
-    t.approveMilestone(gid, 0, sender=world.steward)
+    t.approveMilestone(gid, 0, sender=atk_world.steward)
     assert evil.hookCalled() and not evil.hookSucceeded()
     assert bytes(evil.hookReturnData())[:4] == keccak(text="ReentrancyGuardReentrantCall()")[:4]
     assert evil.balanceOf(stranger) == 0
     # 2. during the second payout, cancel the grant (not guarded: it moves no tokens). The paid
     # milestone stays paid, only the third one is returned: nothing is counted twice.
     evil.arm(t, t, t.cancelGrant.encode_input(gid), sender=deployer)
-    t.approveMilestone(gid, 1, sender=world.steward)
+    t.approveMilestone(gid, 1, sender=atk_world.steward)
     assert evil.hookSucceeded()
     g = t.getGrant(gid)
     assert (g.released, g.returned, g.cancelled) == (700, 200, True)
     assert [m.status for m in t.getMilestones(gid)] == [RELEASED, RELEASED, CANCELLED]
     assert t.committed(evil) == 0 and evil.balanceOf(t) == 300 == t.freeBalance(evil)
-    assert evil.balanceOf(world.grantee) == 700
+    assert evil.balanceOf(atk_world.grantee) == 700
     # 3. during a withdrawal, approve another grant's milestone: refused as well
-    t.createGrant(world.grantee, evil, [milestone(50, d, MODEL)], sender=governance)
+    t.createGrant(atk_world.grantee, evil, [milestone(50, d, MODEL)], sender=governance)
     gid2 = t.grantCount()
-    t.submitMilestone(gid2, 0, 1, sender=world.grantee)
+    t.submitMilestone(gid2, 0, 1, sender=atk_world.grantee)
     t.grantRole(t.STEWARD_ROLE(), evil, sender=governance)
     evil.arm(t, t, t.approveMilestone.encode_input(gid2, 0), sender=deployer)
     t.withdraw(evil, stranger, 250, sender=governance)
@@ -100,8 +100,8 @@ def test_callback_token_cannot_reenter_withdraw_and_cancel_keeps_accounts_exact(
 
 
 # --------------------------------------------------------------------------- allowances
-def test_steward_cannot_launder_or_borrow_allowance(world, stablecoin, chain, governance, accounts):
-    t, g = world.treasury, world.grantee
+def test_steward_cannot_launder_or_borrow_allowance(atk_world, stablecoin, chain, governance, accounts):
+    t, g = atk_world.treasury, atk_world.grantee
     a, b = accounts[6], accounts[7]
     make_steward(t, governance, a, stablecoin, amount=100, period=PERIOD)
     make_steward(t, governance, b, stablecoin, amount=100, period=PERIOD)
@@ -125,9 +125,9 @@ def test_steward_cannot_launder_or_borrow_allowance(world, stablecoin, chain, go
         t.createGrant(g, stablecoin, [milestone(1, d)], sender=b)
 
 
-def test_straddling_a_period_boundary_gives_one_allowance_per_period(world, stablecoin, chain,
+def test_straddling_a_period_boundary_gives_one_allowance_per_period(atk_world, stablecoin, chain,
                                                                       governance, accounts):
-    t, s, g = world.treasury, accounts[6], world.grantee
+    t, s, g = atk_world.treasury, accounts[6], atk_world.grantee
     make_steward(t, governance, s, stablecoin, amount=100, period=PERIOD)
     _, _, _, _, start, boundary = t.stewardAllowance(s, stablecoin)
     d = chain.pending_timestamp + 90 * DAY
@@ -147,7 +147,7 @@ def test_straddling_a_period_boundary_gives_one_allowance_per_period(world, stab
 
 # --------------------------------------------------------------------------- claims (real registry)
 @pytest.fixture(scope="module")
-def real(suite, registry, treasury, governance, deployer, accounts, token, chain):
+def atk_real(suite, registry, treasury, governance, deployer, accounts, token, chain):
     """The deployed suite's treasury over the real registry: model 'claims', 2 auditors."""
     auditors = accounts[4], accounts[5], accounts[6]
     for a in auditors:
@@ -163,8 +163,8 @@ def _submit(registry, model, who, seed) -> int:
 
 
 def test_grantee_cannot_claim_with_a_front_run_foreign_or_unapproved_version(
-        real, registry, treasury, token, governance, grantee, stranger, accounts, chain):
-    t, model, (a1, a2, a3) = treasury, real["model"], real["auditors"]
+        atk_real, registry, treasury, token, governance, grantee, stranger, accounts, chain):
+    t, model, (a1, a2, a3) = treasury, atk_real["model"], atk_real["auditors"]
     d = chain.pending_timestamp + 30 * DAY
     t.createGrant(grantee, token, [milestone(1000, d, model)], sender=governance)
     gid = t.grantCount()
@@ -205,9 +205,9 @@ def test_grantee_cannot_claim_with_a_front_run_foreign_or_unapproved_version(
 
 
 # --------------------------------------------------------------------------- commitments
-def test_reclaim_and_cancel_never_return_more_than_was_committed(world, stablecoin, chain,
+def test_reclaim_and_cancel_never_return_more_than_was_committed(atk_world, stablecoin, chain,
                                                                  governance, deployer):
-    t, g, coin = world.treasury, world.grantee, stablecoin
+    t, g, coin = atk_world.treasury, atk_world.grantee, stablecoin
     d = chain.pending_timestamp + 5 * DAY
     t.createGrant(g, coin, [milestone(100, d, MODEL), milestone(200, d), milestone(300, d + DAY)],
                   sender=governance)
@@ -215,12 +215,12 @@ def test_reclaim_and_cancel_never_return_more_than_was_committed(world, stableco
     t.createGrant(g, coin, [milestone(400, d + 10 * DAY, MODEL)], sender=governance)
     b = t.grantCount()
     t.submitMilestone(a, 0, 1, sender=g)
-    t.approveMilestone(a, 0, sender=world.steward)
+    t.approveMilestone(a, 0, sender=atk_world.steward)
     chain.pending_timestamp = d + 1
-    t.reclaimMilestone(a, 1, sender=world.stranger)
+    t.reclaimMilestone(a, 1, sender=atk_world.stranger)
     for index in (0, 1):  # released or already reclaimed
         with ape.reverts(t.GrantTreasuryMilestoneNotPending, grantId=a, index=index):
-            t.reclaimMilestone(a, index, sender=world.stranger)
+            t.reclaimMilestone(a, index, sender=atk_world.stranger)
     r = t.cancelGrant(a, sender=governance)
     assert t.GrantCancelled(grantId=a, returned=300) in r.events
     assert [m.status for m in t.getMilestones(a)] == [RELEASED, RECLAIMED, CANCELLED]
@@ -228,7 +228,7 @@ def test_reclaim_and_cancel_never_return_more_than_was_committed(world, stableco
         t.cancelGrant(a, sender=governance)
     chain.pending_timestamp = d + 2 * DAY
     with ape.reverts(t.GrantTreasuryGrantNotActive, grantId=a):
-        t.reclaimMilestone(a, 2, sender=world.stranger)
+        t.reclaimMilestone(a, 2, sender=atk_world.stranger)
     info = t.getGrant(a)
     assert (info.released, info.returned) == (100, 500) and _accounted(t, a)
     # governance withdraws every free unit; grant b's commitment is still held and payable
@@ -237,14 +237,14 @@ def test_reclaim_and_cancel_never_return_more_than_was_committed(world, stableco
     with ape.reverts(t.GrantTreasuryInsufficientFreeBalance):
         t.withdraw(coin, deployer, 1, sender=governance)
     t.submitMilestone(b, 0, 1, sender=g)
-    t.approveMilestone(b, 0, sender=world.steward)
+    t.approveMilestone(b, 0, sender=atk_world.steward)
     assert _accounted(t, b)
 
 
 # --------------------------------------------------------------------------- odd tokens
-def test_non_standard_erc20s_work_or_are_refused(world, project, deployer, chain, governance,
+def test_non_standard_erc20s_work_or_are_refused(atk_world, project, deployer, chain, governance,
                                                  stranger):
-    t, g = world.treasury, world.grantee
+    t, g = atk_world.treasury, atk_world.grantee
     d = chain.pending_timestamp + DAY
     # USDT-style (no return value): works end to end through SafeERC20
     usdt = deployer.deploy(project.NonStandardToken, 0)
@@ -254,7 +254,7 @@ def test_non_standard_erc20s_work_or_are_refused(world, project, deployer, chain
     t.createGrant(g, usdt, [milestone(600, d, MODEL)], sender=governance)
     gid = t.grantCount()
     t.submitMilestone(gid, 0, 1, sender=g)
-    t.approveMilestone(gid, 0, sender=world.steward)
+    t.approveMilestone(gid, 0, sender=atk_world.steward)
     assert usdt.balanceOf(g) == 600 and usdt.balanceOf(t) == 400 and t.committed(usdt) == 0
     # returns false instead of reverting: refused at deposit and at payout, nothing moves
     liar = deployer.deploy(project.NonStandardToken, 1)
@@ -269,7 +269,7 @@ def test_non_standard_erc20s_work_or_are_refused(world, project, deployer, chain
     t.submitMilestone(gid, 0, 1, sender=g)
     liar.setMode(1, sender=deployer)
     with ape.reverts(t.SafeERC20FailedOperation, token=liar.address):
-        t.approveMilestone(gid, 0, sender=world.steward)
+        t.approveMilestone(gid, 0, sender=atk_world.steward)
     assert t.getMilestone(gid, 0).status == SUBMITTED and liar.balanceOf(g) == 0
     assert t.committed(liar) == 500
     # an address without code is no token: refused when the grant is created

@@ -1,0 +1,197 @@
+"""Attacks on the ModelRegistry, beyond its own unit tests (tests/test_registry.py already covers
+relaying the same signature twice, another chain id, a non-registry verifying contract, an expired
+deadline, forged and tampered signatures, and the access matrix).
+
+Covered here (see SECURITY.md): a signature relayed to a second registry or to another version,
+a stale signed verdict overriding a newer direct one, an auditor removed by governance still
+counting, the guardian's powers, and audit state changing between a proposal and its execution.
+"""
+
+from __future__ import annotations
+
+import ape
+import pytest
+from eth_utils import keccak
+
+from governance_helpers import execute_proposal, make_proposal, pass_proposal
+from registry_helpers import APPROVED, REJECTED, cid, relay_args, signed, version_input
+
+AUDITOR_ROLE = keccak(text="AUDITOR_ROLE")
+GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
+
+
+@pytest.fixture(scope="module")
+def atk_auditors(accounts):
+    return accounts[4], accounts[5], accounts[6]
+
+
+@pytest.fixture(scope="module")
+def atk_guardian(accounts):
+    return accounts[7]
+
+
+@pytest.fixture(scope="module")
+def atk_model(registry, governance, atk_auditors, atk_guardian):
+    for a in atk_auditors:
+        registry.grantRole(AUDITOR_ROLE, a, sender=governance)
+    registry.grantRole(GUARDIAN_ROLE, atk_guardian, sender=governance)
+    registry.createModel("attacked", cid("card"), sender=governance)
+    return registry.modelIdOf("attacked")
+
+
+def submit(registry, atk_model, sender, seed) -> int:
+    receipt = registry.submitVersion(atk_model, version_input(seed), sender=sender)
+    return receipt.events.filter(registry.VersionSubmitted)[0].versionId
+
+
+def approve(registry, version_id, *atk_auditors):
+    for a in atk_auditors:
+        registry.attest(version_id, APPROVED, cid(f"rep-{version_id}-{a.address}"), sender=a)
+
+
+def test_fixtures_ready(suite, deployer, voters, stranger, token, governor, timelock, registry,
+                        treasury, governance, atk_auditors, atk_guardian, atk_model, accounts, chain):
+    assert registry.requiredApprovals() == 2
+    assert all(registry.hasRole(AUDITOR_ROLE, a) for a in atk_auditors)
+
+
+# --------------------------------------------------------------------------- attestBySig
+def test_signature_is_bound_to_its_registry_and_version(chain, project, registry, governance,
+                                                        atk_model, atk_auditors, stranger, deployer):
+    """A second registry (another DAO, or a redeployment) on the same chain, where the auditor
+    also holds the role and has the same nonce: the signature is worthless there. Nor can a
+    signature for one version attest another."""
+    a = atk_auditors[0]
+    v1 = submit(registry, atk_model, stranger, "v1")
+    v2 = submit(registry, atk_model, stranger, "v2")
+    other = deployer.deploy(project.ModelRegistry, governance.address, 1)
+    other.grantRole(AUDITOR_ROLE, a, sender=governance)
+    other.createModel("attacked", cid("card"), sender=governance)
+    other.submitVersion(1, version_input("v1"), sender=stranger)
+    s = signed(chain, registry, a, v1)
+    assert other.nonces(a) == registry.nonces(a) == 0
+    with ape.reverts(other.ModelRegistryInvalidSignature, auditor=a.address):
+        other.attestBySig(*relay_args(s), sender=stranger)
+    args = list(relay_args(s))
+    args[1] = v2
+    with ape.reverts(registry.ModelRegistryInvalidSignature, auditor=a.address):
+        registry.attestBySig(*args, sender=stranger)
+    args = list(relay_args(s))
+    args[3] = cid("another report")
+    with ape.reverts(registry.ModelRegistryInvalidSignature, auditor=a.address):
+        registry.attestBySig(*args, sender=stranger)
+    registry.attestBySig(*relay_args(s), sender=stranger)  # the genuine use still works
+    assert registry.auditStatus(v1).approvals == 1 and registry.auditStatus(v2).approvals == 0
+
+
+def test_stale_signed_verdict_cannot_override_a_newer_direct_one(chain, registry, atk_model,
+                                                                 atk_auditors, stranger):
+    """The auditor signs an approval for a relayer, then finds a problem and rejects directly
+    (or withdraws). Relaying the old approval afterwards must not turn it back into an approval."""
+    a = atk_auditors[0]
+    v = submit(registry, atk_model, stranger, "v")
+    approval = signed(chain, registry, a, v, APPROVED)
+    registry.attest(v, REJECTED, cid("found a backdoor"), sender=a)
+    with ape.reverts():
+        registry.attestBySig(*relay_args(approval), sender=stranger)
+    assert registry.attestationOf(v, a).verdict == REJECTED
+    # same after a withdrawal
+    approval2 = signed(chain, registry, a, v, APPROVED)
+    registry.revokeAttestation(v, sender=a)
+    with ape.reverts():
+        registry.attestBySig(*relay_args(approval2), sender=stranger)
+    assert registry.auditStatus(v).approvals == 0
+
+
+def test_signature_of_a_removed_auditor_cannot_be_relayed(chain, registry, governance, atk_model,
+                                                          atk_auditors, stranger):
+    a = atk_auditors[1]
+    v = submit(registry, atk_model, stranger, "v")
+    s = signed(chain, registry, a, v)
+    registry.revokeRole(AUDITOR_ROLE, a, sender=governance)
+    with ape.reverts(registry.AccessControlUnauthorizedAccount, account=a.address,
+                     neededRole=AUDITOR_ROLE):
+        registry.attestBySig(*relay_args(s), sender=stranger)
+
+
+# --------------------------------------------------------------------------- atk_auditors
+def test_auditor_removed_by_governance_no_longer_counts(registry, treasury, governance, atk_model,
+                                                        atk_auditors, stranger):
+    """Two approvals make v audited; governance then removes one auditor (compromised key,
+    conflict of interest): the version is no longer audited and cannot be activated, and the
+    removed auditor's verdicts stop counting either way."""
+    v = submit(registry, atk_model, stranger, "v")
+    approve(registry, v, atk_auditors[0], atk_auditors[1])
+    assert registry.isAudited(v)
+    registry.revokeRole(AUDITOR_ROLE, atk_auditors[0], sender=governance)
+    assert not registry.isAudited(v)
+    status = registry.auditStatus(v)
+    assert (status.approvals, status.audited) == (1, False)
+    with ape.reverts(registry.ModelRegistryNotAudited):
+        registry.activateVersion(atk_model, v, sender=governance)
+    # a removed auditor's rejection no longer blocks a version either
+    registry.attest(v, APPROVED, cid("third"), sender=atk_auditors[2])
+    registry.grantRole(AUDITOR_ROLE, stranger, sender=governance)
+    registry.attest(v, REJECTED, cid("spite"), sender=stranger)
+    assert not registry.isAudited(v)
+    registry.revokeRole(AUDITOR_ROLE, stranger, sender=governance)
+    assert registry.isAudited(v)
+    registry.activateVersion(atk_model, v, sender=governance)
+    assert registry.activeVersionId(atk_model) == v
+
+
+# --------------------------------------------------------------------------- atk_guardian, activation
+def test_guardian_can_only_suspend(registry, governance, atk_model, atk_auditors, atk_guardian, stranger,
+                                   deployer):
+    v1 = submit(registry, atk_model, stranger, "v1")
+    v2 = submit(registry, atk_model, stranger, "v2")
+    v3 = submit(registry, atk_model, stranger, "v3")
+    for v in (v1, v2, v3):
+        approve(registry, v, atk_auditors[0], atk_auditors[1])
+    registry.activateVersion(atk_model, v1, sender=governance)
+    # nobody but governance activates: not the guardian, an auditor, the submitter, the deployer
+    for who in (atk_guardian, atk_auditors[0], stranger, deployer):
+        with ape.reverts(registry.AccessControlUnauthorizedAccount, account=who.address):
+            registry.activateVersion(atk_model, v3, sender=who)
+    registry.activateVersion(atk_model, v3, sender=governance)
+    # the guardian suspends v3: the model falls back to v1 (activated before), never to v2
+    # (audited but never activated by governance)
+    registry.suspendVersion(v3, sender=atk_guardian)
+    assert registry.activeVersionId(atk_model) == v1
+    # and can neither undo it, nor choose a version, nor touch roles or the threshold
+    with ape.reverts(registry.AccessControlUnauthorizedAccount, account=atk_guardian.address):
+        registry.reinstateVersion(v3, sender=atk_guardian)
+    with ape.reverts(registry.AccessControlUnauthorizedAccount, account=atk_guardian.address):
+        registry.activateVersion(atk_model, v2, sender=atk_guardian)
+    with ape.reverts(registry.AccessControlUnauthorizedAccount, account=atk_guardian.address):
+        registry.grantRole(AUDITOR_ROLE, atk_guardian, sender=atk_guardian)
+    with ape.reverts(registry.AccessControlUnauthorizedAccount, account=atk_guardian.address):
+        registry.setRequiredApprovals(1, sender=atk_guardian)
+    # suspending everything leaves no active version rather than an unapproved one
+    registry.suspendVersion(v1, sender=atk_guardian)
+    assert registry.activeVersionId(atk_model) == 0
+    with ape.reverts(registry.ModelRegistryVersionSuspended, versionId=v3):
+        registry.activateVersion(atk_model, v3, sender=governance)
+
+
+def test_audit_is_checked_again_when_the_proposal_executes(chain, governor, registry, atk_model,
+                                                           atk_auditors, atk_guardian, voters, stranger):
+    """A proposal to activate v is queued while v is audited. During the timelock delay an
+    auditor withdraws its approval (or rejects, or the guardian suspends): execution reverts."""
+    v = submit(registry, atk_model, stranger, "v")
+    approve(registry, v, atk_auditors[0], atk_auditors[1])
+    proposal = make_proposal([(registry, "activateVersion", (atk_model, v))], "# Activate v")
+    pid = pass_proposal(chain, governor, proposal, voters[0], voters)
+    registry.revokeAttestation(v, sender=atk_auditors[1])  # below the threshold again
+    chain.pending_timestamp = governor.proposalEta(pid) + 1
+    with ape.reverts(registry.ModelRegistryNotAudited, versionId=v, approvals=1):
+        governor.execute(*proposal.args(), sender=stranger)
+    registry.attest(v, APPROVED, cid("again"), sender=atk_auditors[1])
+    registry.attest(v, REJECTED, cid("late finding"), sender=atk_auditors[2])
+    with ape.reverts(registry.ModelRegistryNotAudited, versionId=v, rejections=1):
+        governor.execute(*proposal.args(), sender=stranger)
+    registry.revokeAttestation(v, sender=atk_auditors[2])
+    registry.suspendVersion(v, sender=atk_guardian)
+    with ape.reverts(registry.ModelRegistryVersionSuspended, versionId=v):
+        governor.execute(*proposal.args(), sender=stranger)
+    assert registry.activeVersionId(atk_model) == 0
