@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import sys
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +42,25 @@ def _configure_ape_logging() -> None:
     from ape.logging import logger
 
     logger.set_level(os.environ.get("MODELGOV_APE_LOG", "WARNING").upper())
+    _quiet_revert_traces()
+
+
+def _quiet_revert_traces() -> None:
+    """ape-foundry prints the call tree of every reverted call to stdout. modelgov reports a
+    decoded one-line error instead and keeps stdout for results; ``MODELGOV_SHOW_TRACE=1`` shows
+    the call trees on stderr."""
+    from ape_ethereum.trace import Trace
+
+    if getattr(Trace.show, "_modelgov", False):
+        return
+    original = Trace.show
+
+    def show(self: Any, verbose: bool = False, file: Any = None) -> None:
+        if os.environ.get("MODELGOV_SHOW_TRACE"):
+            original(self, verbose=verbose, file=file or sys.stderr)
+
+    show._modelgov = True  # type: ignore[attr-defined]
+    Trace.show = show  # type: ignore[method-assign]
 
 
 def project() -> Any:

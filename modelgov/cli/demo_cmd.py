@@ -30,13 +30,15 @@ def demo(work: Path | None, as_json: bool) -> None:
         console = err if as_json else out
         tx = f" tx {step.tx[:12]}… gas {step.gas:,}" if step.tx else ""
         detail = f" [dim]{step.detail}[/dim]" if step.detail else ""
-        console.print(f"{step.number:>3}. [bold]{step.actor:<9}[/bold] {step.action}{tx}{detail}")
+        console.print(f"{step.number:>3}. [bold]{step.actor:<9}[/bold] {step.action}{tx}{detail}",
+                      soft_wrap=True)
 
     result = run(work, on_step=show)
     if as_json:
         echo_json(result.as_dict())
         return
     table = Table(title="modelgov demo: summary")
+    out.width = max(out.width, 110)
     table.add_column("what")
     table.add_column("value", overflow="fold")
     for key in ("model_cid", "arweave_tx", "manifest_digest", "proposal_id", "proposal_state",

@@ -60,7 +60,7 @@ class DemoResult:
     grant_id: int = 0
     grant_released: str = "0"
     v2_cid: str = ""
-    v2_active_version: int = 0
+    active_version_id: int = 0
     contracts: dict[str, str] = field(default_factory=dict)
     steps: list[dict[str, Any]] = field(default_factory=list)
     total_gas: int = 0
@@ -324,8 +324,8 @@ class _Lifecycle:
         self.result.fetched_ok = report.ok
         if not report.ok:
             raise ModelGovError(f"fetched model does not match its manifest: {report}")
-        self.log.add("anyone", "fetch the active model by CID and verify every block + file",
-                     detail=f"{fetched.files if hasattr(fetched, 'files') else ''} ok")
+        self.log.add("anyone", "fetch the active model by CID; verify blocks and manifest",
+                     detail=f"{fetched.files} files, {fetched.bytes:,} bytes, {fetched.blocks} blocks: ok")
 
     def grant_for_v2(self, v1: dict[str, Any]) -> None:
         from modelgov.chain import registry as reg
@@ -364,4 +364,4 @@ class _Lifecycle:
                      detail=f"{paid / 10**18:,.0f} MGOV")
         if paid != GRANT_AMOUNT:
             raise ModelGovError(f"grantee received {paid}, expected {GRANT_AMOUNT}")
-        self.result.v2_active_version = int(reg.active_version(s.registry, model_id).version_id)
+        self.result.active_version_id = int(reg.active_version(s.registry, model_id).version_id)
