@@ -451,7 +451,7 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
         status.audited = status.rejections == 0 && status.approvals >= _requiredApprovals;
         status.suspended = v.suspended;
         status.attestations = new Attestation[](status.approvals + status.rejections);
-        uint256 n;
+        uint256 n = 0;
         uint256 count = v.auditorCount;
         for (uint256 i = 0; i < count; ++i) {
             address auditor = _auditors[versionId][i];
@@ -574,9 +574,9 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
         uint256 count = v.auditorCount;
         for (uint256 i = 0; i < count; ++i) {
             address auditor = _auditors[versionId][i];
-            Verdict verdict = _attestations[versionId][auditor].verdict;
-            if (verdict == Verdict.None || !hasRole(AUDITOR_ROLE, auditor)) continue;
-            if (verdict == Verdict.Approved) ++approvals;
+            StoredAttestation storage a = _attestations[versionId][auditor];
+            if (a.verdict == Verdict.None || !hasRole(AUDITOR_ROLE, auditor)) continue;
+            if (a.verdict == Verdict.Approved) ++approvals;
             else ++rejections;
         }
     }
