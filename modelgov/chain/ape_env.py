@@ -6,15 +6,15 @@ Every chain-facing module and CLI command goes through :func:`project`, :func:`c
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import sys
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from modelgov.errors import ChainError, ConfigError, InsecureEndpointError
+from modelgov.endpoints import INSECURE_ENV, check_transport, insecure_allowed
+from modelgov.errors import ChainError, ConfigError
 from modelgov.paths import CHECKOUT_ROOT
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,8 +23,6 @@ if TYPE_CHECKING:  # pragma: no cover
 DEFAULT_NETWORK = "ethereum:local:foundry"
 #: URL of the long-running local chain started by ``modelgov chain start``.
 LOCAL_RPC = "http://127.0.0.1:8545"
-#: Set to 1 to allow a plain-HTTP (or ws://) RPC outside loopback (same switch as for gateways).
-INSECURE_ENV = "MODELGOV_ALLOW_INSECURE_HTTP"
 _URL_IN_CHOICE = re.compile(r"(?i)\b(?:https?|wss?)://\S+")
 
 
@@ -89,23 +87,8 @@ def check_rpc_choice(choice: str) -> None:
     if match is None:
         return
     parts = urlsplit(match.group(0))
-    if parts.scheme.lower() not in ("http", "ws") or _is_loopback(parts.hostname or ""):
-        return
-    if os.environ.get(INSECURE_ENV, "").lower() in ("1", "true", "yes"):
-        return
-    raise InsecureEndpointError(
-        f"refusing plain-HTTP RPC {parts.scheme}://{parts.hostname} outside loopback; use https "
-        f"or set {INSECURE_ENV}=1"
-    )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    check_transport(parts.scheme, parts.hostname or "", f"RPC {parts.scheme}://{parts.hostname}",
+                    allowed=insecure_allowed(), how=f"{INSECURE_ENV}=1")
 
 
 def network_name(choice: str | None) -> str:

@@ -21,7 +21,6 @@ The arweave-python-client package is not used here: it computes wrong data_roots
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import os
 import tempfile
@@ -38,13 +37,13 @@ import httpx
 from modelgov.errors import (
     ArweaveError,
     ConfigError,
-    InsecureEndpointError,
     IntegrityError,
     NodeUnreachableError,
     PathError,
     StorageError,
     ValidationError,
 )
+from modelgov.endpoints import INSECURE_ENV, check_transport, insecure_allowed, is_loopback
 from modelgov.storage import arlocal_node
 from modelgov.storage.arweave_merkle import (
     ChunkTree,
@@ -55,7 +54,6 @@ from modelgov.storage.arweave_merkle import (
 from modelgov.storage.arweave_wallet import Wallet, deep_hash, verify
 
 GATEWAY_ENV = "MODELGOV_ARWEAVE_GATEWAY"
-INSECURE_ENV = "MODELGOV_ALLOW_INSECURE_HTTP"
 STATE_SUFFIX = ".arweave-upload.json"
 STATE_VERSION = 1
 APP_NAME = "modelgov"
@@ -64,15 +62,6 @@ Progress = Callable[[int], None]
 
 
 # --- gateway ---------------------------------------------------------------------------------
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 @dataclass(frozen=True)
 class Gateway:
     """A checked gateway URL. ``embedded`` is True for the default (the local arlocal)."""
@@ -86,7 +75,7 @@ class Gateway:
 
     @property
     def loopback(self) -> bool:
-        return _is_loopback(self.host)
+        return is_loopback(self.host)
 
 
 def resolve_gateway(gateway: str | None = None, allow_insecure_http: bool = False) -> Gateway:
@@ -106,12 +95,9 @@ def resolve_gateway(gateway: str | None = None, allow_insecure_http: bool = Fals
         raise ConfigError(f"gateway must be an http(s) URL, not {named!r}")
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ConfigError(f"gateway URL must not carry credentials, a query or a fragment: {named!r}")
-    allowed = allow_insecure_http or os.environ.get(INSECURE_ENV, "") in ("1", "true", "yes")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname) and not allowed:
-        raise InsecureEndpointError(
-            f"refusing plain-HTTP gateway {url} outside loopback; use https or allow it "
-            f"explicitly (--allow-insecure-http or {INSECURE_ENV}=1)"
-        )
+    check_transport(parts.scheme, parts.hostname, f"gateway {url}",
+                    allowed=insecure_allowed(allow_insecure_http),
+                    how=f"--allow-insecure-http or {INSECURE_ENV}=1")
     return Gateway(url, embedded=False)
 
 

@@ -14,7 +14,6 @@ HTTP is refused outside loopback unless ``allow_insecure`` (``$MODELGOV_IPFS_ALL
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import uuid
@@ -32,7 +31,8 @@ from modelgov.cid.dag import build_path
 from modelgov.cid.profiles import Profile, get_profile
 from modelgov.cid.text import cid_from_bytes, normalize, parse_cid
 from modelgov.cid.unpack import UnpackResult, unpack_car
-from modelgov.errors import InsecureEndpointError, IPFSError, NodeUnreachableError, ValidationError
+from modelgov.endpoints import INSECURE_ENV, check_transport, insecure_allowed
+from modelgov.errors import IPFSError, NodeUnreachableError, ValidationError
 
 ENV_API = "MODELGOV_IPFS_API"
 ENV_INSECURE = "MODELGOV_IPFS_ALLOW_INSECURE"
@@ -45,8 +45,6 @@ def resolve_endpoint(api: str | None = None, *, allow_insecure: bool | None = No
         ValidationError: ``api`` is neither a URL nor a ``/ip4|ip6|dns*/…/tcp/…`` multiaddr.
         InsecureEndpointError: plain HTTP to a non-loopback host without permission.
     """
-    if allow_insecure is None:
-        allow_insecure = os.environ.get(ENV_INSECURE, "").lower() in ("1", "true", "yes")
     raw = (api or os.environ.get(ENV_API) or "").strip()
     if not raw:
         from modelgov.storage.ipfs_node import local_api_url
@@ -59,10 +57,9 @@ def resolve_endpoint(api: str | None = None, *, allow_insecure: bool | None = No
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError(f"IPFS API endpoint {raw!r} is not an http(s) URL or a multiaddr")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname) and not allow_insecure:
-        raise InsecureEndpointError(
-            f"refusing plain-HTTP IPFS API {url} outside loopback; use https or set {ENV_INSECURE}=1"
-        )
+    check_transport(parts.scheme, parts.hostname, f"IPFS API {url}",
+                    allowed=insecure_allowed(allow_insecure, ENV_INSECURE),
+                    how=f"--allow-insecure, {INSECURE_ENV}=1 or {ENV_INSECURE}=1")
     return f"{parts.scheme}://{parts.netloc}".rstrip("/")
 
 
@@ -79,13 +76,6 @@ def _multiaddr_to_url(addr: str) -> str:
     return f"{scheme}://{host}:{port}"
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class _IterStream:
