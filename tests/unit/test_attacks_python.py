@@ -29,7 +29,8 @@ from modelgov.cid.text import cid_from_bytes, parse_cid
 from modelgov.cli import cli
 from modelgov.errors import InsecureEndpointError, ModelGovError
 
-FAST = settings(max_examples=60, deadline=None,
+# MODELGOV_ATTACK_EXAMPLES=2000 for a deeper run (default: fast enough for `make test`)
+FAST = settings(max_examples=int(os.environ.get("MODELGOV_ATTACK_EXAMPLES", "60")), deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 VALID_CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
 KEY = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
