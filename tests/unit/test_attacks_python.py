@@ -224,6 +224,7 @@ def test_plain_http_ipfs_api_outside_loopback_is_refused(url: str, monkeypatch) 
     from modelgov.storage.ipfs import ENV_INSECURE, resolve_endpoint
 
     monkeypatch.delenv(ENV_INSECURE, raising=False)
+    monkeypatch.delenv("MODELGOV_ALLOW_INSECURE_HTTP", raising=False)
     with pytest.raises(InsecureEndpointError):
         resolve_endpoint(url)
     assert resolve_endpoint(url, allow_insecure=True).startswith("http://")
@@ -233,6 +234,7 @@ def test_ipfs_multiaddr_and_loopback_rules(monkeypatch) -> None:
     from modelgov.storage.ipfs import ENV_INSECURE, resolve_endpoint
 
     monkeypatch.delenv(ENV_INSECURE, raising=False)
+    monkeypatch.delenv("MODELGOV_ALLOW_INSECURE_HTTP", raising=False)
     with pytest.raises(InsecureEndpointError):
         resolve_endpoint("/ip4/8.8.8.8/tcp/5001")
     with pytest.raises(InsecureEndpointError):
