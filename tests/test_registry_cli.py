@@ -20,6 +20,16 @@ CID_V1 = "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e"
 REPORT = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
 
 
+@pytest.fixture(autouse=True)
+def own_deployment_file(suite, chain, tmp_path, monkeypatch):
+    """A deployments file of the session suite for each test: robust against other modules
+    (e.g. a `modelgov deploy` test) rewriting the shared one."""
+    from modelgov.chain.deployments import write_deployment
+
+    monkeypatch.setenv("MODELGOV_DEPLOYMENTS", str(tmp_path / "deployments"))
+    return write_deployment("ethereum:local:foundry", suite.to_record(chain.chain_id))
+
+
 @pytest.fixture
 def cli_auditors(accounts):
     return accounts[4], accounts[5]
