@@ -81,17 +81,17 @@ def treasury(suite):
     return suite.treasury
 
 
-@pytest.fixture(scope="session")
-def deployment_file(suite, chain, tmp_path_factory):
-    """``deployments/local.json`` for the session suite, where the CLI looks for it."""
+@pytest.fixture
+def deployment_file(suite, chain, tmp_path, monkeypatch):
+    """``deployments/local.json`` of the session suite in this test's own folder, where the CLI
+    looks for it (a test that runs ``modelgov deploy`` can't leave a stale one for the next)."""
     from modelgov.chain.deployments import write_deployment
 
-    folder = tmp_path_factory.mktemp("deployments")
-    os.environ["MODELGOV_DEPLOYMENTS"] = str(folder)
+    monkeypatch.setenv("MODELGOV_DEPLOYMENTS", str(tmp_path / "deployments"))
     return write_deployment("ethereum:local:foundry", suite.to_record(chain.chain_id))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def run_cli(deployment_file):
     """Run ``modelgov ARGS…`` in-process against the test chain; returns click's Result
     (``exit_code``, ``stdout``, ``stderr``)."""

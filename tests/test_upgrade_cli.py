@@ -1,0 +1,138 @@
+"""A model upgrade from the CLI, end to end: onboard through a proposal, submit, attest, build
+(with the generated description), simulate, submit, vote, queue, execute → activeVersion is the
+proposed CID. Then a version that is not audited fails the simulation with the decoded reason."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from governance_helpers import advance_past_deadline, advance_to_voting
+
+from modelgov import manifest as mf
+from modelgov.demo import mlp
+
+ROOT = Path(__file__).resolve().parents[1]
+CARD = ROOT / "models" / "demo-mlp" / "README.md"
+CHANGELOG = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+REPORT = "bafkreidgvpkjawlxz6sffxzwgooowe5yt7i6wsyg236mfoks77nywkptdq"
+
+
+def test_fixtures_ready(suite, deployer, voters, stranger, token, governor, timelock, registry,
+                        run_cli):
+    assert registry is not None
+
+
+def cli_ok(run_cli, *args):
+    result = run_cli(*args)
+    assert result.exit_code == 0, f"{args}: {result.stderr}"
+    return result
+
+
+def pass_through_cli(run_cli, chain, governor, path, proposer="TEST::1"):
+    sub = json.loads(cli_ok(run_cli, "proposal", "submit", path, "--account", proposer,
+                            "--json").stdout)
+    pid = int(sub["proposal_id"])
+    advance_to_voting(chain, governor, pid)
+    for i in (1, 2, 3):
+        cli_ok(run_cli, "vote", pid, "for", "--account", f"TEST::{i}")
+    advance_past_deadline(chain, governor, pid)
+    cli_ok(run_cli, "proposal", "queue", pid)
+    chain.pending_timestamp = governor.proposalEta(pid) + 1
+    done = json.loads(cli_ok(run_cli, "proposal", "execute", pid, "--json").stdout)
+    assert done["state"] == "Executed"
+    return pid
+
+
+def write_version(folder: Path, number: int, weights):
+    mlp.write_model(folder, weights, number)
+    manifest = mf.build(folder)
+    digest = mf.write(manifest, folder.parent / f"v{number}.manifest.json")
+    return manifest["root"]["cid"], folder.parent / f"v{number}.manifest.json", digest
+
+
+def test_model_upgrade_lifecycle_through_cli(run_cli, tmp_path, chain, governor, registry,
+                                             accounts):
+    auditors = accounts[4], accounts[5]
+    onboard = tmp_path / "0001-onboard.yaml"
+    onboard.write_text(textwrap.dedent(f"""
+        title: Onboard demo-mlp
+        actions:
+          - type: create-model
+            model: demo-mlp
+            card: {CARD}
+          - {{type: grant-role, contract: registry, role: AUDITOR_ROLE, account: "{auditors[0].address}"}}
+          - {{type: grant-role, contract: registry, role: AUDITOR_ROLE, account: "{auditors[1].address}"}}
+        """))
+    pass_through_cli(run_cli, chain, governor, onboard)
+    assert registry.hasRole(registry.AUDITOR_ROLE(), auditors[1])
+
+    models = tmp_path / "models" / "demo-mlp"
+    w1 = mlp.initial_weights()
+    cid1, manifest1, digest1 = write_version(models / "v1", 1, w1)
+    w2, _ = mlp.train(w1, steps=3)
+    cid2, manifest2, digest2 = write_version(models / "v2", 2, w2)
+    for cid, manifest in ((cid1, manifest1), (cid2, manifest2)):
+        cli_ok(run_cli, "version", "submit", "--model", "demo-mlp", "--cid", cid, "--manifest",
+               manifest, "--changelog", CHANGELOG, "--account", "TEST::7")
+    for version in (1, 2):
+        for i in (4, 5):
+            cli_ok(run_cli, "audit", "attest", version, "--verdict", "approve", "--report-cid",
+                   REPORT, "--account", f"TEST::{i}")
+
+    def upgrade_file(name, version):
+        path = tmp_path / name
+        path.write_text(f"title: Activate demo-mlp v{version}\nbody: Audited twice.\n"
+                        f"actions:\n  - {{type: model-upgrade, model: demo-mlp, version: {version}}}\n")
+        return path
+
+    import os
+
+    os.chdir(tmp_path)  # manifests are found under ./models/<model>/
+    pass_through_cli(run_cli, chain, governor, upgrade_file("0002.yaml", 1))
+    shown = json.loads(cli_ok(run_cli, "model", "show", "demo-mlp", "--json").stdout)
+    assert json.dumps(shown).count(cid1) >= 1
+    assert registry.activeVersionId(registry.modelIdOf("demo-mlp")) == 1
+
+    # the v2 upgrade's description carries CIDs, digest, audits and the diff against v1
+    built = json.loads(cli_ok(run_cli, "proposal", "build", upgrade_file("0003.yaml", 2),
+                              "--json").stdout)
+    text = built["description"]
+    assert text.startswith("# Activate demo-mlp v2\n")
+    for needle in (cid2, CHANGELOG, digest2, REPORT, auditors[0].address, "approved",
+                   "changed `model.safetensors`", "changed `config.json`", "Replaces: version 1"):
+        assert needle in text, needle
+    sim = json.loads(cli_ok(run_cli, "proposal", "simulate", upgrade_file("0003.yaml", 2),
+                            "--json").stdout)
+    assert sim["changes"] == [f"demo-mlp: active version #1 {cid1} -> #2 {cid2}"]
+    pass_through_cli(run_cli, chain, governor, upgrade_file("0003.yaml", 2))
+    assert registry.activeVersionId(registry.modelIdOf("demo-mlp")) == 2
+
+
+def test_unaudited_upgrade_fails_simulation_with_reason(run_cli, tmp_path, chain, governor,
+                                                        registry, governance):
+    registry.createModel("tiny", b"\x01\x55\x12\x20" + bytes(32), sender=governance)
+    cid = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+    cli_ok(run_cli, "version", "submit", "--model", "tiny", "--cid", cid, "--manifest-digest",
+           "11" * 32, "--profile", "unixfs-v1-2025", "--account", "TEST::7")
+    path = tmp_path / "0009.yaml"
+    path.write_text("title: Activate an unaudited version\n"
+                    "actions:\n  - {type: model-upgrade, model: tiny, cid: " + cid + "}\n")
+    result = run_cli("proposal", "simulate", path)
+    assert result.exit_code != 0
+    assert "simulation failed at execute" in result.stderr
+    assert "ModelRegistry" in result.stderr and "approvals" in result.stderr.lower()
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_upgrade_of_unsubmitted_version_is_a_file_error(run_cli, tmp_path, registry, governance):
+    registry.createModel("other", b"\x01\x55\x12\x20" + bytes(32), sender=governance)
+    path = tmp_path / "0010-x.yaml"
+    path.write_text("title: X\nactions:\n  - {type: model-upgrade, model: other, version: 99}\n")
+    result = run_cli("proposal", "build", path)
+    assert result.exit_code != 0
+    assert result.stderr.strip() == "Error: 0010-x.yaml: actions[0].version: version 99 was not submitted"
+    path.write_text("title: X\nactions:\n  - {type: model-upgrade, model: nope, version: 1}\n")
+    result = run_cli("proposal", "build", path)
+    assert "actions[0].model: no model named 'nope'" in result.stderr
