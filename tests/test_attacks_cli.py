@@ -89,7 +89,7 @@ def _secrets(accounts) -> list[str]:
 
 
 def test_private_keys_never_reach_output_logs_or_deployment_files(
-        run_cli, accounts, deployment_file, tmp_path, caplog, chain, voters) -> None:
+        run_cli, accounts, deployment_file, tmp_path, caplog, chain, voters, monkeypatch) -> None:
     secrets = _secrets(accounts)
     assert all(len(k) == 64 for k in secrets)
     caplog.set_level(logging.DEBUG)
@@ -106,16 +106,23 @@ def test_private_keys_never_reach_output_logs_or_deployment_files(
          "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy", "--account", "TEST::4",
          "-o", sig),
         ("vote", "1", "for", "--account", "TEST::3"),  # refused (no such proposal): the error too
-        ("deploy", "--account", "TEST::0", "--local-periods", "--json"),
     ):
         result = run_cli(*args)
         outputs += [result.stdout, result.stderr]
         codes.append(result.exit_code)
+    # a fresh deployment, into this test's own folder (the session's file stays as it is)
+    session_folder = Path(os.environ["MODELGOV_DEPLOYMENTS"])
+    own_folder = tmp_path / "deployments"
+    monkeypatch.setenv("MODELGOV_DEPLOYMENTS", str(own_folder))
+    result = run_cli("deploy", "--account", "TEST::0", "--local-periods", "--json")
+    outputs += [result.stdout, result.stderr]
+    codes.append(result.exit_code)
     assert codes == [0, 0, 0, 0, codes[4], 0] and codes[4] != 0, codes  # the paths ran
     outputs.append(sig.read_text())
     outputs += [r.getMessage() for r in caplog.records]
-    folder = Path(os.environ["MODELGOV_DEPLOYMENTS"])
-    files = [p for p in folder.rglob("*") if p.is_file()]
+    files = [p for folder in (session_folder, own_folder) for p in folder.rglob("*")
+             if p.is_file()]
+    assert any(p.parent == own_folder for p in files), "deploy wrote no deployment file"
     files += [p for p in (Path(__file__).resolve().parents[1] / "deployments").glob("*")
               if p.is_file()]
     assert files, "no deployment file written"
