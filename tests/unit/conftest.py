@@ -61,7 +61,7 @@ def js_reference() -> Callable[[list[dict[str, object]]], list[str]]:
     """Run the reference script on a batch of jobs (one node process per batch)."""
     node = shutil.which("node")
     if node is None or not (ROOT / "node_modules" / "ipfs-unixfs-importer").is_dir():
-        pytest.skip("node or ipfs-unixfs-importer missing (run make setup)")
+        pytest.fail("node or ipfs-unixfs-importer missing: run `make setup`")
 
     def run(jobs: list[dict[str, object]]) -> list[str]:
         proc = subprocess.run(
@@ -95,7 +95,7 @@ def ipfs_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IPFSNode]:
     from modelgov.storage import ipfs_node as node_mod
 
     if shutil.which("node") is None or not (ROOT / "node_modules" / "ipfs").is_dir():
-        pytest.skip("node or js-ipfs missing (run make setup)")
+        pytest.fail("node or js-ipfs missing: run `make setup`")
     home = tmp_path_factory.mktemp("modelgov-home")
     port = free_port()
     handle = IPFSNode(f"http://127.0.0.1:{port}", home, port)

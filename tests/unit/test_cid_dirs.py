@@ -100,11 +100,23 @@ def test_symlink_inside_folder_is_refused(tmp_path: Path) -> None:
         cid_of_path(tmp_path / "d")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything")
-def test_unreadable_file(tmp_path: Path) -> None:
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    from modelgov.cid import dag
+
     f = tmp_path / "secret"
     f.write_bytes(b"x")
     f.chmod(0)
+    if os.geteuid() == 0:  # root reads everything: make the open fail the way it would for a user
+        real_open = builtins.open
+
+        def denying_open(path, *args, **kwargs):
+            if Path(path) == f:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, *args, **kwargs)
+
+        monkeypatch.setattr(dag, "open", denying_open, raising=False)
     with pytest.raises(PathError, match="permission denied"):
         cid_of_path(f)
 
