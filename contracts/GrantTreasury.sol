@@ -121,6 +121,8 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
     event Deposited(address indexed token, address indexed from, uint256 amount, uint256 received);
     /// @notice Governance withdrew free (uncommitted) funds.
     event Withdrawn(address indexed token, address indexed to, uint256 amount);
+    /// @notice `token` was seen for the first time (deposit, allowance or grant) and joined {tokens}.
+    event TokenListed(address indexed token);
     /// @notice Governance set a steward's allowance for `token`.
     event StewardAllowanceSet(
         address indexed steward,
@@ -218,7 +220,7 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
     function deposit(address token, uint256 amount) external nonReentrant returns (uint256 received) {
         if (token == address(0)) revert GrantTreasuryZeroAddress();
         if (amount == 0) revert GrantTreasuryZeroAmount();
-        _tokens.add(token);
+        _listToken(token);
         uint256 before = _balance(token);
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
         received = _balance(token) - before;
@@ -263,11 +265,11 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
         a.amount = amount;
         a.period = period;
         if (resetBase > 0 && period > 0) {
-            a.lastReset = now_ - ((now_ - resetBase) % period);
+            a.lastReset = _periodStart(resetBase, period, now_);
         } else if (a.lastReset == 0) {
             a.lastReset = now_;
         }
-        _tokens.add(token);
+        _listToken(token);
         emit StewardAllowanceSet(steward, token, amount, period, a.lastReset);
     }
 
@@ -290,7 +292,7 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
     {
         Allowance memory a = _currentAllowance(steward, token);
         remaining = a.spent >= a.amount ? 0 : a.amount - a.spent;
-        nextReset = a.period == 0 ? 0 : uint256(a.lastReset) + a.period;
+        nextReset = a.period > 0 ? uint256(a.lastReset) + a.period : 0;
         return (a.amount, a.spent, remaining, a.period, a.lastReset, nextReset);
     }
 
@@ -346,7 +348,7 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
             );
         }
         _committed[token] += total;
-        _tokens.add(token);
+        _listToken(token);
         emit GrantCreated(grantId, grantee, token, msg.sender, total, count);
     }
 
@@ -538,9 +540,22 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
         uint64 now_ = uint64(block.timestamp);
         // lastReset <= now always holds; subtracting avoids overflow for huge periods
         if (a.period > 0 && now_ - a.lastReset >= a.period) {
-            a.lastReset = now_ - ((now_ - a.lastReset) % a.period);
+            a.lastReset = _periodStart(a.lastReset, a.period, now_);
             a.spent = 0;
         }
+    }
+
+    /**
+     * @dev Start of the period (of length `period` > 0, aligned on `base` <= `at`) that contains
+     * `at`. Periods are a schedule, not randomness: the remainder is the time since that start.
+     */
+    function _periodStart(uint64 base, uint64 period, uint64 at) private pure returns (uint64) {
+        return base + _wholePeriods(at - base, period) * period;
+    }
+
+    /// @dev How many whole periods of length `period` (> 0) fit in `elapsed` (rounded down on purpose).
+    function _wholePeriods(uint64 elapsed, uint64 period) private pure returns (uint64) {
+        return elapsed / period;
     }
 
     function _spendAllowance(address steward, address token, uint256 amount) private {
@@ -550,6 +565,11 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
         a.spent += amount;
         _allowances[steward][token] = a;
         emit StewardAllowanceSpent(steward, token, amount, a.spent);
+    }
+
+    /// @dev Record `token` for {tokens}, announcing it the first time.
+    function _listToken(address token) private {
+        if (_tokens.add(token)) emit TokenListed(token);
     }
 
     function _balance(address token) private view returns (uint256) {

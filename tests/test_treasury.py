@@ -71,6 +71,22 @@ def test_deposit_emits_and_counts(world, stablecoin, stranger):
     assert stablecoin.address in t.tokens()
 
 
+def test_token_listed_once_whichever_function_sees_it_first(world, project, deployer, governance, stranger):
+    t = world.treasury
+    via_deposit = deployer.deploy(project.MockStablecoin)
+    via_allowance = deployer.deploy(project.MockStablecoin)
+    via_deposit.mint(stranger, 2, sender=stranger)
+    via_deposit.approve(t, 2, sender=stranger)
+    first = t.deposit(via_deposit, 1, sender=stranger)
+    assert t.TokenListed(token=via_deposit.address) in first.events
+    again = t.deposit(via_deposit, 1, sender=stranger)
+    assert not again.events.filter(t.TokenListed)
+    set_ = t.setStewardAllowance(stranger, via_allowance, 1, DAY, 0, sender=governance)
+    assert t.TokenListed(token=via_allowance.address) in set_.events
+    listed = t.tokens()
+    assert listed.count(via_deposit.address) == 1 and via_allowance.address in listed
+
+
 def test_deposit_reverts(world, stablecoin, stranger):
     t = world.treasury
     with ape.reverts(t.GrantTreasuryZeroAmount):
