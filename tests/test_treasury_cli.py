@@ -247,7 +247,7 @@ def test_wrapper_on_the_contract_and_a_proposal_grant(real, suite, chain, govern
 
     t, coin = real["treasury"], real["coin"]
     deadline = int(chain.pending_timestamp) + 30 * DAY
-    small = [tr.MilestoneInput(amount=5 * USD, description_cid=DESCRIPTION, deadline=deadline,
+    small = [tr.MilestoneSpec(amount=5 * USD, description_cid=DESCRIPTION, deadline=deadline,
                                model_id=real["model_id"])]
     receipt, gid = tr.create_grant(t, steward, grantee.address, coin.address, small)
     assert gid == t.grantCount() and receipt.gas_used > 0
@@ -255,7 +255,7 @@ def test_wrapper_on_the_contract_and_a_proposal_grant(real, suite, chain, govern
     assert not tr.approve_milestone(t, steward, gid, 0).failed
     assert tr.get_grant(t, gid).milestones[0].status == "released"
 
-    big = [tr.MilestoneInput(amount=3_000 * USD, description_cid=DESCRIPTION, deadline=deadline)]
+    big = [tr.MilestoneSpec(amount=3_000 * USD, description_cid=DESCRIPTION, deadline=deadline)]
     with pytest.raises(StateError, match="over allowance"):
         tr.create_grant(suite, steward, grantee.address, coin.address, big)
     target, data = tr.create_grant_call(suite, grantee.address, coin.address, big)

@@ -17,7 +17,7 @@ MODEL = 7  # the model id the milestones of the default grant ask for
 
 
 def milestone(amount: int, deadline: int, model: int = NO_MODEL, cid: bytes = CID) -> tuple:
-    """A ``MilestoneInput`` tuple: (amount, descriptionCid, deadline, modelId)."""
+    """A ``MilestoneSpec`` as the contract takes it: (amount, descriptionCid, deadline, modelId)."""
     return (amount, cid, deadline, model)
 
 

@@ -219,25 +219,9 @@ def _attestation(raw: Any) -> Attestation:
 # ---------------------------------------------------------------------------------------------
 def decode_revert(registry: Any, exc: BaseException) -> tuple[str, dict[str, Any]] | None:
     """``(error name, arguments)`` of a registry revert carried by ``exc``, or None."""
-    from eth_abi import decode
+    from modelgov.chain.reverts import decode_custom_error
 
-    from modelgov.chain.reverts import revert_data
-
-    name = type(exc).__name__
-    inputs = getattr(exc, "inputs", None)
-    if isinstance(inputs, dict) and name not in ("ContractLogicError", "CustomError"):
-        return name, dict(inputs)
-    data = revert_data(exc)
-    if data is None:
-        return None
-    for err in registry.contract_type.errors:
-        if _keccak(err.selector)[:4] == data[:4]:
-            try:
-                values = decode([i.canonical_type for i in err.inputs], data[4:])
-            except Exception:
-                return err.name, {}
-            return err.name, {i.name: v for i, v in zip(err.inputs, values)}
-    return None
+    return decode_custom_error(exc, [registry.contract_type])
 
 
 def _fmt_role(role: Any) -> str:

@@ -35,28 +35,41 @@ def revert_data(exc: BaseException) -> bytes | None:
     return None
 
 
-def describe_revert(exc: BaseException, contract_types: list[Any] | None = None) -> str:
-    """One line: ``ErrorName(arg=value, ...)`` or the revert string, for ``exc``."""
+def decode_custom_error(
+    exc: BaseException, contract_types: list[Any] | None = None
+) -> tuple[str, dict[str, Any]] | None:
+    """``(error name, {argument: value})`` of the custom error ``exc`` carries, or None.
+
+    Ape's own decoded errors are taken as they are; otherwise the raw revert data is matched
+    against the errors of ``contract_types``. A payload that does not decode gives the name
+    with no arguments.
+    """
     from eth_abi import decode
 
     name = type(exc).__name__
     inputs = getattr(exc, "inputs", None)
-    if inputs is not None and name not in ("ContractLogicError", "CustomError"):
-        args = ", ".join(f"{k}={_fmt(v)}" for k, v in dict(inputs).items())
-        return f"{name}({args})"
+    if isinstance(inputs, dict) and name not in ("ContractLogicError", "CustomError"):
+        return name, dict(inputs)
     data = revert_data(exc)
-    if data is not None and contract_types:
-        err = _error_table(contract_types).get(data[:4])
-        if err is not None:
-            types = [i.canonical_type for i in err.inputs]
-            try:
-                values = decode(types, data[4:]) if types else ()
-            except Exception:  # malformed payload: fall back to the selector
-                values = None
-            if values is not None:
-                args = ", ".join(f"{i.name}={_fmt(v)}" for i, v in zip(err.inputs, values))
-                return f"{err.name}({args})"
-    message = getattr(exc, "revert_message", None) or str(exc) or name
+    if data is None or not contract_types:
+        return None
+    err = _error_table(contract_types).get(data[:4])
+    if err is None:
+        return None
+    try:
+        values = decode([i.canonical_type for i in err.inputs], data[4:]) if err.inputs else ()
+    except Exception:  # malformed payload: the name alone
+        return err.name, {}
+    return err.name, {i.name: v for i, v in zip(err.inputs, values)}
+
+
+def describe_revert(exc: BaseException, contract_types: list[Any] | None = None) -> str:
+    """One line: ``ErrorName(arg=value, ...)`` or the revert string, for ``exc``."""
+    decoded = decode_custom_error(exc, contract_types)
+    if decoded is not None:
+        name, args = decoded
+        return f"{name}({', '.join(f'{k}={_fmt(v)}' for k, v in args.items())})"
+    message = getattr(exc, "revert_message", None) or str(exc) or type(exc).__name__
     return " ".join(str(message).split())
 
 

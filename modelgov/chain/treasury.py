@@ -274,10 +274,6 @@ class MilestoneSpec:
         return (int(self.amount), cid_to_bytes(str(self.description_cid)), int(self.deadline), model_id)
 
 
-#: The name the demo (and the contract) use for a milestone to create.
-MilestoneInput = MilestoneSpec
-
-
 def load_milestones(
     path: str | Path,
     *,
@@ -469,30 +465,6 @@ class TreasuryStatus:
 # ---------------------------------------------------------------------------------------------
 # revert decoding
 # ---------------------------------------------------------------------------------------------
-def decode_revert(contract_types: list[Any], exc: BaseException) -> tuple[str, dict[str, Any]] | None:
-    """``(error name, arguments)`` of a custom error carried by ``exc``, or None."""
-    from eth_abi import decode
-
-    from modelgov.chain.reverts import revert_data
-
-    name = type(exc).__name__
-    inputs = getattr(exc, "inputs", None)
-    if isinstance(inputs, dict) and name not in ("ContractLogicError", "CustomError"):
-        return name, dict(inputs)
-    data = revert_data(exc)
-    if data is None:
-        return None
-    for ct in contract_types:
-        for err in getattr(ct, "errors", []) or []:
-            if _keccak(err.selector)[:4] == data[:4]:
-                try:
-                    values = decode([i.canonical_type for i in err.inputs], data[4:])
-                except Exception:
-                    return err.name, {}
-                return err.name, {i.name: v for i, v in zip(err.inputs, values)}
-    return None
-
-
 #: OpenZeppelin ERC-20 errors a deposit can hit (any OZ token uses these selectors).
 _TOKEN_ERRORS: dict[str, list[tuple[str, str]]] = {
     "ERC20InsufficientBalance": [("sender", "address"), ("balance", "uint256"), ("needed", "uint256")],
@@ -522,7 +494,9 @@ def error_for(
     target: Any, exc: BaseException, action: str, token: TokenRef | None = None
 ) -> ModelGovError:
     """The modelgov error for a treasury (or token) revert, prefixed by ``action``."""
-    decoded = decode_revert([_treasury(target).contract_type], exc) or _decode_token_error(exc)
+    from modelgov.chain.reverts import decode_custom_error
+
+    decoded = decode_custom_error(exc, [_treasury(target).contract_type]) or _decode_token_error(exc)
     if decoded is None:
         message = " ".join(str(getattr(exc, "revert_message", None) or exc).split())
         return TransactionRevertedError(f"{action}: reverted: {message}")
