@@ -9,12 +9,12 @@ export MODELGOV_HOME ?= $(CURDIR)/.modelgov
 # Ape: no telemetry, no update checks, no compiler downloads.
 export APE_DISABLE_PLUGIN_UPDATE_CHECK := 1
 
-.PHONY: help setup demo test test-contracts test-unit bench clean
+.PHONY: help setup demo test bench clean
 
 help:
 	@echo "make demo   - run the whole lifecycle on a local chain, IPFS node and arlocal"
 	@echo "make test   - run the full test suite"
-	@echo "make bench  - write bench/results.md"
+	@echo "make bench  - write bench/results.md (throughput, gas, make test/demo wall time)"
 	@echo "make setup  - install the toolchain (done by demo/test)"
 
 setup:
@@ -27,7 +27,7 @@ test: setup
 	bash tools/test.sh
 
 bench: setup
-	python bench/run.py
+	python bench/run.py --with-make
 
 clean:
 	rm -rf .build contracts/.cache .modelgov

@@ -63,7 +63,7 @@ def header(started: dt.datetime) -> str:
     return "\n".join([
         "# modelgov benchmarks",
         "",
-        "Written by `make bench` (`python bench/run.py`). Every figure below was measured in the run that"
+        "Written by `make bench` (`python bench/run.py --with-make`). Every figure below was measured in the run that"
         " wrote this file, with its reference measured beside it in the same run.",
         "",
         f"- Date: {started.strftime('%Y-%m-%d %H:%M:%S UTC')}",
