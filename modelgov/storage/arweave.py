@@ -6,8 +6,8 @@
   Plain-HTTP gateways outside loopback are refused unless explicitly allowed.
 - Upload: data_root and proofs from :mod:`modelgov.storage.arweave_merkle`, a format-2
   transaction signed by :mod:`modelgov.storage.arweave_wallet`, the header posted without data,
-  then every chunk through ``POST /chunk``. State is kept beside the file
-  (``<file>.arweave-upload.json``): a re-run continues with the chunks not yet accepted, and does
+  then every chunk through ``POST /chunk``. State is kept beside the file,
+  hidden (``.<file>.arweave-upload.json``, so a folder's CID and manifest do not change): a re-run continues with the chunks not yet accepted, and does
   nothing once the upload is confirmed. Against arlocal ("local mode") test AR is minted when the
   wallet is short and a block is mined so that the transaction confirms.
 - Fetch: the header is checked (id = sha256(signature), signature valid over the deep hash),
@@ -396,7 +396,12 @@ def decode_tags(header: dict[str, Any]) -> dict[str, str]:
 
 # --- upload state ----------------------------------------------------------------------------
 def state_path(path: Path) -> Path:
-    return path.with_name(path.name + STATE_SUFFIX)
+    """The upload record of ``path``: a hidden file beside it, ``.<name>.arweave-upload.json``.
+
+    Hidden, so that a model folder keeps its CID and manifest after its weights were pinned
+    (``ipfs add -r`` without ``--hidden``, and so :mod:`modelgov.cid`, skips dot-files).
+    """
+    return path.with_name("." + path.name + STATE_SUFFIX)
 
 
 def _load_state(path: Path) -> dict[str, Any]:

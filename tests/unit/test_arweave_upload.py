@@ -196,6 +196,23 @@ def test_pin_fetch_round_trip_and_rerun_is_noop(env, tmp_path, capsys):
     assert not list(tmp_path.glob("*.part"))
 
 
+def test_pinning_weights_leaves_the_folder_cid_and_manifest_unchanged(env, tmp_path, capsys):
+    from modelgov import manifest as mf
+    from modelgov.cid.dag import cid_of_path
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    weights = _data_file(folder, MAX_CHUNK_SIZE + 1234, seed=9)
+    before_cid = cid_of_path(folder)
+    manifest = mf.build(folder)
+    code, out, err = run_cli(capsys, "pin", "arweave", str(weights), "--wallet", str(TEST_WALLET), "--json")
+    assert code == 0, err
+    record = arweave.state_path(weights)
+    assert record.parent == folder and record.name.startswith(".") and record.exists()
+    assert cid_of_path(folder) == before_cid
+    assert mf.verify(folder, manifest).ok
+
+
 def test_data_root_cli_prints_root_alone(tmp_path, capsys):
     src = _data_file(tmp_path, 2 * MAX_CHUNK_SIZE, seed=2)
     code, out, err = run_cli(capsys, "arweave", "data-root", str(src))
