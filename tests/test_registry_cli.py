@@ -113,6 +113,23 @@ def test_sign_offline_then_relay(run_cli, tmp_path, registry, cli_model, chain, 
     failed(run_cli("audit", "relay", sig, "--account", "TEST::9"), "next nonce")
 
 
+def test_audit_nonce_is_the_one_sign_needs(run_cli, tmp_path, registry, cli_model, chain, cli_auditors):
+    submit(run_cli)
+    auditor = cli_auditors[0]
+    before = registry.nonces(auditor)
+    r = run_cli("audit", "nonce", "--account", "TEST::4")
+    assert r.exit_code == 0, r.stderr
+    assert int(r.stdout) == before
+    sig = tmp_path / "sig.json"
+    r = run_cli("audit", "sign", "1", "--verdict", "approve", "--report-cid", REPORT, "--nonce", r.stdout.strip(),
+                "--deadline", str(chain.pending_timestamp + 3600), "--account", "TEST::4", "-o", sig)
+    assert r.exit_code == 0, r.stderr
+    assert run_cli("audit", "relay", sig, "--account", "TEST::9").exit_code == 0
+    data = json.loads(run_cli("audit", "nonce", auditor.address.lower(), "--json").stdout)
+    assert data == {"auditor": auditor.address, "nonce": before + 1}
+    failed(run_cli("audit", "nonce", "0x1234"), "not an address")
+
+
 def test_sign_needs_no_chain(run_cli, tmp_path, monkeypatch):
     """With --chain-id and --registry (or a deployments file) nothing talks to a node."""
     import ape

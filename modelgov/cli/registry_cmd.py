@@ -270,6 +270,29 @@ def audit_status_cmd(version_id: int, network: str, as_json: bool) -> None:
         _echo_status(status)
 
 
+@audit.command("nonce")
+@click.argument("auditor", required=False)
+@network_option
+@account_option
+@json_option
+def audit_nonce(auditor: str | None, network: str, account: str | None, as_json: bool) -> None:
+    """The next registry nonce of AUDITOR (default: --account's address): pass it to `audit sign`.
+
+    Each direct attestation, revocation and relayed signature uses one up.
+    """
+    from eth_utils import is_address, to_checksum_address
+
+    if auditor is not None and not is_address(auditor):
+        raise ValidationError(f"auditor {auditor!r} is not an address")
+    with _session(network, account if auditor is None else None, sign=auditor is None) as session:
+        address = to_checksum_address(auditor) if auditor else session.account.address
+        nonce = int(_registry(session).nonces(address))
+    if as_json:
+        echo_json({"auditor": address, "nonce": nonce})
+    else:
+        click.echo(nonce)
+
+
 _RELATIVE = re.compile(r"^\+(\d+)([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -305,7 +328,7 @@ def parse_deadline(text: str, now: int | None = None) -> int:
 @click.option("--deadline", default="+7d", show_default=True,
               help="Until when the signature is valid: +7d, +12h, unix time or ISO date-time.")
 @click.option("--nonce", type=int, default=0, show_default=True,
-              help="The auditor's next nonce (registry.nonces(auditor)); checked at relay.")
+              help="The auditor's next nonce (`modelgov audit nonce`); checked at relay.")
 @click.option("--auditor", default=None,
               help="Auditor address if it differs from the signer (an ERC-1271 wallet).")
 @click.option("--chain-id", type=int, default=None, help="Default: from the deployments file.")
