@@ -155,3 +155,23 @@ def test_delegate_command(run_cli, token, accounts, deployer, chain):
     assert r.exit_code == 0, r.stderr
     chain.mine()
     assert token.getVotes(holder) == 1000
+
+
+def test_ape_run_deploy_refuses_the_throwaway_local_chain(tmp_path):
+    """`ape run deploy` on `local` would deploy to an anvil Ape starts for that run only: it
+    refuses in one line, names `modelgov deploy`, and writes no deployments file."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    ape = Path(sys.executable).with_name("ape")
+    env = {**os.environ, "MODELGOV_DEPLOYMENTS": str(tmp_path / "deployments")}
+    proc = subprocess.run([str(ape), "run", "deploy", "--network", "ethereum:local:foundry"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+    assert proc.returncode != 0
+    errors = [line for line in proc.stderr.splitlines() + proc.stdout.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and "modelgov deploy" in errors[0], proc.stderr + proc.stdout
+    assert not (tmp_path / "deployments").exists()
