@@ -3,6 +3,7 @@
 - :mod:`modelgov.cid.profiles`: the import profiles (``unixfs-v1-2025`` is the default).
 - :mod:`modelgov.cid.text`: CID text <-> bytes (the one place for it).
 - :mod:`modelgov.cid.dag`: the streaming DAG builder.
+- :mod:`modelgov.cid.hamt`: HAMT sharded directories (built and read as Kubo does).
 - :mod:`modelgov.cid.car`: CARv1 writer and verifying reader.
 """
 

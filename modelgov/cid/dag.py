@@ -16,8 +16,9 @@ Encoding (written by hand; see the dag-pb and UnixFS specs):
 Layout rules (``ipfs add`` / ipfs-unixfs-importer "balanced"): a file of one chunk is that
 leaf; otherwise leaves are batched ``max_links`` at a time into internal nodes, and those
 again, until one node remains. An empty file is one empty leaf. Directories are basic UnixFS
-directories with links sorted by name bytes; names starting with "." are skipped like
-``ipfs add -r`` without ``--hidden``; symlinks and special files are refused.
+directories with links sorted by name bytes, or HAMT sharded directories (:mod:`modelgov.cid.hamt`)
+when their estimated size passes the profile's ``shard_threshold``; names starting with "." are
+skipped like ``ipfs add -r`` without ``--hidden``; symlinks and special files are refused.
 """
 
 from __future__ import annotations
@@ -381,7 +382,7 @@ def build_path(
     Raises:
         PathError: the path is missing or unreadable, or holds a symlink or special file.
         UnknownProfileError: ``profile`` is not a known name.
-        ValidationError: a directory is so large that Kubo would shard it (HAMT: unsupported).
+        ValidationError: two names in one directory share their whole 64-bit HAMT hash.
     """
     prof = get_profile(profile)
     root = Path(path)
@@ -481,15 +482,25 @@ def _build_dir(
             raise PathError(f"{child}: not a regular file or directory")
         entries.append((os.fsencode(entry.name), node))
     block = encode_directory(entries)
-    link_bytes = sum(len(name) + len(n.cid) for name, n in entries)
-    if max(link_bytes, len(block)) > prof.shard_threshold:
-        raise ValidationError(
-            f"{path}: directory too large ({len(entries)} entries); Kubo would shard it (HAMT), "
-            "which modelgov does not build"
-        )
+    if entries and directory_estimate(prof, entries, block) > prof.shard_threshold:  # boxo decides in AddChild
+        from modelgov.cid.hamt import build_hamt  # hamt uses this module's encoders
+
+        cid, tsize, _ = build_hamt(entries, prof.cid_version, sink)
+        return Node(cid, tsize, 0)
     cid = cid_bytes_for(prof.cid_version, DAG_PB, hashlib.sha256(block).digest())
     sink(cid, (block,))
     return Node(cid, len(block) + sum(n.tsize for _, n in entries), 0)
+
+
+def directory_estimate(prof: Profile, entries: Sequence[tuple[bytes, Node]], block: bytes) -> int:
+    """The size Kubo compares with ``shard_threshold`` (boxo ``needsToSwitchToHAMTDir``).
+
+    ``links``: the sum of ``len(name) + len(cid bytes)``; ``block``: the basic directory block's
+    exact size (what boxo's ``SizeEstimationBlock`` computes arithmetically).
+    """
+    if prof.shard_estimation == "block":
+        return len(block)
+    return sum(len(name) + len(n.cid) for name, n in entries)
 
 
 def tree_size(path: str | os.PathLike[str]) -> int:

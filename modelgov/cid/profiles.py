@@ -1,15 +1,19 @@
 """UnixFS import profiles: one frozen table, named as in IPIP-499 (plus Kubo's ``--cid-version=1``).
 
-============== =========== =========== ========= ========= =========================
-name           CID version leaves      chunk     fan-out   equals
-============== =========== =========== ========= ========= =========================
-unixfs-v0-2015 0           dag-pb file 256 KiB   174       ``ipfs add``
-kubo-cidv1     1           raw         256 KiB   174       ``ipfs add --cid-version=1``
-unixfs-v1-2025 1           raw         1 MiB     1024      IPIP-499 (the default here)
-============== =========== =========== ========= ========= =========================
+============== =========== =========== ========= ========= ========== =========================
+name           CID version leaves      chunk     fan-out   HAMT size  equals
+============== =========== =========== ========= ========= ========== =========================
+unixfs-v0-2015 0           dag-pb file 256 KiB   174       links      ``ipfs add``
+kubo-cidv1     1           raw         256 KiB   174       links      ``ipfs add --cid-version=1``
+unixfs-v1-2025 1           raw         1 MiB     1024      block      IPIP-499 (the default here)
+============== =========== =========== ========= ========= ========== =========================
 
-Directories are basic (non-sharded) UnixFS directories; a directory whose node would pass
-``shard_threshold`` bytes (where Kubo would switch to a HAMT) is refused.
+Directories are basic UnixFS directories until their estimated size is strictly above
+``shard_threshold`` (256 KiB, boxo's ``HAMTShardingSize``); then they become HAMT sharded
+directories (fanout 256, murmur3; see :mod:`modelgov.cid.hamt`) exactly as Kubo builds them.
+The estimate (Kubo's ``Import.UnixFSHAMTDirectorySizeEstimation``) is ``links`` — the sum of
+``len(name) + len(cid bytes)``, Kubo's default — or ``block`` — the exact size of the basic
+directory block, set by IPIP-499's ``unixfs-v1-2025``.
 """
 
 from __future__ import annotations
@@ -32,8 +36,10 @@ class Profile:
         raw_leaves: leaves are raw blocks (codec 0x55) instead of dag-pb UnixFS file nodes.
         chunk_size: fixed chunk size in bytes.
         max_links: children per internal node of the balanced layout.
-        shard_threshold: directory node size (bytes) above which Kubo would shard (refused).
+        shard_threshold: estimated directory size (bytes) above which it becomes a HAMT.
         description: one line for ``--help``.
+        shard_estimation: how that size is estimated: ``"links"`` (name + CID bytes of every
+            link, Kubo's default) or ``"block"`` (the basic directory block's exact size).
     """
 
     name: str
@@ -43,6 +49,7 @@ class Profile:
     max_links: int
     shard_threshold: int = 256 * KIB
     description: str = ""
+    shard_estimation: str = "links"
 
     def __post_init__(self) -> None:
         if self.cid_version not in (0, 1):
@@ -51,6 +58,8 @@ class Profile:
             raise ValidationError("CIDv0 cannot address raw leaves")
         if self.chunk_size < 1 or self.max_links < 2:
             raise ValidationError("chunk_size must be >= 1 and max_links >= 2")
+        if self.shard_estimation not in ("links", "block"):
+            raise ValidationError(f"shard_estimation must be 'links' or 'block', not {self.shard_estimation!r}")
 
     def scaled(self, chunk_size: int, max_links: int) -> Profile:
         """The same profile with another chunk size and fan-out (tests use small ones)."""
@@ -66,7 +75,8 @@ PROFILES: dict[str, Profile] = {
         Profile("kubo-cidv1", 1, True, 256 * KIB, 174,
                 description="`ipfs add --cid-version=1`: CIDv1, raw leaves, 256 KiB, 174 links"),
         Profile("unixfs-v1-2025", 1, True, 1 * MIB, 1024,
-                description="IPIP-499: CIDv1, raw leaves, 1 MiB chunks, 1024 links"),
+                description="IPIP-499: CIDv1, raw leaves, 1 MiB chunks, 1024 links",
+                shard_estimation="block"),
     )
 }
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from modelgov.cid.car import CarReader, verify_block
+from modelgov.cid.hamt import iter_entries
 from modelgov.cid.text import DAG_PB, RAW, _uvarint, cid_from_bytes, split_cid_bytes
 from modelgov.errors import IntegrityError, InvalidCIDError, PathError
 
@@ -38,6 +39,8 @@ class UnixFSNode:
     filesize: int | None
     blocksizes: list[int]
     links: list[PBLink]
+    hash_type: int | None = None
+    fanout: int | None = None
 
 
 def _fields(buf: bytes) -> Iterator[tuple[int, int, int | bytes]]:
@@ -99,6 +102,8 @@ def decode_node(cid: bytes, data: bytes) -> UnixFSNode:
         fdata = b""
         filesize: int | None = None
         blocksizes: list[int] = []
+        hash_type: int | None = None
+        fanout: int | None = None
         for num, wire, value in _fields(unixfs):
             if num == 1 and wire == 0:
                 ftype = int(value)  # type: ignore[arg-type]
@@ -108,6 +113,10 @@ def decode_node(cid: bytes, data: bytes) -> UnixFSNode:
                 filesize = int(value)  # type: ignore[arg-type]
             elif num == 4 and wire == 0:
                 blocksizes.append(int(value))  # type: ignore[arg-type]
+            elif num == 5 and wire == 0:
+                hash_type = int(value)  # type: ignore[arg-type]
+            elif num == 6 and wire == 0:
+                fanout = int(value)  # type: ignore[arg-type]
             elif num == 4 and wire == 2:  # packed
                 pos = 0
                 while pos < len(value):  # type: ignore[arg-type]
@@ -117,7 +126,7 @@ def decode_node(cid: bytes, data: bytes) -> UnixFSNode:
         raise IntegrityError(f"block {cid_from_bytes(cid)} is not valid dag-pb: {exc}") from None
     if ftype is None:
         raise IntegrityError(f"block {cid_from_bytes(cid)} carries no UnixFS data")
-    return UnixFSNode(ftype, fdata, filesize, blocksizes, links)
+    return UnixFSNode(ftype, fdata, filesize, blocksizes, links, hash_type, fanout)
 
 
 class BlockDir:
@@ -180,12 +189,16 @@ def _file_pieces(store: BlockDir, cid: bytes) -> Iterator[bytes]:
 def _write_tree(store: BlockDir, cid: bytes, target: Path, rel: str) -> tuple[int, int]:
     """Write the node ``cid`` at ``target``; returns (files, bytes)."""
     node = decode_node(cid, store.get(cid))
-    if node.type == UNIXFS_DIRECTORY:
+    if node.type in (UNIXFS_DIRECTORY, UNIXFS_HAMT):
+        if node.type == UNIXFS_DIRECTORY:
+            entries: Iterable[tuple[bytes, bytes]] = ((link.name, link.cid) for link in node.links)
+        else:  # sharded: the entries sit in the leaves of the shard trie
+            entries = iter_entries(cid, node, lambda c: decode_node(c, store.get(c)))
         target.mkdir()
         files = size = 0
-        for link in node.links:
-            name = _safe_name(link.name, rel)
-            f, s = _write_tree(store, link.cid, target / name, f"{rel}/{name}" if rel else name)
+        for raw_name, child in entries:
+            name = _safe_name(raw_name, rel)
+            f, s = _write_tree(store, child, target / name, f"{rel}/{name}" if rel else name)
             files += f
             size += s
         return files, size
@@ -198,8 +211,6 @@ def _write_tree(store: BlockDir, cid: bytes, target: Path, rel: str) -> tuple[in
         if node.filesize is not None and written != node.filesize:
             raise IntegrityError(f"{rel or target.name}: {written} bytes, DAG declares {node.filesize}")
         return 1, written
-    if node.type == UNIXFS_HAMT:
-        raise IntegrityError("sharded (HAMT) directories are not supported")
     if node.type == UNIXFS_SYMLINK:
         raise IntegrityError(f"refusing symlink entry {rel!r}")
     raise IntegrityError(f"unsupported UnixFS node type {node.type}")

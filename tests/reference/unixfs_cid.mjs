@@ -4,6 +4,7 @@
 // A job: {cidVersion, rawLeaves, chunkSize, maxLinks} plus either
 //   {size, seed}  -> synthetic bytes (see pattern() below; tests/unit/_pattern.py is the twin), or
 //   {path}        -> a file, or a directory imported like `ipfs add -r` (hidden names skipped).
+// Optional HAMT settings: shardSplitStrategy ('links-bytes' | 'block-bytes'), shardSplitThresholdBytes.
 import { importer } from 'ipfs-unixfs-importer'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { balanced } from 'ipfs-unixfs-importer/layout'
@@ -56,6 +57,8 @@ async function cidOf (job) {
     chunker: fixedSize({ chunkSize: job.chunkSize }),
     layout: balanced({ maxChildrenPerNode: job.maxLinks })
   }
+  if (job.shardSplitStrategy !== undefined) options.shardSplitStrategy = job.shardSplitStrategy
+  if (job.shardSplitThresholdBytes !== undefined) options.shardSplitThresholdBytes = job.shardSplitThresholdBytes
   let entries
   let want
   if (job.path === undefined) {

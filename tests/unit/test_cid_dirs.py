@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from modelgov.cid import PROFILES, build_path, cid_of_path, get_profile
-from modelgov.errors import PathError, UnknownProfileError, ValidationError
+from modelgov.errors import PathError, UnknownProfileError
 
 
 def make_tree(root: Path) -> Path:
@@ -121,7 +121,8 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         cid_of_path(f)
 
 
-def test_directory_kubo_would_shard_is_refused(tmp_path: Path) -> None:
+def test_directory_kubo_would_shard_is_sharded(tmp_path: Path, js_reference) -> None:  # type: ignore[no-untyped-def]
+    """Past the threshold the folder is a HAMT, as Kubo makes it (more in test_cid_hamt.py)."""
     from dataclasses import replace
 
     d = tmp_path / "many"
@@ -129,5 +130,6 @@ def test_directory_kubo_would_shard_is_refused(tmp_path: Path) -> None:
     for i in range(40):
         (d / f"file-{i:03}").write_bytes(b"")
     tiny = replace(get_profile(), shard_threshold=1000)
-    with pytest.raises(ValidationError, match="shard"):
-        cid_of_path(d, tiny)
+    assert cid_of_path(d, tiny) != cid_of_path(d)
+    job = job_for(tiny, path=str(d), shardSplitStrategy="block-bytes", shardSplitThresholdBytes=1000)
+    assert cid_of_path(d, tiny) == js_reference([job])[0]
