@@ -92,11 +92,13 @@ def _arweave_js(path: Path) -> tuple[float, str] | None:
 
 
 def _peak_rss_mb(path: Path) -> float:
+    """Peak resident size of a child computing the tree and every proof. VmHWM, which exec
+    resets: ``ru_maxrss`` keeps the forking parent's high-water mark (the bench holds 200 MB)."""
     code = (
-        "import resource, sys; from modelgov.storage.arweave_merkle import tree_from_file;"
+        "import sys; from modelgov.storage.arweave_merkle import tree_from_file;"
         "t, _ = tree_from_file(sys.argv[1]);"
         "[t.proof(i) for i in range(t.chunk_count)];"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
     )
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
     return int(out.stdout.strip()) / 1024  # KiB -> MiB

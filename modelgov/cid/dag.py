@@ -1,7 +1,8 @@
 """Our UnixFS DAG builder: files and directories to dag-pb/raw blocks, byte-identical to Kubo.
 
-Single pass, streamed, flat memory: a file is read chunk by chunk into one reused buffer; each
-chunk is hashed (hashlib releases the GIL) and becomes a leaf; leaves are grouped into balanced
+Single pass, streamed, flat memory: a file is read chunk by chunk into reused buffers (with
+worker threads, each worker reads and hashes its own 1 MiB ranges); each chunk is hashed
+(hashlib releases the GIL) and becomes a leaf, joining the DAG in order; leaves are grouped into balanced
 internal nodes of ``profile.max_links`` children as soon as a group is full, so at most
 ``max_links`` links per tree level are held.
 
@@ -24,7 +25,7 @@ skipped like ``ipfs add -r`` without ``--hidden``; symlinks and special files ar
 from __future__ import annotations
 
 import hashlib
-import mmap
+import itertools
 import os
 import stat
 from collections import deque
@@ -45,12 +46,6 @@ ChunkObserver = Callable[[memoryview], None]
 
 #: bytes read per system call (a multiple of the chunk size is used)
 READ_SIZE = 4 * 1024 * 1024
-#: files at least this big are hashed from a read-only memory map (no copy out of the page
-#: cache); set MODELGOV_NO_MMAP=1 to always read. Caveat of any mmap reader: a file truncated
-#: by another process while it is hashed makes the process die with SIGBUS.
-MMAP_MIN = 16 * 1024 * 1024
-#: mapped pages already hashed are dropped after this many bytes (flat resident memory)
-MMAP_RELEASE = 16 * 1024 * 1024
 
 _UNIXFS_DIRECTORY = b"\x0a\x02\x08\x01"  # PBNode.Data = UnixFS{Type: Directory}
 _EMPTY_FILE_LEAF = b"\x0a\x04\x08\x02\x18\x00"  # PBNode.Data = UnixFS{Type: File, filesize: 0}
@@ -228,32 +223,19 @@ def _read_full(stream: BinaryIO, view: memoryview) -> int:
     return got
 
 
-def _stream_chunks(stream: BinaryIO, size: int, reuse: bool) -> Iterator[memoryview | bytes]:
+def _stream_chunks(stream: BinaryIO, size: int, keep: int = 0) -> Iterator[memoryview]:
     """Chunks of ``size`` bytes (the last may be shorter; an empty stream gives one empty chunk).
 
-    ``reuse``: slices of one buffer refilled in place (the caller must be done with a chunk
-    before asking for the next); else fresh ``bytes`` (for the worker threads).
+    Read with ``readinto`` into a small ring of reused buffers (several chunks per system
+    call; no allocation per chunk). A chunk stays valid while ``keep`` more chunks are handed
+    out (0: the caller is done with a chunk before asking for the next; the worker threads
+    need a window of them).
     """
-    if not reuse:
-        first = True
-        while True:
-            chunk = stream.read(size) or b""
-            while chunk and len(chunk) < size:  # short read from a pipe
-                more = stream.read(size - len(chunk))
-                if not more:
-                    break
-                chunk += more
-            if not chunk and not first:
-                return
-            first = False
-            yield chunk
-            if len(chunk) < size:
-                return
-    # several chunks per system call (fewer syscalls for 256 KiB chunks), hashed in place
-    buf = bytearray(size * max(1, READ_SIZE // size))
-    view = memoryview(buf)
+    per = max(1, READ_SIZE // size)  # chunks per buffer
+    ring = [memoryview(bytearray(size * per)) for _ in range(1 + -(-keep // per))]
     first = True
-    while True:
+    for turn in itertools.count():
+        view = ring[turn % len(ring)]
         n = _read_full(stream, view)
         if n == 0 and not first:
             return
@@ -264,35 +246,26 @@ def _stream_chunks(stream: BinaryIO, size: int, reuse: bool) -> Iterator[memoryv
             return
 
 
-def _mmap_chunks(fd: int, length: int, size: int, lag: int = 0) -> Iterator[memoryview]:
-    """Chunks straight from the page cache (no copy).
+#: bytes of chunks hashed per task in the threaded mode (fewer hand-offs for small chunks)
+TASK_BYTES = 1024 * 1024
 
-    Mapped pages are dropped every :data:`MMAP_RELEASE` bytes so the resident size stays flat,
-    ``lag`` bytes behind the chunk handed out last (chunks still being hashed by worker threads
-    would otherwise fault their pages back in after the release, and those would stay).
-    """
-    mapping = mmap.mmap(fd, length, access=mmap.ACCESS_READ)
-    view = memoryview(mapping)
-    lag = -(-lag // size) * size  # whole chunks, so offsets stay page aligned
-    released = 0
-    try:
-        for off in range(0, length, size):
-            yield view[off : off + size]
-            upto = off - lag
-            if upto - released >= MMAP_RELEASE:
-                mapping.madvise(mmap.MADV_DONTNEED, released, upto - released)
-                released = upto
-    finally:
-        view.release()
-        try:
-            mapping.close()
-        except BufferError:  # a slice is still referenced somewhere: the GC will close it
-            pass
+
+def _task_chunks(prof: Profile) -> int:
+    return max(1, TASK_BYTES // prof.chunk_size)
 
 
 def _window(threads: int) -> int:
-    """Chunks in flight in the threaded mode (bounded memory, workers never starve)."""
+    """Tasks in flight in the threaded mode (bounded memory, workers never starve)."""
     return 2 * threads + 2
+
+
+def _chunks_in_flight(threads: int, prof: Profile) -> int:
+    """How many chunks after the oldest one still being hashed the reader may hand out."""
+    return (_window(threads) + 1) * _task_chunks(prof)
+
+
+def _hash_leaves(raw: bool, version: int, chunks: list[memoryview | bytes]) -> list[tuple[bytes, tuple]]:
+    return [_hash_leaf(raw, version, chunk) for chunk in chunks]
 
 
 def _feed(
@@ -301,7 +274,11 @@ def _feed(
     observers: tuple[ChunkObserver, ...],
     threads: int,
 ) -> None:
-    """Hash ``chunks`` into ``dag`` in order, on this thread or on ``threads`` workers."""
+    """Hash ``chunks`` into ``dag`` in order, on this thread or on ``threads`` workers.
+
+    With workers, chunks go out in tasks of :data:`TASK_BYTES` and at most :func:`_window`
+    tasks are in flight; leaves join the DAG in order on this thread.
+    """
     prof = dag.profile
     if threads <= 1:
         for chunk in chunks:
@@ -310,20 +287,79 @@ def _feed(
                 observe(view)
             dag.add_chunk(chunk)
         return
-    pending: deque[tuple[Future, int]] = deque()
-    window = _window(threads)
+    pending: deque[tuple[Future, list[int]]] = deque()
+    window, per_task = _window(threads), _task_chunks(prof)
+
+    def drain_one() -> None:
+        fut, sizes = pending.popleft()
+        for (cid, parts), size in zip(fut.result(), sizes):
+            dag.add_leaf(cid, parts, size)
+
     with ThreadPoolExecutor(threads, thread_name_prefix="modelgov-hash") as pool:
+        task: list[memoryview | bytes] = []
         for chunk in chunks:
             view = chunk if isinstance(chunk, memoryview) else memoryview(chunk)
             for observe in observers:
                 observe(view)
-            pending.append((pool.submit(_hash_leaf, prof.raw_leaves, prof.cid_version, chunk), len(chunk)))
-            if len(pending) >= window:
-                fut, size = pending.popleft()
-                dag.add_leaf(*fut.result(), size)
+            task.append(chunk)
+            if len(task) == per_task:
+                pending.append((pool.submit(_hash_leaves, prof.raw_leaves, prof.cid_version, task),
+                                [len(c) for c in task]))
+                task = []
+                if len(pending) >= window:
+                    drain_one()
+        if task:
+            pending.append((pool.submit(_hash_leaves, prof.raw_leaves, prof.cid_version, task),
+                            [len(c) for c in task]))
         while pending:
-            fut, size = pending.popleft()
-            dag.add_leaf(*fut.result(), size)
+            drain_one()
+
+
+def _feed_file_threaded(
+    dag: FileDag, fd: int, length: int, observers: tuple[ChunkObserver, ...], threads: int
+) -> None:
+    """Like :func:`_feed` with workers, for a regular file of ``length`` > 0 bytes: each task
+    reads its own range (``preadv`` into one of a ring of buffers) and hashes it while the bytes
+    are still in the CPU cache; this thread only hands out ranges and adds leaves in order.
+
+    Raises:
+        OSError: reading failed, or the file shrank while being read.
+    """
+    prof = dag.profile
+    size = prof.chunk_size
+    task_bytes = _task_chunks(prof) * size
+    window = _window(threads)
+    ring = [memoryview(bytearray(task_bytes)) for _ in range(window + 1)]
+
+    def work(slot: int, offset: int, n: int) -> tuple[list[tuple[bytes, tuple]], memoryview]:
+        view = ring[slot][:n]
+        got = 0
+        while got < n:
+            r = os.preadv(fd, [view[got:]], offset + got)
+            if r == 0:
+                raise OSError(f"file shrank while being read ({offset + got} of {length} bytes)")
+            got += r
+        leaves = [_hash_leaf(prof.raw_leaves, prof.cid_version, view[o : o + size]) for o in range(0, n, size)]
+        return leaves, view
+
+    pending: deque[Future] = deque()
+
+    def drain_one() -> None:
+        leaves, view = pending.popleft().result()
+        for (cid, parts), off in zip(leaves, range(0, len(view), size)):
+            chunk = view[off : off + size]
+            for observe in observers:
+                observe(chunk)
+            dag.add_leaf(cid, parts, len(chunk))
+
+    with ThreadPoolExecutor(threads, thread_name_prefix="modelgov-hash") as pool:
+        for task, offset in enumerate(range(0, length, task_bytes)):
+            # a slot is reused window + 1 tasks later: by then its task has been drained
+            pending.append(pool.submit(work, task % len(ring), offset, min(task_bytes, length - offset)))
+            if len(pending) >= window:
+                drain_one()
+        while pending:
+            drain_one()
 
 
 def build_file_stream(
@@ -351,16 +387,9 @@ def build_file_stream(
     """
     prof = get_profile(profile)
     dag = FileDag(prof, sink)
-    _feed(dag, _stream_chunks(stream, prof.chunk_size, reuse=threads <= 1), tuple(observers), threads)
+    keep = 0 if threads <= 1 else _chunks_in_flight(threads, prof)
+    _feed(dag, _stream_chunks(stream, prof.chunk_size, keep), tuple(observers), threads)
     return dag.finish(), dag.blocks
-
-
-def _use_mmap(length: int, prof: Profile) -> bool:
-    return (
-        length >= MMAP_MIN
-        and prof.chunk_size % mmap.PAGESIZE == 0
-        and os.environ.get("MODELGOV_NO_MMAP", "") in ("", "0")
-    )
 
 
 # --- paths ------------------------------------------------------------------------------------
@@ -433,16 +462,14 @@ def _build_file(
     try:
         with open(path, "rb", buffering=0) as stream:
             length = os.fstat(stream.fileno()).st_size
-            if _use_mmap(length, prof):
+            if threads > 1 and length > 0:
                 dag = FileDag(prof, sink)
-                lag = 0 if threads <= 1 else _window(threads) * prof.chunk_size
-                chunks = _mmap_chunks(stream.fileno(), length, prof.chunk_size, lag)
-                _feed(dag, chunks, tuple(observers), threads)
+                _feed_file_threaded(dag, stream.fileno(), length, tuple(observers), threads)
                 node = dag.finish()
-                if os.fstat(stream.fileno()).st_size != length:
-                    raise PathError(f"{path}: changed size while being read")
             else:
                 node, _ = build_file_stream(stream, prof, sink=sink, observers=observers, threads=threads)
+            if node.size != length or os.fstat(stream.fileno()).st_size != length:
+                raise PathError(f"{path}: changed size while being read")
     except PermissionError:
         raise PathError(f"{path}: permission denied") from None
     except OSError as exc:

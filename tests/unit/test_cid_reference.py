@@ -7,7 +7,9 @@ at their real boundaries (174 x 256 KiB, 1024 x 1 MiB) a few times.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 
 import pytest
 from _pattern import PatternStream, pattern_bytes
@@ -102,23 +104,64 @@ def test_short_reads_do_not_change_the_cid() -> None:
     assert build_file_stream(Dribble(data), profile)[0] == build_file_stream(io.BytesIO(data), profile)[0]
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_memory_mapped_path_matches_reads_and_importer(tmp_path, js_reference, monkeypatch, threads) -> None:  # type: ignore[no-untyped-def]
-    """Files >= MMAP_MIN are hashed from a memory map (pages dropped as it goes): same CIDs."""
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_reused_read_buffers_match_reads_and_importer(tmp_path, js_reference, monkeypatch, threads) -> None:  # type: ignore[no-untyped-def]
+    """Files (workers reading their own ranges) and streams (a small ring of reused buffers the
+    workers hash while the next ones are read): many turns of the rings give the importer's CIDs."""
     from _pattern import write_pattern
 
     from modelgov.cid import cid_of_path
     from modelgov.cid import dag as dag_mod
 
-    monkeypatch.setattr(dag_mod, "MMAP_MIN", 4 * MIB)
-    monkeypatch.setattr(dag_mod, "MMAP_RELEASE", 1 * MIB)
+    monkeypatch.setattr(dag_mod, "READ_SIZE", 1 * MIB)  # small buffers: the ring turns often
     f = tmp_path / "big"
     write_pattern(f, 9 * MIB + 7, seed=6)
     profiles = [get_profile(n) for n in sorted(PROFILES)]
-    mapped = [cid_of_path(f, p, threads=threads) for p in profiles]
+    ringed = [cid_of_path(f, p, threads=threads) for p in profiles]
     with open(f, "rb") as stream:
         read = []
         for p in profiles:
             stream.seek(0)
-            read.append(build_file_stream(stream, p)[0].cid_text)
-    assert mapped == read == js_reference([job_for(p, path=str(f)) for p in profiles])
+            read.append(build_file_stream(io.BytesIO(stream.read()), p, threads=threads)[0].cid_text)
+    assert ringed == read == js_reference([job_for(p, path=str(f)) for p in profiles])
+
+
+def test_threaded_file_reads_give_the_same_blocks_sha256_and_progress(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Workers that read their own ranges hand the sink the same blocks in the same order, and
+    the observers (sha256, progress) the same bytes, as one thread does."""
+    from _pattern import write_pattern
+
+    from modelgov.cid import dag as dag_mod
+    from modelgov.cid.dag import build_path
+
+    monkeypatch.setattr(dag_mod, "TASK_BYTES", 512 * 1024)  # many tasks, the buffer ring turns
+    f = tmp_path / "big"
+    write_pattern(f, 7 * MIB + 12345, seed=8)
+    for name in sorted(PROFILES):
+        runs = []
+        for threads in (1, 2, 3):
+            blocks: list[tuple[bytes, bytes]] = []
+            seen: list[int] = []
+            result = build_path(f, name, threads=threads, with_sha256=True, on_bytes=seen.append,
+                                sink=lambda cid, parts: blocks.append((cid, b"".join(bytes(p) for p in parts))))
+            runs.append((result.cid, result.files[0].sha256, blocks, sum(seen)))
+        assert runs[0] == runs[1] == runs[2]
+        assert runs[0][1] == hashlib.sha256(f.read_bytes()).hexdigest() and runs[0][3] == f.stat().st_size
+
+
+def test_file_shrinking_under_the_workers_is_refused(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from modelgov.cid.dag import build_path
+    from modelgov.errors import PathError
+
+    f = tmp_path / "big"
+    f.write_bytes(bytes(5 * MIB))
+    real = os.preadv
+    calls = []
+
+    def shrinking(fd, buffers, offset):  # type: ignore[no-untyped-def]
+        calls.append(offset)
+        return 0 if len(calls) > 2 else real(fd, buffers, offset)
+
+    monkeypatch.setattr(os, "preadv", shrinking)
+    with pytest.raises(PathError, match="shrank"):
+        build_path(f, "unixfs-v1-2025", threads=2)
