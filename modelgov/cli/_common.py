@@ -1,12 +1,15 @@
 """What every CLI command shares: error reporting, JSON output, progress bars.
 
 Errors: any :class:`~modelgov.errors.ModelGovError` becomes one line on stderr
-(``Error: <message>``) and exit code ``error.exit_code``. Nothing else is printed.
+(``Error: <message>``) and exit code ``error.exit_code``. Nothing else is printed. Any other
+exception is a bug or an unexpected failure below us (web3, a node): one line as well, naming
+its type, exit code 1; ``MODELGOV_DEBUG=1`` shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,6 +37,13 @@ def run_main(group: click.Group, argv: list[str] | None = None) -> int:
         click.echo("Error: interrupted", err=True)
         return 130
     except BrokenPipeError:
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the one place unexpected errors are reported
+        if os.environ.get("MODELGOV_DEBUG", "") not in ("", "0"):
+            raise
+        message = " ".join(str(exc).split()) or "no message"
+        click.echo(f"Error: unexpected {type(exc).__name__}: {message[:500]} "
+                   "(MODELGOV_DEBUG=1 shows the traceback)", err=True)
         return 1
     return 0
 

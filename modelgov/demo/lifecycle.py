@@ -253,8 +253,23 @@ class _Lifecycle:
                 "manifest": manifest, "weights": weights}
 
     def _last_receipt(self, actor: str) -> Any:
-        """The receipt of ``actor``'s latest transaction (wrappers return decoded records)."""
-        return self.chain.history[self.who[actor].address][-1]
+        """The receipt of ``actor``'s transaction just mined (wrappers return decoded records).
+
+        Read from the newest blocks, not from Ape's account history: on a chain resumed from
+        saved state (the local anvil keeps it across runs) the history lookup asks anvil for
+        blocks it no longer has.
+        """
+        from modelgov.errors import ChainError
+
+        address = self.who[actor].address.lower()
+        web3 = self.chain.provider.web3
+        head = web3.eth.block_number
+        for number in range(head, max(head - 8, -1), -1):
+            block = web3.eth.get_block(number, full_transactions=True)
+            for txn in reversed(block["transactions"]):
+                if str(txn["from"]).lower() == address:
+                    return self.chain.provider.get_receipt(txn["hash"].hex())
+        raise ChainError(f"no recent transaction of {actor} ({address}) found")
 
     def _arweave_wallet(self) -> Any:
         from modelgov.storage.arweave_wallet import load_wallet, new_wallet

@@ -337,3 +337,27 @@ def test_offline_signature_output_holds_no_key(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     blob = (result.stdout + result.stderr + out.read_text()).lower()
     assert KEY[:16] not in blob and KEY[-16:] not in blob
+
+
+def test_unexpected_exceptions_are_one_line_unless_debugging(monkeypatch, capsys):
+    """A failure below modelgov (web3, a node, a bug) still prints one line, not a traceback."""
+    import click
+
+    from modelgov.cli._common import run_main
+
+    @click.group()
+    def group() -> None:
+        pass
+
+    @group.command()
+    def boom() -> None:
+        raise KeyError("block height is 152 but requested was 76\nsecond line")
+
+    monkeypatch.delenv("MODELGOV_DEBUG", raising=False)
+    assert run_main(group, ["boom"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("Error: unexpected KeyError: ")
+    assert "Traceback" not in err and "MODELGOV_DEBUG=1" in err
+    monkeypatch.setenv("MODELGOV_DEBUG", "1")
+    with pytest.raises(KeyError):
+        run_main(group, ["boom"])

@@ -55,3 +55,11 @@ def test_demo_runs_the_whole_lifecycle(tmp_path):
         except httpx.HTTPError:
             continue
         raise AssertionError(f"{url} still answers after the demo")
+
+    # a second run resumes the saved local chain (accounts with earlier transactions) and works
+    again = subprocess.run([sys.executable, "-m", "modelgov.cli", "demo", "--json"], cwd=tmp_path,
+                           env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-3000:]
+    second = json.loads(again.stdout)
+    assert second["proposal_state"] == "Executed" and second["proposal_id"] != out["proposal_id"]
+    assert second["model_cid"] == out["model_cid"]  # deterministic model, same bytes
