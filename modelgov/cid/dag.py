@@ -352,10 +352,18 @@ def _feed_file_threaded(
                 observe(chunk)
             dag.add_leaf(cid, parts, len(chunk))
 
-    with ThreadPoolExecutor(threads, thread_name_prefix="modelgov-hash") as pool:
+    # this thread is one of the ``threads``: it hashes every threads-th task itself, so no more
+    # threads than cores compete (a third one, only handing out work, cost ~10 %)
+    with ThreadPoolExecutor(threads - 1, thread_name_prefix="modelgov-hash") as pool:
         for task, offset in enumerate(range(0, length, task_bytes)):
             # a slot is reused window + 1 tasks later: by then its task has been drained
-            pending.append(pool.submit(work, task % len(ring), offset, min(task_bytes, length - offset)))
+            args = (task % len(ring), offset, min(task_bytes, length - offset))
+            if task % threads == threads - 1:
+                done: Future = Future()
+                done.set_result(work(*args))
+                pending.append(done)
+            else:
+                pending.append(pool.submit(work, *args))
             if len(pending) >= window:
                 drain_one()
         while pending:
