@@ -24,6 +24,7 @@ skipped like ``ipfs add -r`` without ``--hidden``; symlinks and special files ar
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import os
@@ -127,9 +128,10 @@ def encode_directory(entries: Sequence[tuple[bytes, Node]]) -> bytes:
     return b"".join(_pb_link(n.cid, name, n.tsize) for name, n in ordered) + _UNIXFS_DIRECTORY
 
 
-def _leaf_parts(chunk: memoryview | bytes) -> tuple[bytes, bytes]:
-    """Prefix and suffix that wrap a chunk into a dag-pb UnixFS File leaf."""
-    n = len(chunk)
+@functools.lru_cache(maxsize=16)
+def _leaf_parts(n: int) -> tuple[bytes, bytes]:
+    """Prefix and suffix that wrap a chunk of ``n`` bytes into a dag-pb UnixFS File leaf
+    (cached: every chunk but a file's last has the profile's chunk size)."""
     vn = uvarint(n)
     unixfs_len = 2 + 1 + len(vn) + n + 1 + len(vn)
     return b"\x0a" + uvarint(unixfs_len) + b"\x08\x02\x12" + vn, b"\x18" + vn
@@ -141,7 +143,7 @@ def _hash_leaf(raw: bool, version: int, chunk: memoryview | bytes) -> tuple[byte
         return cid_bytes_for(1, RAW, hashlib.sha256(chunk).digest()), (chunk,)
     if len(chunk) == 0:
         return cid_bytes_for(version, DAG_PB, hashlib.sha256(_EMPTY_FILE_LEAF).digest()), (_EMPTY_FILE_LEAF,)
-    prefix, suffix = _leaf_parts(chunk)
+    prefix, suffix = _leaf_parts(len(chunk))
     h = hashlib.sha256(prefix)
     h.update(chunk)
     h.update(suffix)
