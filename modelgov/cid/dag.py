@@ -225,19 +225,15 @@ def _read_full(stream: BinaryIO, view: memoryview) -> int:
     return got
 
 
-def _stream_chunks(stream: BinaryIO, size: int, keep: int = 0) -> Iterator[memoryview]:
+def _stream_chunks(stream: BinaryIO, size: int) -> Iterator[memoryview]:
     """Chunks of ``size`` bytes (the last may be shorter; an empty stream gives one empty chunk).
 
-    Read with ``readinto`` into a small ring of reused buffers (several chunks per system
-    call; no allocation per chunk). A chunk stays valid while ``keep`` more chunks are handed
-    out (0: the caller is done with a chunk before asking for the next; the worker threads
-    need a window of them).
+    Read with ``readinto`` into one reused buffer (several chunks per system call, no
+    allocation per chunk): the caller is done with a chunk before asking for the next.
     """
-    per = max(1, READ_SIZE // size)  # chunks per buffer
-    ring = [memoryview(bytearray(size * per)) for _ in range(1 + -(-keep // per))]
+    view = memoryview(bytearray(size * max(1, READ_SIZE // size)))
     first = True
-    for turn in itertools.count():
-        view = ring[turn % len(ring)]
+    while True:
         n = _read_full(stream, view)
         if n == 0 and not first:
             return
@@ -248,12 +244,17 @@ def _stream_chunks(stream: BinaryIO, size: int, keep: int = 0) -> Iterator[memor
             return
 
 
+def _feed(dag: FileDag, chunks: Iterable[memoryview | bytes], observers: tuple[ChunkObserver, ...]) -> None:
+    """Hash ``chunks`` into ``dag`` in order, on this thread."""
+    for chunk in chunks:
+        view = chunk if isinstance(chunk, memoryview) else memoryview(chunk)
+        for observe in observers:
+            observe(view)
+        dag.add_chunk(chunk)
+
+
 #: bytes of chunks hashed per task in the threaded mode (fewer hand-offs for small chunks)
 TASK_BYTES = 1024 * 1024
-
-
-def _task_chunks(prof: Profile) -> int:
-    return max(1, TASK_BYTES // prof.chunk_size)
 
 
 def _window(threads: int) -> int:
@@ -261,113 +262,84 @@ def _window(threads: int) -> int:
     return 2 * threads + 2
 
 
-def _chunks_in_flight(threads: int, prof: Profile) -> int:
-    """How many chunks after the oldest one still being hashed the reader may hand out."""
-    return (_window(threads) + 1) * _task_chunks(prof)
+def _pread_full(fd: int, view: memoryview, offset: int) -> int:
+    """Fill ``view`` from ``fd`` at ``offset`` (short reads retried); fewer bytes only at EOF."""
+    got = 0
+    while got < len(view):
+        n = os.preadv(fd, [view[got:]], offset + got)
+        if not n:
+            break
+        got += n
+    return got
 
 
-def _hash_leaves(raw: bool, version: int, chunks: list[memoryview | bytes]) -> list[tuple[bytes, tuple]]:
-    return [_hash_leaf(raw, version, chunk) for chunk in chunks]
-
-
-def _feed(
+def _feed_threaded(
     dag: FileDag,
-    chunks: Iterable[memoryview | bytes],
     observers: tuple[ChunkObserver, ...],
     threads: int,
+    *,
+    stream: BinaryIO | None = None,
+    fd: int | None = None,
+    length: int = 0,
 ) -> None:
-    """Hash ``chunks`` into ``dag`` in order, on this thread or on ``threads`` workers.
+    """Hash ``threads`` tasks of :data:`TASK_BYTES` at a time into ``dag``, leaves in order.
 
-    With workers, chunks go out in tasks of :data:`TASK_BYTES` and at most :func:`_window`
-    tasks are in flight; leaves join the DAG in order on this thread.
-    """
-    prof = dag.profile
-    if threads <= 1:
-        for chunk in chunks:
-            view = chunk if isinstance(chunk, memoryview) else memoryview(chunk)
-            for observe in observers:
-                observe(view)
-            dag.add_chunk(chunk)
-        return
-    pending: deque[tuple[Future, list[int]]] = deque()
-    window, per_task = _window(threads), _task_chunks(prof)
-
-    def drain_one() -> None:
-        fut, sizes = pending.popleft()
-        for (cid, parts), size in zip(fut.result(), sizes):
-            dag.add_leaf(cid, parts, size)
-
-    with ThreadPoolExecutor(threads, thread_name_prefix="modelgov-hash") as pool:
-        task: list[memoryview | bytes] = []
-        for chunk in chunks:
-            view = chunk if isinstance(chunk, memoryview) else memoryview(chunk)
-            for observe in observers:
-                observe(view)
-            task.append(chunk)
-            if len(task) == per_task:
-                pending.append((pool.submit(_hash_leaves, prof.raw_leaves, prof.cid_version, task),
-                                [len(c) for c in task]))
-                task = []
-                if len(pending) >= window:
-                    drain_one()
-        if task:
-            pending.append((pool.submit(_hash_leaves, prof.raw_leaves, prof.cid_version, task),
-                            [len(c) for c in task]))
-        while pending:
-            drain_one()
-
-
-def _feed_file_threaded(
-    dag: FileDag, fd: int, length: int, observers: tuple[ChunkObserver, ...], threads: int
-) -> None:
-    """Like :func:`_feed` with workers, for a regular file of ``length`` > 0 bytes: each task
-    reads its own range (``preadv`` into one of a ring of buffers) and hashes it while the bytes
-    are still in the CPU cache; this thread only hands out ranges and adds leaves in order.
+    A regular file (``fd`` and its ``length`` > 0): each task reads its own range (``preadv``)
+    and hashes it while the bytes are still in the CPU cache. A ``stream``: this thread reads
+    the tasks in order, the workers only hash. Either way this thread is one of the
+    ``threads`` (it hashes every threads-th task itself: a third thread only handing out work
+    cost ~10 % on 2 cores), at most :func:`_window` tasks are in flight, and each owns one of a
+    ring of ``window + 1`` buffers (a buffer is reused only after its task was drained).
 
     Raises:
         OSError: reading failed, or the file shrank while being read.
     """
     prof = dag.profile
     size = prof.chunk_size
-    task_bytes = _task_chunks(prof) * size
+    task_bytes = max(1, TASK_BYTES // size) * size
     window = _window(threads)
     ring = [memoryview(bytearray(task_bytes)) for _ in range(window + 1)]
 
-    def work(slot: int, offset: int, n: int) -> tuple[list[tuple[bytes, tuple]], memoryview]:
-        view = ring[slot][:n]
-        got = 0
-        while got < n:
-            r = os.preadv(fd, [view[got:]], offset + got)
-            if r == 0:
+    def work(view: memoryview, offset: int | None) -> tuple[list[tuple[bytes, tuple]], memoryview]:
+        if offset is not None:  # a file range this worker reads itself
+            got = _pread_full(fd, view, offset)  # type: ignore[arg-type]
+            if got < len(view):
                 raise OSError(f"file shrank while being read ({offset + got} of {length} bytes)")
-            got += r
-        leaves = [_hash_leaf(prof.raw_leaves, prof.cid_version, view[o : o + size]) for o in range(0, n, size)]
-        return leaves, view
+        chunks = [view[o : o + size] for o in range(0, max(len(view), 1), size)]
+        return [_hash_leaf(prof.raw_leaves, prof.cid_version, c) for c in chunks], view
 
     pending: deque[Future] = deque()
 
     def drain_one() -> None:
         leaves, view = pending.popleft().result()
-        for (cid, parts), off in zip(leaves, range(0, len(view), size)):
+        for (cid, parts), off in zip(leaves, range(0, max(len(view), 1), size)):
             chunk = view[off : off + size]
             for observe in observers:
                 observe(chunk)
             dag.add_leaf(cid, parts, len(chunk))
 
-    # this thread is one of the ``threads``: it hashes every threads-th task itself, so no more
-    # threads than cores compete (a third one, only handing out work, cost ~10 %)
     with ThreadPoolExecutor(threads - 1, thread_name_prefix="modelgov-hash") as pool:
-        for task, offset in enumerate(range(0, length, task_bytes)):
-            # a slot is reused window + 1 tasks later: by then its task has been drained
-            args = (task % len(ring), offset, min(task_bytes, length - offset))
+        for task in itertools.count():
+            buf, offset = ring[task % len(ring)], task * task_bytes
+            if stream is None:
+                if offset >= length:
+                    break
+                view, args = buf[: min(task_bytes, length - offset)], (offset,)
+            else:
+                n = _read_full(stream, buf)
+                if n == 0 and task > 0:
+                    break
+                view, args = buf[:n], (None,)
             if task % threads == threads - 1:
                 done: Future = Future()
-                done.set_result(work(*args))
+                done.set_result(work(view, *args))
                 pending.append(done)
             else:
-                pending.append(pool.submit(work, *args))
+                pending.append(pool.submit(work, view, *args))
             if len(pending) >= window:
                 drain_one()
+            if stream is not None and len(view) < task_bytes:
+                break
         while pending:
             drain_one()
 
@@ -397,8 +369,10 @@ def build_file_stream(
     """
     prof = get_profile(profile)
     dag = FileDag(prof, sink)
-    keep = 0 if threads <= 1 else _chunks_in_flight(threads, prof)
-    _feed(dag, _stream_chunks(stream, prof.chunk_size, keep), tuple(observers), threads)
+    if threads > 1:
+        _feed_threaded(dag, tuple(observers), threads, stream=stream)
+    else:
+        _feed(dag, _stream_chunks(stream, prof.chunk_size), tuple(observers))
     return dag.finish(), dag.blocks
 
 
@@ -474,10 +448,10 @@ def _build_file(
             length = os.fstat(stream.fileno()).st_size
             if threads > 1 and length > 0:
                 dag = FileDag(prof, sink)
-                _feed_file_threaded(dag, stream.fileno(), length, tuple(observers), threads)
+                _feed_threaded(dag, tuple(observers), threads, fd=stream.fileno(), length=length)
                 node = dag.finish()
             else:
-                node, _ = build_file_stream(stream, prof, sink=sink, observers=observers, threads=threads)
+                node, _ = build_file_stream(stream, prof, sink=sink, observers=observers)
             if node.size != length or os.fstat(stream.fileno()).st_size != length:
                 raise PathError(f"{path}: changed size while being read")
     except PermissionError:
