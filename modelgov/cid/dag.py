@@ -114,12 +114,16 @@ def _pb_link(cid: bytes, name: bytes, tsize: int) -> bytes:
     return b"\x12" + uvarint(len(body)) + body
 
 
+def encode_pb_node(links: Iterable[bytes], unixfs: bytes) -> bytes:
+    """A dag-pb ``PBNode``: encoded ``PBLink``s first, then ``Data`` = the UnixFS message."""
+    return b"".join(links) + b"\x0a" + uvarint(len(unixfs)) + unixfs
+
+
 def encode_file_node(children: Sequence[Node]) -> bytes:
     """dag-pb internal file node linking ``children`` (UnixFS File with blocksizes)."""
-    links = b"".join(_pb_link(c.cid, b"", c.tsize) for c in children)
     total = sum(c.size for c in children)
     unixfs = b"\x08\x02\x18" + uvarint(total) + b"".join(b"\x20" + uvarint(c.size) for c in children)
-    return links + b"\x0a" + uvarint(len(unixfs)) + unixfs
+    return encode_pb_node((_pb_link(c.cid, b"", c.tsize) for c in children), unixfs)
 
 
 def encode_directory(entries: Sequence[tuple[bytes, Node]]) -> bytes:

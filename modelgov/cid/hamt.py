@@ -29,7 +29,7 @@ from typing import Protocol
 
 import mmh3
 
-from modelgov.cid.dag import _pb_link, uvarint
+from modelgov.cid.dag import _pb_link, encode_pb_node, uvarint
 from modelgov.cid.text import DAG_PB, cid_bytes_for, cid_from_bytes
 from modelgov.errors import IntegrityError, ValidationError
 
@@ -124,8 +124,7 @@ def build_hamt(
                 links.append(_pb_link(cid, prefix, tsize))
                 children_tsize += tsize
         bitfield = bitmap.to_bytes(fanout // 8, "big").lstrip(b"\x00")
-        data = shard_data(bitfield, fanout)
-        block = b"".join(links) + b"\x0a" + uvarint(len(data)) + data
+        block = encode_pb_node(links, shard_data(bitfield, fanout))
         cid = cid_bytes_for(cid_version, DAG_PB, hashlib.sha256(block).digest())
         if sink is not None:
             sink(cid, (block,))
