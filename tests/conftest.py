@@ -6,13 +6,12 @@ isolated snapshot (Ape's default ``chain.isolate`` per test), so tests don't see
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-os.environ.setdefault("SOLCX_BINARY_PATH", str(ROOT / ".toolchain" / "solcx"))
+from modelgov.chain.ape_env import prepare_environment
+
+# Before any test compiles: the solc shim, and Ape's compiles isolated wherever the checkout lives.
+prepare_environment()
 
 from modelgov.chain.deploy import LOCAL_PARAMS, deploy_suite  # noqa: E402
 

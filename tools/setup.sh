@@ -40,4 +40,7 @@ mkdir -p .toolchain/solcx
 ln -sfn "$ROOT/tools/solc-shim.cjs" ".toolchain/solcx/solc-v$SOLC_VERSION"
 # 4. anvil for ape-foundry (it uses shutil.which("anvil"))
 ln -sfn "$ROOT/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil" .venv/bin/anvil
+# 5. a contracts/.cache left by an older checkout: Ape's source discovery stops at 500 files under
+#    contracts/, so OpenZeppelin's copy there hid contracts/test/ (issue 13; see ape_env.py).
+rm -rf contracts/.cache
 say "ready (solc $SOLC_VERSION shim, $(.venv/bin/anvil --version | head -n1))"

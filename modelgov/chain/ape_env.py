@@ -11,6 +11,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelgov.endpoints import INSECURE_ENV, check_transport, insecure_allowed
@@ -27,11 +28,51 @@ _URL_IN_CHOICE = re.compile(r"(?i)\b(?:https?|wss?)://\S+")
 
 
 def prepare_environment() -> None:
-    """Point py-solc-x at the checked-in solc shim (installed by ``make setup``) before Ape loads."""
+    """Prepare the process before Ape compiles or loads the project (the CLI, the demo, the bench
+    and ``ape test`` through ``tests/conftest.py`` all call this).
+
+    - py-solc-x finds the checked-in solc shim (installed by ``make setup``);
+    - Ape's compiles stay isolated wherever the checkout lives (:func:`isolate_ape_compiles`).
+    """
     os.environ.setdefault("SOLCX_BINARY_PATH", str(CHECKOUT_ROOT / ".toolchain" / "solcx"))
     venv_bin = CHECKOUT_ROOT / ".venv" / "bin"
     if venv_bin.is_dir() and str(venv_bin) not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"
+    isolate_ape_compiles(CHECKOUT_ROOT)
+
+
+#: Where Ape puts the OpenZeppelin sources it unpacks for a compile. Ape means it to exist only
+#: inside the temporary copy of the project it compiles in; here it is always a stale leftover.
+APE_DEPENDENCY_CACHE = ".cache"
+
+
+def isolate_ape_compiles(root: Path) -> None:
+    """Keep Ape's dependency cache out of ``<root>/contracts``, wherever ``root`` lives.
+
+    ape-solidity compiles in a temporary copy of the project and unpacks the dependencies
+    (OpenZeppelin: ~500 files) into that copy's ``contracts/.cache``. Ape skips the copy when the
+    project already lies under the system temporary folder (``ape.utils.os.in_tempdir``, a plain
+    prefix test) — e.g. a clone in ``/tmp`` — and then writes ``contracts/.cache`` into the real
+    checkout. Its source discovery stops at 500 files under ``contracts/``
+    (``SourceManager._all_files``), so every later process (``ape test`` after ``make demo``)
+    silently lost ``contracts/test/`` and ``contracts/interfaces/``.
+
+    For such a checkout this process's temporary folder becomes ``<root>/.build/tmp`` (outside
+    the checkout's own prefix test), so Ape compiles in a copy again; a ``contracts/.cache``
+    left by an older checkout is removed, since Ape never reads it back.
+    """
+    import shutil
+    import tempfile
+
+    stale = root / "contracts" / APE_DEPENDENCY_CACHE
+    if stale.is_dir():
+        shutil.rmtree(stale, ignore_errors=True)
+    system_tmp = os.path.normpath(Path(tempfile.gettempdir()).resolve())
+    if not os.path.normpath(root.resolve()).startswith(system_tmp):
+        return
+    private_tmp = root / ".build" / "tmp"
+    private_tmp.mkdir(parents=True, exist_ok=True)
+    tempfile.tempdir = str(private_tmp)
 
 
 def _configure_ape_logging() -> None:
