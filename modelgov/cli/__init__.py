@@ -35,6 +35,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "delegate": ("modelgov.cli.governance_cmd:delegate", "Delegate your votes."),
     "treasury": ("modelgov.cli.treasury_cmd:treasury", "Inspect the grant treasury."),
     "grant": ("modelgov.cli.treasury_cmd:grant", "Create and manage training grants."),
+    "index": ("modelgov.cli.index_cmd:index", "Index the suite's events into a database."),
+    "ui": ("modelgov.cli.index_cmd:ui", "Serve the read-only web dashboard of the index."),
     "demo": ("modelgov.cli.demo_cmd:demo", "Run the whole lifecycle on local defaults."),
 }
 

@@ -66,26 +66,29 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 
 
 @contextmanager
-def progress(description: str, total: int | None) -> Iterator[Any]:
+def progress(description: str, total: int | None, unit: str = "bytes") -> Iterator[Any]:
     """A rich progress bar on stderr (hidden when stderr is not a terminal or under CI).
 
+    ``unit``: ``bytes`` (sizes and speed) or any other word (``done/total`` counts: blocks...).
     Yields a callable ``advance(n)``.
     """
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         DownloadColumn,
+        MofNCompleteColumn,
         Progress,
         TimeRemainingColumn,
         TransferSpeedColumn,
     )
-    from rich.console import Console
 
     console = Console(stderr=True)
+    counts: tuple[Any, ...] = ((DownloadColumn(), TransferSpeedColumn()) if unit == "bytes"
+                               else (MofNCompleteColumn(),))
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
+        *counts,
         TimeRemainingColumn(),
         console=console,
         disable=not console.is_terminal,

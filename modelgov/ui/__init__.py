@@ -1,0 +1,1 @@
+"""The read-only web dashboard and JSON API over the index (``modelgov ui``)."""
