@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from modelgov.chain.events import EventDecoder, suite_contracts
+from modelgov.chain.events import ChainEvent, EventDecoder, suite_contracts
 from modelgov.errors import ModelGovError
 from modelgov.index.indexer import ChainSource, Indexer, RunReport, open_engine
 from modelgov.index import schema as s
@@ -21,15 +21,59 @@ class SuiteEnricher:
 
     def __init__(self, suite: Any) -> None:
         self.suite = suite
+        self._registry: Any = None
+        if suite.registry is not None:  # plain web3 calls: ~5x faster than Ape's for bulk reads
+            from ape import chain
+
+            abi = suite_contracts(suite)["registry"][1]
+            self._registry = chain.provider.web3.eth.contract(address=str(suite.registry.address), abi=abi)
+
+        self._versions: dict[int, Any] = {}
+        from ape import chain as ape_chain
+
+        gov_abi = suite_contracts(suite)["governor"][1]
+        self._governor = ape_chain.provider.web3.eth.contract(address=str(suite.governor.address), abi=gov_abi)
+
+    def prefetch(self, events: list[ChainEvent]) -> None:
+        """Read the records of a batch's new versions in ONE JSON-RPC batch of ``eth_call``s."""
+        ids = [int(e.args["versionId"]) for e in events
+               if e.contract == "registry" and e.name == "VersionSubmitted"]
+        if self._registry is None or not ids:
+            return
+        import httpx
+        from ape import chain
+
+        calls = [{"jsonrpc": "2.0", "id": i, "method": "eth_call", "params": [
+            {"to": self._registry.address,
+             "data": self._registry.functions.version(vid)._encode_transaction_data()}, "latest"]}
+            for i, vid in enumerate(ids)]
+        try:
+            replies = httpx.post(chain.provider.uri, json=calls, timeout=60).json()
+        except Exception:  # the node refuses batches: fall back to one call per version
+            return
+        fn = self._registry.get_function_by_name("version")
+        for reply in replies if isinstance(replies, list) else []:
+            if "result" not in reply:
+                continue
+            try:
+                raw = fn(0).w3.codec.decode([o["type"] if o["type"] != "tuple" else _tuple_type(o)
+                                              for o in fn.abi["outputs"]],
+                                             bytes.fromhex(reply["result"][2:]))
+                self._versions[ids[int(reply["id"])]] = raw[0]
+            except Exception:
+                continue
 
     def version(self, version_id: int) -> dict[str, Any] | None:
-        from modelgov.chain import registry
+        from modelgov.chain.registry import _record
 
-        if self.suite.registry is None:
+        if self._registry is None:
             return None
         try:
-            rec = registry.get_version(self.suite.registry, version_id)
-        except ModelGovError:  # a record whose bytes don't decode: the event still counts
+            raw = self._versions.pop(int(version_id), None)
+            if raw is None:
+                raw = self._registry.functions.version(int(version_id)).call()
+            rec = _record(raw)
+        except Exception:  # unknown id, or a record whose bytes don't decode: the event still counts
             return None
         return {"arweave_tx": rec.arweave_tx, "manifest_digest": rec.manifest_digest,
                 "import_profile": rec.import_profile, "changelog_cid": rec.changelog_cid,
@@ -49,9 +93,15 @@ class SuiteEnricher:
 
     def quorum(self, timepoint: int) -> int | None:
         try:
-            return int(self.suite.governor.quorum(timepoint))
+            return int(self._governor.functions.quorum(int(timepoint)).call())
         except Exception:  # the timepoint is not in the past yet (ERC5805FutureLookup)
             return None
+
+
+def _tuple_type(output: dict[str, Any]) -> str:
+    inner = ",".join(_tuple_type(c) if c["type"].startswith("tuple") else c["type"]
+                     for c in output.get("components", []))
+    return f"({inner}){output['type'][5:]}"
 
 
 def build_indexer(suite: Any, url: str, *, confirmations: int = 0, batch_blocks: int = 2_000,

@@ -106,6 +106,35 @@ class ChainSource:
         return [e for e in decoded if e is not None]
 
 
+class StoredEnricher:
+    """An :class:`Enricher` that asks the node once per record and keeps the answer in the
+    ``enrichments`` table (in the caller's transaction), so replays read the database."""
+
+    def __init__(self, conn: Connection, node: Enricher, block_number: int) -> None:
+        self.conn, self.node, self.block_number = conn, node, block_number
+
+    def _get(self, kind: str, key: Any, read: Callable[[], Any]) -> Any:
+        row = self.conn.execute(select(s.enrichments.c.data).where(
+            s.enrichments.c.kind == kind, s.enrichments.c.key == str(key))).first()
+        if row is not None:
+            return row[0]
+        value = read()
+        if value is not None:
+            self.conn.execute(s.enrichments.insert().values(kind=kind, key=str(key), data=value,
+                                                            block_number=self.block_number))
+        return value
+
+    def version(self, version_id: int) -> dict[str, Any] | None:
+        return self._get("version", version_id, lambda: self.node.version(version_id))  # type: ignore[no-any-return]
+
+    def milestones(self, grant_id: int) -> list[dict[str, Any]]:
+        return self._get("milestones", grant_id, lambda: self.node.milestones(grant_id) or None) or []  # type: ignore[no-any-return]
+
+    def quorum(self, timepoint: int) -> int | None:
+        found = self._get("quorum", timepoint, lambda: self.node.quorum(timepoint))
+        return None if found is None else int(found)
+
+
 class Indexer:
     """Indexes one deployment into one database."""
 
@@ -149,6 +178,7 @@ class Indexer:
                     break
             conn.execute(delete(s.events).where(s.events.c.block_number > keep))
             conn.execute(delete(s.blocks).where(s.blocks.c.number > keep))
+            conn.execute(delete(s.enrichments).where(s.enrichments.c.block_number > keep))
             _set_state(conn, next_block=str(keep + 1))
             self._replay(conn)
         return True
@@ -157,26 +187,34 @@ class Indexer:
         """Rebuild every derived table from the stored events."""
         for table in reversed(s.DERIVED):
             conn.execute(delete(table))
-        projector = Projector(conn, self.enricher)
+        enricher = StoredEnricher(conn, self.enricher, 0)
+        projector = Projector(conn, enricher)
         for row in conn.execute(select(s.events).order_by(s.events.c.block_number,
                                                           s.events.c.log_index)).all():
+            enricher.block_number = row.block_number
             projector.apply(ChainEvent(row.block_number, row.block_hash, row.tx_hash,
                                        row.log_index, row.contract, "", row.name, dict(row.args)))
 
     # ----------------------------------------------------------------- batches
     def _batch(self, start: int, end: int) -> int:
         events = self.source.events(start, end)
+        prefetch = getattr(self.enricher, "prefetch", None)
+        if prefetch is not None:  # an enricher may read a batch's records in one round trip
+            prefetch(events)
         end_hash, end_time = self.source.block(end)
         with self.engine.begin() as conn:
             if self._cursor(conn) != start:  # another indexer moved on: let it
                 return 0
-            projector = Projector(conn, self.enricher)
             seen_blocks: dict[int, str] = {}
+            enricher = StoredEnricher(conn, self.enricher, start)
+            projector = Projector(conn, enricher)
+            if events:
+                conn.execute(s.events.insert(), [
+                    {"block_number": ev.block_number, "log_index": ev.log_index,
+                     "block_hash": ev.block_hash, "tx_hash": ev.tx_hash, "contract": ev.contract,
+                     "name": ev.name, "args": ev.args} for ev in events])
             for ev in events:
-                conn.execute(s.events.insert().values(
-                    block_number=ev.block_number, log_index=ev.log_index,
-                    block_hash=ev.block_hash, tx_hash=ev.tx_hash, contract=ev.contract,
-                    name=ev.name, args=ev.args))
+                enricher.block_number = ev.block_number
                 projector.apply(ev)
                 seen_blocks[ev.block_number] = ev.block_hash
             seen_blocks[end] = end_hash
@@ -188,17 +226,18 @@ class Indexer:
             conn.execute(delete(s.blocks).where(s.blocks.c.number < end,
                                                 s.blocks.c.number.not_in(list(seen_blocks)),
                                                 s.blocks.c.number >= start))
-            self._fill_quorums(conn, end_time)
+            self._fill_quorums(conn, end_time, end)
             _set_state(conn, next_block=str(end + 1), head_block=str(end),
                        head_timestamp=str(end_time), identity=self.identity)
         return len(events)
 
-    def _fill_quorums(self, conn: Connection, now: int) -> None:
+    def _fill_quorums(self, conn: Connection, now: int, block: int) -> None:
         """Proposals whose vote started before ``now`` get their quorum (same in any replay)."""
         rows = conn.execute(select(s.proposals.c.proposal_id, s.proposals.c.vote_start).where(
             s.proposals.c.quorum.is_(None), s.proposals.c.vote_start < now)).all()
+        enricher = StoredEnricher(conn, self.enricher, block)
         for pid, start in rows:
-            quorum = self.enricher.quorum(int(start))
+            quorum = enricher.quorum(int(start))
             if quorum is not None:
                 conn.execute(update(s.proposals).where(s.proposals.c.proposal_id == pid)
                              .values(quorum=str(quorum)))
@@ -247,4 +286,4 @@ class Indexer:
         with self.engine.begin() as conn:
             self._replay(conn)
             st = read_state(conn)
-            self._fill_quorums(conn, int(st.get("head_timestamp", 0)))
+            self._fill_quorums(conn, int(st.get("head_timestamp", 0)), int(st.get("head_block", 0)))

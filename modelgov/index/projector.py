@@ -7,6 +7,7 @@ this module never talks to a node and replays the same rows from the same events
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -33,6 +34,7 @@ class Enricher(Protocol):
         """The governor's quorum at ``timepoint`` (None while it is in the future)."""
 
 
+@functools.lru_cache(maxsize=4096)
 def cid_text(hex_value: Any) -> str | None:
     """A binary CID (``0x…`` from the event) as text; undecodable bytes stay hex, marked."""
     from modelgov.cid.text import cid_from_bytes

@@ -155,6 +155,16 @@ roles = Table(
     Column("account", String(42), primary_key=True),
 )
 
+#: what the chain held beyond an event (a version record, a grant's milestones, a quorum), read
+#: once when the event was indexed, so a replay (reorg, rebuild) needs no node
+enrichments = Table(
+    "enrichments", metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("key", String(80), primary_key=True),
+    Column("block_number", Integer, nullable=False),
+    Column("data", JSON),
+)
+
 #: chain reads taken at the end of a run (treasury balances and allowances, governor settings)
 snapshots = Table(
     "snapshots", metadata,

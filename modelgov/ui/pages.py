@@ -113,7 +113,8 @@ class Pages:
     # ------------------------------------------------------------------ proposals
     def _proposals_table(self, proposals: list[dict[str, Any]]) -> str:
         rows = [[link(f"/proposals/{p['proposal_id']}", p["proposal_id"][:12] + "…"),
-                 text(p["title"]), state_badge(p["state"]), vote_bar(p), when(p["vote_end"])]
+                 link(f"/proposals/{p['proposal_id']}", p["title"]), state_badge(p["state"]),
+                 vote_bar(p), when(p["vote_end"])]
                 for p in proposals]
         return table(["id", "title", "state", "votes", "voting ends"], rows, "no proposals yet")
 

@@ -25,7 +25,7 @@ th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e7e9f0;vertical-
 overflow-wrap:anywhere;word-break:break-word}
 th{background:#eef0f7;font-weight:600}
 code,.mono{font-family:ui-monospace,monospace;font-size:12.5px;overflow-wrap:anywhere}
-.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;background:#e7e9f0}
+.badge{display:inline-block;white-space:nowrap;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;background:#e7e9f0}
 .ok{background:#d9f5e3;color:#13663a}.bad{background:#fde0e0;color:#8d1f1f}.warn{background:#fff1cc;color:#7a5600}
 .cmd{background:#1d2330;color:#d9e1ff;padding:6px 10px;border-radius:4px;display:block;margin:4px 0;
 white-space:pre-wrap;overflow-wrap:anywhere}
