@@ -164,3 +164,37 @@ def test_an_index_of_another_deployment_is_refused(suite, world, tmp_path, proje
     suite_copy = type(suite)(**{**suite.__dict__, "registry": other})
     with pytest.raises(StateError, match="another deployment"):
         _indexer(suite_copy, tmp_path).run()
+
+
+def test_dashboard_server_headers_api_and_errors(suite, world, tmp_path):
+    import httpx
+
+    from modelgov.ui.render import Links
+    from modelgov.ui.server import CSP, Dashboard, make_server, serve_in_thread
+
+    ix = _indexer(suite, tmp_path)
+    ix.run()
+    snapshot_state(ix, suite)
+    server = make_server(Dashboard(IndexReader(ix.engine), Links("https://gw.example", "http://127.0.0.1:1")), 0)
+    serve_in_thread(server)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        assert server.server_address[0] == "127.0.0.1"
+        page = httpx.get(f"{base}/models")
+        assert page.status_code == 200 and page.headers["content-security-policy"] == CSP
+        assert "script-src" not in CSP and "default-src 'none'" in CSP
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;\\x1b[31m" in page.text  # escaped, control shown
+        assert "<script>" not in page.text
+        doc = httpx.get(f"{base}/api/").json()
+        assert "/api/versions/{id}" in doc
+        version = httpx.get(f"{base}/api/versions/{world['v1']}").json()
+        assert version["audit"]["audited"] is True and len(version["attestations"]) == 2
+        missing = httpx.get(f"{base}/api/versions/999999")
+        assert missing.status_code == 404 and "no version 999999" in missing.json()["error"]
+        assert httpx.get(f"{base}/nowhere").status_code == 404
+        active = httpx.get(f"{base}/api/proposals", params={"state": "Pending"}).json()
+        assert active == []
+        assert httpx.get(f"{base}/proposals/{world['proposal']}").status_code == 200
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -40,7 +40,14 @@ mkdir -p .toolchain/solcx
 ln -sfn "$ROOT/tools/solc-shim.cjs" ".toolchain/solcx/solc-v$SOLC_VERSION"
 # 4. anvil for ape-foundry (it uses shutil.which("anvil"))
 ln -sfn "$ROOT/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil" .venv/bin/anvil
-# 5. a contracts/.cache left by an older checkout: Ape's source discovery stops at 500 files under
+# 5. a headless browser for the dashboard tests: Debian's chromium (Playwright's own browser
+#    download cannot reach its host); Playwright for Python drives it (pyproject [test]).
+if [ ! -x /usr/bin/chromium ]; then
+  say "installing chromium (Debian) for the dashboard tests"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq >&2 && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+# 6. a contracts/.cache left by an older checkout: Ape's source discovery stops at 500 files under
 #    contracts/, so OpenZeppelin's copy there hid contracts/test/ (issue 13; see ape_env.py).
 rm -rf contracts/.cache
 say "ready (solc $SOLC_VERSION shim, $(.venv/bin/anvil --version | head -n1))"
