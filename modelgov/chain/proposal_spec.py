@@ -144,6 +144,7 @@ def parse_proposal(text: str, source: str = "<proposal>", base: Path | None = No
     body = data.get("body", "") or ""
     if not isinstance(body, str):
         raise ProposalFileError(f"{source}: body: must be markdown text")
+    _check_body(body, source)
     raw_actions = data.get("actions")
     if not isinstance(raw_actions, list) or not raw_actions:
         raise ProposalFileError(f"{source}: actions: required, a non-empty list")
@@ -151,6 +152,31 @@ def parse_proposal(text: str, source: str = "<proposal>", base: Path | None = No
         _action(a, f"{source}: actions[{i}]", base) for i, a in enumerate(raw_actions)
     )
     return ProposalSpec(path=source, title=title.strip(), body=body.strip(), actions=actions)
+
+
+#: what starts raw HTML in CommonMark: a tag, a closing tag, a comment/declaration, an
+#: instruction (``<x``, ``</x``, ``<!``, ``<?``)
+_RAW_HTML = re.compile(r"<[A-Za-z/!?]")
+
+
+def _check_body(body: str, source: str) -> None:
+    """The body is the author's markdown, but without raw HTML (an unclosed ``<!--`` would hide
+    what follows it from readers) and without control characters.
+
+    Raises:
+        ProposalFileError: raw HTML or a control character in the body.
+    """
+    match = _RAW_HTML.search(body)
+    if match:
+        line = body.count("\n", 0, match.start()) + 1
+        raise ProposalFileError(
+            f"{source}: body: raw HTML is not allowed (line {line} of the body); write "
+            "&lt; for a literal <"
+        )
+    from modelgov.textsafe import visible
+
+    if visible(body.replace("\n", " ").replace("\t", " ")) != body.replace("\n", " ").replace("\t", " "):
+        raise ProposalFileError(f"{source}: body: control or invisible characters are not allowed")
 
 
 def _action(raw: Any, where: str, base: Path) -> Action:

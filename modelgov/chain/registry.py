@@ -66,11 +66,23 @@ class VersionRecord:
     dataset_cids: tuple[str, ...]
     submitter: str
     submitted_at: int
+    #: fields whose on-chain bytes are not what they should be (e.g. ``cid`` is not a binary
+    #: CID, ``import_profile`` is not UTF-8): shown as ``0x…`` hex / with U+FFFD, never trusted
+    invalid: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         doc = asdict(self)
         doc["dataset_cids"] = list(self.dataset_cids)
+        doc["invalid"] = list(self.invalid)
         return doc
+
+    def shown(self, name: str) -> str:
+        """Field ``name`` for the terminal: control characters escaped, invalid ones marked."""
+        from modelgov.textsafe import term
+
+        value = getattr(self, name)
+        text = "-" if value in (None, "", ()) else term(value)
+        return f"{text} (invalid)" if name in self.invalid else text
 
 
 @dataclass(frozen=True)
@@ -151,6 +163,27 @@ def _cid_text(raw: Any) -> str | None:
     return cid_from_bytes(data) if data else None
 
 
+def _cid_or_hex(raw: Any, name: str, invalid: list[str]) -> str | None:
+    """A CID stored on chain as text; ``0x…`` hex (and ``name`` added to ``invalid``) when the
+    bytes are not a binary CID: anyone can submit a version, with any bytes."""
+    try:
+        return _cid_text(raw)
+    except ModelGovError:
+        invalid.append(name)
+        return "0x" + bytes(raw).hex()
+
+
+def _chain_text(raw: Any, name: str, invalid: list[str]) -> str:
+    """A string read from chain; bytes that are not UTF-8 are replaced (and ``name`` marked)."""
+    if isinstance(raw, (bytes, bytearray)):
+        try:
+            return bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            invalid.append(name)
+            return bytes(raw).decode("utf-8", errors="replace")
+    return str(raw)
+
+
 def arweave_to_bytes(tx_id: str) -> bytes:
     """An Arweave transaction id (43 base64url chars, or 0x + 64 hex) → 32 bytes.
 
@@ -189,18 +222,20 @@ def verdict_name(code: int) -> str:
 def _record(raw: Any) -> VersionRecord:
     # positional: Ape returns structs inside arrays as plain tuples
     (vid, mid, cid, ar, digest, changelog, profile, parent, datasets, submitter, at) = tuple(raw)
+    invalid: list[str] = []
     return VersionRecord(
         version_id=int(vid),
         model_id=int(mid),
-        cid=_cid_text(cid) or "",
+        cid=_cid_or_hex(cid, "cid", invalid) or "",
         arweave_tx=arweave_from_bytes(ar),
         manifest_digest="0x" + bytes(digest).hex(),
-        changelog_cid=_cid_text(changelog),
-        import_profile=str(profile),
+        changelog_cid=_cid_or_hex(changelog, "changelog_cid", invalid),
+        import_profile=_chain_text(profile, "import_profile", invalid),
         parent_version_id=int(parent) or None,
-        dataset_cids=tuple(_cid_text(d) or "" for d in datasets),
+        dataset_cids=tuple(_cid_or_hex(d, "dataset_cids", invalid) or "" for d in datasets),
         submitter=str(submitter),
         submitted_at=int(at),
+        invalid=tuple(dict.fromkeys(invalid)),
     )
 
 
@@ -322,7 +357,9 @@ def resolve_model(registry: Any, model: str | int) -> int:
 def model_info(registry: Any, model: str | int) -> ModelInfo:
     mid = model if isinstance(model, int) else model_id(registry, model)
     name, card, active, count = _view(registry, f"model #{mid}", "model", mid)
-    return ModelInfo(int(mid), str(name), _cid_text(card), int(active) or None, int(count))
+    invalid: list[str] = []
+    return ModelInfo(int(mid), _chain_text(name, "name", invalid),
+                     _cid_or_hex(card, "card_cid", invalid), int(active) or None, int(count))
 
 
 def get_version(registry: Any, version_id: int) -> VersionRecord:
