@@ -496,3 +496,19 @@ def test_a_manifest_of_another_cid_gives_no_diff(tmp_path: Path) -> None:
         {"model": "m", "version": _record(VALID_CID, digest), "base": None}, roots))
     assert "added `" not in squatted and "changed `" not in squatted
     assert f"describes `{real_cid}`, not the version's CID `{VALID_CID}`" in squatted
+
+
+def test_erc1271_signing_says_what_is_supported(tmp_path: Path) -> None:
+    """Issue 14 item 10: signing for a contract auditor says plainly that Safe wallets are not
+    supported; --offline without --nonce is refused in one line."""
+    key_file = tmp_path / "key"
+    key_file.write_text(KEY + "\n")
+    common = ("audit", "sign", "1", "--verdict", "approve", "--report-cid", VALID_CID,
+              "--chain-id", "1", "--registry", "0x" + "11" * 20, "--key-file", str(key_file))
+    wallet = run(*common, "--auditor", "0x" + "22" * 20, "--offline", "--nonce", "3")
+    assert wallet.exit_code == 0, wallet.stderr
+    assert json.loads(wallet.stdout)["nonce"] == 3
+    assert "Safe wallets" in wallet.stderr and "raw EIP-712 digest" in wallet.stderr
+    plain = run(*common, "--offline", "--nonce", "0")
+    assert plain.exit_code == 0 and "Safe" not in plain.stderr
+    assert_one_line_refusal(run(*common, "--offline"), "--offline needs --nonce")
