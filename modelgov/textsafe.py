@@ -22,6 +22,7 @@ import unicodedata
 
 __all__ = [
     "md_code",
+    "md_raw_html_line",
     "md_text",
     "md_unescape",
     "safe_path_component",
@@ -106,6 +107,20 @@ def md_code(text: object) -> str:
     if value.strip(" ") and (value[0] in "` " or value[-1] in "` "):
         value = f" {value} "
     return f"{fence}{value}{fence}"
+
+
+def md_raw_html_line(markdown: str) -> int | None:
+    """The 1-based line of the first raw HTML (block, tag or comment) in ``markdown`` as a
+    CommonMark renderer parses it, or None. Code spans and blocks (``Vec<T>``) are not HTML."""
+    from markdown_it import MarkdownIt
+
+    for token in MarkdownIt("commonmark").parse(markdown):
+        if token.type == "html_block":
+            return (token.map[0] + 1) if token.map else 1
+        for child in token.children or []:
+            if child.type == "html_inline":
+                return (token.map[0] + 1) if token.map else 1
+    return None
 
 
 def symbol_key(symbol: str) -> str:

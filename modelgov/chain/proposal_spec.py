@@ -144,19 +144,15 @@ def parse_proposal(text: str, source: str = "<proposal>", base: Path | None = No
     body = data.get("body", "") or ""
     if not isinstance(body, str):
         raise ProposalFileError(f"{source}: body: must be markdown text")
-    _check_body(body, source)
+    body = body.strip()
+    _check_body(body, source)  # what goes into the description, as it will be parsed there
     raw_actions = data.get("actions")
     if not isinstance(raw_actions, list) or not raw_actions:
         raise ProposalFileError(f"{source}: actions: required, a non-empty list")
     actions = tuple(
         _action(a, f"{source}: actions[{i}]", base) for i, a in enumerate(raw_actions)
     )
-    return ProposalSpec(path=source, title=title.strip(), body=body.strip(), actions=actions)
-
-
-#: what starts raw HTML in CommonMark: a tag, a closing tag, a comment/declaration, an
-#: instruction (``<x``, ``</x``, ``<!``, ``<?``)
-_RAW_HTML = re.compile(r"<[A-Za-z/!?]")
+    return ProposalSpec(path=source, title=title.strip(), body=body, actions=actions)
 
 
 def _check_body(body: str, source: str) -> None:
@@ -166,16 +162,17 @@ def _check_body(body: str, source: str) -> None:
     Raises:
         ProposalFileError: raw HTML or a control character in the body.
     """
-    match = _RAW_HTML.search(body)
-    if match:
-        line = body.count("\n", 0, match.start()) + 1
-        raise ProposalFileError(
-            f"{source}: body: raw HTML is not allowed (line {line} of the body); write "
-            "&lt; for a literal <"
-        )
-    from modelgov.textsafe import visible
+    from modelgov.textsafe import md_raw_html_line, visible
 
-    if visible(body.replace("\n", " ").replace("\t", " ")) != body.replace("\n", " ").replace("\t", " "):
+    line = md_raw_html_line(body)
+    if line is not None:
+        raise ProposalFileError(
+            f"{source}: body: raw HTML is not allowed (line {line} of the body); put it in "
+            "`code` or write \\< for a literal <"
+        )
+
+    flat = body.replace("\n", " ").replace("\t", " ")  # line breaks and tabs are markdown
+    if visible(flat) != flat:
         raise ProposalFileError(f"{source}: body: control or invisible characters are not allowed")
 
 

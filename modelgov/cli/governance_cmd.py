@@ -9,6 +9,7 @@ import click
 
 from modelgov.cli._chain import account_option, network_option
 from modelgov.cli._common import echo_json, json_option
+from modelgov.textsafe import term
 
 bind_option = click.option(
     "--bind-proposer",
@@ -58,7 +59,7 @@ def proposal_build(file: str, network: str, account: str | None, bind_proposer: 
     click.echo(f"proposal id      {built.proposal_id}")
     click.echo(f"description hash 0x{built.description_hash.hex()}")
     for i, (t, v, c) in enumerate(zip(built.targets, built.values, built.calldatas)):
-        click.echo(f"action {i + 1}: {built.summary[i]}")
+        click.echo(f"action {i + 1}: {term(built.summary[i])}")
         click.echo(f"  target {t}  value {v}")
         click.echo(f"  calldata 0x{c.hex()}")
     click.echo("")

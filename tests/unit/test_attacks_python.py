@@ -431,7 +431,8 @@ def test_forged_chain_text_cannot_forge_the_proposal_description() -> None:
     assert "Why: <strong>tested</strong>." in rendered  # the file's own markdown still renders
 
 
-@pytest.mark.parametrize("body", ["<!-- hidden", "text\n\n<div>x</div>", "</p>", "<?php", "a\x1b[2Jb"])
+@pytest.mark.parametrize("body", ["<!-- hidden", "text\n\n<div>x</div>", "</p>", "<?php", "a\x1b[2Jb",
+                                  "    <!-- code block until the body is stripped"])
 def test_proposal_body_with_raw_html_or_control_characters_is_refused(body: str) -> None:
     from modelgov.errors import ProposalFileError
 
@@ -439,9 +440,10 @@ def test_proposal_body_with_raw_html_or_control_characters_is_refused(body: str)
                           "actions": [{"type": "call", "contract": "token", "function": "f"}]})
     with pytest.raises(ProposalFileError, match="body"):
         parse_proposal(doc, "p.yaml")
-    ok = yaml.safe_dump({"title": "t", "body": "a < b and 1<2 & `x`",
+    fine = "a < b and 1<2 & `Vec<T>` \\<div>\n\n    <indented code>"
+    ok = yaml.safe_dump({"title": "t", "body": fine,
                          "actions": [{"type": "call", "contract": "token", "function": "f"}]})
-    assert parse_proposal(ok, "p.yaml").body == "a < b and 1<2 & `x`"
+    assert parse_proposal(ok, "p.yaml").body == fine
 
 
 @given(value=st.text(max_size=60))
