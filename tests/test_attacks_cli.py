@@ -223,6 +223,15 @@ def test_hostile_chain_data_does_not_break_readers(
     doc = yaml.safe_load(run_cli("model", "show", "junk", "--json").stdout)
     assert [v["invalid"] for v in doc["versions"]] == [[], ["cid"]]
     assert run_cli("version", "show", "2").exit_code == 0
+    # a string that is not UTF-8, with a terminal control sequence (here: a model name)
+    from eth_abi import encode
+
+    data = keccak(text="createModel(string,bytes)")[:4] + encode(
+        ["bytes", "bytes"], [b"bad\xff\x1b[2J", CARD])
+    governance.transfer(registry.address, 0, data=data)
+    odd = run_cli("model", "show", f"#{registry.modelCount()}")
+    assert odd.exit_code == 0, odd.stderr
+    assert "bad\ufffd\\x1b[2J" in odd.stdout and "\x1b" not in odd.stdout
 
     depositor = accounts[6]
 

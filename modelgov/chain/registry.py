@@ -233,10 +233,16 @@ def _record(raw: Any) -> VersionRecord:
         import_profile=_chain_text(profile, "import_profile", invalid),
         parent_version_id=int(parent) or None,
         dataset_cids=tuple(_cid_or_hex(d, "dataset_cids", invalid) or "" for d in datasets),
-        submitter=str(submitter),
+        submitter=_address(submitter),
         submitted_at=int(at),
         invalid=tuple(dict.fromkeys(invalid)),
     )
+
+
+def _address(raw: Any) -> str:
+    from eth_utils import to_checksum_address
+
+    return to_checksum_address(str(raw))
 
 
 def _attestation(raw: Any) -> Attestation:
@@ -299,6 +305,7 @@ def error_for(registry: Any, exc: BaseException, action: str) -> ModelGovError:
 
 def _view(registry: Any, action: str, fn: str, *args: Any) -> Any:
     from ape.exceptions import ApeException
+    from eth_abi.exceptions import DecodingError
 
     try:
         return getattr(registry, fn)(*args)
@@ -306,6 +313,29 @@ def _view(registry: Any, action: str, fn: str, *args: Any) -> Any:
         # anvil's revert text doesn't always reach Ape decoded: replay with eth_call for the data
         _simulate(registry, action, fn, args, None)
         raise error_for(registry, exc, action) from None
+    except (UnicodeDecodeError, DecodingError):
+        # a string on chain that is not UTF-8 (anyone can submit one): read it as bytes
+        return _view_raw(registry, action, fn, args)
+
+
+def _view_raw(registry: Any, action: str, fn: str, args: tuple[Any, ...]) -> Any:
+    """``fn(*args)`` by ``eth_call``, decoded with every ``string`` output read as ``bytes``
+    (callers turn them into text with :func:`_chain_text`, which marks invalid UTF-8)."""
+    import re
+
+    from ape import chain
+    from eth_abi import decode as abi_decode
+
+    abi = next(a for a in registry.contract_type.abi
+               if a.type == "function" and a.name == fn and len(a.inputs) == len(args))
+    data = bytes(getattr(registry, fn).encode_input(*args))
+    try:
+        raw = chain.provider.web3.eth.call({"to": str(registry.address), "data": "0x" + data.hex()})
+        types = [re.sub(r"\bstring\b", "bytes", o.canonical_type) for o in abi.outputs]
+        out = abi_decode(types, bytes(raw))
+    except Exception as exc:  # noqa: BLE001 - node errors, undecodable data
+        raise ChainError(f"{action}: cannot read {fn}: {' '.join(str(exc).split())[:200]}") from None
+    return out[0] if len(out) == 1 else out
 
 
 def _simulate(registry: Any, action: str, fn: str, args: tuple, sender: Any) -> None:
