@@ -145,12 +145,12 @@ def build(
         calldatas.append(data)
         summary.append(line)
     description = _description(spec, upgrades, summary, manifest_roots)
-    from modelgov.chain.proposal_text import chain_state_lines
-
     if proposer:
         description += f"#proposer={proposer}"
     description_hash = keccak(text=description)
     pid = compute_proposal_id(targets, values, calldatas, description_hash)
+    from modelgov.chain.proposal_text import chain_state_lines
+
     return BuiltProposal(
         spec.title, description, targets, values, calldatas, description_hash, pid, summary, upgrades,
         chain_state_lines(upgrades),
