@@ -123,3 +123,33 @@ class SignatureError(ChainError):
 
 class SimulationError(ChainError):
     """A proposal simulation failed (the message says which step and why)."""
+
+
+class ProposalMismatchError(ChainError):
+    """A proposal on chain is not what a proposal file builds (``modelgov proposal verify``).
+
+    ``proposal_id`` is the on-chain proposal; ``differences`` lists each difference found, one
+    line each (action count, an action's target/value/calldata, the description).
+    """
+
+    def __init__(self, proposal_id: int, differences: list[str], file: str = "") -> None:
+        self.proposal_id = proposal_id
+        self.differences = list(differences)
+        self.file = file
+        first = self.differences[0] if self.differences else "differs"
+        more = f" (+{len(self.differences) - 1} more)" if len(self.differences) > 1 else ""
+        super().__init__(f"proposal {proposal_id} does NOT match {file or 'the file'}: {first}{more}")
+
+
+class AmbiguousTokenError(ValidationError):
+    """A token symbol names several tokens; ``symbol`` and their ``addresses`` are given."""
+
+    def __init__(self, symbol: str, addresses: list[str]) -> None:
+        from modelgov.textsafe import term
+
+        self.symbol = symbol
+        self.addresses = list(addresses)
+        super().__init__(
+            f"token symbol {term(symbol)!r} is ambiguous: {len(self.addresses)} tokens known to "
+            f"the treasury have it ({', '.join(self.addresses)}); give the token's address"
+        )

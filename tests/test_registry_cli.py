@@ -143,7 +143,7 @@ def test_sign_needs_no_chain(run_cli, tmp_path, monkeypatch):
     key.write_text("0x" + "11" * 32)
     r = run_cli("audit", "sign", "7", "--verdict", "approve", "--report-cid", CID_V0,
                 "--chain-id", "1", "--registry", "0x" + "22" * 20, "--key-file", key,
-                "--deadline", "+1d")
+                "--deadline", "+1d", "--offline", "--nonce", "0")
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["version_id"] == 7 and doc["chain_id"] == 1 and doc["nonce"] == 0

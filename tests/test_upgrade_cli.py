@@ -73,9 +73,9 @@ def test_model_upgrade_lifecycle_through_cli(run_cli, tmp_path, chain, governor,
     cid1, manifest1, digest1 = write_version(models / "v1", 1, w1)
     w2, _ = mlp.train(w1, steps=3)
     cid2, manifest2, digest2 = write_version(models / "v2", 2, w2)
-    for cid, manifest in ((cid1, manifest1), (cid2, manifest2)):
+    for cid, manifest, parent in ((cid1, manifest1, ()), (cid2, manifest2, ("--parent", "1"))):
         cli_ok(run_cli, "version", "submit", "--model", "demo-mlp", "--cid", cid, "--manifest",
-               manifest, "--changelog", CHANGELOG, "--account", "TEST::7")
+               manifest, "--changelog", CHANGELOG, *parent, "--account", "TEST::7")
     for version in (1, 2):
         for i in (4, 5):
             cli_ok(run_cli, "audit", "attest", version, "--verdict", "approve", "--report-cid",
@@ -95,14 +95,20 @@ def test_model_upgrade_lifecycle_through_cli(run_cli, tmp_path, chain, governor,
     assert json.dumps(shown).count(cid1) >= 1
     assert registry.activeVersionId(registry.modelIdOf("demo-mlp")) == 1
 
-    # the v2 upgrade's description carries CIDs, digest, audits and the diff against v1
+    # the v2 upgrade's description carries the actions first, CIDs, digest and the diff against
+    # its parent v1; the audits (live chain state) are shown beside it, not hashed into it
     built = json.loads(cli_ok(run_cli, "proposal", "build", upgrade_file("0003.yaml", 2),
                               "--json").stdout)
     text = built["description"]
-    assert text.startswith("# Activate demo-mlp v2\n")
-    for needle in (cid2, CHANGELOG, digest2, REPORT, auditors[0].address, "approved",
-                   "changed `model.safetensors`", "changed `config.json`", "Replaces: version 1"):
+    assert text.startswith("# Activate demo-mlp v2\n\n## Actions\n\n1. `ModelRegistry.")
+    for needle in (cid2, CHANGELOG, digest2, "Parent version (lineage): version 1",
+                   "### Files changed (against version 1)",
+                   "changed `model.safetensors`", "changed `config.json`"):
         assert needle in text, needle
+    assert REPORT not in text and auditors[0].address not in text
+    state = "\n".join(built["chain_state"])
+    for needle in (REPORT, auditors[0].address, "2 approval(s)", f"active version now version 1"):
+        assert needle in state, needle
     sim = json.loads(cli_ok(run_cli, "proposal", "simulate", upgrade_file("0003.yaml", 2),
                             "--json").stdout)
     assert sim["changes"] == [f"demo-mlp: active version #1 {cid1} -> #2 {cid2}"]

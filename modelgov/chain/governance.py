@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from pathlib import Path
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from modelgov.chain.reverts import describe_revert
 from modelgov.errors import (
     NotFoundError,
     ProposalFileError,
+    ProposalMismatchError,
     SimulationError,
     StateError,
     TransactionRevertedError,
@@ -64,6 +66,8 @@ class BuiltProposal:
     proposal_id: int
     summary: list[str] = field(default_factory=list)
     upgrades: list[dict[str, Any]] = field(default_factory=list)
+    #: live facts shown next to the proposal (audits, active version) — NOT in the description
+    chain_state: list[str] = field(default_factory=list)
 
     def args(self) -> tuple[list[str], list[int], list[bytes], bytes]:
         return self.targets, self.values, self.calldatas, self.description_hash
@@ -78,6 +82,7 @@ class BuiltProposal:
             "description_hash": "0x" + self.description_hash.hex(),
             "proposal_id": str(self.proposal_id),
             "summary": self.summary,
+            "chain_state": self.chain_state,
         }
 
 
@@ -98,6 +103,7 @@ def build(
     suite: Suite,
     proposer: str | None = None,
     manifest_roots: list[Path] | None = None,
+    check_state: bool = True,
 ) -> BuiltProposal:
     """Resolve every action against the deployment and encode it.
 
@@ -106,6 +112,12 @@ def build(
             front-running protection: only that account can submit this proposal).
         manifest_roots: folders searched for the manifests of the versions involved (for the
             file diff in the description); default ``./models/<model>/``.
+        check_state: refuse actions the chain's state makes pointless now (a create-model of a
+            registered name). ``False`` rebuilds a proposal whose actions already ran
+            (:func:`verify`).
+
+    The description holds no live chain state (audit counts, the active version): building
+    the same file later gives the same proposal id. Those facts are in ``chain_state``.
 
     Raises:
         ProposalFileError: unknown contract/function, wrong argument types, unknown model or
@@ -122,7 +134,7 @@ def build(
             target, data, line, facts = _model_upgrade(action, suite)
             upgrades.append(facts)
         elif isinstance(action, CreateModel):
-            target, data, line = _create_model(action, suite)
+            target, data, line = _create_model(action, suite, check_state)
         elif isinstance(action, RoleChange):
             target, data, line = _role_change(action, suite)
         else:
@@ -137,8 +149,11 @@ def build(
         description += f"#proposer={proposer}"
     description_hash = keccak(text=description)
     pid = compute_proposal_id(targets, values, calldatas, description_hash)
+    from modelgov.chain.proposal_text import chain_state_lines
+
     return BuiltProposal(
-        spec.title, description, targets, values, calldatas, description_hash, pid, summary, upgrades
+        spec.title, description, targets, values, calldatas, description_hash, pid, summary, upgrades,
+        chain_state_lines(upgrades),
     )
 
 
@@ -154,7 +169,7 @@ def _contract(suite: Suite, name: str, where: str) -> Any:
     return contract
 
 
-def _create_model(action: CreateModel, suite: Suite) -> tuple[str, bytes, str]:
+def _create_model(action: CreateModel, suite: Suite, check_state: bool = True) -> tuple[str, bytes, str]:
     from modelgov.cid.text import cid_to_bytes
 
     if suite.registry is None:
@@ -166,7 +181,8 @@ def _create_model(action: CreateModel, suite: Suite) -> tuple[str, bytes, str]:
     except NotFoundError:
         pass
     else:
-        raise ProposalFileError(f"{action.where}.model: {action.model!r} is already registered")
+        if check_state:
+            raise ProposalFileError(f"{action.where}.model: {action.model!r} is already registered")
     data = _encode(suite.registry, "createModel", [action.model, cid_to_bytes(action.card_cid)])
     return str(suite.registry.address), data, f"ModelRegistry.createModel({action.model}, card {action.card_cid})"
 
@@ -285,18 +301,39 @@ def _model_upgrade(action: ModelUpgrade, suite: Suite) -> tuple[str, bytes, str,
             raise ProposalFileError(
                 f"{action.where}.cid: {action.cid} was not submitted for {action.model!r}"
             )
-    audit = reg.audit_status(suite.registry, record.version_id)
-    previous = reg.active_version(suite.registry, model_id)
     data = _encode(suite.registry, "activateVersion", [model_id, record.version_id])
-    facts = {
+    facts = _upgrade_facts(suite, action, model_id, record)
+    line = f"ModelRegistry.activateVersion({action.model} #{model_id}, version {record.version_id})"
+    return str(suite.registry.address), data, line, facts
+
+
+def _upgrade_facts(suite: Suite, action: ModelUpgrade, model_id: int, record: Any) -> dict[str, Any]:
+    """What the description says about an upgrade (immutable records only) plus the live state
+    shown beside it (``audit``, ``previous``: never hashed).
+
+    The diff is against the version the file says it replaces (a ``replaces`` field, when the
+    file format has one) or else the version's parent (its lineage, fixed at submission).
+    """
+    from modelgov.chain import registry as reg
+
+    replaces = getattr(action, "replaces", None)
+    base, origin = None, "parent"
+    if replaces:
+        base, origin = reg.get_version(suite.registry, int(replaces)), "replaces"
+    elif record.parent_version_id:
+        try:
+            base = reg.get_version(suite.registry, record.parent_version_id)
+        except NotFoundError:
+            base = None
+    return {
         "model": action.model,
         "model_id": model_id,
         "version": record,
-        "previous": previous,
-        "audit": audit,
+        "base": base,
+        "base_origin": origin,
+        "previous": reg.active_version(suite.registry, model_id),
+        "audit": reg.audit_status(suite.registry, record.version_id),
     }
-    line = f"ModelRegistry.activateVersion({action.model} #{model_id}, version {record.version_id})"
-    return str(suite.registry.address), data, line, facts
 
 
 def _description(
@@ -305,15 +342,9 @@ def _description(
     summary: list[str],
     manifest_roots: list[Path] | None,
 ) -> str:
-    from modelgov.chain.proposal_text import describe_upgrade
+    from modelgov.chain.proposal_text import describe_proposal
 
-    parts = [f"# {spec.title}", ""]
-    if spec.body:
-        parts += [spec.body, ""]
-    for facts in upgrades:
-        parts += describe_upgrade(facts, manifest_roots)
-    parts += ["## Actions", ""] + [f"{i + 1}. `{line}`" for i, line in enumerate(summary)] + [""]
-    return "\n".join(parts)
+    return describe_proposal(spec.title, spec.body, summary, upgrades, manifest_roots)
 
 
 # --------------------------------------------------------------------------- reading
@@ -375,8 +406,16 @@ def status(suite: Suite, proposal_id: int) -> ProposalStatus:
         snapshot=int(snapshot),
         deadline=int(gov.proposalDeadline(proposal_id)),
         eta=int(gov.proposalEta(proposal_id)),
-        title=str(log.description).splitlines()[0].lstrip("# ").strip() if log.description else "",
+        title=title_of(str(log.description)),
     )
+
+
+def title_of(description: str) -> str:
+    """The title of an on-chain description (first line, without ``# ``), safe for a terminal."""
+    from modelgov.textsafe import md_unescape, term
+
+    first = description.split("\n", 1)[0] if description else ""
+    return term(md_unescape(first.removeprefix("#").strip()))
 
 
 def list_proposals(suite: Suite) -> list[ProposalStatus]:
@@ -606,3 +645,116 @@ def _active_versions(suite: Suite, built: BuiltProposal) -> dict[str, Any]:
             f"#{current.version_id} {current.cid}" if current is not None else None
         )
     return out
+
+
+# --------------------------------------------------------------------------- verification
+_PROPOSER_SUFFIX = re.compile(r"#proposer=(0x[0-9a-fA-F]{40})$")
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """What ``modelgov proposal verify`` found: the on-chain proposal against a file."""
+
+    proposal_id: int
+    file: str
+    built_proposal_id: int
+    differences: list[str]
+    onchain_actions: list[str]
+
+    @property
+    def matches(self) -> bool:
+        return not self.differences
+
+    @property
+    def line(self) -> str:
+        if self.matches:
+            n = len(self.onchain_actions)
+            return (f"proposal {self.proposal_id} matches {self.file}: {n} action(s) and the "
+                    "description are identical")
+        return str(ProposalMismatchError(self.proposal_id, self.differences, self.file))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "proposal_id": str(self.proposal_id),
+            "file": self.file,
+            "built_proposal_id": str(self.built_proposal_id),
+            "matches": self.matches,
+            "differences": self.differences,
+            "onchain_actions": self.onchain_actions,
+        }
+
+
+def decode_call(suite: Suite, target: str, data: bytes) -> str:
+    """``Contract.function(args…)`` for calldata to a contract of the suite (terminal-safe), or
+    ``<target>: 0x<selector>… (n bytes)`` when the target or selector is not one of ours."""
+    from eth_abi import decode as abi_decode
+
+    from modelgov.textsafe import term
+
+    for name in suite.CONTRACTS:
+        contract = getattr(suite, name, None)
+        if contract is None or str(contract.address).lower() != str(target).lower():
+            continue
+        for abi in contract.contract_type.abi:
+            if abi.type != "function" or keccak(text=abi.selector)[:4] != data[:4]:
+                continue
+            try:
+                args = abi_decode([i.canonical_type for i in abi.inputs], data[4:])
+            except Exception:  # noqa: BLE001 - malformed calldata is shown raw below
+                break
+            shown = ", ".join("0x" + a.hex() if isinstance(a, bytes) else str(a) for a in args)
+            return term(f"{contract.contract_type.name}.{abi.name}({shown})")
+    return term(f"{target}: 0x{data[:4].hex()}… ({len(data)} bytes)")
+
+
+def _first_difference(onchain: str, built: str) -> str:
+    from modelgov.textsafe import term
+
+    a, b = onchain.split("\n"), built.split("\n")
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return f"description line {i + 1} differs: on chain {term(x)[:80]!r}, file {term(y)[:80]!r}"
+    return (f"description differs in length: {len(a)} line(s) on chain, {len(b)} from the file")
+
+
+def verify(
+    suite: Suite, spec: ProposalSpec, proposal_id: int, manifest_roots: list[Path] | None = None
+) -> VerifyReport:
+    """Compare proposal ``proposal_id`` on chain with what ``spec`` builds.
+
+    The on-chain targets, values, calldatas and description come from the governor's
+    ``ProposalCreated`` event. The file is built without state checks (its actions may have run
+    already) and, when the on-chain description ends with ``#proposer=0x…``, with that same
+    suffix. Every difference is reported (action count, each action's target, value and decoded
+    calldata, the first differing description line).
+
+    Raises:
+        NotFoundError: no such proposal on this governor.
+        ProposalFileError: the file does not build against this deployment.
+    """
+    log = _created(suite, proposal_id)
+    description = str(log.description)
+    suffix = _PROPOSER_SUFFIX.search(description)
+    built = build(spec, suite, proposer=suffix.group(1) if suffix else None,
+                  manifest_roots=manifest_roots, check_state=False)
+    targets = [str(t) for t in log.targets]
+    values = [int(v) for v in log.values]
+    calldatas = [bytes(c) for c in log.calldatas]
+    decoded = [decode_call(suite, t, c) for t, c in zip(targets, calldatas)]
+    diffs: list[str] = []
+    if len(targets) != len(built.targets):
+        diffs.append(f"{len(targets)} action(s) on chain, {len(built.targets)} in the file")
+    for i, (t, v, c) in enumerate(zip(targets, values, calldatas)):
+        if i >= len(built.targets):
+            break
+        bt, bv, bc = built.targets[i], built.values[i], built.calldatas[i]
+        if t.lower() != bt.lower():
+            diffs.append(f"action {i + 1}: target {t} on chain, {bt} in the file")
+        if v != bv:
+            diffs.append(f"action {i + 1}: value {v} on chain, {bv} in the file")
+        if c != bc:
+            diffs.append(f"action {i + 1}: calldata on chain is {decoded[i]}, the file builds "
+                         f"{decode_call(suite, bt, bc)}")
+    if description != built.description:
+        diffs.append(_first_difference(description, built.description))
+    return VerifyReport(proposal_id, spec.path, built.proposal_id, diffs, decoded)

@@ -144,13 +144,36 @@ def parse_proposal(text: str, source: str = "<proposal>", base: Path | None = No
     body = data.get("body", "") or ""
     if not isinstance(body, str):
         raise ProposalFileError(f"{source}: body: must be markdown text")
+    body = body.strip()
+    _check_body(body, source)  # what goes into the description, as it will be parsed there
     raw_actions = data.get("actions")
     if not isinstance(raw_actions, list) or not raw_actions:
         raise ProposalFileError(f"{source}: actions: required, a non-empty list")
     actions = tuple(
         _action(a, f"{source}: actions[{i}]", base) for i, a in enumerate(raw_actions)
     )
-    return ProposalSpec(path=source, title=title.strip(), body=body.strip(), actions=actions)
+    return ProposalSpec(path=source, title=title.strip(), body=body, actions=actions)
+
+
+def _check_body(body: str, source: str) -> None:
+    """The body is the author's markdown, but without raw HTML (an unclosed ``<!--`` would hide
+    what follows it from readers) and without control characters.
+
+    Raises:
+        ProposalFileError: raw HTML or a control character in the body.
+    """
+    from modelgov.textsafe import md_raw_html_line, visible
+
+    line = md_raw_html_line(body)
+    if line is not None:
+        raise ProposalFileError(
+            f"{source}: body: raw HTML is not allowed (line {line} of the body); put it in "
+            "`code` or write \\< for a literal <"
+        )
+
+    flat = body.replace("\n", " ").replace("\t", " ")  # line breaks and tabs are markdown
+    if visible(flat) != flat:
+        raise ProposalFileError(f"{source}: body: control or invisible characters are not allowed")
 
 
 def _action(raw: Any, where: str, base: Path) -> Action:

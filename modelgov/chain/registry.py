@@ -66,11 +66,23 @@ class VersionRecord:
     dataset_cids: tuple[str, ...]
     submitter: str
     submitted_at: int
+    #: fields whose on-chain bytes are not what they should be (e.g. ``cid`` is not a binary
+    #: CID, ``import_profile`` is not UTF-8): shown as ``0x…`` hex / with U+FFFD, never trusted
+    invalid: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         doc = asdict(self)
         doc["dataset_cids"] = list(self.dataset_cids)
+        doc["invalid"] = list(self.invalid)
         return doc
+
+    def shown(self, name: str) -> str:
+        """Field ``name`` for the terminal: control characters escaped, invalid ones marked."""
+        from modelgov.textsafe import term
+
+        value = getattr(self, name)
+        text = "-" if value in (None, "", ()) else term(value)
+        return f"{text} (invalid)" if name in self.invalid else text
 
 
 @dataclass(frozen=True)
@@ -151,6 +163,27 @@ def _cid_text(raw: Any) -> str | None:
     return cid_from_bytes(data) if data else None
 
 
+def _cid_or_hex(raw: Any, name: str, invalid: list[str]) -> str | None:
+    """A CID stored on chain as text; ``0x…`` hex (and ``name`` added to ``invalid``) when the
+    bytes are not a binary CID: anyone can submit a version, with any bytes."""
+    try:
+        return _cid_text(raw)
+    except ModelGovError:
+        invalid.append(name)
+        return "0x" + bytes(raw).hex()
+
+
+def _chain_text(raw: Any, name: str, invalid: list[str]) -> str:
+    """A string read from chain; bytes that are not UTF-8 are replaced (and ``name`` marked)."""
+    if isinstance(raw, (bytes, bytearray)):
+        try:
+            return bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            invalid.append(name)
+            return bytes(raw).decode("utf-8", errors="replace")
+    return str(raw)
+
+
 def arweave_to_bytes(tx_id: str) -> bytes:
     """An Arweave transaction id (43 base64url chars, or 0x + 64 hex) → 32 bytes.
 
@@ -189,19 +222,27 @@ def verdict_name(code: int) -> str:
 def _record(raw: Any) -> VersionRecord:
     # positional: Ape returns structs inside arrays as plain tuples
     (vid, mid, cid, ar, digest, changelog, profile, parent, datasets, submitter, at) = tuple(raw)
+    invalid: list[str] = []
     return VersionRecord(
         version_id=int(vid),
         model_id=int(mid),
-        cid=_cid_text(cid) or "",
+        cid=_cid_or_hex(cid, "cid", invalid) or "",
         arweave_tx=arweave_from_bytes(ar),
         manifest_digest="0x" + bytes(digest).hex(),
-        changelog_cid=_cid_text(changelog),
-        import_profile=str(profile),
+        changelog_cid=_cid_or_hex(changelog, "changelog_cid", invalid),
+        import_profile=_chain_text(profile, "import_profile", invalid),
         parent_version_id=int(parent) or None,
-        dataset_cids=tuple(_cid_text(d) or "" for d in datasets),
-        submitter=str(submitter),
+        dataset_cids=tuple(_cid_or_hex(d, "dataset_cids", invalid) or "" for d in datasets),
+        submitter=_address(submitter),
         submitted_at=int(at),
+        invalid=tuple(dict.fromkeys(invalid)),
     )
+
+
+def _address(raw: Any) -> str:
+    from eth_utils import to_checksum_address
+
+    return to_checksum_address(str(raw))
 
 
 def _attestation(raw: Any) -> Attestation:
@@ -264,6 +305,7 @@ def error_for(registry: Any, exc: BaseException, action: str) -> ModelGovError:
 
 def _view(registry: Any, action: str, fn: str, *args: Any) -> Any:
     from ape.exceptions import ApeException
+    from eth_abi.exceptions import DecodingError
 
     try:
         return getattr(registry, fn)(*args)
@@ -271,6 +313,29 @@ def _view(registry: Any, action: str, fn: str, *args: Any) -> Any:
         # anvil's revert text doesn't always reach Ape decoded: replay with eth_call for the data
         _simulate(registry, action, fn, args, None)
         raise error_for(registry, exc, action) from None
+    except (UnicodeDecodeError, DecodingError):
+        # a string on chain that is not UTF-8 (anyone can submit one): read it as bytes
+        return _view_raw(registry, action, fn, args)
+
+
+def _view_raw(registry: Any, action: str, fn: str, args: tuple[Any, ...]) -> Any:
+    """``fn(*args)`` by ``eth_call``, decoded with every ``string`` output read as ``bytes``
+    (callers turn them into text with :func:`_chain_text`, which marks invalid UTF-8)."""
+    import re
+
+    from ape import chain
+    from eth_abi import decode as abi_decode
+
+    abi = next(a for a in registry.contract_type.abi
+               if a.type == "function" and a.name == fn and len(a.inputs) == len(args))
+    data = bytes(getattr(registry, fn).encode_input(*args))
+    try:
+        raw = chain.provider.web3.eth.call({"to": str(registry.address), "data": "0x" + data.hex()})
+        types = [re.sub(r"\bstring\b", "bytes", o.canonical_type) for o in abi.outputs]
+        out = abi_decode(types, bytes(raw))
+    except Exception as exc:  # noqa: BLE001 - node errors, undecodable data
+        raise ChainError(f"{action}: cannot read {fn}: {' '.join(str(exc).split())[:200]}") from None
+    return out[0] if len(out) == 1 else out
 
 
 def _simulate(registry: Any, action: str, fn: str, args: tuple, sender: Any) -> None:
@@ -322,7 +387,9 @@ def resolve_model(registry: Any, model: str | int) -> int:
 def model_info(registry: Any, model: str | int) -> ModelInfo:
     mid = model if isinstance(model, int) else model_id(registry, model)
     name, card, active, count = _view(registry, f"model #{mid}", "model", mid)
-    return ModelInfo(int(mid), str(name), _cid_text(card), int(active) or None, int(count))
+    invalid: list[str] = []
+    return ModelInfo(int(mid), _chain_text(name, "name", invalid),
+                     _cid_or_hex(card, "card_cid", invalid), int(active) or None, int(count))
 
 
 def get_version(registry: Any, version_id: int) -> VersionRecord:

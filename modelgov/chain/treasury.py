@@ -88,14 +88,31 @@ ROLE_NAMES = {ADMIN_ROLE: "DEFAULT_ADMIN_ROLE (governance)", STEWARD_ROLE: "STEW
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TokenRef:
-    """An ERC-20 the treasury pays in: address, symbol and decimals as read from the token."""
+    """An ERC-20 the treasury pays in: address, and symbol / decimals as read from the token.
+
+    Anybody can deposit any token, so the metadata is data, not trusted: ``symbol`` is None when
+    the token has no readable ``symbol()`` (none, reverting, or not a string nor bytes32, as MKR
+    returns), ``decimals`` None when ``decimals()`` is missing or out of range. Show a token with
+    :attr:`label` (terminal-safe), never ``symbol`` raw.
+    """
 
     address: str
-    symbol: str
-    decimals: int
+    symbol: str | None
+    decimals: int | None
+
+    @property
+    def label(self) -> str:
+        """The symbol made safe for a terminal, or ``?0x1234…abcd`` when it has none."""
+        from modelgov.textsafe import term
+
+        if self.symbol:
+            return term(self.symbol)
+        return f"?{self.address[:6]}…{self.address[-4:]}"
 
     def fmt(self, amount: int) -> str:
-        return f"{format_amount(amount, self.decimals)} {self.symbol}"
+        if self.decimals is None:
+            return f"{int(amount)} units of {self.label}"
+        return f"{format_amount(amount, self.decimals)} {self.label}"
 
 
 def format_amount(amount: int, decimals: int) -> str:
@@ -106,11 +123,14 @@ def format_amount(amount: int, decimals: int) -> str:
     return text
 
 
-def parse_amount(value: Any, decimals: int, where: str = "amount") -> int:
+def parse_amount(value: Any, decimals: int | None, where: str = "amount") -> int:
     """Whole tokens (``"1000"``, ``"2.5"``) or smallest units (``"2500000wei"``) → smallest units.
 
+    ``decimals`` None (a token without a readable ``decimals()``): only smallest units.
+
     Raises:
-        ValidationError: not a positive amount, or more decimal places than the token has.
+        ValidationError: not a positive amount, more decimal places than the token has, or
+            whole tokens of a token whose decimals are unknown.
     """
     if isinstance(value, bool) or value is None:
         raise ValidationError(f"{where}: expected an amount, got {value!r}")
@@ -120,6 +140,9 @@ def parse_amount(value: Any, decimals: int, where: str = "amount") -> int:
         if not digits.isdigit() or int(digits) <= 0:
             raise ValidationError(f"{where}: {value!r} is not a positive whole number of wei")
         return int(digits)
+    if decimals is None:
+        raise ValidationError(f"{where}: this token has no readable decimals(); give the amount "
+                              "in smallest units with a 'wei' suffix (e.g. \"1000wei\")")
     try:
         number = Decimal(text)
     except InvalidOperation:
@@ -189,42 +212,92 @@ def _iso(ts: int) -> str:
 
 
 def token_ref(address: str) -> TokenRef:
-    """Read symbol and decimals of the ERC-20 at ``address``.
+    """Read symbol and decimals of the token at ``address``, tolerating any answer.
+
+    ``symbol()`` may return a string or a bytes32 (MKR, SAI); anything else, a revert, or no
+    such function gives ``symbol=None``. ``decimals()`` outside 0..77 or missing gives None.
 
     Raises:
-        ValidationError: no contract there, or it does not answer like an ERC-20.
+        ValidationError: no contract at ``address``.
     """
     from ape import chain
 
     if not chain.provider.get_code(address):
         raise ValidationError(f"no contract at {address}: not a token")
-    erc20 = _erc20(address)
+    checksum = _checksum(address)
+    return TokenRef(checksum, _decode_symbol(_raw_call(checksum, "symbol()")),
+                    _decode_decimals(_raw_call(checksum, "decimals()")))
+
+
+def _raw_call(address: str, signature: str) -> bytes | None:
+    """The raw return data of a view call without arguments, or None if it reverts/fails."""
+    from ape import chain
+    from eth_utils import keccak
+
+    call = {"to": address, "data": "0x" + keccak(text=signature)[:4].hex()}
     try:
-        symbol = str(erc20.functions.symbol().call())
-        decimals = int(erc20.functions.decimals().call())
-    except Exception:  # not an ERC-20 with metadata
-        raise ValidationError(f"{address} does not answer symbol()/decimals(): not an ERC-20 token") from None
-    return TokenRef(_checksum(address), symbol, decimals)
+        return bytes(chain.provider.web3.eth.call(call))  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - revert, no such function, node refusing: no metadata
+        return None
+
+
+def _decode_symbol(data: bytes | None) -> str | None:
+    """An ABI ``string``, or a NUL-padded ``bytes32`` (MKR-style), decoded as UTF-8; else None."""
+    from eth_abi import decode as abi_decode
+
+    if not data:
+        return None
+    if len(data) >= 64:
+        try:
+            (text,) = abi_decode(["string"], data)
+            return str(text) if text else None
+        except Exception:  # noqa: BLE001 - not a string: maybe a bytes32 below
+            pass
+    if len(data) == 32:
+        raw = data.rstrip(b"\x00")
+        try:
+            return raw.decode("utf-8") or None
+        except UnicodeDecodeError:
+            return None
+    return None
+
+
+def _decode_decimals(data: bytes | None) -> int | None:
+    if data is None or len(data) != 32:
+        return None
+    value = int.from_bytes(data, "big")
+    return value if value <= 77 else None
 
 
 def resolve_token(target: Any, text: str) -> TokenRef:
-    """A token address, or the symbol of a token the treasury knows (or the governance token).
+    """A token address, or the symbol of exactly one token the treasury knows (or the
+    governance token).
+
+    Symbols are compared folded (:func:`modelgov.textsafe.symbol_key`: case, Unicode
+    compatibility forms and invisible characters ignored), so a look-alike deposited by
+    anyone makes the symbol ambiguous instead of being picked.
 
     Raises:
         NotFoundError: no known token has that symbol.
-        ValidationError: several do (give the address), or the address is not a token.
+        AmbiguousTokenError: several do (their addresses are listed; give the address).
+        ValidationError: the address is not a token.
     """
+    from modelgov.errors import AmbiguousTokenError
+    from modelgov.textsafe import symbol_key, term
+
     text = str(text).strip()
     if _ADDRESS.match(text):
         return token_ref(text)
     known_refs = known_tokens(target)
-    matches = [t for t in known_refs if t.symbol.lower() == text.lower()]
+    want = symbol_key(text)
+    matches = [t for t in known_refs if t.symbol is not None and symbol_key(t.symbol) == want]
     if not matches:
-        known = ", ".join(sorted({t.symbol for t in known_refs})) or "none"
-        raise NotFoundError(f"no token with symbol {text!r} is known to the treasury (known: {known}); "
-                            "give its address")
-    if len({t.address for t in matches}) > 1:
-        raise ValidationError(f"several tokens have symbol {text!r}; give the address")
+        known = ", ".join(sorted({t.label for t in known_refs if t.symbol})) or "none"
+        raise NotFoundError(f"no token with symbol {term(text)!r} is known to the treasury "
+                            f"(known: {known}); give its address")
+    addresses = sorted({t.address for t in matches})
+    if len(addresses) > 1:
+        raise AmbiguousTokenError(text, addresses)
     return matches[0]
 
 
@@ -277,7 +350,7 @@ class MilestoneSpec:
 def load_milestones(
     path: str | Path,
     *,
-    decimals: int,
+    decimals: int | None,
     now: int,
     resolve_model: Callable[[str], int] | None = None,
 ) -> list[MilestoneSpec]:

@@ -9,6 +9,7 @@ import click
 
 from modelgov.cli._chain import account_option, network_option
 from modelgov.cli._common import echo_json, json_option
+from modelgov.textsafe import term
 
 bind_option = click.option(
     "--bind-proposer",
@@ -58,11 +59,42 @@ def proposal_build(file: str, network: str, account: str | None, bind_proposer: 
     click.echo(f"proposal id      {built.proposal_id}")
     click.echo(f"description hash 0x{built.description_hash.hex()}")
     for i, (t, v, c) in enumerate(zip(built.targets, built.values, built.calldatas)):
-        click.echo(f"action {i + 1}: {built.summary[i]}")
+        click.echo(f"action {i + 1}: {term(built.summary[i])}")
         click.echo(f"  target {t}  value {v}")
         click.echo(f"  calldata 0x{c.hex()}")
     click.echo("")
     click.echo(built.description)
+    if built.chain_state:
+        click.echo("chain state now (shown for review; NOT part of the proposal):")
+        for line in built.chain_state:
+            click.echo(f"  {line}")
+
+
+@proposal.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("proposal_id", type=int)
+@network_option
+@json_option
+def proposal_verify(file: str, proposal_id: int, network: str, as_json: bool) -> None:
+    """Check that on-chain PROPOSAL_ID is exactly what FILE builds.
+
+    Compares the targets, values and calldatas of the governor's ProposalCreated event and its
+    description with what FILE builds now. One line; exit 0 on a match, 1 on any difference.
+    """
+    from modelgov.chain.governance import verify
+    from modelgov.chain.proposal_spec import load_proposal
+    from modelgov.chain.session import open_session
+    from modelgov.errors import ProposalMismatchError
+
+    spec = load_proposal(file)
+    with open_session(network, None, sign=False) as session:
+        report = verify(session.suite, spec, proposal_id)
+    if as_json:
+        echo_json(report.as_dict())
+    elif report.matches:
+        click.echo(report.line)
+    if not report.matches:
+        raise ProposalMismatchError(proposal_id, report.differences, spec.path)
 
 
 @proposal.command("simulate")
@@ -130,7 +162,7 @@ def proposal_list(network: str, as_json: bool) -> None:
     if not rows:
         click.echo("no proposals")
     for r in rows:
-        click.echo(f"{r.proposal_id}  {r.state:<9}  {r.title}")
+        click.echo(f"{r.proposal_id}  {r.state:<9}  {r.title}")  # title_of made it terminal-safe
 
 
 @proposal.command("status")

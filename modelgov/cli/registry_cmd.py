@@ -20,6 +20,7 @@ import click
 from modelgov.cli._chain import account_option, network_option
 from modelgov.cli._common import echo_json, json_option
 from modelgov.errors import ValidationError
+from modelgov.textsafe import term
 
 verdict_option = click.option(
     "--verdict", required=True, type=click.Choice(["approve", "reject"]), help="Your verdict."
@@ -121,7 +122,7 @@ def model_show(name: str, network: str, as_json: bool) -> None:
             ],
         })
         return
-    click.echo(f"model #{info.model_id} {info.name}  card {info.card_cid or '-'}  "
+    click.echo(f"model #{info.model_id} {term(info.name)}  card {term(info.card_cid or '-')}  "
                f"active {'v' + str(info.active_version_id) if info.active_version_id else 'none'}")
     if not versions:
         click.echo("no versions yet")
@@ -132,9 +133,9 @@ def model_show(name: str, network: str, as_json: bool) -> None:
         state = "suspended" if a.suspended else ("audited" if a.audited else "pending")
         rows.append((
             "*" if v.version_id == info.active_version_id else "",
-            str(v.version_id), v.cid, v.import_profile or "-",
+            str(v.version_id), v.shown("cid"), v.shown("import_profile"),
             f"{a.approvals}/{a.required_approvals} ok, {a.rejections} rej, {state}",
-            str(v.parent_version_id or "-"), v.submitter,
+            str(v.parent_version_id or "-"), term(v.submitter),
         ))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
@@ -201,14 +202,18 @@ def version_show(version_id: int, network: str, as_json: bool) -> None:
         echo_json({**record.to_json(), "audit": status.to_json()})
         return
     for key, value in record.to_json().items():
-        click.echo(f"{key:18} {value if value not in (None, [], '') else '-'}")
+        if key == "invalid":
+            continue
+        shown = record.shown(key) if key in record.invalid else term(
+            value if value not in (None, [], "") else "-")
+        click.echo(f"{key:18} {shown}")
     _echo_status(status)
 
 
 def _echo_status(status) -> None:
     click.echo(f"audit              {status.summary}")
     for a in status.attestations:
-        click.echo(f"  {a.auditor}  {a.verdict:8}  report {a.report_cid}")
+        click.echo(f"  {a.auditor}  {a.verdict:8}  report {term(a.report_cid)}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,8 +332,12 @@ def parse_deadline(text: str, now: int | None = None) -> int:
 @report_option
 @click.option("--deadline", default="+7d", show_default=True,
               help="Until when the signature is valid: +7d, +12h, unix time or ISO date-time.")
-@click.option("--nonce", type=int, default=0, show_default=True,
-              help="The auditor's next nonce (`modelgov audit nonce`); checked at relay.")
+@click.option("--nonce", type=click.IntRange(min=0), default=None,
+              help="The auditor's nonce to sign with. Default: its next nonce, read from the "
+              "registry. Required with --offline.")
+@click.option("--offline", is_flag=True,
+              help="Contact no node: --nonce is then required (and --chain-id/--registry or a "
+              "deployments file).")
 @click.option("--auditor", default=None,
               help="Auditor address if it differs from the signer (an ERC-1271 wallet).")
 @click.option("--chain-id", type=int, default=None, help="Default: from the deployments file.")
@@ -342,13 +351,18 @@ def parse_deadline(text: str, now: int | None = None) -> int:
               help="Write the signed attestation here (default: stdout).")
 @network_option
 @account_option
-def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: str, nonce: int,
-               auditor: str | None, chain_id: int | None, registry_address: str | None,
+def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: str, nonce: int | None,
+               offline: bool, auditor: str | None, chain_id: int | None, registry_address: str | None,
                key_file: str | None, password_file: str | None, output: str | None,
                network: str, account: str | None) -> None:
-    """Sign an attestation of VERSION offline (EIP-712); anyone can relay the file.
+    """Sign an attestation of VERSION (EIP-712); anyone can relay the file.
 
-    No node is contacted.
+    The auditor's next nonce is read from the registry (a signature with a used nonce is
+    useless); with --offline no node is contacted and --nonce is required.
+
+    --auditor names an ERC-1271 wallet whose owner signs: the wallet must accept its owner's
+    ECDSA signature over the raw EIP-712 digest. Safe wallets wrap messages in a SafeMessage
+    and are not supported here: a Safe auditor attests by a Safe transaction calling attest.
     """
     from eth_utils import is_address, to_checksum_address
 
@@ -370,8 +384,12 @@ def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: str, no
             )
     if not is_address(registry_address):
         raise ValidationError(f"--registry {registry_address!r} is not an address")
+    registry_address = to_checksum_address(registry_address)
     if auditor is not None and not is_address(auditor):
         raise ValidationError(f"--auditor {auditor!r} is not an address")
+    if offline and nonce is None:
+        raise ValidationError("--offline needs --nonce (the auditor's next nonce: "
+                              "`modelgov audit nonce AUDITOR` where a node is reachable)")
     if key_file:
         password = None
         if password_file:
@@ -383,10 +401,18 @@ def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: str, no
 
         prepare_environment()
         signer = load_account(account)
+    auditor_address = to_checksum_address(auditor or signer.address)
+    if not offline:
+        nonce = _checked_nonce(network, registry_address, int(chain_id), auditor_address, nonce)
+    assert nonce is not None
+    if auditor is not None and auditor_address != to_checksum_address(signer.address):
+        click.echo("note: ERC-1271 auditor: the signature is the owner's ECDSA signature of the "
+                   "raw EIP-712 digest (Safe wallets, which expect a SafeMessage, reject it)",
+                   err=True)
     request = AttestationRequest(
         chain_id=chain_id,
         registry=to_checksum_address(registry_address),
-        auditor=to_checksum_address(auditor or signer.address),
+        auditor=auditor_address,
         version_id=version_id,
         verdict=verdict_code(verdict),
         report_cid=report,
@@ -399,6 +425,40 @@ def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: str, no
         click.echo(f"signed attestation of version {version_id} by {request.auditor} → {output}")
     else:
         echo_json(signed.to_json())
+
+
+def _checked_nonce(network: str, registry_address: str, chain_id: int, auditor: str,
+                   nonce: int | None) -> int:
+    """The auditor's next nonce on the registry (or ``nonce``, checked not to be used already).
+
+    Raises:
+        ChainError: the node does not answer or is another chain than the one signed for.
+        SignatureError: ``nonce`` is below the auditor's next nonce (already used).
+    """
+    from modelgov.chain.ape_env import connect, network_name
+    from modelgov.errors import ChainError, SignatureError
+
+    with connect(network_name(network)):
+        from ape import chain
+
+        if int(chain.chain_id) != chain_id:
+            raise ChainError(f"the node of {network} is chain {chain.chain_id}, not {chain_id}; "
+                             "use --offline --nonce N to sign for another chain")
+        abi = [{"type": "function", "name": "nonces", "stateMutability": "view",
+                "inputs": [{"name": "owner", "type": "address"}],
+                "outputs": [{"name": "", "type": "uint256"}]}]
+        w3 = chain.provider.web3
+        try:
+            current = int(w3.eth.contract(address=registry_address, abi=abi)
+                          .functions.nonces(auditor).call())
+        except Exception as exc:  # noqa: BLE001 - no contract there, node errors
+            raise ChainError(f"cannot read {auditor}'s nonce from registry {registry_address}: "
+                             f"{' '.join(str(exc).split())[:160]}") from None
+    if nonce is None:
+        return current
+    if nonce < current:
+        raise SignatureError(f"nonce {nonce} is already used: {auditor}'s next nonce is {current}")
+    return nonce
 
 
 @audit.command("relay")

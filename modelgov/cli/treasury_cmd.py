@@ -12,6 +12,7 @@ import click
 
 from modelgov.cli._chain import account_option, network_option
 from modelgov.cli._common import echo_json, json_option
+from modelgov.textsafe import term
 
 
 def _when(ts: int | None) -> str:
@@ -39,7 +40,7 @@ def _grant_lines(g) -> list[str]:
         model = f"model #{m.model_id}" if m.model_id is not None else "any model"
         version = f", version {m.version_id}" if m.version_id else ""
         lines.append(f"  [{m.index}] {m.status:<9} {g.token.fmt(m.amount)}  due {_when(m.deadline)}  "
-                     f"{model}{version}  {m.description_cid}")
+                     f"{model}{version}  {term(m.description_cid or '-')}")
     return lines
 
 
@@ -63,7 +64,7 @@ def treasury_status(network: str, as_json: bool) -> None:
         return
     click.echo(f"treasury {st.address}  ({st.grant_count} grants; registry {st.registry})")
     for h in st.holdings:
-        click.echo(f"  {h.token.symbol:<8} balance {h.token.fmt(h.balance)}  committed "
+        click.echo(f"  {h.token.label:<8} balance {h.token.fmt(h.balance)}  committed "
                    f"{h.token.fmt(h.committed)}  free {h.token.fmt(h.free)}  ({h.token.address})")
     if not st.allowances:
         click.echo("  no steward allowances")
@@ -93,7 +94,7 @@ def treasury_deposit(token_text: str, amount: str, network: str, account: str | 
         echo_json({"token": token.address, "amount": str(units), "received": str(received),
                    "tx": str(receipt.txn_hash)})
     else:
-        click.echo(f"deposited {token.fmt(received)} (tx {receipt.txn_hash})")
+        click.echo(f"deposited {token.fmt(received)} of token {token.address} (tx {receipt.txn_hash})")
 
 
 @click.group()

@@ -333,7 +333,7 @@ def test_offline_signature_output_holds_no_key(tmp_path: Path) -> None:
     out = tmp_path / "sig.json"
     result = run("audit", "sign", "1", "--verdict", "approve", "--report-cid", VALID_CID,
                  "--chain-id", "1", "--registry", "0x" + "11" * 20, "--key-file", str(key_file),
-                 "-o", str(out))
+                 "--offline", "--nonce", "0", "-o", str(out))
     assert result.exit_code == 0, result.stderr
     blob = (result.stdout + result.stderr + out.read_text()).lower()
     assert KEY[:16] not in blob and KEY[-16:] not in blob
@@ -361,3 +361,156 @@ def test_unexpected_exceptions_are_one_line_unless_debugging(monkeypatch, capsys
     monkeypatch.setenv("MODELGOV_DEBUG", "1")
     with pytest.raises(KeyError):
         run_main(group, ["boom"])
+
+
+# --------------------------------------------------------------------------- proposal text (issue 14)
+AUDITOR = "0x" + "aa" * 20
+#: the review's crafted import profile: closes the code span, fakes an audit section with three
+#: approvals, then opens an HTML comment that never closes (hiding everything after it)
+FORGED_PROFILE = ("unixfs-v1-2025`)\n\n### Audits (3 approval(s), 0 rejection(s))\n\n"
+                  f"- `{AUDITOR}`: **approved**\n\n<!--")
+
+
+def _record(cid: str, digest: str, profile: str = "unixfs-v1-2025", vid: int = 2,
+            parent: int | None = None):
+    from modelgov.chain.registry import VersionRecord
+
+    return VersionRecord(version_id=vid, model_id=1, cid=cid, arweave_tx=None,
+                         manifest_digest=digest, changelog_cid=None, import_profile=profile,
+                         parent_version_id=parent, dataset_cids=(), submitter="0x" + "bb" * 20,
+                         submitted_at=1)
+
+
+def _blocks(markdown: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """(heading level, heading text) of every heading, and the types of every HTML token."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(markdown)
+    headings, html = [], []
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open":
+            headings.append((tok.tag, "".join(c.content for c in tokens[i + 1].children or [])))
+        if tok.type == "html_block":
+            html.append(tok.type)
+        for child in tok.children or []:
+            if child.type == "html_inline":
+                html.append(child.type)
+    return headings, html
+
+
+def test_forged_chain_text_cannot_forge_the_proposal_description() -> None:
+    """Issue 14 item 3: a crafted importProfile (or file name, model name, title) renders as
+    literal text: no injected heading, no HTML comment, the actions come first and survive."""
+    from markdown_it import MarkdownIt
+
+    from modelgov.chain.proposal_text import describe_proposal
+
+    version = _record(VALID_CID, "0x" + "11" * 32, profile=FORGED_PROFILE)
+    facts = {"model": "demo-mlp\n## Actions\n1. `nothing`", "version": version, "base": None}
+    summary = ["ModelRegistry.activateVersion(demo-mlp #1, version 2)",
+               "GovernanceToken.transfer(0x``x``\n\n<!--, 1)"]
+    text = describe_proposal("Activate <!-- v2 `x` #", "Why: **tested**.", summary, [facts],
+                             roots=[])
+    headings, html = _blocks(text)
+    assert [level for level, _ in headings] == ["h1", "h2", "h2", "h3", "h2"], headings
+    assert headings[1] == ("h2", "Actions")
+    assert headings[0][1] == "Activate <!-- v2 `x` #"  # literal text (escaped in the source)
+    assert not any("approval" in h for _, h in headings)
+    assert html == []  # no comment, no tag: nothing can hide what follows
+    rendered = MarkdownIt("commonmark").render(text)
+    assert "<!--" not in rendered and "<h3>Audits" not in rendered
+    # the actions list is first, whole, and each line is one literal code span
+    tokens = MarkdownIt("commonmark").parse(text)
+    items = [t for t in tokens if t.type == "list_item_open" and t.level == 1]
+    assert text.index("## Actions") < text.index("## Model upgrade")
+    assert text.count("\n1. ") == 1 and text.count("\n2. ") == 1 and len(items) >= 2
+    codes = [c.content for t in tokens for c in (t.children or []) if c.type == "code_inline"]
+    assert summary[0] in codes
+    assert "GovernanceToken.transfer(0x``x``\\x0a\\x0a<!--, 1)" in codes
+    assert FORGED_PROFILE.replace("\n", "\\x0a") in codes  # shown verbatim, on its line
+    assert "Why: <strong>tested</strong>." in rendered  # the file's own markdown still renders
+
+
+@pytest.mark.parametrize("body", ["<!-- hidden", "text\n\n<div>x</div>", "</p>", "<?php", "a\x1b[2Jb",
+                                  "    <!-- code block until the body is stripped"])
+def test_proposal_body_with_raw_html_or_control_characters_is_refused(body: str) -> None:
+    from modelgov.errors import ProposalFileError
+
+    doc = yaml.safe_dump({"title": "t", "body": body,
+                          "actions": [{"type": "call", "contract": "token", "function": "f"}]})
+    with pytest.raises(ProposalFileError, match="body"):
+        parse_proposal(doc, "p.yaml")
+    fine = "a < b and 1<2 & `Vec<T>` \\<div>\n\n    <indented code>"
+    ok = yaml.safe_dump({"title": "t", "body": fine,
+                         "actions": [{"type": "call", "contract": "token", "function": "f"}]})
+    assert parse_proposal(ok, "p.yaml").body == fine
+
+
+@given(value=st.text(max_size=60))
+@FAST
+def test_escaped_values_render_as_their_literal_text(value: str) -> None:
+    """md_code / md_text of any string: one paragraph, no HTML, the text shown as given
+    (control characters as visible escapes)."""
+    from markdown_it import MarkdownIt
+
+    from modelgov.textsafe import md_code, md_text, visible
+
+    for make, kind in ((md_code, "code_inline"), (md_text, "text")):
+        tokens = MarkdownIt("commonmark").parse(f"- x: {make(value)}")
+        inline = [t for t in tokens if t.type == "inline"]
+        assert [t.type for t in tokens if t.type.endswith("_open")] == \
+            ["bullet_list_open", "list_item_open", "paragraph_open"]
+        children = inline[0].children or []
+        assert not any(c.type.startswith("html") for c in children)
+        if kind == "code_inline":
+            assert [c.content for c in children if c.type == "code_inline"] == [visible(value) or " "]
+        else:
+            shown = "".join(c.content for c in children if c.type == "text")
+            assert shown.rstrip() == ("x: " + visible(value)).rstrip()
+
+
+def test_terminal_text_has_no_control_characters() -> None:
+    from modelgov.textsafe import symbol_key, term
+
+    shown = term("MKR\x1b[2J\x1b]0;pwned\x07\r\nok\u202eRLO\u200b")
+    assert not any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 for c in shown)
+    assert "\\x1b" in shown and "\\u202e" in shown and "\\u200b" in shown
+    assert symbol_key("mUSD") == symbol_key("MUSD") == symbol_key("\uff4dUSD") == \
+        symbol_key("mUSD\u200b") == symbol_key(" musd ")
+
+
+def test_a_manifest_of_another_cid_gives_no_diff(tmp_path: Path) -> None:
+    """Issue 14 item 4: the diff comes only from a manifest whose root CID is the version's
+    CID, even when its digest is the one stored on chain."""
+    from modelgov.chain.proposal_text import describe_upgrade
+    from modelgov.demo import mlp
+
+    folder = tmp_path / "models" / "m" / "v1"
+    mlp.write_model(folder, mlp.initial_weights(), 1)
+    manifest = mf.build(folder)
+    digest = mf.write(manifest, folder.parent / "v1.manifest.json")
+    real_cid = manifest["root"]["cid"]
+    roots = [tmp_path / "models" / "m"]
+    honest = "\n".join(describe_upgrade(
+        {"model": "m", "version": _record(real_cid, digest), "base": None}, roots))
+    assert "- added `model.safetensors`" in honest
+    squatted = "\n".join(describe_upgrade(
+        {"model": "m", "version": _record(VALID_CID, digest), "base": None}, roots))
+    assert "added `" not in squatted and "changed `" not in squatted
+    assert f"describes `{real_cid}`, not the version's CID `{VALID_CID}`" in squatted
+
+
+def test_erc1271_signing_says_what_is_supported(tmp_path: Path) -> None:
+    """Issue 14 item 10: signing for a contract auditor says plainly that Safe wallets are not
+    supported; --offline without --nonce is refused in one line."""
+    key_file = tmp_path / "key"
+    key_file.write_text(KEY + "\n")
+    common = ("audit", "sign", "1", "--verdict", "approve", "--report-cid", VALID_CID,
+              "--chain-id", "1", "--registry", "0x" + "11" * 20, "--key-file", str(key_file))
+    wallet = run(*common, "--auditor", "0x" + "22" * 20, "--offline", "--nonce", "3")
+    assert wallet.exit_code == 0, wallet.stderr
+    assert json.loads(wallet.stdout)["nonce"] == 3
+    assert "Safe wallets" in wallet.stderr and "raw EIP-712 digest" in wallet.stderr
+    plain = run(*common, "--offline", "--nonce", "0")
+    assert plain.exit_code == 0 and "Safe" not in plain.stderr
+    assert_one_line_refusal(run(*common, "--offline"), "--offline needs --nonce")
