@@ -6,13 +6,13 @@ and the server forbids scripts by Content-Security-Policy.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+from modelgov.textsafe import visible
+
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7fb}
@@ -42,8 +42,7 @@ def text(value: Any) -> str:
     """Chain or file data as safe HTML text: control and bidi characters shown as ``\\xNN``."""
     if value is None:
         return '<span class="badge">none</span>'
-    raw = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
-    return html.escape(raw, quote=True)
+    return html.escape(visible(str(value)), quote=True)
 
 
 def mono(value: Any) -> str:
@@ -89,7 +88,7 @@ def markdown(source: str) -> str:
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": False, "linkify": False})
-    return md.render(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(source)))
+    return md.render("\n".join(visible(line) for line in str(source).split("\n")))
 
 
 class Links:
