@@ -3,6 +3,7 @@ reorg-safe (``anvil`` snapshot / revert under it), and matching a fresh index bu
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -35,29 +36,34 @@ def dump(engine: Any) -> dict[str, list[Any]]:
     return found
 
 
+WORLDS = itertools.count(1)
+
+
 @pytest.fixture
 def world(chain, suite, registry, governance, governor, voters, accounts, deployer):
-    """A model with two versions, audits (one rejection), and a proposal voted on."""
+    """A model with two versions, audits (one rejection), and a proposal voted on. Names are
+    unique per use, so the fixture holds whether or not Ape reverted the previous test's chain."""
+    n = next(WORLDS)
     a1, a2 = accounts[4], accounts[5]
     for a in (a1, a2):
         registry.grantRole(AUDITOR_ROLE, a, sender=governance)
-    registry.createModel("indexed-model", cid("card"), sender=governance)
-    mid = registry.modelIdOf("indexed-model")
-    registry.createModel(HOSTILE_NAME, b"", sender=governance)
-    registry.submitVersion(mid, version_input("w1"), sender=voters[0])
+    registry.createModel(f"indexed-model-{n}", cid("card"), sender=governance)
+    mid = registry.modelIdOf(f"indexed-model-{n}")
+    registry.createModel(f"{HOSTILE_NAME}{n}", b"", sender=governance)
+    registry.submitVersion(mid, version_input(f"w1-{n}"), sender=voters[0])
     v1 = registry.versionCount()
-    registry.submitVersion(mid, version_input("w2", parent=v1), sender=voters[1])
+    registry.submitVersion(mid, version_input(f"w2-{n}", parent=v1), sender=voters[1])
     v2 = registry.versionCount()
     registry.attest(v1, APPROVED, cid("r1"), sender=a1)
     registry.attest(v1, APPROVED, cid("r2"), sender=a2)
     registry.attest(v2, REJECTED, cid("r3"), sender=a1)
-    proposal = make_proposal([(registry, "setRequiredApprovals", (2,))], "# Keep two approvals\n<b>bold?</b>")
+    proposal = make_proposal([(registry, "setRequiredApprovals", (2,))], f"# Keep two approvals ({n})\n<b>bold?</b>")
     pid = propose(governor, proposal, voters[0])
     advance_to_voting(chain, governor, pid)
     governor.castVote(pid, FOR, sender=voters[0])
     governor.castVote(pid, AGAINST, sender=voters[2])
     advance_past_deadline(chain, governor, pid)
-    return {"model": mid, "v1": v1, "v2": v2, "proposal": pid, "auditors": (a1, a2)}
+    return {"model": mid, "v1": v1, "v2": v2, "proposal": pid, "auditors": (a1, a2), "n": n}
 
 
 def _indexer(suite, tmp_path: Path, name: str = "index", **kw: Any):
@@ -71,7 +77,7 @@ def test_index_holds_what_the_chain_holds(suite, registry, governor, world, tmp_
     assert report.events > 0 and report.reorgs == 0
     reader = IndexReader(ix.engine)
     model = reader.model(world["model"])
-    assert model["name"] == "indexed-model"
+    assert model["name"] == f"indexed-model-{world['n']}"
     assert [v["version_id"] for v in model["versions"]] == [world["v1"], world["v2"]]
     assert model["lineage"] == [(world["v1"], world["v2"])]
     v1, v2 = reader.version(world["v1"]), reader.version(world["v2"])
@@ -87,7 +93,7 @@ def test_index_holds_what_the_chain_holds(suite, registry, governor, world, tmp_
     assert int(p["for_votes"]) == governor.proposalVotes(world["proposal"])[1]
     assert int(p["quorum"]) == governor.quorum(governor.proposalSnapshot(world["proposal"]))
     assert {v["support_name"] for v in p["votes"]} == {"for", "against"}
-    hostile = [m for m in reader.models() if m["name"] == HOSTILE_NAME]
+    hostile = [m for m in reader.models() if m["name"] == f"{HOSTILE_NAME}{world['n']}"]
     assert len(hostile) == 1  # stored as data, byte for byte
 
 
@@ -127,14 +133,14 @@ def test_crash_mid_batch_loses_and_duplicates_nothing(suite, world, tmp_path, mo
 def test_reorg_under_the_index_matches_a_fresh_index(chain, suite, registry, governance, world, tmp_path, voters):
     ix = _indexer(suite, tmp_path)
     snap = chain.snapshot()
-    registry.submitVersion(world["model"], version_input("orphan"), sender=voters[0])
+    registry.submitVersion(world["model"], version_input(f"orphan-{world['n']}"), sender=voters[0])
     orphan = registry.versionCount()
     chain.mine(3)
     ix.run()
     assert IndexReader(ix.engine).version(orphan)["cid"]
     chain.restore(snap)  # evm_revert: the orphan's blocks are gone
-    registry.submitVersion(world["model"], version_input("canonical"), sender=voters[1])
-    registry.createModel("after-reorg", b"", sender=governance)
+    registry.submitVersion(world["model"], version_input(f"canonical-{world['n']}"), sender=voters[1])
+    registry.createModel(f"after-reorg-{world['n']}", b"", sender=governance)
     chain.mine(5)
     report = ix.run()
     assert report.reorgs == 1
@@ -142,19 +148,19 @@ def test_reorg_under_the_index_matches_a_fresh_index(chain, suite, registry, gov
     fresh.run()
     assert dump(ix.engine) == dump(fresh.engine)
     versions = {v["cid"] for v in IndexReader(ix.engine).model(world["model"])["versions"]}
-    assert any("after-reorg" == m["name"] for m in IndexReader(ix.engine).models())
+    assert any(f"after-reorg-{world['n']}" == m["name"] for m in IndexReader(ix.engine).models())
     assert len(versions) == 3
 
 
 def test_confirmations_hold_back_the_newest_blocks(chain, suite, registry, governance, world, tmp_path):
     ix = _indexer(suite, tmp_path, confirmations=4)
-    registry.createModel("too-new", b"", sender=governance)
+    name = f"too-new-{world['n']}"
+    registry.createModel(name, b"", sender=governance)
     ix.run()
-    names = {m["name"] for m in IndexReader(ix.engine).models()}
-    assert "too-new" not in names
+    assert name not in {m["name"] for m in IndexReader(ix.engine).models()}
     chain.mine(4)
     ix.run()
-    assert "too-new" in {m["name"] for m in IndexReader(ix.engine).models()}
+    assert name in {m["name"] for m in IndexReader(ix.engine).models()}
 
 
 def test_an_index_of_another_deployment_is_refused(suite, world, tmp_path, project, deployer):
@@ -183,7 +189,7 @@ def test_dashboard_server_headers_api_and_errors(suite, world, tmp_path):
         page = httpx.get(f"{base}/models")
         assert page.status_code == 200 and page.headers["content-security-policy"] == CSP
         assert "script-src" not in CSP and "default-src 'none'" in CSP
-        assert "&lt;script&gt;alert(1)&lt;/script&gt;\\x1b[31m" in page.text  # escaped, control shown
+        assert f"&lt;script&gt;alert(1)&lt;/script&gt;\\x1b[31m{world['n']}" in page.text  # escaped, control shown
         assert "<script>" not in page.text
         doc = httpx.get(f"{base}/api/").json()
         assert "/api/versions/{id}" in doc
@@ -192,8 +198,8 @@ def test_dashboard_server_headers_api_and_errors(suite, world, tmp_path):
         missing = httpx.get(f"{base}/api/versions/999999")
         assert missing.status_code == 404 and "no version 999999" in missing.json()["error"]
         assert httpx.get(f"{base}/nowhere").status_code == 404
-        active = httpx.get(f"{base}/api/proposals", params={"state": "Pending"}).json()
-        assert active == []
+        defeated = httpx.get(f"{base}/api/proposals", params={"state": "Defeated"}).json()
+        assert defeated and all(p["state"] == "Defeated" for p in defeated)
         assert httpx.get(f"{base}/proposals/{world['proposal']}").status_code == 200
     finally:
         server.shutdown()
