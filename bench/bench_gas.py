@@ -4,7 +4,7 @@ Every figure is ``gas_used`` from a mined transaction receipt (no estimates):
 
 1. governance: propose, each castVote, queue, execute through ``ModelGovernor`` vs an OZ governor
    with the same modules (OZ-Wizard style, ``bench/contracts/RefGovernorLateQuorum.sol``) and vs a
-   plain one without PreventLateQuorum (``bench/contracts/RefGovernorPlain.sol``); each governor has
+   plain one without PreventLateQuorum and ProposalGuardian (``bench/contracts/RefGovernorPlain.sol``); each governor has
    its own token and timelock, the same parameters, voters and proposal (a timelock-held token
    transfer);
 2. attestations: ``ModelRegistry.attest`` / ``attestBySig`` vs EAS 1.9.0 ``attest`` /
@@ -438,16 +438,17 @@ def measure() -> tuple[list[Table], list[str]]:
             " GovernanceToken, same run: " + wizard_diff + why)
         tables.append(t_gov)
 
-        t_mod = Table("What PreventLateQuorum costs (same-module OZ governor vs the plain one)",
-                      "OZ + PreventLateQuorum", "OZ plain")
+        t_mod = Table("What PreventLateQuorum + ProposalGuardian cost (same-module OZ governor vs the plain one)",
+                      "OZ + PreventLateQuorum + ProposalGuardian", "OZ plain")
         for op in gas[same.name]:
             t_mod.add(op, gas[same.name][op], gas[plain.name][op])
         t_mod.add("deploy governor", same.deploy_gas["governor"], plain.deploy_gas["governor"])
-        t_mod.notes.append("PreventLateQuorum's cost (same-module − plain): " + ", ".join(
+        t_mod.notes.append("PreventLateQuorum + ProposalGuardian cost (same-module − plain): " + ", ".join(
             f"{r.op.split(' (')[0]} {r.ours - r.ref:+,}" for r in t_mod.rows) + " gas; bytecode "
             f"{_code_size(same.governor.address) - _code_size(plain.governor.address):+,} B.")
         t_mod.notes.append(
-            "The only module the same-module governor adds to the plain one is PreventLateQuorum: "
+            "The same-module governor adds PreventLateQuorum and ProposalGuardian to the plain one;"
+            " ProposalGuardian only acts in `cancel` (one more storage read) and adds bytecode. PreventLateQuorum: "
             "every vote until quorum re-reads the quorum (total-supply checkpoint lookup) and the vote "
             "that reaches it stores the extended deadline (one fresh slot); after that a vote, and queue / "
             "execute (through `state()` → `proposalDeadline()`), pay one extra storage read of it. "
@@ -537,11 +538,11 @@ def measure() -> tuple[list[Table], list[str]]:
         registry.attest(2, APPROVED, report(2, "a2"), sender=auditor_a)  # already approved: idempotent update
         for who in (auditor_a, auditor_b):
             registry.attest(4, APPROVED, report(4, who.address), sender=who)
-        g_act1 = _gas(registry.activateVersion(model_a, 1, sender=governance))
-        g_act2 = _gas(registry.activateVersion(model_a, 2, sender=governance))
+        g_act1 = _gas(registry.activateVersion(model_a, 1, 0, sender=governance))
+        g_act2 = _gas(registry.activateVersion(model_a, 2, 1, sender=governance))
         t_reg.add("activateVersion", g_act1, note="inner call from the timelock; first activation of a model")
         t_reg.add("activateVersion", g_act2, note="inner call; a later version replaces the active one")
-        calldata = bytes(registry.activateVersion.encode_input(model_b, 4))
+        calldata = bytes(registry.activateVersion.encode_input(model_b, 4, 0))
         gov_gas = govern(ours, [registry.address], [calldata], "Activate bench-model-b version 4", v1, voters)
         if registry.activeVersionId(model_b) != 4:
             raise RuntimeError("the activation proposal did not activate version 4")
@@ -554,6 +555,7 @@ def measure() -> tuple[list[Table], list[str]]:
         usd = 10**6
         coin.mint(deployer.address, 1_000_000 * usd, sender=deployer)
         coin.approve(treasury.address, 1_000_000 * usd, sender=deployer)
+        treasury.setTokenAllowed(coin.address, True, sender=governance)
         treasury.deposit(coin.address, 1_000_000 * usd, sender=deployer)
         treasury.grantRole(treasury.STEWARD_ROLE(), steward.address, sender=governance)
         treasury.setStewardAllowance(steward.address, coin.address, 100_000 * usd, 30 * 86_400, 0, sender=governance)

@@ -66,7 +66,7 @@ def settings(runs: int = 200, evm_version: str = "cancun", via_ir: bool = False,
 
 def compile_sources(paths: list[Path], cfg: dict[str, Any], compiler: list[str]) -> BuildResult:
     """Compile ``paths`` (files under the checkout, imports resolved by the compiler's callback)."""
-    sources = {str(p.resolve().relative_to(ROOT)): {"content": p.read_text()} for p in paths}
+    sources = {_source_name(p): {"content": p.read_text()} for p in paths}
     std_input = {"language": "Solidity", "sources": sources, "settings": cfg}
     text = json.dumps(std_input, sort_keys=True)
     # Key on the input, the compiler command and every imported file's content (OZ/EAS versions).
@@ -95,6 +95,16 @@ def compile_sources(paths: list[Path], cfg: dict[str, Any], compiler: list[str])
                 continue  # interfaces / abstract contracts
             arts[name] = Artifact(name, c["abi"], "0x" + code, "0x" + c["evm"]["deployedBytecode"]["object"])
     return BuildResult(arts, time.perf_counter() - t0, cached, cfg)
+
+
+def _source_name(path: Path) -> str:
+    """``path`` relative to the checkout, without following symlinks (a worktree's
+    ``node_modules`` may be a link to another checkout's)."""
+    absolute = path if path.is_absolute() else Path.cwd() / path
+    try:
+        return str(absolute.relative_to(ROOT))
+    except ValueError:
+        return str(path.resolve().relative_to(ROOT))
 
 
 def _dependency_fingerprint() -> str:

@@ -16,9 +16,21 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
  *
  * Roles:
  * - `DEFAULT_ADMIN_ROLE` ("governance", the timelock): grants/revokes stewards, sets their
- *   allowances, creates grants of any size, cancels any grant, withdraws free funds.
- * - `STEWARD_ROLE`: creates grants within a per-token allowance per period (no vote), approves
- *   or rejects submitted milestones, cancels the grants it created.
+ *   allowances, keeps the token allowlist, creates grants of any size, reviews any grant's
+ *   milestones, cancels any grant, withdraws free funds.
+ * - `STEWARD_ROLE`: creates grants within a per-token allowance per period (no vote), never to
+ *   itself; approves or rejects the submitted milestones of the grants it created (while it holds
+ *   the role); cancels the grants it created. Milestones of governance's grants are reviewed by
+ *   governance only.
+ *
+ * Tokens: deposits, withdrawals and new grants are limited to the tokens governance allowed
+ * ({setTokenAllowed}), so a token reachable at two addresses (a proxy and its legacy entry point)
+ * cannot be withdrawn or granted again through the address the commitments are not booked under,
+ * as long as governance allows one address per token. Grants already made keep paying out if
+ * their token is removed from the list.
+ *
+ * Reviews: a rejection always leaves the grantee at least {RESUBMISSION_WINDOW} to resubmit: when
+ * less is left before the deadline, the deadline moves to `now + RESUBMISSION_WINDOW`.
  *
  * Accounting (per token): `committed` is the sum of every milestone amount that is neither
  * released, reclaimed nor cancelled. A grant is only created if `committed + total` stays within
@@ -48,6 +60,9 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
 
     /// @notice Most milestones a grant may have (bounds the loop in {cancelGrant}).
     uint256 public constant MAX_MILESTONES = 20;
+
+    /// @notice Time a grantee always has to resubmit after a rejection (the deadline moves if needed).
+    uint64 public constant RESUBMISSION_WINDOW = 7 days;
 
     /// @notice Life cycle of a milestone.
     enum MilestoneStatus {
@@ -115,14 +130,17 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
     mapping(address token => uint256) private _committed;
     mapping(address steward => mapping(address token => Allowance)) private _allowances;
     EnumerableSet.AddressSet private _tokens;
+    mapping(address token => bool) private _allowedTokens;
 
     // ------------------------------------------------------------------------------- events
     /// @notice `received` of `token` arrived from `from` (`amount` was requested).
     event Deposited(address indexed token, address indexed from, uint256 amount, uint256 received);
     /// @notice Governance withdrew free (uncommitted) funds.
     event Withdrawn(address indexed token, address indexed to, uint256 amount);
-    /// @notice `token` was seen for the first time (deposit, allowance or grant) and joined {tokens}.
+    /// @notice `token` was seen for the first time (deposit, allowance, grant or allowlist) and joined {tokens}.
     event TokenListed(address indexed token);
+    /// @notice Governance allowed (or stopped allowing) `token` for deposits, withdrawals and new grants.
+    event TokenAllowlisted(address indexed token, bool allowed);
     /// @notice Governance set a steward's allowance for `token`.
     event StewardAllowanceSet(
         address indexed steward,
@@ -165,37 +183,71 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
         address reviewer,
         bytes reasonCid
     );
+    /// @notice A rejection moved a milestone's deadline to `deadline` (the resubmission window).
+    event MilestoneDeadlineExtended(uint256 indexed grantId, uint256 indexed index, uint64 deadline);
     /// @notice A milestone's commitment was returned to free funds after its deadline.
     event MilestoneReclaimed(uint256 indexed grantId, uint256 indexed index, address by, uint256 amount);
     /// @notice A grant was cancelled; `returned` went back to free funds.
     event GrantCancelled(uint256 indexed grantId, address indexed by, uint256 returned);
 
     // ------------------------------------------------------------------------------- errors
+    /// @notice An address argument (token, grantee, recipient, steward or admin) is zero.
     error GrantTreasuryZeroAddress();
+    /// @notice `registry` has no code.
     error GrantTreasuryInvalidRegistry(address registry);
+    /// @notice The amount is zero.
     error GrantTreasuryZeroAmount();
+    /// @notice A grant needs at least one milestone.
     error GrantTreasuryNoMilestones();
+    /// @notice A grant has `count` milestones, more than `max`.
     error GrantTreasuryTooManyMilestones(uint256 count, uint256 max);
+    /// @notice Milestone `index`'s amount is zero or does not fit 128 bits.
     error GrantTreasuryMilestoneAmountInvalid(uint256 index, uint256 amount);
+    /// @notice Milestone `index`'s description CID (or a rejection's reason CID) is empty.
     error GrantTreasuryMilestoneCidEmpty(uint256 index);
+    /// @notice Milestone `index`'s deadline is not in the future.
     error GrantTreasuryMilestoneDeadlineInPast(uint256 index, uint64 deadline);
+    /// @notice Only `free` of `token` is uncommitted; `needed` was asked for.
     error GrantTreasuryInsufficientFreeBalance(address token, uint256 free, uint256 needed);
+    /// @notice `steward` has `remaining` of its `token` allowance left; `needed` was asked for.
     error GrantTreasuryAllowanceExceeded(address steward, address token, uint256 remaining, uint256 needed);
+    /// @notice An allowance's `resetBase` is in the future.
     error GrantTreasuryInvalidResetBase(uint64 resetBase);
+    /// @notice `grantId` does not exist.
     error GrantTreasuryUnknownGrant(uint256 grantId);
+    /// @notice Grant `grantId` has no milestone `index`.
     error GrantTreasuryUnknownMilestone(uint256 grantId, uint256 index);
+    /// @notice Grant `grantId` was cancelled.
     error GrantTreasuryGrantNotActive(uint256 grantId);
+    /// @notice `account` is not the grantee of `grantId`.
     error GrantTreasuryNotGrantee(uint256 grantId, address account);
+    /// @notice The milestone is not pending (it is `status`).
     error GrantTreasuryMilestoneNotPending(uint256 grantId, uint256 index, MilestoneStatus status);
+    /// @notice The milestone is not submitted (it is `status`).
     error GrantTreasuryMilestoneNotSubmitted(uint256 grantId, uint256 index, MilestoneStatus status);
+    /// @notice The milestone's deadline passed.
     error GrantTreasuryDeadlinePassed(uint256 grantId, uint256 index, uint64 deadline);
+    /// @notice The milestone's deadline has not passed yet.
     error GrantTreasuryDeadlineNotPassed(uint256 grantId, uint256 index, uint64 deadline);
+    /// @notice The registry does not know `versionId`.
     error GrantTreasuryUnknownVersion(uint256 versionId);
+    /// @notice `versionId` was submitted by `submitter`, not by the grantee.
     error GrantTreasuryVersionNotFromGrantee(uint256 versionId, address submitter);
+    /// @notice `versionId` belongs to `modelId`, not to the milestone's `expectedModelId`.
     error GrantTreasuryWrongModel(uint256 versionId, uint256 expectedModelId, uint256 modelId);
+    /// @notice `versionId` is not audited in the registry now.
     error GrantTreasuryVersionNotAudited(uint256 versionId);
+    /// @notice `account` is the grantee of `grantId` and may not approve its own milestone.
     error GrantTreasurySelfApproval(uint256 grantId, address account);
+    /// @notice A steward (`account`) may not create a grant to itself.
+    error GrantTreasurySelfGrant(address account);
+    /// @notice `account` may not cancel `grantId` (neither governance nor its creating steward).
     error GrantTreasuryUnauthorizedCanceller(uint256 grantId, address account);
+    /// @notice `account` may not review `grantId`'s milestones (neither governance nor its creating steward).
+    error GrantTreasuryUnauthorizedReviewer(uint256 grantId, address account);
+    /// @notice `token` is not on governance's allowlist.
+    error GrantTreasuryTokenNotAllowed(address token);
+    /// @notice The treasury's balance of `token` dropped by `actual` instead of `expected`.
     error GrantTreasuryTransferMismatch(address token, uint256 expected, uint256 actual);
 
     /**
@@ -211,7 +263,7 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
 
     // ------------------------------------------------------------------------------- funds
     /**
-     * @notice Pull `amount` of `token` from the caller (who approved it) into the treasury.
+     * @notice Pull `amount` of an allowed `token` from the caller (who approved it) into the treasury.
      * @dev Anyone may deposit. Tokens sent with a plain transfer count as well (holdings are
      * `balanceOf`); this function additionally records the token for {tokens} and reports what
      * actually arrived, which is less than `amount` for a fee-on-transfer token.
@@ -220,7 +272,7 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
     function deposit(address token, uint256 amount) external nonReentrant returns (uint256 received) {
         if (token == address(0)) revert GrantTreasuryZeroAddress();
         if (amount == 0) revert GrantTreasuryZeroAmount();
-        _listToken(token);
+        _checkAllowedToken(token);
         uint256 before = _balance(token);
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
         received = _balance(token) - before;
@@ -228,7 +280,7 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
     }
 
     /**
-     * @notice Governance: send `amount` of free (uncommitted) `token` to `to`.
+     * @notice Governance: send `amount` of free (uncommitted) allowed `token` to `to`.
      */
     function withdraw(
         address token,
@@ -237,10 +289,29 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
     ) external nonReentrant onlyRole(DEFAULT_ADMIN_ROLE) {
         if (token == address(0) || to == address(0)) revert GrantTreasuryZeroAddress();
         if (amount == 0) revert GrantTreasuryZeroAmount();
+        _checkAllowedToken(token);
         uint256 free = freeBalance(token);
         if (amount > free) revert GrantTreasuryInsufficientFreeBalance(token, free, amount);
         emit Withdrawn(token, to, amount);
         _pay(token, to, amount);
+    }
+
+    /**
+     * @notice Governance: allow (or stop allowing) `token` for deposits, withdrawals and new grants.
+     * @dev Allow one address per token: a token reachable at two addresses must be allowed under one
+     * of them only, or commitments booked under one address could be withdrawn through the other.
+     * Removing a token does not stop payouts of grants already made in it.
+     */
+    function setTokenAllowed(address token, bool allowed) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (token == address(0)) revert GrantTreasuryZeroAddress();
+        _allowedTokens[token] = allowed;
+        if (allowed) _listToken(token);
+        emit TokenAllowlisted(token, allowed);
+    }
+
+    /// @notice Whether governance allows `token` for deposits, withdrawals and new grants.
+    function isTokenAllowed(address token) external view returns (bool) {
+        return _allowedTokens[token];
     }
 
     // ------------------------------------------------------------------------------- stewards
@@ -298,9 +369,9 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
 
     // ------------------------------------------------------------------------------- grants
     /**
-     * @notice Create a grant to `grantee` paid in `token`, committing the sum of `milestones`.
+     * @notice Create a grant to `grantee` paid in an allowed `token`, committing the sum of `milestones`.
      * @dev Governance may create any grant; a steward only within its allowance for `token`
-     * (spent at creation). Reverts if the total is not covered by the free balance.
+     * (spent at creation) and not to itself. Reverts if the total is not covered by the free balance.
      * @return grantId The new grant's id (ids start at 1).
      */
     function createGrant(
@@ -311,6 +382,8 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
         bool isGovernance = hasRole(DEFAULT_ADMIN_ROLE, msg.sender);
         if (!isGovernance) _checkRole(STEWARD_ROLE);
         if (grantee == address(0) || token == address(0)) revert GrantTreasuryZeroAddress();
+        if (!isGovernance && grantee == msg.sender) revert GrantTreasurySelfGrant(msg.sender);
+        _checkAllowedToken(token);
         uint256 count = milestones.length;
         if (count == 0) revert GrantTreasuryNoMilestones();
         if (count > MAX_MILESTONES) revert GrantTreasuryTooManyMilestones(count, MAX_MILESTONES);
@@ -348,7 +421,6 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
             );
         }
         _committed[token] += total;
-        _listToken(token);
         emit GrantCreated(grantId, grantee, token, msg.sender, total, count);
     }
 
@@ -377,13 +449,14 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
     }
 
     /**
-     * @notice Steward or governance: approve a submitted milestone and pay its amount to the
-     * grantee. Only if the submitted version is audited in the registry now.
+     * @notice The grant's reviewer (governance, or the steward that created it): approve a
+     * submitted milestone and pay its amount to the grantee. Only if the submitted version is
+     * audited in the registry now.
      * @dev The grantee may not approve its own milestone, even as a steward.
      */
     function approveMilestone(uint256 grantId, uint256 index) external nonReentrant {
-        _checkReviewer();
         Grant storage g = _activeGrant(grantId);
+        _checkReviewer(g, grantId);
         if (msg.sender == g.grantee) revert GrantTreasurySelfApproval(grantId, msg.sender);
         Milestone storage m = _milestone(g, grantId, index);
         if (m.status != MilestoneStatus.Submitted) revert GrantTreasuryMilestoneNotSubmitted(grantId, index, m.status);
@@ -400,19 +473,25 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
     }
 
     /**
-     * @notice Steward or governance: reject a submitted milestone, giving the CID of the reason.
-     * The milestone becomes pending again; the grantee may resubmit before the deadline.
+     * @notice The grant's reviewer (governance, or the steward that created it): reject a
+     * submitted milestone, giving the CID of the reason. The milestone becomes pending again; the
+     * grantee may resubmit until the deadline, which moves to `now + RESUBMISSION_WINDOW` when
+     * that is later (a late review never costs the grantee its chance to resubmit).
      */
     function rejectMilestone(uint256 grantId, uint256 index, bytes calldata reasonCid) external {
-        _checkReviewer();
         Grant storage g = _activeGrant(grantId);
+        _checkReviewer(g, grantId);
         Milestone storage m = _milestone(g, grantId, index);
         if (m.status != MilestoneStatus.Submitted) revert GrantTreasuryMilestoneNotSubmitted(grantId, index, m.status);
         if (reasonCid.length == 0) revert GrantTreasuryMilestoneCidEmpty(index);
         uint256 versionId = m.versionId;
         m.status = MilestoneStatus.Pending;
         m.versionId = 0;
+        uint64 resubmitUntil = uint64(block.timestamp) + RESUBMISSION_WINDOW;
+        bool extended = resubmitUntil > m.deadline;
+        if (extended) m.deadline = resubmitUntil;
         emit MilestoneRejected(grantId, index, versionId, msg.sender, reasonCid);
+        if (extended) emit MilestoneDeadlineExtended(grantId, index, resubmitUntil);
     }
 
     /**
@@ -501,14 +580,23 @@ contract GrantTreasury is AccessControlEnumerable, ReentrancyGuard {
         return balance > c ? balance - c : 0;
     }
 
-    /// @notice Tokens the treasury has seen (deposits, allowances, grants).
+    /// @notice Tokens the treasury has seen (allowlist, allowances, grants); not necessarily allowed now.
     function tokens() external view returns (address[] memory) {
         return _tokens.values();
     }
 
     // ------------------------------------------------------------------------------- internal
-    function _checkReviewer() private view {
-        if (!hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) _checkRole(STEWARD_ROLE);
+    /// @dev Reviewers of `g`: governance, or the steward that created it while it holds the role.
+    function _checkReviewer(Grant storage g, uint256 grantId) private view {
+        if (hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) return;
+        if (msg.sender != g.creator || !hasRole(STEWARD_ROLE, msg.sender)) {
+            revert GrantTreasuryUnauthorizedReviewer(grantId, msg.sender);
+        }
+    }
+
+    /// @dev Reverts unless governance allowed `token`.
+    function _checkAllowedToken(address token) private view {
+        if (!_allowedTokens[token]) revert GrantTreasuryTokenNotAllowed(token);
     }
 
     function _grant(uint256 grantId) private view returns (Grant storage g) {

@@ -8,6 +8,7 @@ import {GovernorVotes} from "@openzeppelin/contracts/governance/extensions/Gover
 import {GovernorVotesQuorumFraction} from "@openzeppelin/contracts/governance/extensions/GovernorVotesQuorumFraction.sol";
 import {GovernorTimelockControl} from "@openzeppelin/contracts/governance/extensions/GovernorTimelockControl.sol";
 import {GovernorPreventLateQuorum} from "@openzeppelin/contracts/governance/extensions/GovernorPreventLateQuorum.sol";
+import {GovernorProposalGuardian} from "@openzeppelin/contracts/governance/extensions/GovernorProposalGuardian.sol";
 import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 
@@ -15,9 +16,15 @@ import {TimelockController} from "@openzeppelin/contracts/governance/TimelockCon
  * @title ModelGovernor
  * @notice The DAO's governor: token-weighted votes (ERC-5805, timestamp clock), a quorum as a
  * fraction of supply, For/Against/Abstain counting, a timelock between success and execution, and
- * protection against last-minute quorum (a late quorum extends the vote).
+ * protection against last-minute quorum (a late quorum extends the vote), and a proposal guardian
+ * (set by governance with `setProposalGuardian`) who can cancel any proposal that is not executed
+ * yet, queued ones included (the timelock operation is cancelled with it).
  * @dev Composed only of OpenZeppelin v5 modules; this contract resolves their overrides and adds
- * nothing else. ABI-compatible with Tally and OZ's IGovernor.
+ * one restriction: OpenZeppelin's fallback "no proposal guardian set → a proposer may cancel its
+ * proposal at any stage" is disabled ({_validateCancel}), so a proposer can still only cancel its
+ * proposal while it is Pending and cannot withdraw a proposal that passed. Queued operations
+ * expire in the timelock (`ModelTimelock.GRACE_PERIOD`). ABI-compatible with Tally and OZ's
+ * IGovernor.
  */
 contract ModelGovernor is
     Governor,
@@ -26,7 +33,8 @@ contract ModelGovernor is
     GovernorVotes,
     GovernorVotesQuorumFraction,
     GovernorTimelockControl,
-    GovernorPreventLateQuorum
+    GovernorPreventLateQuorum,
+    GovernorProposalGuardian
 {
     /**
      * @param token_ The ERC-5805 voting token.
@@ -115,5 +123,18 @@ contract ModelGovernor is
 
     function _executor() internal view override(Governor, GovernorTimelockControl) returns (address) {
         return super._executor();
+    }
+
+    /**
+     * @dev The proposal guardian may cancel any proposal (GovernorProposalGuardian); otherwise
+     * Governor's rule applies (the proposer, while Pending). Skips GovernorProposalGuardian's
+     * fallback that lets proposers cancel at any stage when no guardian is set.
+     */
+    function _validateCancel(
+        uint256 proposalId,
+        address caller
+    ) internal view override(Governor, GovernorProposalGuardian) returns (bool) {
+        address guardian = proposalGuardian();
+        return (guardian != address(0) && caller == guardian) || Governor._validateCancel(proposalId, caller);
     }
 }

@@ -31,9 +31,20 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
  * slot, so CIDs of up to 56 bytes (CIDv0 = 34, CIDv1 sha2-256 = 36) are stored in full and listed
  * by {auditStatus}. The auditor-list length shares the version's first slot.
  *
- * The active version of a model is the latest entry of its activation history that is not
- * suspended; suspending the active version therefore falls back to the previous active one (or
- * none), and reinstating a version recomputes it.
+ * Active version: a model's active version is the version governance last activated, as long as
+ * it is not suspended AND is audited now (live approvals ≥ {requiredApprovals}, no live
+ * rejection); otherwise the model has no active version (0). Nothing but {activateVersion}
+ * (governance, which checks the audit) ever chooses a version: suspending the active version
+ * leaves the model with no active version (there is no fall-back to an older one), reinstating a
+ * version only lifts its suspension, and a version whose audit lapses (a rejection, a withdrawn
+ * approval, an auditor removed, a higher threshold) stops being active until it is audited again.
+ * An activation states the active version it replaces, so a stale queued activation cannot roll
+ * a model back over a newer one.
+ *
+ * Versions are keyed by (model, submitter, CID): two submitters may submit the same CID, each
+ * owning its own record, so nobody can squat another submitter's CID. Import profiles are limited
+ * to the names the tooling knows ({isKnownImportProfile}), or empty. An auditor cannot attest a
+ * version it submitted.
  */
 contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
     /// @notice May attest versions.
@@ -51,6 +62,11 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
     /// @notice Longest model name (bytes).
     uint256 public constant MAX_NAME_LENGTH = 64;
 
+    /// @dev keccak256 of the import profiles a version may name (see `modelgov/cid/profiles.py`).
+    bytes32 private constant _PROFILE_UNIXFS_V0_2015 = keccak256("unixfs-v0-2015");
+    bytes32 private constant _PROFILE_KUBO_CIDV1 = keccak256("kubo-cidv1");
+    bytes32 private constant _PROFILE_UNIXFS_V1_2025 = keccak256("unixfs-v1-2025");
+
     /// @notice An auditor's verdict. `None` marks no live attestation and is never accepted as input.
     enum Verdict {
         None,
@@ -64,7 +80,7 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
         bytes32 arweaveTx; // Arweave transaction id, zero if none
         bytes32 manifestDigest; // sha256 of the canonical manifest
         bytes changelogCid; // binary CID of the changelog, empty if none
-        string importProfile; // name of the CID recipe, e.g. "unixfs-v1-2025"
+        string importProfile; // name of the CID recipe: "", "unixfs-v0-2015", "kubo-cidv1" or "unixfs-v1-2025"
         uint256 parentVersionId; // 0 if none
         bytes[] datasetCids; // binary CIDs of the training data (lineage)
     }
@@ -105,7 +121,7 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
     struct Model {
         string name;
         bytes cardCid;
-        uint256 activeVersionId;
+        uint256 activeVersionId; // last activated by governance (0 once suspended); see {_activeOf}
         uint256[] versionIds;
         uint256[] history; // activations, oldest first
     }
@@ -144,7 +160,7 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
     mapping(uint256 modelId => Model) private _models;
     mapping(bytes32 nameHash => uint256 modelId) private _modelIdByName;
     mapping(uint256 versionId => Version) private _versions;
-    mapping(uint256 modelId => mapping(bytes32 cidHash => uint256 versionId)) private _versionIdByCid;
+    mapping(uint256 modelId => mapping(bytes32 submitterCidHash => uint256 versionId)) private _versionIdByKey;
     mapping(uint256 versionId => mapping(address auditor => StoredAttestation)) private _attestations;
     mapping(uint256 versionId => mapping(uint256 index => address auditor)) private _auditors;
 
@@ -158,8 +174,15 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
     error ModelRegistryDuplicateName(string name, uint256 modelId);
     /// @notice `name` is empty or longer than {MAX_NAME_LENGTH} bytes.
     error ModelRegistryInvalidName(string name);
-    /// @notice The model already has a version with this CID.
+    /// @notice The submitter already submitted a version of `modelId` with this CID.
     error ModelRegistryDuplicateVersion(uint256 modelId, uint256 existingVersionId);
+    /// @notice `importProfile` is neither empty nor a profile the registry knows.
+    error ModelRegistryUnknownImportProfile(string importProfile);
+    /// @notice `auditor` submitted `versionId` and so may not attest it.
+    error ModelRegistrySelfAttestation(uint256 versionId, address auditor);
+    /// @notice The activation expected `expectedVersionId` to be the active version of `modelId`,
+    /// but `activeVersionId` is.
+    error ModelRegistryUnexpectedActiveVersion(uint256 modelId, uint256 expectedVersionId, uint256 activeVersionId);
     /// @notice A version needs a non-empty CID.
     error ModelRegistryEmptyCid();
     /// @notice `Verdict.None` is not a verdict.
@@ -207,14 +230,16 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
     event RequiredApprovalsSet(uint256 oldRequiredApprovals, uint256 newRequiredApprovals);
     /// @notice Governance activated a version.
     event VersionActivated(uint256 indexed modelId, uint256 indexed versionId, uint256 previousVersionId);
-    /// @notice A guardian suspended a version; `activeVersionId` is the model's active version afterwards.
+    /// @notice A guardian suspended a version; `activeVersionId` is the model's active version afterwards
+    /// (0 when the suspended version was the active one).
     event VersionSuspended(
         uint256 indexed modelId,
         uint256 indexed versionId,
         address indexed guardian,
         uint256 activeVersionId
     );
-    /// @notice Governance lifted a suspension; `activeVersionId` is the model's active version afterwards.
+    /// @notice Governance lifted a suspension; `activeVersionId` is the model's active version afterwards
+    /// (unchanged: reinstating never activates).
     event VersionReinstated(uint256 indexed modelId, uint256 indexed versionId, uint256 activeVersionId);
 
     /**
@@ -266,13 +291,14 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
     }
 
     /**
-     * @notice A model's name, card CID, active version id (0 if none) and number of versions.
+     * @notice A model's name, card CID, active version id (0 if none, see {activeVersionId}) and
+     * number of versions.
      */
     function model(
         uint256 modelId
     ) external view returns (string memory name, bytes memory cardCid, uint256 activeVersionId, uint256 versionCount) {
         Model storage m = _model(modelId);
-        return (m.name, m.cardCid, m.activeVersionId, m.versionIds.length);
+        return (m.name, m.cardCid, _activeOf(m), m.versionIds.length);
     }
 
     /// @notice Number of models created (ids are 1..modelCount).
@@ -286,19 +312,22 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
 
     /**
      * @notice Submit a version of `modelId` (anyone). The record never changes afterwards.
-     * @dev Reverts on an unknown model or parent, an empty CID, or a CID the model already has.
+     * @dev Reverts on an unknown model or parent, an empty CID, an unknown import profile, or a
+     * CID the caller already submitted for this model. Another submitter's record with the same
+     * CID does not prevent the caller's: records are keyed by (model, submitter, CID).
      * @return versionId The new version's id (ids start at 1, shared across models).
      */
     function submitVersion(uint256 modelId, VersionInput calldata input) external returns (uint256 versionId) {
         Model storage m = _model(modelId);
         if (input.cid.length == 0) revert ModelRegistryEmptyCid();
+        if (!isKnownImportProfile(input.importProfile)) revert ModelRegistryUnknownImportProfile(input.importProfile);
         if (input.parentVersionId != 0) _version(input.parentVersionId);
-        bytes32 cidHash = keccak256(input.cid);
-        uint256 existing = _versionIdByCid[modelId][cidHash];
+        bytes32 key = _versionKey(msg.sender, input.cid);
+        uint256 existing = _versionIdByKey[modelId][key];
         if (existing != 0) revert ModelRegistryDuplicateVersion(modelId, existing);
 
         versionId = ++_versionCount;
-        _versionIdByCid[modelId][cidHash] = versionId;
+        _versionIdByKey[modelId][key] = versionId;
         m.versionIds.push(versionId);
         Version storage v = _versions[versionId];
         v.submitter = msg.sender;
@@ -322,9 +351,19 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
         return _record(versionId, _version(versionId));
     }
 
-    /// @notice The version of `modelId` with binary CID `cid`, or 0 if none.
-    function versionIdOf(uint256 modelId, bytes calldata cid) external view returns (uint256) {
-        return _versionIdByCid[modelId][keccak256(cid)];
+    /// @notice The version of `modelId` that `submitter` submitted with binary CID `cid`, or 0 if none.
+    function versionIdOf(uint256 modelId, address submitter, bytes calldata cid) external view returns (uint256) {
+        return _versionIdByKey[modelId][_versionKey(submitter, cid)];
+    }
+
+    /**
+     * @notice Whether a version may name `importProfile`: empty (not stated), or one of
+     * `unixfs-v0-2015`, `kubo-cidv1`, `unixfs-v1-2025` (the profiles of `modelgov.cid.profiles`).
+     */
+    function isKnownImportProfile(string calldata importProfile) public pure returns (bool) {
+        if (bytes(importProfile).length == 0) return true;
+        bytes32 h = keccak256(bytes(importProfile));
+        return h == _PROFILE_UNIXFS_V1_2025 || h == _PROFILE_KUBO_CIDV1 || h == _PROFILE_UNIXFS_V0_2015;
     }
 
     /// @notice Number of versions submitted (ids are 1..versionCount).
@@ -364,8 +403,9 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
     // ------------------------------------------------------------------------------------------
 
     /**
-     * @notice Attest `versionId` (auditors only). Replaces the caller's previous attestation and
-     * uses up the caller's nonce, so signatures made before can no longer be relayed over it.
+     * @notice Attest `versionId` (auditors only; not a version the caller submitted). Replaces the
+     * caller's previous attestation and uses up the caller's nonce, so signatures made before can
+     * no longer be relayed over it.
      * @param verdict Approved or Rejected.
      * @param reportCid Binary CID of the audit report (1..56 bytes).
      */
@@ -376,7 +416,8 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
 
     /**
      * @notice Record an attestation signed by `auditor` (EIP-712, or ERC-1271 for contract
-     * wallets); anyone may relay it. Each signature is usable once (`nonce`) until `deadline`.
+     * wallets); anyone may relay it. Each signature is usable once (`nonce`) until `deadline`. The
+     * auditor may not attest a version it submitted.
      */
     function attestBySig(
         address auditor,
@@ -477,17 +518,28 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
     // ------------------------------------------------------------------------------------------
 
     /**
-     * @notice Make `versionId` the active version of `modelId` (governance only). It needs
-     * approvals ≥ {requiredApprovals}, no live rejection, and must not be suspended. The
-     * activation is appended to the model's history.
+     * @notice Make `versionId` the active version of `modelId` (governance only), replacing
+     * `expectedActiveVersionId` (0: the model has no active version). It needs approvals ≥
+     * {requiredApprovals}, no live rejection, and must not be suspended. The activation is appended
+     * to the model's history.
+     * @dev Reverts with {ModelRegistryUnexpectedActiveVersion} when the model's active version
+     * ({activeVersionId}) is not `expectedActiveVersionId`: a queued activation built against
+     * another state (e.g. before a newer version was activated) cannot execute.
      */
-    function activateVersion(uint256 modelId, uint256 versionId) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function activateVersion(
+        uint256 modelId,
+        uint256 versionId,
+        uint256 expectedActiveVersionId
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
         Model storage m = _model(modelId);
         Version storage v = _version(versionId);
         if (v.modelId != modelId) revert ModelRegistryVersionNotOfModel(versionId, modelId);
         if (v.suspended) revert ModelRegistryVersionSuspended(versionId);
-        uint256 previous = m.activeVersionId;
+        uint256 previous = _activeOf(m);
         if (previous == versionId) revert ModelRegistryAlreadyActive(versionId);
+        if (previous != expectedActiveVersionId) {
+            revert ModelRegistryUnexpectedActiveVersion(modelId, expectedActiveVersionId, previous);
+        }
         (uint256 approvals, uint256 rejections) = _tally(versionId, v);
         if (rejections != 0 || approvals < _requiredApprovals) {
             revert ModelRegistryNotAudited(versionId, approvals, rejections, _requiredApprovals);
@@ -499,38 +551,42 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
 
     /**
      * @notice Suspend `versionId` in an emergency (guardians only). If it is its model's active
-     * version, the model falls back to its previous active version that is not suspended (or none).
+     * version, the model is left with NO active version until governance activates one: a guardian
+     * can stop a version, never choose which one runs.
      */
     function suspendVersion(uint256 versionId) external onlyRole(GUARDIAN_ROLE) {
         Version storage v = _version(versionId);
         if (v.suspended) revert ModelRegistryVersionSuspended(versionId);
         v.suspended = true;
         uint256 modelId = v.modelId;
-        uint256 active = _recomputeActive(modelId);
-        emit VersionSuspended(modelId, versionId, msg.sender, active);
+        Model storage m = _models[modelId];
+        if (m.activeVersionId == versionId) m.activeVersionId = 0;
+        emit VersionSuspended(modelId, versionId, msg.sender, _activeOf(m));
     }
 
     /**
-     * @notice Lift the suspension of `versionId` (governance only). The model's active version
-     * becomes again its latest activation that is not suspended.
+     * @notice Lift the suspension of `versionId` (governance only). This never changes the active
+     * version: making the version active again takes an {activateVersion}, which checks its audit.
      */
     function reinstateVersion(uint256 versionId) external onlyRole(DEFAULT_ADMIN_ROLE) {
         Version storage v = _version(versionId);
         if (!v.suspended) revert ModelRegistryVersionNotSuspended(versionId);
         v.suspended = false;
         uint256 modelId = v.modelId;
-        uint256 active = _recomputeActive(modelId);
-        emit VersionReinstated(modelId, versionId, active);
+        emit VersionReinstated(modelId, versionId, _activeOf(_models[modelId]));
     }
 
-    /// @notice The active version id of `modelId`, 0 if none.
+    /**
+     * @notice The active version id of `modelId`, 0 if none: the version governance last
+     * activated, unless it was suspended since or is not audited now.
+     */
     function activeVersionId(uint256 modelId) external view returns (uint256) {
-        return _model(modelId).activeVersionId;
+        return _activeOf(_model(modelId));
     }
 
-    /// @notice The full record of `modelId`'s active version; reverts if there is none.
+    /// @notice The full record of `modelId`'s active version (see {activeVersionId}); reverts if there is none.
     function activeVersion(uint256 modelId) external view returns (VersionRecord memory) {
-        uint256 versionId = _model(modelId).activeVersionId;
+        uint256 versionId = _activeOf(_model(modelId));
         if (versionId == 0) revert ModelRegistryNoActiveVersion(modelId);
         return _record(versionId, _versions[versionId]);
     }
@@ -554,6 +610,8 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
         if (verdict == Verdict.None) revert ModelRegistryInvalidVerdict();
         uint256 length = reportCid.length;
         if (length == 0 || length > MAX_REPORT_CID_LENGTH) revert ModelRegistryInvalidReportCid(length);
+
+        if (v.submitter == auditor) revert ModelRegistrySelfAttestation(versionId, auditor);
 
         StoredAttestation storage a = _attestations[versionId][auditor];
         if (a.attestedAt == 0) _auditors[versionId][v.auditorCount++] = auditor;
@@ -618,18 +676,20 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
         }
     }
 
-    /// @dev Active = the latest activation that is not suspended (0 if none).
-    function _recomputeActive(uint256 modelId) private returns (uint256 active) {
-        Model storage m = _models[modelId];
-        uint256[] storage history = m.history;
-        for (uint256 i = history.length; i > 0; --i) {
-            uint256 candidate = history[i - 1];
-            if (!_versions[candidate].suspended) {
-                active = candidate;
-                break;
-            }
-        }
-        m.activeVersionId = active;
+    /**
+     * @dev The active version: the last activation (cleared when suspended), if it is audited now;
+     * else 0. The audit is read live, so a lapsed audit deactivates without any transaction.
+     */
+    function _activeOf(Model storage m) private view returns (uint256 versionId) {
+        versionId = m.activeVersionId;
+        if (versionId == 0) return 0;
+        (uint256 approvals, uint256 rejections) = _tally(versionId, _versions[versionId]);
+        if (rejections != 0 || approvals < _requiredApprovals) return 0;
+    }
+
+    /// @dev Key of a version record: its submitter and CID (within a model).
+    function _versionKey(address submitter, bytes calldata cid) private pure returns (bytes32) {
+        return keccak256(abi.encodePacked(submitter, cid));
     }
 
     function _setRequiredApprovals(uint256 value) private {

@@ -4,7 +4,8 @@ asserts that it fails; a regression in the contracts or the deployment wiring ma
 Covered here (see SECURITY.md): vote buying/borrowing after the snapshot, flash-loan votes,
 early or repeated execution (through the governor and directly through the timelock), proposal-id
 front-running, vote-signature replay, and changing governor settings or timelock roles without a
-passed proposal.
+passed proposal; from the external review (issue 14): a stopped activation executed much later
+over a newer version, and the proposal guardian's cancel.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from eth_account.messages import encode_typed_data
 
 from governance_helpers import (
     AGAINST,
+    CANCELED,
     EXECUTED,
     FOR,
     QUEUED,
@@ -25,6 +27,8 @@ from governance_helpers import (
     pass_proposal,
     propose,
 )
+
+from registry_helpers import cid, version_input
 
 ZERO = "0x0000000000000000000000000000000000000000"
 
@@ -98,6 +102,7 @@ def test_the_deployer_keeps_no_power_after_deployment(suite, deployer, governor,
     assert treasury.getRoleMemberCount(treasury.DEFAULT_ADMIN_ROLE()) == 1
     assert treasury.getRoleMemberCount(treasury.STEWARD_ROLE()) == 0
     assert treasury.registry() == registry.address
+    assert governor.proposalGuardian() == ZERO  # set by governance (the onboarding proposal)
 
 
 # --------------------------------------------------------------------------- vote weight
@@ -275,6 +280,7 @@ def test_governor_settings_change_only_through_a_passed_proposal(chain, governor
         ("setLateQuorumVoteExtension", (0,)),
         ("updateTimelock", (stranger.address,)),
         ("relay", (stranger.address, 0, b"")),
+        ("setProposalGuardian", (stranger.address,)),
     ]
     # every setter for a stranger; the deployer and a big holder are no different
     for who, calls in ((stranger, setters), (deployer, setters[:1]), (voters[0], setters[3:4])):
@@ -336,3 +342,103 @@ def _salt(governor, proposal) -> bytes:
     """GovernorTimelockControl's salt: bytes20(governor) XOR descriptionHash."""
     gov = bytes.fromhex(str(governor.address)[2:]) + b"\x00" * 12
     return bytes(a ^ b for a, b in zip(gov, proposal.description_hash))
+
+
+# --------------------------------------------------------------------------- review (issue 14)
+def _stale_world(registry, governance, accounts, stranger):
+    auditors = accounts[4], accounts[5], accounts[6]
+    for a in auditors:
+        registry.grantRole(registry.AUDITOR_ROLE(), a, sender=governance)
+    registry.createModel("stale", b"\x01", sender=governance)
+    model = registry.modelIdOf("stale")
+    versions = []
+    for seed in ("v1", "v2"):
+        r = registry.submitVersion(model, version_input(seed), sender=stranger)
+        v = r.events.filter(registry.VersionSubmitted)[0].versionId
+        for a in auditors[:2]:
+            registry.attest(v, 1, cid(f"{seed}-{a.address}"), sender=a)
+        versions.append(v)
+    return model, auditors, versions
+
+
+def test_stopped_activation_cannot_execute_later_over_a_newer_version(
+        chain, suite, governor, timelock, registry, governance, voters, accounts, stranger):
+    """Item 2, as the review showed it: an activation of v1 passes and is queued; an auditor
+    rejects v1 during the delay so `execute` reverts and the proposal stays Queued; v2 is
+    activated; 180 days later governance removes that auditor (its rejection vanishes) and a
+    stranger executes the stale proposal. Before the fix the model rolled back to v1. Now the
+    operation expired at the timelock (through the governor and directly), and even inside the
+    grace period an activation that states another active version reverts."""
+    from modelgov.chain import governance as gov
+
+    model, (a1, a2, a3), (v1, v2) = _stale_world(registry, governance, accounts, stranger)
+    stale = make_proposal([(registry, "activateVersion", (model, v1, 0))], "# Activate v1")
+    pid = pass_proposal(chain, governor, stale, voters[0], voters)
+    registry.attest(v1, 2, cid("rejected"), sender=a3)
+    chain.pending_timestamp = governor.proposalEta(pid) + 1
+    with ape.reverts(registry.ModelRegistryNotAudited, versionId=v1):
+        governor.execute(*stale.args(), sender=stranger)
+    assert governor.state(pid) == QUEUED
+    registry.activateVersion(model, v2, 0, sender=governance)
+    chain.pending_timestamp = governor.proposalEta(pid) + 180 * 86_400
+    chain.mine()
+    registry.revokeRole(registry.AUDITOR_ROLE(), a3, sender=governance)
+    assert registry.isAudited(v1)
+    op = timelock.hashOperationBatch(stale.targets, stale.values, stale.calldatas, b"\x00" * 32,
+                                     _salt(governor, stale))
+    assert timelock.isOperationExpired(op) and not timelock.isOperationReady(op)
+    assert gov.status(suite, pid).state == "Expired"
+    with ape.reverts(timelock.TimelockUnexpectedOperationState, operationId=op):
+        governor.execute(*stale.args(), sender=stranger)
+    with ape.reverts(timelock.TimelockUnexpectedOperationState, operationId=op):
+        timelock.executeBatch(stale.targets, stale.values, stale.calldatas, b"\x00" * 32,
+                              _salt(governor, stale), sender=stranger)
+    assert registry.activeVersionId(model) == v2
+    # inside the grace period: the activation states what it replaces (0), v2 is active → refused
+    again = make_proposal([(registry, "activateVersion", (model, v1, 0))], "# Activate v1 again")
+    pid2 = pass_proposal(chain, governor, again, voters[0], voters)
+    chain.pending_timestamp = governor.proposalEta(pid2) + timelock.GRACE_PERIOD()
+    with ape.reverts(registry.ModelRegistryUnexpectedActiveVersion, modelId=model,
+                     expectedVersionId=0, activeVersionId=v2):
+        governor.execute(*again.args(), sender=stranger)
+    assert registry.activeVersionId(model) == v2
+
+
+def test_operation_is_executable_until_the_end_of_its_grace_period(chain, governor, timelock,
+                                                                   voters, stranger):
+    proposal = harmless(timelock, 304, "Grace")
+    pid = pass_proposal(chain, governor, proposal, voters[0], voters)
+    op = timelock.hashOperationBatch(proposal.targets, proposal.values, proposal.calldatas,
+                                     b"\x00" * 32, _salt(governor, proposal))
+    assert timelock.GRACE_PERIOD() == 14 * 86_400
+    chain.pending_timestamp = governor.proposalEta(pid) + timelock.GRACE_PERIOD()  # last second
+    governor.execute(*proposal.args(), sender=stranger)
+    assert governor.state(pid) == EXECUTED and not timelock.isOperationExpired(op)
+
+
+def test_proposal_guardian_cancels_a_queued_proposal(chain, governor, timelock, voters, stranger,
+                                                     accounts):
+    """Item 2: a security council can stop a queued proposal. OZ's fallback (no guardian → a
+    proposer may cancel at any stage) is disabled: a proposer still only cancels while Pending."""
+    guardian = accounts[8]
+    queued = harmless(timelock, 305, "Queued before a guardian exists")
+    pid = pass_proposal(chain, governor, queued, voters[0], voters)
+    with ape.reverts(governor.GovernorUnableToCancel, proposalId=pid, account=voters[0].address):
+        governor.cancel(*queued.args(), sender=voters[0])
+    setter = make_proposal([(governor, "setProposalGuardian", (guardian.address,))], "# Guardian")
+    spid = pass_proposal(chain, governor, setter, voters[0], voters)
+    receipt = execute_proposal(chain, governor, setter, spid, stranger)
+    ev = receipt.events.filter(governor.ProposalGuardianSet)[0]
+    assert (ev.oldProposalGuardian, ev.newProposalGuardian) == (ZERO, guardian.address)
+    assert governor.proposalGuardian() == guardian.address
+    for who in (stranger, voters[0]):
+        with ape.reverts(governor.GovernorUnableToCancel, account=who.address):
+            governor.cancel(*queued.args(), sender=who)
+    op = timelock.hashOperationBatch(queued.targets, queued.values, queued.calldatas, b"\x00" * 32,
+                                     _salt(governor, queued))
+    receipt = governor.cancel(*queued.args(), sender=guardian)
+    assert receipt.events.filter(governor.ProposalCanceled)[0].proposalId == pid
+    assert receipt.events.filter(timelock.Cancelled)[0].id == op
+    assert governor.state(pid) == CANCELED and not timelock.isOperation(op)
+    with ape.reverts(governor.GovernorUnexpectedProposalState):
+        governor.execute(*queued.args(), sender=stranger)

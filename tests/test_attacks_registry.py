@@ -4,7 +4,10 @@ deadline, forged and tampered signatures, and the access matrix).
 
 Covered here (see SECURITY.md): a signature relayed to a second registry or to another version,
 a stale signed verdict overriding a newer direct one, an auditor removed by governance still
-counting, the guardian's powers, and audit state changing between a proposal and its execution.
+counting, the guardian's powers, and audit state changing between a proposal and its execution;
+from the external review (issue 14): the guardian choosing an older or rejected version by
+suspending newer ones, a reinstatement executing after a rejection, CID squatting, an auditor
+attesting its own version, and free-text import profiles.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import pytest
 from eth_utils import keccak
 
 from governance_helpers import execute_proposal, make_proposal, pass_proposal
-from registry_helpers import APPROVED, REJECTED, cid, relay_args, signed, version_input
+from registry_helpers import APPROVED, REJECTED, cid, cid_text, relay_args, signed, version_input
 
 AUDITOR_ROLE = keccak(text="AUDITOR_ROLE")
 GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
@@ -116,7 +119,7 @@ def test_signature_of_a_removed_auditor_cannot_be_relayed(chain, registry, gover
 
 # --------------------------------------------------------------------------- atk_auditors
 def test_auditor_removed_by_governance_no_longer_counts(registry, treasury, governance, atk_model,
-                                                        atk_auditors, stranger):
+                                                        atk_auditors, stranger, deployer):
     """Two approvals make v audited; governance then removes one auditor (compromised key,
     conflict of interest): the version is no longer audited and cannot be activated, and the
     removed auditor's verdicts stop counting either way."""
@@ -128,15 +131,15 @@ def test_auditor_removed_by_governance_no_longer_counts(registry, treasury, gove
     status = registry.auditStatus(v)
     assert (status.approvals, status.audited) == (1, False)
     with ape.reverts(registry.ModelRegistryNotAudited):
-        registry.activateVersion(atk_model, v, sender=governance)
+        registry.activateVersion(atk_model, v, 0, sender=governance)
     # a removed auditor's rejection no longer blocks a version either
     registry.attest(v, APPROVED, cid("third"), sender=atk_auditors[2])
-    registry.grantRole(AUDITOR_ROLE, stranger, sender=governance)
-    registry.attest(v, REJECTED, cid("spite"), sender=stranger)
+    registry.grantRole(AUDITOR_ROLE, deployer, sender=governance)
+    registry.attest(v, REJECTED, cid("spite"), sender=deployer)
     assert not registry.isAudited(v)
-    registry.revokeRole(AUDITOR_ROLE, stranger, sender=governance)
+    registry.revokeRole(AUDITOR_ROLE, deployer, sender=governance)
     assert registry.isAudited(v)
-    registry.activateVersion(atk_model, v, sender=governance)
+    registry.activateVersion(atk_model, v, 0, sender=governance)
     assert registry.activeVersionId(atk_model) == v
 
 
@@ -148,30 +151,30 @@ def test_guardian_can_only_suspend(registry, governance, atk_model, atk_auditors
     v3 = submit(registry, atk_model, stranger, "v3")
     for v in (v1, v2, v3):
         approve(registry, v, atk_auditors[0], atk_auditors[1])
-    registry.activateVersion(atk_model, v1, sender=governance)
+    registry.activateVersion(atk_model, v1, 0, sender=governance)
     # nobody but governance activates: not the guardian, an auditor, the submitter, the deployer
     for who in (atk_guardian, atk_auditors[0], stranger, deployer):
         with ape.reverts(registry.AccessControlUnauthorizedAccount, account=who.address):
-            registry.activateVersion(atk_model, v3, sender=who)
-    registry.activateVersion(atk_model, v3, sender=governance)
-    # the guardian suspends v3: the model falls back to v1 (activated before), never to v2
-    # (audited but never activated by governance)
+            registry.activateVersion(atk_model, v3, v1, sender=who)
+    registry.activateVersion(atk_model, v3, v1, sender=governance)
+    # the guardian suspends v3: the model has no active version (no fall-back to v1, which
+    # governance replaced, nor to v2, audited but never activated)
     registry.suspendVersion(v3, sender=atk_guardian)
-    assert registry.activeVersionId(atk_model) == v1
+    assert registry.activeVersionId(atk_model) == 0
     # and can neither undo it, nor choose a version, nor touch roles or the threshold
     with ape.reverts(registry.AccessControlUnauthorizedAccount, account=atk_guardian.address):
         registry.reinstateVersion(v3, sender=atk_guardian)
     with ape.reverts(registry.AccessControlUnauthorizedAccount, account=atk_guardian.address):
-        registry.activateVersion(atk_model, v2, sender=atk_guardian)
+        registry.activateVersion(atk_model, v2, 0, sender=atk_guardian)
     with ape.reverts(registry.AccessControlUnauthorizedAccount, account=atk_guardian.address):
         registry.grantRole(AUDITOR_ROLE, atk_guardian, sender=atk_guardian)
     with ape.reverts(registry.AccessControlUnauthorizedAccount, account=atk_guardian.address):
         registry.setRequiredApprovals(1, sender=atk_guardian)
-    # suspending everything leaves no active version rather than an unapproved one
+    # suspending more versions changes nothing: there is no active version to fall back from
     registry.suspendVersion(v1, sender=atk_guardian)
     assert registry.activeVersionId(atk_model) == 0
     with ape.reverts(registry.ModelRegistryVersionSuspended, versionId=v3):
-        registry.activateVersion(atk_model, v3, sender=governance)
+        registry.activateVersion(atk_model, v3, 0, sender=governance)
 
 
 def test_audit_is_checked_again_when_the_proposal_executes(chain, governor, registry, atk_model,
@@ -180,7 +183,7 @@ def test_audit_is_checked_again_when_the_proposal_executes(chain, governor, regi
     auditor withdraws its approval (or rejects, or the guardian suspends): execution reverts."""
     v = submit(registry, atk_model, stranger, "v")
     approve(registry, v, atk_auditors[0], atk_auditors[1])
-    proposal = make_proposal([(registry, "activateVersion", (atk_model, v))], "# Activate v")
+    proposal = make_proposal([(registry, "activateVersion", (atk_model, v, 0))], "# Activate v")
     pid = pass_proposal(chain, governor, proposal, voters[0], voters)
     registry.revokeAttestation(v, sender=atk_auditors[1])  # below the threshold again
     chain.pending_timestamp = governor.proposalEta(pid) + 1
@@ -195,3 +198,104 @@ def test_audit_is_checked_again_when_the_proposal_executes(chain, governor, regi
     with ape.reverts(registry.ModelRegistryVersionSuspended, versionId=v):
         governor.execute(*proposal.args(), sender=stranger)
     assert registry.activeVersionId(atk_model) == 0
+
+
+# --------------------------------------------------------------------------- review (issue 14)
+def test_guardian_cannot_make_a_rejected_or_older_version_active(registry, governance, atk_model,
+                                                                 atk_auditors, atk_guardian,
+                                                                 stranger):
+    """Item 1. v1, v2, v3 activated in turn; auditors then reject v1 (activating it reverts). The
+    guardian suspends v3, then v2: before the fix the model fell back to v2 and then to v1 — the
+    guardian chose the running version, and v1 was rejected. Now the model has none."""
+    vs = [submit(registry, atk_model, stranger, f"fb{i}") for i in range(3)]
+    previous = 0
+    for v in vs:
+        approve(registry, v, atk_auditors[0], atk_auditors[1])
+        registry.activateVersion(atk_model, v, previous, sender=governance)
+        previous = v
+    v1, v2, v3 = vs
+    registry.attest(v1, REJECTED, cid("backdoor"), sender=atk_auditors[2])
+    with ape.reverts(registry.ModelRegistryNotAudited, versionId=v1):
+        registry.activateVersion(atk_model, v1, v3, sender=governance)
+    registry.suspendVersion(v3, sender=atk_guardian)
+    assert registry.activeVersionId(atk_model) == 0
+    registry.suspendVersion(v2, sender=atk_guardian)
+    assert registry.activeVersionId(atk_model) == 0
+    with ape.reverts(registry.ModelRegistryNoActiveVersion):
+        registry.activeVersion(atk_model)
+    # and a version activated by governance whose audit lapses stops being active by itself
+    v4 = submit(registry, atk_model, stranger, "fb4")
+    approve(registry, v4, atk_auditors[0], atk_auditors[1])
+    registry.activateVersion(atk_model, v4, 0, sender=governance)
+    registry.attest(v4, REJECTED, cid("late finding"), sender=atk_auditors[2])
+    assert registry.activeVersionId(atk_model) == 0
+
+
+def test_reinstatement_never_activates_a_version_rejected_during_the_delay(
+        chain, governor, registry, governance, atk_model, atk_auditors, atk_guardian, voters,
+        stranger):
+    """Item 1. The guardian suspends the active v; governance passes a reinstatement; during the
+    timelock delay an auditor rejects v. Before the fix the execution made v (rejected) active
+    again; now reinstating only lifts the suspension."""
+    v = submit(registry, atk_model, stranger, "re")
+    approve(registry, v, atk_auditors[0], atk_auditors[1])
+    registry.activateVersion(atk_model, v, 0, sender=governance)
+    registry.suspendVersion(v, sender=atk_guardian)
+    proposal = make_proposal([(registry, "reinstateVersion", (v,))], "# Reinstate v")
+    pid = pass_proposal(chain, governor, proposal, voters[0], voters)
+    registry.attest(v, REJECTED, cid("found it"), sender=atk_auditors[2])
+    execute_proposal(chain, governor, proposal, pid, stranger)
+    assert not registry.isSuspended(v)
+    assert registry.activeVersionId(atk_model) == 0
+
+
+def test_cid_squatter_cannot_take_the_grantees_record(suite, registry, atk_model, stranger,
+                                                       accounts):
+    """Item 9. A squatter copies the grantee's CID from the mempool and submits it first. Before
+    the fix the grantee's own submitVersion reverted (ModelRegistryDuplicateVersion) and the
+    squatter owned the record; now each submitter owns its record, and a proposal's `cid:`
+    must name the submitter when the CID is ambiguous."""
+    from modelgov.chain import governance as gov
+    from modelgov.chain.proposal_spec import parse_proposal
+    from modelgov.errors import ProposalFileError
+
+    grantee = accounts[8]
+    squatted = submit(registry, atk_model, stranger, "grantee-weights")
+    own = submit(registry, atk_model, grantee, "grantee-weights")
+    assert own != squatted
+    assert registry.versionOrigin(own) == (atk_model, grantee.address)
+    assert registry.versionIdOf(atk_model, grantee.address, cid("grantee-weights")) == own
+    assert registry.versionIdOf(atk_model, stranger.address, cid("grantee-weights")) == squatted
+    text = f"""
+title: Activate
+actions:
+  - type: model-upgrade
+    model: attacked
+    cid: {cid_text("grantee-weights")}
+"""
+    with pytest.raises(ProposalFileError, match="more than once.*name the submitter"):
+        gov.build(parse_proposal(text), suite)
+    built = gov.build(parse_proposal(text + f"    submitter: \"{grantee.address}\"\n"), suite)
+    assert built.calldatas[0] == bytes(registry.activateVersion.encode_input(atk_model, own, 0))
+
+
+def test_auditor_cannot_attest_its_own_version(chain, registry, atk_model, atk_auditors, stranger):
+    """Item 11. An auditor submits a version and approves it (directly or by a relayed signature):
+    before the fix both counted."""
+    a = atk_auditors[0]
+    v = submit(registry, atk_model, a, "mine")
+    with ape.reverts(registry.ModelRegistrySelfAttestation, versionId=v, auditor=a.address):
+        registry.attest(v, APPROVED, cid("self"), sender=a)
+    with ape.reverts(registry.ModelRegistrySelfAttestation, versionId=v, auditor=a.address):
+        registry.attest(v, REJECTED, cid("self"), sender=a)
+    with ape.reverts(registry.ModelRegistrySelfAttestation, versionId=v, auditor=a.address):
+        registry.attestBySig(*relay_args(signed(chain, registry, a, v)), sender=stranger)
+    assert registry.auditStatus(v).approvals == 0
+
+
+def test_free_text_import_profile_is_refused(registry, atk_model, stranger):
+    """Item 3 (on-chain part). A profile crafted to forge a proposal description (markdown + an
+    unclosed HTML comment) was stored as given; now only known profile names (or none) are."""
+    forged = "unixfs-v1-2025\n\n- 3 approval(s), 0 rejection(s)\n<!--"
+    with ape.reverts(registry.ModelRegistryUnknownImportProfile, importProfile=forged):
+        registry.submitVersion(atk_model, version_input("forged", profile=forged), sender=stranger)

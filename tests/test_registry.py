@@ -146,15 +146,19 @@ def test_submit_version_stores_every_field(chain, registry, reg_model, stranger)
     assert rec.submitter == stranger.address
     assert rec.submittedAt == chain.blocks[receipt.block_number].timestamp
     assert registry.versionOrigin(2) == (reg_model, stranger.address)
-    assert registry.versionIdOf(reg_model, cid("v2", 0)) == 2
-    assert registry.versionIdOf(reg_model, cid("nope")) == 0
+    assert registry.versionIdOf(reg_model, stranger.address, cid("v2", 0)) == 2
+    assert registry.versionIdOf(reg_model, stranger.address, cid("nope")) == 0
+    assert registry.versionIdOf(reg_model, registry.address, cid("v2", 0)) == 0  # keyed by submitter
     assert registry.versionCount() == 2 and registry.model(reg_model)[3] == 2
 
 
 def test_submit_version_reverts(registry, governance, reg_model, stranger):
     submit(registry, reg_model, stranger, "a")
     with ape.reverts(registry.ModelRegistryDuplicateVersion, modelId=reg_model, existingVersionId=1):
-        registry.submitVersion(reg_model, version_input("a"), sender=governance)
+        registry.submitVersion(reg_model, version_input("a"), sender=stranger)
+    for profile in ("unixfs-v1-2025 ", "UNIXFS-V1-2025", "x" * 65, "<!--"):
+        with ape.reverts(registry.ModelRegistryUnknownImportProfile, importProfile=profile):
+            registry.submitVersion(reg_model, version_input("b", profile=profile), sender=stranger)
     with ape.reverts(registry.ModelRegistryUnknownModel, modelId=9):
         registry.submitVersion(9, version_input("b"), sender=stranger)
     with ape.reverts(registry.ModelRegistryEmptyCid):
@@ -167,6 +171,27 @@ def test_same_cid_allowed_in_another_model(registry, governance, reg_model, stra
     registry.createModel("other", b"", sender=governance)
     submit(registry, reg_model, stranger, "a")
     assert submit(registry, 2, stranger, "a") == 2
+
+
+def test_same_cid_by_another_submitter_is_its_own_record(registry, governance, reg_model, stranger):
+    """Versions are keyed by (model, submitter, CID): a second submitter gets its own record."""
+    first = submit(registry, reg_model, stranger, "a")
+    second = submit(registry, reg_model, governance, "a")
+    assert (first, second) == (1, 2)
+    assert registry.versionIdOf(reg_model, stranger.address, cid("a")) == first
+    assert registry.versionIdOf(reg_model, governance.address, cid("a")) == second
+    assert registry.versionOrigin(second) == (reg_model, governance.address)
+
+
+@pytest.mark.parametrize("profile", ["", "unixfs-v0-2015", "kubo-cidv1", "unixfs-v1-2025"])
+def test_known_import_profiles_are_accepted(registry, reg_model, stranger, profile):
+    from modelgov.chain.registry import KNOWN_IMPORT_PROFILES
+    from modelgov.cid.profiles import PROFILES
+
+    assert set(KNOWN_IMPORT_PROFILES) == set(PROFILES)
+    assert registry.isKnownImportProfile(profile)
+    registry.submitVersion(reg_model, version_input("p", profile=profile), sender=stranger)
+    assert registry.version(1).importProfile == profile
 
 
 def test_versions_of_paginates(registry, reg_model, stranger):
@@ -366,7 +391,7 @@ def test_removed_auditor_stops_counting(registry, governance, reg_model, strange
     assert (status.approvals, status.rejections, status.audited) == (2, 0, True)
     assert [a.auditor for a in status.attestations] == [x.address for x in reg_auditors[:2]]
     assert registry.attestationOf(v, reg_auditors[2]).verdict == REJECTED  # kept, not counted
-    registry.activateVersion(reg_model, v, sender=governance)
+    registry.activateVersion(reg_model, v, 0, sender=governance)
     registry.grantRole(AUDITOR_ROLE, reg_auditors[2], sender=governance)
     assert registry.auditStatus(v).rejections == 1
 
@@ -419,15 +444,15 @@ def test_activate_version(registry, governance, reg_model, stranger, reg_auditor
         registry.activeVersion(reg_model)
     assert registry.activeVersionId(reg_model) == 0
     approve_all(registry, v1, reg_auditors)
-    receipt = registry.activateVersion(reg_model, v1, sender=governance)
+    receipt = registry.activateVersion(reg_model, v1, 0, sender=governance)
     ev = receipt.events.filter(registry.VersionActivated)[0]
     assert (ev.modelId, ev.versionId, ev.previousVersionId) == (reg_model, v1, 0)
     assert registry.activeVersion(reg_model).versionId == v1
     assert bytes(registry.activeVersion(reg_model).cid) == cid("v1")
     approve_all(registry, v2, reg_auditors)
-    receipt = registry.activateVersion(reg_model, v2, sender=governance)
+    receipt = registry.activateVersion(reg_model, v2, v1, sender=governance)
     assert receipt.events.filter(registry.VersionActivated)[0].previousVersionId == v1
-    registry.activateVersion(reg_model, v1, sender=governance)  # roll back: history kept
+    registry.activateVersion(reg_model, v1, v2, sender=governance)  # roll back: history kept
     assert list(registry.activationHistory(reg_model)) == [v1, v2, v1]
     assert registry.model(reg_model)[2] == v1
 
@@ -438,24 +463,27 @@ def test_activate_version_reverts(registry, governance, reg_model, stranger, reg
     other = submit(registry, 2, stranger, "o1")
     with ape.reverts(registry.ModelRegistryNotAudited, versionId=v1, approvals=0, rejections=0,
                      required=2):
-        registry.activateVersion(reg_model, v1, sender=governance)
+        registry.activateVersion(reg_model, v1, 0, sender=governance)
     approve_all(registry, v1, reg_auditors)
     registry.attest(v1, REJECTED, cid("bad"), sender=reg_auditors[2])
     with ape.reverts(registry.ModelRegistryNotAudited, approvals=2, rejections=1):
-        registry.activateVersion(reg_model, v1, sender=governance)
+        registry.activateVersion(reg_model, v1, 0, sender=governance)
     registry.revokeAttestation(v1, sender=reg_auditors[2])
     approve_all(registry, other, reg_auditors)
     with ape.reverts(registry.ModelRegistryVersionNotOfModel, versionId=other, modelId=reg_model):
-        registry.activateVersion(reg_model, other, sender=governance)
+        registry.activateVersion(reg_model, other, 0, sender=governance)
     with ape.reverts(registry.AccessControlUnauthorizedAccount, account=stranger.address):
-        registry.activateVersion(reg_model, v1, sender=stranger)
+        registry.activateVersion(reg_model, v1, 0, sender=stranger)
     with ape.reverts(registry.ModelRegistryUnknownModel, modelId=7):
-        registry.activateVersion(7, v1, sender=governance)
+        registry.activateVersion(7, v1, 0, sender=governance)
     with ape.reverts(registry.ModelRegistryUnknownVersion, versionId=7):
-        registry.activateVersion(reg_model, 7, sender=governance)
-    registry.activateVersion(reg_model, v1, sender=governance)
+        registry.activateVersion(reg_model, 7, 0, sender=governance)
+    with ape.reverts(registry.ModelRegistryUnexpectedActiveVersion, modelId=reg_model,
+                     expectedVersionId=other, activeVersionId=0):
+        registry.activateVersion(reg_model, v1, other, sender=governance)
+    registry.activateVersion(reg_model, v1, 0, sender=governance)
     with ape.reverts(registry.ModelRegistryAlreadyActive, versionId=v1):
-        registry.activateVersion(reg_model, v1, sender=governance)
+        registry.activateVersion(reg_model, v1, v1, sender=governance)
 
 
 def test_requirement_change_applies_to_activation(registry, governance, reg_model, stranger,
@@ -465,14 +493,18 @@ def test_requirement_change_applies_to_activation(registry, governance, reg_mode
     assert not registry.isAudited(v1)
     registry.setRequiredApprovals(1, sender=governance)
     assert registry.isAudited(v1)
-    registry.activateVersion(reg_model, v1, sender=governance)
+    registry.activateVersion(reg_model, v1, 0, sender=governance)
+    registry.setRequiredApprovals(2, sender=governance)  # a higher bar deactivates it ...
+    assert registry.activeVersionId(reg_model) == 0
+    registry.setRequiredApprovals(1, sender=governance)  # ... until it is met again
+    assert registry.activeVersionId(reg_model) == v1
 
 
 def test_activation_through_a_real_proposal(chain, governor, registry, timelock, reg_model,
                                             stranger, reg_auditors, voters):
     v1 = submit(registry, reg_model, stranger, "v1")
     approve_all(registry, v1, reg_auditors)
-    receipt = govern(chain, governor, [(registry, "activateVersion", (reg_model, v1))],
+    receipt = govern(chain, governor, [(registry, "activateVersion", (reg_model, v1, 0))],
                      "# Activate llama v1", voters[0], voters)
     events = receipt.events.filter(registry.VersionActivated)
     assert [(e.modelId, e.versionId) for e in events] == [(reg_model, v1)]
@@ -485,19 +517,20 @@ def test_model_creation_through_a_real_proposal(chain, governor, registry, voter
     assert registry.modelIdOf("gov-made") == 1
 
 
-def test_suspend_falls_back_and_reinstate_restores(registry, governance, reg_model, stranger,
-                                                   reg_auditors, reg_guardian):
+def test_suspend_leaves_no_active_version_and_reinstate_activates_nothing(
+        registry, governance, reg_model, stranger, reg_auditors, reg_guardian):
     v1 = submit(registry, reg_model, stranger, "v1")
     v2 = submit(registry, reg_model, stranger, "v2")
     for v in (v1, v2):
         approve_all(registry, v, reg_auditors)
-    registry.activateVersion(reg_model, v1, sender=governance)
-    registry.activateVersion(reg_model, v2, sender=governance)
+    registry.activateVersion(reg_model, v1, 0, sender=governance)
+    registry.activateVersion(reg_model, v2, v1, sender=governance)
     receipt = registry.suspendVersion(v2, sender=reg_guardian)
     ev = receipt.events.filter(registry.VersionSuspended)[0]
     assert (ev.modelId, ev.versionId, ev.guardian, ev.activeVersionId) == (
-        reg_model, v2, reg_guardian.address, v1)
-    assert registry.activeVersionId(reg_model) == v1 and registry.isSuspended(v2)
+        reg_model, v2, reg_guardian.address, 0)
+    assert registry.activeVersionId(reg_model) == 0 and registry.isSuspended(v2)
+    assert registry.model(reg_model)[2] == 0
     assert registry.auditStatus(v2).suspended
     receipt = registry.suspendVersion(v1, sender=reg_guardian)
     assert receipt.events.filter(registry.VersionSuspended)[0].activeVersionId == 0
@@ -505,15 +538,30 @@ def test_suspend_falls_back_and_reinstate_restores(registry, governance, reg_mod
     with ape.reverts(registry.ModelRegistryVersionSuspended, versionId=v1):
         registry.suspendVersion(v1, sender=reg_guardian)
     with ape.reverts(registry.ModelRegistryVersionSuspended, versionId=v1):
-        registry.activateVersion(reg_model, v1, sender=governance)
+        registry.activateVersion(reg_model, v1, 0, sender=governance)
     receipt = registry.reinstateVersion(v1, sender=governance)
     ev = receipt.events.filter(registry.VersionReinstated)[0]
-    assert (ev.modelId, ev.versionId, ev.activeVersionId) == (reg_model, v1, v1)
+    assert (ev.modelId, ev.versionId, ev.activeVersionId) == (reg_model, v1, 0)
     receipt = registry.reinstateVersion(v2, sender=governance)
-    assert receipt.events.filter(registry.VersionReinstated)[0].activeVersionId == v2
+    assert receipt.events.filter(registry.VersionReinstated)[0].activeVersionId == 0
     with ape.reverts(registry.ModelRegistryVersionNotSuspended, versionId=v2):
         registry.reinstateVersion(v2, sender=governance)
-    assert list(registry.activationHistory(reg_model)) == [v1, v2]
+    registry.activateVersion(reg_model, v2, 0, sender=governance)  # governance chooses again
+    assert registry.activeVersionId(reg_model) == v2
+    assert list(registry.activationHistory(reg_model)) == [v1, v2, v2]
+
+
+def test_active_version_stops_being_active_when_its_audit_lapses(registry, governance, reg_model,
+                                                                  stranger, reg_auditors):
+    v1 = submit(registry, reg_model, stranger, "v1")
+    approve_all(registry, v1, reg_auditors)
+    registry.activateVersion(reg_model, v1, 0, sender=governance)
+    registry.attest(v1, REJECTED, cid("found"), sender=reg_auditors[2])
+    assert registry.activeVersionId(reg_model) == 0 and registry.model(reg_model)[2] == 0
+    with ape.reverts(registry.ModelRegistryNoActiveVersion, modelId=reg_model):
+        registry.activeVersion(reg_model)
+    registry.revokeAttestation(v1, sender=reg_auditors[2])
+    assert registry.activeVersionId(reg_model) == v1  # audited again: governance's choice stands
 
 
 def test_suspending_a_non_active_version_keeps_the_active_one(registry, governance, reg_model,
@@ -521,8 +569,9 @@ def test_suspending_a_non_active_version_keeps_the_active_one(registry, governan
     v1 = submit(registry, reg_model, stranger, "v1")
     v2 = submit(registry, reg_model, stranger, "v2")
     approve_all(registry, v1, reg_auditors)
-    registry.activateVersion(reg_model, v1, sender=governance)
-    registry.suspendVersion(v2, sender=reg_guardian)
+    registry.activateVersion(reg_model, v1, 0, sender=governance)
+    receipt = registry.suspendVersion(v2, sender=reg_guardian)
+    assert receipt.events.filter(registry.VersionSuspended)[0].activeVersionId == v1
     assert registry.activeVersionId(reg_model) == v1
     with ape.reverts(registry.ModelRegistryUnknownVersion, versionId=9):
         registry.suspendVersion(9, sender=reg_guardian)
@@ -574,7 +623,7 @@ def _call(registry, fn, reg_world, account, stranger):
         "attestBySig": relay_args(reg_world["sig"]),
         "revokeAttestation": (v1,),
         "setRequiredApprovals": (1,),
-        "activateVersion": (1, v1),
+        "activateVersion": (1, v1, 0),
         "suspendVersion": (v1,),
         "reinstateVersion": (v2,),
         "grantRole": (AUDITOR_ROLE, stranger.address),
@@ -630,7 +679,7 @@ def test_gas_budget(chain, registry, governance, reg_model, stranger, reg_audito
     r_attest = registry.attest(v, APPROVED, cid("report-a"), sender=reg_auditors[0])
     s = signed(chain, registry, reg_auditors[1], v)
     r_sig = registry.attestBySig(*relay_args(s), sender=stranger)
-    r_act = registry.activateVersion(reg_model, v, sender=governance)
+    r_act = registry.activateVersion(reg_model, v, 0, sender=governance)
     gas = {"submitVersion": r_submit.gas_used, "attest": r_attest.gas_used,
            "attestBySig": r_sig.gas_used, "activateVersion": r_act.gas_used}
     print("registry gas:", gas)

@@ -85,7 +85,7 @@ def test_attest_revoke_and_show_active(run_cli, registry, governance, cli_model)
                     "--account", account)
         assert r.exit_code == 0, r.stderr
         assert "approved" in r.stdout
-    registry.activateVersion(cli_model, 1, sender=governance)
+    registry.activateVersion(cli_model, 1, 0, sender=governance)
     table = run_cli("model", "show", "llama").stdout
     assert "active v1" in table and "2/2 ok, 0 rej, audited" in table
     assert any(line.startswith("*") and CID_V1 in line for line in table.splitlines())

@@ -2,9 +2,10 @@
 reinstate / set-required-approvals, checked against a small Python model.
 
 Invariants:
-- the active version of a model is one governance activated while it had approvals ≥ the
-  requirement and no live rejection (the model predicts every activation outcome, and the
-  contract's active version always equals the model's "latest non-suspended activation");
+- the active version of a model is the one governance last activated, not suspended since, and
+  audited NOW (approvals ≥ the requirement, no live rejection); otherwise there is none (issue 14:
+  no fall-back, the guardian only stops; reinstating activates nothing). The model predicts every
+  activation outcome, including the refusal of an activation that states another active version;
 - a version record never changes after submission;
 - approvals / rejections equal the live attestations of current auditors (governance may remove
   and restore auditors), which auditStatus lists exactly.
@@ -36,6 +37,7 @@ REFUSALS = {
         "ModelRegistryNotAudited(uint256,uint256,uint256,uint256)",
         "ModelRegistryVersionSuspended(uint256)",
         "ModelRegistryAlreadyActive(uint256)",
+        "ModelRegistryUnexpectedActiveVersion(uint256,uint256,uint256)",
     )
 }
 GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
@@ -62,6 +64,7 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
             self.live: dict[tuple[int, int], int] = {}  # (versionId, auditor idx) -> verdict
             self.removed: set[int] = set()  # auditors whose role governance revoked
             self.history = {m: [] for m in models}
+            self.activated = {m: 0 for m in models}  # last activation, cleared when suspended
             self.suspended: set[int] = set()
             self.touched: int | None = None
             self.seed = 0
@@ -79,10 +82,9 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
             return verdicts.count(APPROVED), verdicts.count(REJECTED)
 
         def active(self, model):
-            for vid in reversed(self.history[model]):
-                if vid not in self.suspended:
-                    return vid
-            return 0
+            vid = self.activated[model]
+            approvals, rejections = self.counts(vid) if vid else (0, 1)
+            return vid if approvals >= self.required and rejections == 0 else 0
 
         def pick(self, i):
             # one of the three latest versions: keeps attestations concentrated enough to
@@ -128,20 +130,24 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
             del self.live[(vid, who)]
             self.touched = vid
 
-        @rule(i=st.integers(0, 2))
-        def try_activate(self, i):
+        @rule(i=st.integers(0, 2), stale=st.booleans())
+        def try_activate(self, i, stale=False):
             vid = self.pick(i)
             if vid is None:
                 return
             model = self.versions[vid - 1]["model"]
             approvals, rejections = self.counts(vid)
+            # a stale proposal states an active version that is no longer (or never was) active
+            expected = self.active(model) if not stale else (self.active(model) + 1) % (len(self.versions) + 1)
             eligible = (vid not in self.suspended and self.active(model) != vid
-                        and approvals >= self.required and rejections == 0)
+                        and approvals >= self.required and rejections == 0
+                        and expected == self.active(model))
             if eligible:
-                registry.activateVersion(model, vid, sender=governance)
+                registry.activateVersion(model, vid, expected, sender=governance)
                 self.history[model].append(vid)
+                self.activated[model] = vid
             else:  # the contract must refuse it (checked by eth_call: ape's revert path is slow)
-                data = bytes(registry.activateVersion.encode_input(model, vid))
+                data = bytes(registry.activateVersion.encode_input(model, vid, expected))
                 tx = {"from": governance.address, "to": registry.address, "data": data}
                 with pytest.raises(Web3ContractLogicError) as refused:
                     chain.provider.web3.eth.call(tx)
@@ -162,6 +168,9 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
                 return
             registry.suspendVersion(vid, sender=guardian)
             self.suspended.add(vid)
+            model = self.versions[vid - 1]["model"]
+            if self.activated[model] == vid:
+                self.activated[model] = 0  # no fall-back: the guardian only stops
             self.touched = vid
 
         @rule(i=st.integers(0, 2))
@@ -192,7 +201,11 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
         @invariant()
         def active_versions_match(self):
             for model in models:
-                assert registry.activeVersionId(model) == self.active(model)
+                active = registry.activeVersionId(model)
+                assert active == self.active(model)
+                if active:  # activated by governance, not suspended, audited now
+                    assert active in self.history[model] and active not in self.suspended
+                    assert registry.isAudited(active)
 
         @invariant()
         def touched_version_counts_are_live_attestations(self):

@@ -146,11 +146,11 @@ def test_errors_are_mapped_and_nothing_is_sent(registry, wrap_model, stranger, w
 def test_simulation_decodes_custom_errors(registry, wrap_model, governance):
     # a revert only the contract knows (not audited) comes back decoded, before sending
     with pytest.raises(NotFoundError, match="unknown version 3"):
-        reg._transact(registry, "activate", "activateVersion", (wrap_model, 3), governance)
+        reg._transact(registry, "activate", "activateVersion", (wrap_model, 3, 0), governance)
     reg.submit_version(registry, wrap_model, reg.prepare_version(CID_V1, manifest_digest=DIGEST),
                        governance)
     with pytest.raises(StateError, match=r"not audited: 0/2 approvals, 0 rejections"):
-        reg._transact(registry, "activate", "activateVersion", (wrap_model, 1), governance)
+        reg._transact(registry, "activate", "activateVersion", (wrap_model, 1, 0), governance)
 
 
 def test_relay_checks_before_sending(chain, registry, wrap_model, stranger, wrap_auditors, token):

@@ -18,8 +18,10 @@ MATRIX = {
     "revokeRole": ({"governance"}, "AccessControlUnauthorizedAccount"),
     "createGrant": ({"governance", "steward"}, "AccessControlUnauthorizedAccount"),
     "submitMilestone": ({"grantee"}, "GrantTreasuryNotGrantee"),
-    "approveMilestone": ({"governance", "steward"}, "AccessControlUnauthorizedAccount"),
-    "rejectMilestone": ({"governance", "steward"}, "AccessControlUnauthorizedAccount"),
+    "setTokenAllowed": ({"governance"}, "AccessControlUnauthorizedAccount"),
+    # the steward is the grant's creator: only it and governance review (issue 14, item 7)
+    "approveMilestone": ({"governance", "steward"}, "GrantTreasuryUnauthorizedReviewer"),
+    "rejectMilestone": ({"governance", "steward"}, "GrantTreasuryUnauthorizedReviewer"),
     "reclaimMilestone": (set(ACTORS), None),
     "cancelGrant": ({"governance", "steward"}, "GrantTreasuryUnauthorizedCanceller"),
 }
@@ -48,6 +50,8 @@ def _attempt(name, world, actor, chain, accounts):
         return t.withdraw(coin, accounts[8], 1, sender=actor)
     if name == "setStewardAllowance":
         return t.setStewardAllowance(accounts[8], coin, 1, DAY, 0, sender=actor)
+    if name == "setTokenAllowed":
+        return t.setTokenAllowed(accounts[8], True, sender=actor)
     if name == "grantRole":
         return t.grantRole(t.STEWARD_ROLE(), accounts[8], sender=actor)
     if name == "revokeRole":

@@ -1,6 +1,10 @@
 """GrantTreasury: a hypothesis state machine over deposits, grants, submissions, reviews,
 cancellations, reclaims, audit changes and time jumps, checked against a Python model.
 
+Invariants include (issue 14): only governance or the grant's creating steward reviews (the
+model predicts every refusal), and a rejection always leaves the grantee RESUBMISSION_WINDOW to
+resubmit (the on-chain deadline equals the model's, which moves to ``rejection + window``).
+
 Every transaction gets an explicit block time (``chain.pending_timestamp``), so the model
 knows the exact time the contract sees; each example runs in its own chain snapshot.
 """
@@ -16,6 +20,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from treasury_helpers import DAY, MODEL, milestone
 
 ALLOWANCE = 500
+WINDOW = 7 * DAY  # GrantTreasury.RESUBMISSION_WINDOW
 PERIOD = 3 * DAY
 # version id -> submitted by the grantee?  (all for MODEL, except 4)
 VERSIONS = {1: True, 2: True, 3: False, 4: True}
@@ -32,6 +37,7 @@ def machine_world(chain, project, deployer, governance, steward, grantee, strang
     registry.setAudited(1, True, sender=deployer)
     registry.setAudited(3, True, sender=deployer)
     registry.setAudited(4, True, sender=deployer)
+    treasury.setTokenAllowed(coin, True, sender=governance)
     treasury.grantRole(treasury.STEWARD_ROLE(), steward, sender=governance)
     receipt = treasury.setStewardAllowance(steward, coin, ALLOWANCE, PERIOD, 0, sender=governance)
     coin.mint(deployer, 10**12, sender=deployer)
@@ -162,7 +168,8 @@ def test_treasury_state_machine(machine_world, chain, deployer, governance, stew
         def review(self, data, by, approve):
             gid, index, g, m = self.pick(data, "submitted")
             self.touched.add(gid)
-            ok = not g["cancelled"] and m["status"] == "submitted"
+            ok = (not g["cancelled"] and m["status"] == "submitted"
+                  and (by == "governance" or g["creator"] == "steward"))  # the grant's reviewers only
             if approve:
                 ok = ok and self.audited[m["version"]]
                 if self.send(ok, treasury.approveMilestone, gid, index, sender=actors[by]):
@@ -174,6 +181,7 @@ def test_treasury_state_machine(machine_world, chain, deployer, governance, stew
                     self.committed -= m["amount"]
             elif self.send(ok, treasury.rejectMilestone, gid, index, b"\x01reason", sender=actors[by]):
                 m["status"], m["version"] = "pending", 0
+                m["deadline"] = max(m["deadline"], self.now + WINDOW)  # time left to resubmit
 
         @precondition(lambda self: self.grants)
         @rule(data=st.data())
@@ -223,6 +231,8 @@ def test_treasury_state_machine(machine_world, chain, deployer, governance, stew
                 _, _, _, _, total, released, returned, _ = raw.getGrant(gid).call()
                 assert released == g["released"] <= total == g["total"]
                 assert released + returned <= total
+                for i, m in enumerate(g["milestones"]):
+                    assert raw.getMilestone(gid, i).call()[1] == m["deadline"]
             self.touched.clear()
 
         @invariant()

@@ -142,3 +142,46 @@ def test_upgrade_of_unsubmitted_version_is_a_file_error(run_cli, tmp_path, regis
     path.write_text("title: X\nactions:\n  - {type: model-upgrade, model: nope, version: 1}\n")
     result = run_cli("proposal", "build", path)
     assert "actions[0].model: no model named 'nope'" in result.stderr
+
+
+def test_upgrade_states_the_version_it_replaces(suite, registry, governance, accounts):
+    """Issue 14, item 2: the activation calldata carries the version it replaces — the YAML's
+    `replaces:`, else an earlier upgrade of the same model in this proposal, else the model's
+    active version when the proposal is built."""
+    import pytest
+
+    from modelgov.chain import governance as gov
+    from modelgov.chain.proposal_spec import parse_proposal
+    from modelgov.errors import ProposalFileError
+    from registry_helpers import APPROVED, cid, version_input
+
+    for a in (accounts[4], accounts[5]):
+        registry.grantRole(registry.AUDITOR_ROLE(), a, sender=governance)
+    registry.createModel("rep", b"\x01", sender=governance)
+    model = registry.modelIdOf("rep")
+    ids = []
+    for seed in ("r1", "r2", "r3"):
+        r = registry.submitVersion(model, version_input(seed), sender=accounts[7])
+        ids.append(r.events.filter(registry.VersionSubmitted)[0].versionId)
+        for a in (accounts[4], accounts[5]):
+            registry.attest(ids[-1], APPROVED, cid(f"{seed}{a.address}"), sender=a)
+    v1, v2, v3 = ids
+    registry.activateVersion(model, v1, 0, sender=governance)
+
+    def calldatas(actions: str) -> list[bytes]:
+        return gov.build(parse_proposal(f"title: X\nactions:\n{actions}"), suite).calldatas
+
+    def up(version: int, extra: str = "") -> str:
+        return f"  - {{type: model-upgrade, model: rep, version: {version}{extra}}}\n"
+
+    encode = registry.activateVersion.encode_input
+    assert calldatas(up(v2)) == [bytes(encode(model, v2, v1))]  # read from the chain
+    assert calldatas(up(v2, ", replaces: 0")) == [bytes(encode(model, v2, 0))]  # as written
+    assert calldatas(up(v2) + up(v3)) == [bytes(encode(model, v2, v1)), bytes(encode(model, v3, v2))]
+    with pytest.raises(ProposalFileError, match=r"actions\[0\].replaces: version 99 was not submitted"):
+        calldatas(up(v2, ", replaces: 99"))
+    for bad in ("-1", "true", "'v1'"):
+        with pytest.raises(ProposalFileError, match=r"actions\[0\].replaces: must be"):
+            calldatas(up(v2, f", replaces: {bad}"))
+    with pytest.raises(ProposalFileError, match=r"submitter: only with 'cid'"):
+        calldatas(up(v2, f", submitter: '{accounts[7].address}'"))

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 // Benchmark reference (not part of the product): an OZ Governor with the SAME modules as
 // contracts/ModelGovernor.sol, written the way the OpenZeppelin Contracts Wizard writes governors
-// (Settings, CountingSimple, Votes, QuorumFraction, TimelockControl), plus PreventLateQuorum with
-// the overrides the compiler requires. Parameters are constructor arguments so that every governor
+// (Settings, CountingSimple, Votes, QuorumFraction, TimelockControl), plus PreventLateQuorum and
+// ProposalGuardian with the overrides the compiler requires. Parameters are constructor arguments so that every governor
 // in the benchmark runs with the same values.
 pragma solidity ^0.8.27;
 
 import {Governor} from "@openzeppelin/contracts/governance/Governor.sol";
 import {GovernorCountingSimple} from "@openzeppelin/contracts/governance/extensions/GovernorCountingSimple.sol";
 import {GovernorPreventLateQuorum} from "@openzeppelin/contracts/governance/extensions/GovernorPreventLateQuorum.sol";
+import {GovernorProposalGuardian} from "@openzeppelin/contracts/governance/extensions/GovernorProposalGuardian.sol";
 import {GovernorSettings} from "@openzeppelin/contracts/governance/extensions/GovernorSettings.sol";
 import {GovernorTimelockControl} from "@openzeppelin/contracts/governance/extensions/GovernorTimelockControl.sol";
 import {GovernorVotes} from "@openzeppelin/contracts/governance/extensions/GovernorVotes.sol";
@@ -23,7 +24,8 @@ contract RefGovernorLateQuorum is
     GovernorVotes,
     GovernorVotesQuorumFraction,
     GovernorTimelockControl,
-    GovernorPreventLateQuorum
+    GovernorPreventLateQuorum,
+    GovernorProposalGuardian
 {
     constructor(
         IVotes _token,
@@ -99,5 +101,12 @@ contract RefGovernorLateQuorum is
 
     function _tallyUpdated(uint256 proposalId) internal override(Governor, GovernorPreventLateQuorum) {
         super._tallyUpdated(proposalId);
+    }
+
+    function _validateCancel(
+        uint256 proposalId,
+        address caller
+    ) internal view override(Governor, GovernorProposalGuardian) returns (bool) {
+        return super._validateCancel(proposalId, caller);
     }
 }

@@ -128,11 +128,13 @@ def build(
     calldatas: list[bytes] = []
     summary: list[str] = []
     upgrades: list[dict[str, Any]] = []
+    activated: dict[int, int] = {}  # model id -> version an earlier action of this proposal activates
     for action in spec.actions:
         value = 0
         if isinstance(action, ModelUpgrade):
-            target, data, line, facts = _model_upgrade(action, suite)
+            target, data, line, facts = _model_upgrade(action, suite, activated)
             upgrades.append(facts)
+            activated[facts["model_id"]] = facts["version"].version_id
         elif isinstance(action, CreateModel):
             target, data, line = _create_model(action, suite, check_state)
         elif isinstance(action, RoleChange):
@@ -273,7 +275,16 @@ def _coerce(abi_type: str, value: Any) -> Any:
     return value
 
 
-def _model_upgrade(action: ModelUpgrade, suite: Suite) -> tuple[str, bytes, str, dict[str, Any]]:
+def _model_upgrade(
+    action: ModelUpgrade, suite: Suite, activated: dict[int, int] | None = None
+) -> tuple[str, bytes, str, dict[str, Any]]:
+    """``activateVersion(model, version, replaces)``: ``replaces`` is the action's, else the version
+    an earlier action of the same proposal activates, else the model's active version now.
+
+    Raises:
+        ProposalFileError: unknown model or version, a CID submitted by several accounts without
+            ``submitter``, or a ``replaces`` that is not a version of the model.
+    """
     from modelgov.chain import registry as reg
 
     if suite.registry is None:
@@ -296,14 +307,39 @@ def _model_upgrade(action: ModelUpgrade, suite: Suite) -> tuple[str, bytes, str,
                 f"{action.where}.version: version {action.version} belongs to another model"
             )
     else:
-        record = reg.find_version_by_cid(suite.registry, model_id, action.cid or "")
+        try:
+            record = reg.find_version_by_cid(suite.registry, model_id, action.cid or "", action.submitter)
+        except StateError as exc:
+            raise ProposalFileError(f"{action.where}.cid: {exc}") from None
         if record is None:
+            by = f" by {action.submitter}" if action.submitter else ""
             raise ProposalFileError(
-                f"{action.where}.cid: {action.cid} was not submitted for {action.model!r}"
+                f"{action.where}.cid: {action.cid} was not submitted{by} for {action.model!r}"
             )
-    data = _encode(suite.registry, "activateVersion", [model_id, record.version_id])
+    if action.replaces is not None:
+        replaces = action.replaces
+        previous = None
+        if replaces:
+            try:
+                previous = reg.get_version(suite.registry, replaces)
+            except NotFoundError:
+                raise ProposalFileError(
+                    f"{action.where}.replaces: version {replaces} was not submitted"
+                ) from None
+            if previous.model_id != model_id:
+                raise ProposalFileError(
+                    f"{action.where}.replaces: version {replaces} belongs to another model"
+                )
+    elif activated and model_id in activated:
+        replaces = activated[model_id]
+        previous = reg.get_version(suite.registry, replaces)
+    else:
+        previous = reg.active_version(suite.registry, model_id)
+        replaces = previous.version_id if previous is not None else 0
+    data = _encode(suite.registry, "activateVersion", [model_id, record.version_id, replaces])
     facts = _upgrade_facts(suite, action, model_id, record)
-    line = f"ModelRegistry.activateVersion({action.model} #{model_id}, version {record.version_id})"
+    line = (f"ModelRegistry.activateVersion({action.model} #{model_id}, version {record.version_id},"
+            f" replacing {f'version {replaces}' if replaces else 'no active version'})")
     return str(suite.registry.address), data, line, facts
 
 
@@ -311,8 +347,8 @@ def _upgrade_facts(suite: Suite, action: ModelUpgrade, model_id: int, record: An
     """What the description says about an upgrade (immutable records only) plus the live state
     shown beside it (``audit``, ``previous``: never hashed).
 
-    The diff is against the version the file says it replaces (a ``replaces`` field, when the
-    file format has one) or else the version's parent (its lineage, fixed at submission).
+    The diff is against the version the file says it replaces (``replaces``) or else the
+    version's parent (its lineage, fixed at submission).
     """
     from modelgov.chain import registry as reg
 
@@ -397,7 +433,7 @@ def status(suite: Suite, proposal_id: int) -> ProposalStatus:
     quorum = gov.quorum(snapshot if snapshot < now else now - 1)
     return ProposalStatus(
         proposal_id=proposal_id,
-        state=ProposalState(gov.state(proposal_id)).name,
+        state=_state(suite, proposal_id).name,
         proposer=str(log.proposer),
         votes_for=int(for_),
         votes_against=int(against),
@@ -416,6 +452,17 @@ def title_of(description: str) -> str:
 
     first = description.split("\n", 1)[0] if description else ""
     return term(md_unescape(first.removeprefix("#").strip()))
+
+
+def _state(suite: Suite, proposal_id: int) -> ProposalState:
+    """The governor's state, except that a Queued proposal whose timelock operation is past
+    ``ModelTimelock.GRACE_PERIOD`` (it can never execute) reads Expired."""
+    state = ProposalState(suite.governor.state(proposal_id))
+    if state is ProposalState.Queued:
+        grace = getattr(suite.timelock, "GRACE_PERIOD", None)
+        if grace is not None and suite.governor.clock() > int(suite.governor.proposalEta(proposal_id)) + int(grace()):
+            return ProposalState.Expired
+    return state
 
 
 def list_proposals(suite: Suite) -> list[ProposalStatus]:
@@ -505,13 +552,14 @@ def execute(suite: Suite, account: Any, proposal_id: int) -> Any:
     """Execute a queued proposal once its eta has passed.
 
     Raises:
-        StateError: not queued, or the eta has not been reached.
+        StateError: not queued (or expired: past the timelock's grace period), or the eta has not
+            been reached.
         TransactionRevertedError: an action reverted (reason decoded).
     """
     from ape import chain
 
     gov = suite.governor
-    st = ProposalState(gov.state(proposal_id)) if gov.proposalSnapshot(proposal_id) else None
+    st = _state(suite, proposal_id) if gov.proposalSnapshot(proposal_id) else None
     if st is None:
         raise NotFoundError(f"no proposal {proposal_id} on this governor")
     if st is not ProposalState.Queued:

@@ -11,7 +11,10 @@ File format::
     actions:                             # required, at least one
       - type: model-upgrade              # activate a submitted version of a model
         model: demo-mlp
-        version: 1                       # a version id, or:  cid: bafy...
+        version: 1                       # a version id, or:  cid: bafy...  (+ submitter: 0x...
+                                         #   when several submitters registered that CID)
+        replaces: 0                      # optional: the active version this replaces (0: none);
+                                         #   default: the model's active version when built
       - type: create-model               # register a model (name + model card)
         model: demo-mlp
         card: ../../models/demo-mlp/README.md   # a path (relative to this file) or card_cid: bafy...
@@ -47,12 +50,16 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 @dataclass(frozen=True)
 class ModelUpgrade:
-    """Activate ``version`` (an id) or the version whose CID is ``cid`` of ``model``."""
+    """Activate ``version`` (an id) or the version whose CID is ``cid`` (submitted by
+    ``submitter``, when given) of ``model``, replacing ``replaces`` (None: the active version read
+    from the chain when the proposal is built; 0: no active version)."""
 
     model: str
     version: int | None = None
     cid: str | None = None
     where: str = ""
+    replaces: int | None = None
+    submitter: str | None = None
 
 
 @dataclass(frozen=True)
@@ -235,7 +242,7 @@ def _role_change(raw: dict[str, Any], where: str, grant: bool) -> RoleChange:
 
 
 def _model_upgrade(raw: dict[str, Any], where: str) -> ModelUpgrade:
-    _only(raw, {"type", "model", "version", "cid"}, where)
+    _only(raw, {"type", "model", "version", "cid", "replaces", "submitter"}, where)
     model = raw.get("model")
     if not isinstance(model, str) or not model.strip():
         raise ProposalFileError(f"{where}.model: required, the model's registered name")
@@ -244,6 +251,17 @@ def _model_upgrade(raw: dict[str, Any], where: str) -> ModelUpgrade:
         raise ProposalFileError(f"{where}: give exactly one of 'version' (id) or 'cid'")
     if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
         raise ProposalFileError(f"{where}.version: must be a positive version id, got {version!r}")
+    replaces = raw.get("replaces")
+    if replaces is not None and (isinstance(replaces, bool) or not isinstance(replaces, int) or replaces < 0):
+        raise ProposalFileError(
+            f"{where}.replaces: must be the version id this replaces, or 0 for none, got {replaces!r}"
+        )
+    submitter = raw.get("submitter")
+    if submitter is not None:
+        if cid is None:
+            raise ProposalFileError(f"{where}.submitter: only with 'cid' (a version id is unambiguous)")
+        if not isinstance(submitter, str) or not _ADDRESS.match(submitter):
+            raise ProposalFileError(f"{where}.submitter: a 0x address, got {submitter!r}")
     if cid is not None:
         from modelgov.cid.text import normalize
         from modelgov.errors import InvalidCIDError
@@ -252,7 +270,8 @@ def _model_upgrade(raw: dict[str, Any], where: str) -> ModelUpgrade:
             cid = normalize(str(cid))
         except InvalidCIDError as exc:
             raise ProposalFileError(f"{where}.cid: {exc}") from None
-    return ModelUpgrade(model=model.strip(), version=version, cid=cid, where=where)
+    return ModelUpgrade(model=model.strip(), version=version, cid=cid, where=where, replaces=replaces,
+                        submitter=submitter)
 
 
 def _call(raw: dict[str, Any], where: str) -> Call:

@@ -33,6 +33,9 @@ ZERO32 = b"\x00" * 32
 PAGE_SIZE = 50
 
 ADMIN_ROLE = b"\x00" * 32
+#: Import profiles ``ModelRegistry.submitVersion`` accepts besides "" (its ``isKnownImportProfile``);
+#: the names of :data:`modelgov.cid.profiles.PROFILES`.
+KNOWN_IMPORT_PROFILES = ("unixfs-v0-2015", "kubo-cidv1", "unixfs-v1-2025")
 
 
 def _keccak(text: str) -> bytes:
@@ -409,16 +412,30 @@ def versions_of(registry: Any, model_id: int, page_size: int = PAGE_SIZE) -> lis
             return out
 
 
-def find_version_by_cid(registry: Any, model_id: int, cid: str) -> VersionRecord | None:
-    """The version of ``model_id`` with CID ``cid``, or None.
+def find_version_by_cid(
+    registry: Any, model_id: int, cid: str, submitter: str | None = None
+) -> VersionRecord | None:
+    """The version of ``model_id`` with CID ``cid`` (submitted by ``submitter`` when given), or None.
+
+    Versions are keyed by (model, submitter, CID) on chain, so several submitters may have
+    registered the same CID; without ``submitter`` the CID must name exactly one version.
 
     Raises:
         InvalidCIDError: ``cid`` is malformed.
+        StateError: no ``submitter`` given and several submitters registered ``cid`` (they are named).
     """
-    from modelgov.cid.text import cid_to_bytes
+    from modelgov.cid.text import cid_to_bytes, normalize
 
-    vid = int(_view(registry, f"model #{model_id}", "versionIdOf", model_id, cid_to_bytes(cid)))
-    return get_version(registry, vid) if vid else None
+    if submitter is not None:
+        raw = cid_to_bytes(cid)
+        vid = int(_view(registry, f"model #{model_id}", "versionIdOf", model_id, submitter, raw))
+        return get_version(registry, vid) if vid else None
+    wanted = normalize(cid)
+    matches = [r for r in versions_of(registry, model_id) if r.cid == wanted]
+    if len(matches) > 1:
+        who = ", ".join(f"version {r.version_id} by {r.submitter}" for r in matches)
+        raise StateError(f"{wanted} was submitted to model #{model_id} more than once ({who}): name the submitter")
+    return matches[0] if matches else None
 
 
 def audit_status(registry: Any, version_id: int) -> AuditStatus:
@@ -493,8 +510,10 @@ def prepare_version(
     digest_hex = digest.lower().removeprefix("0x")
     if len(digest_hex) != 64 or any(c not in "0123456789abcdef" for c in digest_hex):
         raise ValidationError(f"manifest digest must be 32 bytes of hex, not {digest!r}")
-    if len(profile.encode()) > 64:
-        raise ValidationError("import profile name is too long")
+    if profile and profile not in KNOWN_IMPORT_PROFILES:
+        raise ValidationError(
+            f"import profile {profile!r} is not one the registry accepts ({', '.join(KNOWN_IMPORT_PROFILES)})"
+        )
     changelog_cid = None
     if changelog is not None:
         path = Path(changelog)
@@ -523,11 +542,11 @@ def submit_version(registry: Any, model: str | int, version: VersionInput, sende
     """Submit ``version`` of ``model`` (name or id) from ``sender``; returns the stored record.
 
     Raises:
-        NotFoundError: unknown model or parent. StateError: the model already has this CID.
+        NotFoundError: unknown model or parent. StateError: ``sender`` already submitted this CID.
     """
     mid = resolve_model(registry, model)
     action = f"cannot submit {version.cid} to model #{mid}"
-    existing = find_version_by_cid(registry, mid, version.cid)
+    existing = find_version_by_cid(registry, mid, version.cid, submitter=str(sender.address))
     if existing is not None:
         raise StateError(f"{action}: it is already version {existing.version_id}")
     if version.parent_version_id:

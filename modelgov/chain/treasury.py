@@ -618,6 +618,14 @@ def error_for(
             f"{ms()} can be reclaimed only after its deadline {_iso(a.get('deadline', 0))}")),
         "GrantTreasurySelfApproval": (StateError, lambda: (
             f"{a.get('account')} is the grantee of grant #{a.get('grantId')} and cannot approve it")),
+        "GrantTreasuryUnauthorizedReviewer": (StateError, lambda: (
+            f"{a.get('account')} may not review grant #{a.get('grantId')}: "
+            "only governance or the steward who created it")),
+        "GrantTreasurySelfGrant": (StateError, lambda: (
+            f"steward {a.get('account')} cannot create a grant to itself (governance can)")),
+        "GrantTreasuryTokenNotAllowed": (StateError, lambda: (
+            f"token {a.get('token')} is not on the treasury's allowlist "
+            "(governance adds it with setTokenAllowed)")),
         "GrantTreasuryUnauthorizedCanceller": (StateError, lambda: (
             f"{a.get('account')} may not cancel grant #{a.get('grantId')}: "
             "only governance or the steward who created it")),
@@ -806,10 +814,14 @@ def deposit(target: Any, account: Any, token: TokenRef | str, amount: int) -> An
     Returns the deposit receipt (its ``Deposited`` event says what arrived).
 
     Raises:
-        StateError: the account holds less than ``amount`` (nothing is sent).
+        StateError: the token is not on the treasury's allowlist, or the account holds less than
+            ``amount`` (nothing is sent).
     """
     token = _token(token)
     t = _treasury(target)
+    if not bool(t.isTokenAllowed(token.address)):
+        raise StateError(f"deposit: token {token.address} is not on the treasury's allowlist "
+                         "(governance adds it with setTokenAllowed)")
     erc20 = _erc20(token.address)
     held = int(erc20.functions.balanceOf(str(account.address)).call())
     if held < amount:

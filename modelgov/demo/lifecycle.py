@@ -156,9 +156,6 @@ class _Lifecycle:
             self.log.add("deployer", f"transfer {share}% of MGOV to {name}", r)
             r = s.token.invoke_transaction("delegate", self.who[name], sender=self.who[name])
             self.log.add(name, "delegate votes to self", r)
-        s.token.approve(s.treasury, TREASURY_DEPOSIT, sender=d)
-        r = s.treasury.deposit(s.token, TREASURY_DEPOSIT, sender=d)
-        self.log.add("deployer", "deposit 100,000 MGOV into the grant treasury", r)
         self.chain.mine(deltatime=1)
 
     def govern(self, path: Path, proposer: str = "alice") -> tuple[int, str]:
@@ -193,7 +190,12 @@ class _Lifecycle:
         return pid, state
 
     def onboard(self) -> None:
+        """The onboarding proposal (which also allows MGOV in the treasury), then the deposit."""
         self.govern(ONBOARD)
+        s, d = self.suite, self.who["deployer"]
+        s.token.approve(s.treasury, TREASURY_DEPOSIT, sender=d)
+        r = s.treasury.deposit(s.token, TREASURY_DEPOSIT, sender=d)
+        self.log.add("deployer", "deposit 100,000 MGOV into the grant treasury", r)
 
     def release_version(self, number: int, parent: int, actor: str = "alice",
                         weights: Any = None) -> dict[str, Any]:
