@@ -92,6 +92,7 @@ class Projector:
             ("treasury", "MilestoneReleased"): self._milestone_released,
             ("treasury", "MilestoneRejected"): self._milestone_rejected,
             ("treasury", "MilestoneReclaimed"): self._milestone_reclaimed,
+            ("treasury", "MilestoneDeadlineExtended"): self._milestone_extended,
             ("treasury", "GrantCancelled"): self._grant_cancelled,
             ("token", "DelegateChanged"): self._delegate_changed,
             ("token", "DelegateVotesChanged"): self._votes_changed,
@@ -263,6 +264,9 @@ class Projector:
 
     def _milestone_rejected(self, ev: ChainEvent) -> None:
         self._milestone(ev, status="rejected", reason_cid=cid_text(ev.args.get("reasonCid")))
+
+    def _milestone_extended(self, ev: ChainEvent) -> None:
+        self._milestone(ev, deadline=int(ev.args["deadline"]))
 
     def _milestone_reclaimed(self, ev: ChainEvent) -> None:
         self._milestone(ev, status="reclaimed")

@@ -76,12 +76,39 @@ class IndexReader:
         return "Succeeded"
 
     # ------------------------------------------------------------------ models and versions
+    def _serving(self, conn: Any, rows: list[Any]) -> dict[int, dict[str, Any]]:
+        """Per model: the version governance activated, and whether it is served now — the
+        registry serves it only while it is not suspended and audited *now*."""
+        active = {r["model_id"]: r["active_version_id"] for r in rows if r["active_version_id"]}
+        if not active:
+            return {}
+        auditors = self._members(conn, "registry", AUDITOR_ROLE)
+        atts = self._attestations(conn, list(active.values()))
+        suspended = {v for (v,) in conn.execute(select(s.versions.c.version_id).where(
+            s.versions.c.version_id.in_(list(active.values())), s.versions.c.suspended.is_(True)))}
+        found = {}
+        for model_id, vid in active.items():
+            audit = self._audit(atts[vid], auditors)
+            found[model_id] = {"activated_version_id": vid,
+                               "serving": audit["audited"] and vid not in suspended}
+        return found
+
     def models(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             counts = dict(conn.execute(select(s.versions.c.model_id, func.count())
                                        .group_by(s.versions.c.model_id)).all())
             rows = conn.execute(select(s.models).order_by(s.models.c.model_id)).mappings().all()
-        return [{**dict(r), "version_count": int(counts.get(r["model_id"], 0))} for r in rows]
+            serving = self._serving(conn, list(rows))
+        return [self._with_serving(dict(r), serving, int(counts.get(r["model_id"], 0))) for r in rows]
+
+    @staticmethod
+    def _with_serving(row: dict[str, Any], serving: dict[int, dict[str, Any]], count: int) -> dict[str, Any]:
+        state = serving.get(row["model_id"])
+        row["version_count"] = count
+        row["activated_version_id"] = row["active_version_id"]
+        row["active_version_id"] = row["active_version_id"] if state and state["serving"] else None
+        row["active_lapsed"] = bool(state and not state["serving"])
+        return row
 
     def model(self, model_id: int) -> dict[str, Any]:
         """Raises: NotFoundError: no such model in the index."""
@@ -95,11 +122,13 @@ class IndexReader:
             atts = self._attestations(conn, [v["version_id"] for v in versions])
             grants = [dict(m) for m in conn.execute(select(s.milestones).where(
                 s.milestones.c.model_id == model_id)).mappings()]
+            serving = self._serving(conn, [row])
+        row = self._with_serving(dict(row), serving, len(versions))
         for v in versions:
             v["audit"] = self._audit(atts[v["version_id"]], auditors)
             v["active"] = v["version_id"] == row["active_version_id"]
         lineage = [(v["parent_version_id"], v["version_id"]) for v in versions if v["parent_version_id"]]
-        return {**dict(row), "versions": versions, "lineage": lineage, "milestones": grants}
+        return {**row, "versions": versions, "lineage": lineage, "milestones": grants}
 
     def _attestations(self, conn: Any, version_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         found: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -118,6 +147,7 @@ class IndexReader:
             if row is None:
                 raise NotFoundError(f"no version {version_id} in the index")
             model = conn.execute(select(s.models).where(s.models.c.model_id == row["model_id"])).mappings().first()
+            serving = self._serving(conn, [model] if model else [])
             auditors = self._members(conn, "registry", AUDITOR_ROLE)
             atts = self._attestations(conn, [version_id])[version_id]
             milestones = [dict(m) for m in conn.execute(select(s.milestones).where(
@@ -125,7 +155,8 @@ class IndexReader:
         for a in atts:
             a["counted"] = a["auditor"] in auditors and a["verdict"] != "revoked"
         return {**dict(row), "model_name": model["name"] if model else None,
-                "active": bool(model and model["active_version_id"] == version_id),
+                "active": bool(model and model["active_version_id"] == version_id
+                               and serving.get(model["model_id"], {}).get("serving")),
                 "attestations": atts, "audit": self._audit(atts, auditors), "milestones": milestones}
 
     # ------------------------------------------------------------------ proposals

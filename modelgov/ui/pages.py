@@ -48,9 +48,15 @@ class Pages:
         rows = [[link(f"/models/{m['model_id']}", f"#{m['model_id']}"),
                  link(f"/models/{m['model_id']}", m["name"]),
                  link(f"/versions/{m['active_version_id']}", f"v{m['active_version_id']}")
-                 if m["active_version_id"] else badge("no active version", "warn"),
+                 if m["active_version_id"] else self._no_active(m),
                  text(m["version_count"]), self.links.cid(m["card_cid"])] for m in models]
         return table(["id", "name", "active version", "versions", "model card"], rows, "no models yet")
+
+    @staticmethod
+    def _no_active(m: dict[str, Any]) -> str:
+        if m.get("active_lapsed"):
+            return (badge(f"none served: v{m['activated_version_id']} is suspended or no longer audited", "bad"))
+        return badge("no active version", "warn")
 
     def models(self) -> str:
         return self._page("Models", self._models_table(self.r.models()))
@@ -67,7 +73,7 @@ class Pages:
                  mono(v["submitter"])] for v in m["versions"]]
         lineage = " ".join(f"v{a} → v{b};" for a, b in m["lineage"]) or "no lineage recorded"
         active = m["active_version_id"]
-        active_html = link(f"/versions/{active}", f"v{active}") if active else badge("none", "warn")
+        active_html = link(f"/versions/{active}", f"v{active}") if active else self._no_active(m)
         body = (f"<p>Model card: {self.links.cid(m['card_cid'])} · active: {active_html}</p>"
                 f"<h2>Versions</h2>"
                 + table(["version", "CID", "Arweave tx", "audit", "status", "parent", "submitter"], rows)
