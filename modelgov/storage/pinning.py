@@ -757,6 +757,7 @@ def status_of(
         InvalidCIDError: malformed CID.
         PinningConfigError: an unknown service name.
         PinningNotFoundError: no service knows the CID.
+        PinningServiceError (or a subclass): every service failed (the first error).
     """
     cid = normalize(cid)
     names = list(services) if services else list(load_record(cid)["services"]) or sorted(load_config())
@@ -764,6 +765,7 @@ def status_of(
         raise PinningConfigError("no pinning service is configured (modelgov pin service add)")
     factory = client_factory or (lambda cfg: PinningClient(cfg))
     out: dict[str, PinStatus | str] = {}
+    errors: list[PinningServiceError] = []
     for n in names:
         cfg = get_service(n)
         try:
@@ -774,10 +776,14 @@ def status_of(
                 out[n] = st if st is not None else "not pinned there"
         except PinningServiceError as exc:
             out[n] = str(exc)
-    if not any(isinstance(v, PinStatus) for v in out.values()) and all(
-        v == "not pinned there" for v in out.values()
-    ):
-        raise PinningNotFoundError(f"no pinning service ({', '.join(names)}) knows {cid}", service=names[0])
+            errors.append(exc)
+    if len(errors) == len(names):
+        raise errors[0]
+    if not any(isinstance(v, PinStatus) for v in out.values()):
+        answered = [n for n, v in out.items() if v == "not pinned there"]
+        failed = f"; {', '.join(e.service for e in errors)} did not answer" if errors else ""
+        raise PinningNotFoundError(f"no pinning service ({', '.join(answered)}) knows {cid}{failed}",
+                                   service=answered[0])
     return out
 
 

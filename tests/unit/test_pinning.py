@@ -196,6 +196,12 @@ def test_bad_token_unknown_cid_and_service_down(psa: Start, home: Path) -> None:
     add("down", down)
     code, _, err = run("pin", "ls", "--service", "down")
     assert code == 1 and "is not reachable" in one_line_error(err)
+    code, _, err = run("pin", "status", CID, "--service", "down")
+    assert code == 1 and "is not reachable" in one_line_error(err)
+    code, out, _ = run("pin", "status", CID, "--service", "down", "--service", "b")
+    assert code == 1  # b does not know it, down does not answer: not found
+    code, _, err = run("pin", "ipfs", str(ROOT / "README.md"), "--skip-node")
+    assert code == 2 and "--service" in one_line_error(err)
     with pytest.raises(PinningUnreachableError):
         pinning.pin_to_services(CID, ["down"])
     # one service down, the other reaches the target: the pin goes through, the error is reported
