@@ -153,3 +153,88 @@ class AmbiguousTokenError(ValidationError):
             f"token symbol {term(symbol)!r} is ambiguous: {len(self.addresses)} tokens known to "
             f"the treasury have it ({', '.join(self.addresses)}); give the token's address"
         )
+
+
+# --- storage where users already are: Filecoin pieces, pinning services, Arweave bundles -------
+class PieceError(ValidationError):
+    """A payload has no Filecoin piece CID (empty, too large) or fr32 input is misaligned.
+
+    ``size`` is the payload size in bytes.
+    """
+
+    def __init__(self, message: str, *, size: int | None = None) -> None:
+        super().__init__(message)
+        self.size = size
+
+
+class PinningConfigError(ConfigError):
+    """A pinning service is not configured, or its token file is missing or readable by others.
+
+    ``service`` names the service; ``path`` is the config or token file concerned (if any).
+    """
+
+    def __init__(self, message: str, *, service: str | None = None, path: str | None = None) -> None:
+        super().__init__(message)
+        self.service = service
+        self.path = path
+
+
+class PinningServiceError(StorageError):
+    """A pinning service (IPFS Pinning Service API) refused a request or could not be reached.
+
+    ``service`` names it, ``status`` is the HTTP status (None when unreachable), ``reason`` the
+    service's error reason (``UNAUTHORIZED``, ``NOT_FOUND``...) when it gave one.
+    """
+
+    def __init__(
+        self, message: str, *, service: str, status: int | None = None, reason: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.service = service
+        self.status = status
+        self.reason = reason
+
+
+class PinningAuthError(PinningServiceError):
+    """The service rejected the access token (HTTP 401/403)."""
+
+
+class PinningNotFoundError(PinningServiceError):
+    """The service knows no pin for that CID or request id."""
+
+
+class PinningRateLimitError(PinningServiceError):
+    """The service kept answering 429 after every retry; ``retry_after`` is its last hint (s)."""
+
+    def __init__(self, message: str, *, service: str, retry_after: float | None = None) -> None:
+        super().__init__(message, service=service, status=429, reason="RATE_LIMITED")
+        self.retry_after = retry_after
+
+
+class PinningUnreachableError(PinningServiceError, NodeUnreachableError):
+    """The service's endpoint did not answer (connection refused, timeout)."""
+
+
+class PinningTimeoutError(PinningServiceError):
+    """Pins did not reach ``pinned`` on enough services before the timeout.
+
+    ``statuses`` maps each service to its last status; ``replicas`` is the target.
+    """
+
+    def __init__(
+        self, message: str, *, service: str, statuses: dict[str, str], replicas: int
+    ) -> None:
+        super().__init__(message, service=service)
+        self.statuses = statuses
+        self.replicas = replicas
+
+
+class BundleError(ArweaveError):
+    """An ANS-104 bundle or data item is malformed, or its signature or id does not verify.
+
+    ``item_id`` names the data item concerned (base64url), when known.
+    """
+
+    def __init__(self, message: str, *, item_id: str | None = None) -> None:
+        super().__init__(message)
+        self.item_id = item_id

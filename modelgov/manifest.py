@@ -62,8 +62,14 @@ def build(
     profile: str | Profile | None = None,
     *,
     on_bytes: Callable[[int], None] | None = None,
+    piece: bool = False,
 ) -> dict[str, Any]:
     """The manifest of a model folder (or a single file).
+
+    With ``piece=True`` the root also carries ``piece``: the Filecoin piece CID of the folder's
+    CARv1 (``cid`` v1 baga…, ``cid_v2`` FRC-0069, ``padded_size``, ``car_size``), at the cost of a
+    second pass over the bytes. The field is optional: manifests built without it (all earlier
+    ones) keep their bytes and digest.
 
     Raises:
         PathError: missing/unreadable path, symlinks inside it.
@@ -84,13 +90,28 @@ def build(
         if entry.path.endswith(".safetensors"):
             item["safetensors"] = _safetensors_facts(base / entry.path if result.is_dir else base)
         files.append(item)
+    root: dict[str, Any] = {
+        "cid": result.cid, "profile": prof.name, "kind": "directory" if result.is_dir else "file",
+    }
+    if piece:
+        root["piece"] = _piece_entry(path, prof, result.root.cid)
     return {
         "schema": SCHEMA,
-        "root": {"cid": result.cid, "profile": prof.name, "kind": "directory" if result.is_dir else "file"},
+        "root": root,
         "total_size": sum(f["size"] for f in files),
         "parameters": sum(f.get("safetensors", {}).get("parameters", 0) for f in files),
         "files": files,
     }
+
+
+def _piece_entry(path: str | os.PathLike[str], prof: Profile, root_cid: bytes) -> dict[str, Any]:
+    """``root.piece``: the piece of the CARv1 of ``path`` (streamed, never written)."""
+    from modelgov.cid.car import iter_car
+    from modelgov.storage.filecoin import piece_of_chunks
+
+    info = piece_of_chunks(iter_car(path, prof, root_cid))
+    return {"cid": info.cid_v1, "cid_v2": info.cid_v2, "padded_size": info.padded_size,
+            "car_size": info.payload_size}
 
 
 def canonical_bytes(manifest: dict[str, Any]) -> bytes:
@@ -178,6 +199,11 @@ def validate(manifest: Any, where: str = "manifest") -> None:
         get_profile(root.get("profile"))
     except (InvalidCIDError, UnknownProfileError) as exc:
         raise bad(f"root: {exc}") from None
+    piece = root.get("piece")
+    if piece is not None:
+        if not isinstance(piece, dict) or not all(isinstance(piece.get(k), str) for k in ("cid", "cid_v2")) \
+                or not all(isinstance(piece.get(k), int) and piece[k] > 0 for k in ("padded_size", "car_size")):
+            raise bad("root.piece must hold cid, cid_v2 (strings), padded_size and car_size (integers)")
     files = manifest.get("files")
     if not isinstance(files, list):
         raise bad("files must be a list")
@@ -267,6 +293,12 @@ def verify(path: str | os.PathLike[str], manifest: dict[str, Any]) -> VerifyRepo
             mismatches.append(Mismatch(p, f"size {a.size}, manifest says {e['size']}"))
         elif a.sha256 != e["sha256"]:
             mismatches.append(Mismatch(p, "sha256 differs (content changed)"))
+    expected_piece = manifest["root"].get("piece")
+    if expected_piece is not None and not mismatches and result.cid == normalize(manifest["root"]["cid"]):
+        actual_piece = _piece_entry(path, get_profile(profile), result.root.cid)
+        if actual_piece != {k: expected_piece.get(k) for k in actual_piece}:
+            mismatches.append(Mismatch("(root)", f"piece CID {actual_piece['cid']}, manifest says "
+                                                 f"{expected_piece.get('cid')}"))
     return VerifyReport(result.cid, normalize(manifest["root"]["cid"]), mismatches)
 
 

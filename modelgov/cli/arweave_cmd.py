@@ -125,6 +125,30 @@ def fetch_cmd(
         click.echo(f"{result.path}: {result.data_size} bytes, data_root {result.data_root} verified")
 
 
+@arweave.command("fetch-bundle")
+@click.argument("txid")
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=str),
+              help="Folder to create (must not exist).")
+@gateway_option
+@insecure_option
+@json_option
+def fetch_bundle_cmd(txid: str, output: str, gateway: str | None, allow_insecure_http: bool,
+                     as_json: bool) -> None:
+    """Download bundle TXID, verify every data item, and rebuild the model folder at OUTPUT.
+
+    The folder appears only if its IPFS CID and manifest digest match the bundle's.
+    """
+    from modelgov.storage.arweave import resolve_gateway
+    from modelgov.storage.bundles import fetch_bundle
+
+    result = fetch_bundle(txid, output, resolve_gateway(gateway, allow_insecure_http))
+    if as_json:
+        echo_json(result.as_dict())
+    else:
+        click.echo(f"{result.path}: {len(result.files)} files, CID {result.ipfs_cid}, "
+                   f"digest {result.manifest_digest} verified")
+
+
 def _parse_tags(values: tuple[str, ...]) -> list[tuple[str, str]]:
     from modelgov.errors import ValidationError
 
@@ -138,12 +162,15 @@ def _parse_tags(values: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 @click.command("arweave")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("path", type=click.Path(path_type=str))
 @click.option(
     "--wallet", "wallet_path", required=True, type=click.Path(path_type=str), help="JWK wallet file."
 )
 @gateway_option
 @insecure_option
+@click.option("--bundle", is_flag=True,
+              help="PATH is a model folder: every file as a signed ANS-104 data item, plus an Arweave "
+                   "path manifest, in one bundle transaction.")
 @click.option("--tag", "tags", multiple=True, metavar="NAME=VALUE", help="Extra tag (repeatable).")
 @click.option("--content-type", default="application/octet-stream", show_default=True)
 @click.option("--model", help="Model name (tag Model).")
@@ -155,19 +182,45 @@ def _parse_tags(values: tuple[str, ...]) -> list[tuple[str, str]]:
 @click.option("--timeout", type=float, help="Seconds to wait for confirmation (10 local, 1800 remote).")
 @json_option
 def pin_arweave(
-    path: str, wallet_path: str, gateway: str | None, allow_insecure_http: bool,
+    path: str, wallet_path: str, gateway: str | None, allow_insecure_http: bool, bundle: bool,
     tags: tuple[str, ...], content_type: str, model: str | None, version: str | None,
     ipfs_cid: str | None, manifest_digest: str | None, no_mint: bool, no_wait: bool,
     timeout: float | None, as_json: bool,
 ) -> None:
-    """Upload PATH to Arweave in chunks (resumable: re-run after an interruption)."""
+    """Upload PATH to Arweave in chunks (resumable: re-run after an interruption).
+
+    With --bundle, PATH is a model folder uploaded as one ANS-104 bundle; each file is then
+    reachable as <gateway>/<manifest id>/<path>. IPFS-CID and Manifest-Digest are computed.
+    """
     import os
 
+    from modelgov.cli._common import fail
     from modelgov.storage.arweave import model_tags, resolve_gateway, upload_file
     from modelgov.storage.arweave_wallet import load_wallet
 
+    if os.path.isdir(path) and not bundle:
+        fail(f"{path} is a folder: give --bundle to upload it as one ANS-104 bundle", 2)
+    if bundle and (tags or ipfs_cid or manifest_digest or content_type != "application/octet-stream"):
+        fail("--bundle computes its own tags (Content-Type per file, IPFS-CID, Manifest-Digest); "
+             "drop --tag/--content-type/--ipfs-cid/--manifest-digest", 2)
     gw = resolve_gateway(gateway, allow_insecure_http)
     w = load_wallet(wallet_path)
+    if bundle:
+        from modelgov.storage.bundles import upload_bundle
+
+        with progress("Bundling and uploading", None) as advance:
+            up = upload_bundle(path, w, gw, model=model, version=version,
+                               mint=False if no_mint else None, wait=not no_wait,
+                               confirm_timeout=timeout, on_bytes=advance)
+        if as_json:
+            echo_json(up.as_dict())
+            return
+        state = "confirmed" if up.confirmed else "uploaded, not yet confirmed"
+        click.echo(f"bundle    {up.bundle_txid}  ({up.bundle_size} bytes, {len(up.items)} files, {state})")
+        click.echo(f"manifest  {up.manifest_id}  ({gw.url}/{up.manifest_id}/<path>)")
+        click.echo(f"ipfs-cid  {up.ipfs_cid}")
+        click.echo(f"digest    {up.manifest_digest}")
+        return
     all_tags = model_tags(
         content_type, model, version, ipfs_cid, manifest_digest, extra=_parse_tags(tags)
     )

@@ -22,18 +22,81 @@ insecure_option = click.option(
 @api_option
 @profile_option
 @insecure_option
+@click.option("--service", "services", multiple=True, metavar="NAME",
+              help="Also ask this pinning service to pin it (repeatable; `modelgov pin service add`).")
+@click.option("--replicas", type=click.IntRange(1), default=None,
+              help="Services that must report pinned (default: every --service).")
+@click.option("--timeout", type=float, default=600.0, show_default=True,
+              help="Seconds to wait for the replicas.")
+@click.option("--no-wait", is_flag=True, help="Return once the services accepted the request.")
+@click.option("--skip-node", is_flag=True,
+              help="Do not import into the IPFS node (the services fetch the CID elsewhere).")
+@click.option("--name", "pin_name", metavar="TEXT", help="Pin name sent to the services.")
+@click.option("--poll", type=float, default=2.0, show_default=True, hidden=True)
 @json_option
-def pin_ipfs(path: str, api: str | None, profile: str | None, allow_insecure: bool | None, as_json: bool) -> None:
-    """Pin a file or folder: stream its CAR to dag/import, pin, check the root CID."""
+def pin_ipfs(path: str, api: str | None, profile: str | None, allow_insecure: bool | None,
+             services: tuple[str, ...], replicas: int | None, timeout: float, no_wait: bool,
+             skip_node: bool, pin_name: str | None, poll: float, as_json: bool) -> None:
+    """Pin a file or folder: stream its CAR to dag/import, pin, check the root CID.
+
+    With --service, then ask each pinning service to pin the CID (the node's addresses are sent
+    as origins) and wait until --replicas of them report pinned, or --timeout.
+    """
     from modelgov.cid.dag import tree_size
     from modelgov.storage.ipfs import IPFSClient, pin_path
 
-    with IPFSClient(api, allow_insecure=allow_insecure) as client, progress("pin", tree_size(path)) as advance:
-        result = pin_path(path, profile, client=client, on_bytes=advance)
-    if as_json:
-        echo_json(result.as_dict())
+    if skip_node and not services:
+        from modelgov.cli._common import fail
+
+        fail("--skip-node needs at least one --service", 2)
+    node_result = None
+    origins: list[str] = []
+    if skip_node:
+        from modelgov.cid.dag import cid_of_path
+
+        cid = cid_of_path(path, profile)
     else:
-        click.echo(result.cid)
+        with IPFSClient(api, allow_insecure=allow_insecure) as client, progress("pin", tree_size(path)) as advance:
+            node_result = pin_path(path, profile, client=client, on_bytes=advance)
+            if services:
+                origins = _origins(client)
+        cid = node_result.cid
+    if not services:
+        assert node_result is not None
+        if as_json:
+            echo_json(node_result.as_dict())
+        else:
+            click.echo(node_result.cid)
+        return
+
+    from modelgov.cli.pinning_cmd import replica_progress
+    from modelgov.storage.pinning import pin_to_services
+
+    total = replicas or len(services)
+    with replica_progress(total) as update:
+        result = pin_to_services(cid, list(services), replicas=replicas, name=pin_name, origins=origins,
+                                 wait=not no_wait, timeout=timeout, poll=poll, on_progress=update)
+    if as_json:
+        echo_json({"cid": cid, "node": node_result.as_dict() if node_result else None,
+                   "services": result.as_dict()})
+        return
+    click.echo(cid)
+    for name, st in result.statuses.items():
+        click.echo(f"  {name:<16}{st.status:<9}{st.requestid}")
+    for name, error in result.errors.items():
+        if name not in result.statuses:
+            click.echo(f"  {name:<16}error    {error}")
+
+
+def _origins(client: object) -> list[str]:
+    """The node's own addresses (sent as ``origins``), without loopback ones."""
+    from modelgov.errors import ModelGovError
+
+    try:
+        addresses = client.id().get("Addresses") or []  # type: ignore[attr-defined]
+    except (ModelGovError, ValueError, AttributeError):
+        return []
+    return [a for a in addresses if isinstance(a, str) and not a.startswith(("/ip4/127.", "/ip6/::1/"))][:10]
 
 
 @click.command()

@@ -18,20 +18,25 @@ def manifest() -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=str),
               help="Where to write the manifest (canonical JSON).")
 @profile_option
+@click.option("--piece", is_flag=True,
+              help="Add root.piece: the Filecoin piece CID of the folder's CAR (one more pass).")
 @json_option
-def build_cmd(directory: str, output: str, profile: str | None, as_json: bool) -> None:
+def build_cmd(directory: str, output: str, profile: str | None, piece: bool, as_json: bool) -> None:
     """Write DIRECTORY's manifest; print its root CID and manifest digest."""
     from modelgov import manifest as mf
     from modelgov.cid.dag import tree_size
 
     with progress("manifest", tree_size(directory)) as advance:
-        built = mf.build(directory, profile, on_bytes=advance)
+        built = mf.build(directory, profile, on_bytes=advance, piece=piece)
     digest = mf.write(built, output)
     if as_json:
         echo_json({"manifest": output, "digest": digest, "root": built["root"],
                    "files": len(built["files"]), "total_size": built["total_size"]})
     else:
         click.echo(f"root    {built['root']['cid']} ({built['root']['profile']})")
+        if "piece" in built["root"]:
+            click.echo(f"piece   {built['root']['piece']['cid']} "
+                       f"(padded size {built['root']['piece']['padded_size']})")
         click.echo(f"digest  {digest}")
 
 

@@ -7,8 +7,12 @@ import click
 from modelgov.cli import LazyGroup
 
 PIN_COMMANDS: dict[str, tuple[str, str]] = {
-    "ipfs": ("modelgov.cli.ipfs_cmd:pin_ipfs", "Pin a file or folder to an IPFS node (CAR import)."),
+    "ipfs": ("modelgov.cli.ipfs_cmd:pin_ipfs", "Pin to an IPFS node (CAR import) and/or pinning services."),
     "arweave": ("modelgov.cli.arweave_cmd:pin_arweave", "Upload a file to Arweave in chunks."),
+    "status": ("modelgov.cli.pinning_cmd:pin_status", "Each pinning service's status for a CID."),
+    "ls": ("modelgov.cli.pinning_cmd:pin_ls", "List the pins of pinning services."),
+    "verify": ("modelgov.cli.pinning_cmd:pin_verify", "Sample blocks of a CID from the node and check them."),
+    "service": ("modelgov.cli.pinning_cmd:service", "Configure pinning services (Pinning Service API)."),
 }
 
 

@@ -179,6 +179,11 @@ class IPFSClient:
         keys = response.json().get("Keys") or {}
         return any(normalize(k) == normalize(cid) for k in keys)
 
+    def block_get(self, cid: str, timeout: float = 60.0) -> bytes:
+        """``block/get``: one block's bytes (not verified here)."""
+        return self._post("block/get", {"arg": cid, "timeout": f"{int(timeout)}s"},
+                          timeout=httpx.Timeout(timeout + 10, connect=5.0)).content
+
     def pin_add(self, cid: str) -> None:
         """``pin/add`` (recursive)."""
         self._post("pin/add", {"arg": cid, "recursive": "true"})
@@ -374,3 +379,80 @@ def fetch(cid: str, out: str | os.PathLike[str], *, client: IPFSClient | None = 
     finally:
         if own:
             client.close()
+
+
+@dataclass(frozen=True)
+class SampleReport:
+    """Outcome of :func:`verify_sample`: blocks fetched and checked, and how they were chosen."""
+
+    cid: str
+    api: str
+    checked: int
+    leaves: int
+    complete: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {"cid": self.cid, "api": self.api, "checked": self.checked, "leaves": self.leaves,
+                "complete": self.complete, "ok": True}
+
+
+def verify_sample(
+    cid: str, *, samples: int = 16, everything: bool = False, client: IPFSClient | None = None,
+    seed: int | None = None, timeout: float = 60.0,
+) -> SampleReport:
+    """Fetch blocks of ``cid``'s DAG from the node and check each against its CID.
+
+    The root is always checked; then ``samples`` random root-to-leaf walks (each block on the
+    way is checked, so every sampled leaf is proven to belong to the root), or, with
+    ``everything``, every block. Hashes other than sha2-256 are refused.
+
+    Raises:
+        InvalidCIDError: malformed CID.
+        NodeUnreachableError: the node does not answer.
+        IPFSError: the node lacks a block (it cannot serve the DAG).
+        IntegrityError: a block does not match its CID, or is not valid dag-pb/raw.
+    """
+    import random
+
+    from modelgov.cid.car import verify_block
+    from modelgov.cid.unpack import decode_node
+
+    root = bytes(parse_cid(cid))
+    text = cid_from_bytes(root)
+    rng = random.Random(seed)
+    own = client is None
+    client = client or IPFSClient()
+    cache: dict[bytes, list[bytes]] = {}
+    leaves: set[bytes] = set()
+
+    def links(block_cid: bytes) -> list[bytes]:
+        if block_cid not in cache:
+            data = client.block_get(cid_from_bytes(block_cid), timeout=timeout)
+            verify_block(block_cid, data)
+            node = decode_node(block_cid, data)
+            cache[block_cid] = [link.cid for link in node.links]
+            if not node.links:
+                leaves.add(block_cid)
+        return cache[block_cid]
+
+    try:
+        if everything:
+            stack, seen = [root], set()
+            while stack:
+                block_cid = stack.pop()
+                if block_cid not in seen:
+                    seen.add(block_cid)
+                    stack.extend(reversed(links(block_cid)))
+        else:
+            links(root)
+            for _ in range(max(0, samples)):
+                node = root
+                while True:
+                    children = links(node)
+                    if not children:
+                        break
+                    node = rng.choice(children)
+    finally:
+        if own:
+            client.close()
+    return SampleReport(text, client.url, len(cache), len(leaves), everything)
