@@ -92,3 +92,30 @@ def test_stale_dependency_cache_from_an_older_checkout_hides_nothing(
     listed = json.loads(_run(LIST_LIKE_A_TEST_RUN, clone_in_system_tmp).splitlines()[-1])
     assert listed == _own_sources(clone_in_system_tmp)
     assert len(listed) == len(_own_sources(ROOT))
+
+
+PROBE = """
+from modelgov.chain.ape_env import project
+abi = project().MockStablecoin.contract_type.abi
+print(sorted(getattr(a, "name", "") for a in abi if getattr(a, "type", "") == "function"))
+"""
+
+
+def test_a_changed_contract_is_rebuilt_by_the_next_process(clone_in_system_tmp: Path) -> None:
+    """A contract edited (or changed by a git pull/merge) after a build: the next CLI process
+    must see the new ABI, not the build's old one."""
+    before = _run(PROBE, clone_in_system_tmp)
+    assert "probeAfterEdit" not in before
+    source = clone_in_system_tmp / "contracts" / "test" / "MockStablecoin.sol"
+    text = source.read_text()
+    cut = text.rstrip().rfind("}")
+    source.write_text(text[:cut] + (
+        "    /// @notice Added after the first build.\n"
+        "    function probeAfterEdit() external pure returns (uint256) {\n        return 7;\n    }\n}\n"))
+    # what Ape 0.8.51 may leave behind: the new source text recorded beside the old types
+    manifest_path = clone_in_system_tmp / ".build" / "__local__.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["sources"]["contracts/test/MockStablecoin.sol"]["content"] = source.read_text()
+    manifest_path.write_text(json.dumps(manifest))
+    after = _run(PROBE, clone_in_system_tmp)
+    assert "probeAfterEdit" in after

@@ -39,6 +39,48 @@ def prepare_environment() -> None:
     if venv_bin.is_dir() and str(venv_bin) not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"
     isolate_ape_compiles(CHECKOUT_ROOT)
+    drop_stale_build(CHECKOUT_ROOT)
+
+
+#: Beside Ape's build: the digest of the sources the build in ``.build/`` was made from.
+SOURCES_STAMP = "modelgov-sources.sha256"
+
+
+def sources_digest(root: Path) -> str:
+    """sha256 over every contract source (path and bytes) and ``ape-config.yaml``."""
+    import hashlib
+
+    h = hashlib.sha256()
+    files = sorted(p for p in (root / "contracts").rglob("*.sol")
+                   if APE_DEPENDENCY_CACHE not in p.relative_to(root).parts)
+    for path in [*files, root / "ape-config.yaml"]:
+        if path.is_file():
+            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def drop_stale_build(root: Path) -> bool:
+    """Remove Ape's project manifest (``.build/__local__.json``) when the contract sources changed
+    since it was made; returns True if it did. The next use compiles afresh.
+
+    Ape 0.8.51 can leave a manifest that holds the NEW source texts with the OLD contract types
+    (seen after ``git merge`` changed contracts between two runs): it then never recompiles, and
+    every process works with stale ABIs. Ape's own change detection compares against those
+    source texts, so modelgov keeps its own digest of what the build was made from.
+    """
+    build = root / ".build"
+    manifest = build / "__local__.json"
+    stamp = build / SOURCES_STAMP
+    digest = sources_digest(root)
+    known = stamp.read_text().strip() if stamp.is_file() else None
+    if known == digest:
+        return False
+    dropped = manifest.is_file()
+    if dropped:
+        manifest.unlink()
+    build.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest + "\n")
+    return dropped
 
 
 #: Where Ape puts the OpenZeppelin sources it unpacks for a compile. Ape means it to exist only
