@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "delegate": ("modelgov.cli.governance_cmd:delegate", "Delegate your votes."),
     "treasury": ("modelgov.cli.treasury_cmd:treasury", "Inspect the grant treasury."),
     "grant": ("modelgov.cli.treasury_cmd:grant", "Create and manage training grants."),
+    "zk": ("modelgov.cli.zk_cmd:zk", "Circuits, proofs and verifiers of versions (EZKL)."),
     "demo": ("modelgov.cli.demo_cmd:demo", "Run the whole lifecycle on local defaults."),
 }
 

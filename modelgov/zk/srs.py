@@ -5,7 +5,7 @@ Two kinds, recorded in ``zk/meta.json``:
 - ``ceremony``: a file from the public KZG ceremony, given with ``--srs FILE`` (its sha256 is
   recorded; the same file must be given again to ``zk setup``).
 - ``dev``: generated on this machine by ``ezkl gen_srs``, cached per logrows under
-  ``$MODELGOV_HOME/zk/srs/``. Whoever generated it knows its secret and can forge proofs: only
+  ``$MODELGOV_HOME/zk/srs/`` (or ``$MODELGOV_ZK_SRS_DIR``). Whoever generated it knows its secret and can forge proofs: only
   for the local chain. Any other network refuses it unless explicitly allowed (SECURITY.md).
 """
 
@@ -45,8 +45,10 @@ def file_sha256(path: Path) -> str:
 
 
 def dev_srs_path(logrows: int) -> Path:
-    """Where the cached development SRS for ``logrows`` lives."""
-    return state_dir() / "zk" / "srs" / f"dev-k{logrows}.srs"
+    """Where the cached development SRS for ``logrows`` lives: ``$MODELGOV_ZK_SRS_DIR`` (tests
+    share one across runs), else ``$MODELGOV_HOME/zk/srs``."""
+    folder = os.environ.get("MODELGOV_ZK_SRS_DIR")
+    return (Path(folder) if folder else state_dir() / "zk" / "srs") / f"dev-k{logrows}.srs"
 
 
 def dev_srs(logrows: int) -> Srs:
