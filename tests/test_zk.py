@@ -203,3 +203,33 @@ def test_cli_address_without_verifier_says_so(zk, run_cli, stranger):
     result = run_cli("zk", "verify", zk.proof_path, "--verifier", stranger.address)
     assert result.exit_code != 0
     assert len(result.stderr.strip().splitlines()) == 1 and "no contract at" in result.stderr
+
+
+def test_cli_prove_a_registered_version_checked_by_cid(zk, registry, governance, stranger, run_cli, tmp_path):
+    """``zk prove --version ID``: the version's files (here already in the cache, as a fetch
+    from IPFS leaves them) are checked against the registered CID before proving."""
+    import shutil
+
+    from registry_helpers import version_input
+
+    from modelgov.chain.zk_versions import cached_folder
+    from modelgov.chain.registry import get_version
+    from modelgov.cid.dag import build_path
+    from modelgov.cid.text import cid_to_bytes
+
+    profile = "unixfs-v1-2025"
+    registry.createModel("demo-mlp", b"", sender=governance)
+    root = build_path(zk.v1, profile).cid
+    registry.submitVersion(1, version_input("v1", profile=profile, cid_bytes=cid_to_bytes(root)), sender=stranger)
+    record = get_version(registry, 1)
+    shutil.copytree(zk.v1, cached_folder(record))
+    out = tmp_path / "proof.json"
+    result = run_cli("zk", "prove", "--version", 1, "--input", zk.input, "-o", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["version_id"] == 1 and doc["cid"] == record.cid
+    assert pipeline.verify(load_proof(out), zk.v1)["valid"]
+    # a changed file in the cached folder: refused before proving
+    (cached_folder(record) / "zk" / "calibration.json").write_text("[]")
+    refused = run_cli("zk", "prove", "--version", 1, "--input", zk.input, "-o", out)
+    assert refused.exit_code != 0 and "not version 1's" in refused.stderr

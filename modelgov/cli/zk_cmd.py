@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -16,7 +17,8 @@ srs_option = click.option("--srs", "srs_file", type=_file, default=None,
                                "machine (local chain only).")
 
 
-def _progress(as_json: bool):  # type: ignore[no-untyped-def]
+def _progress(as_json: bool) -> Callable[[str], None] | None:
+    """Progress lines on stderr (none with --json)."""
     return None if as_json else (lambda text: click.echo(f"… {text}", err=True))
 
 
@@ -65,25 +67,49 @@ def zk_setup(model_dir: Path, srs_file: Path | None, as_json: bool) -> None:
 
 
 @zk.command("prove")
-@click.option("--model-dir", type=_dir, required=True, help="The version folder (with zk/).")
+@click.option("--model-dir", type=_dir, default=None, help="A version folder (with zk/).")
+@click.option("--version", "version_id", type=click.IntRange(min=1), default=None,
+              help="A registered version: fetched by its CID (IPFS) and checked, then proven.")
+@click.option("--model", "model_name", default=None, help="A registered model: its active version.")
 @click.option("--input", "input_file", type=_file, required=True, help="JSON: one input sample.")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
               required=True, help="Where to write the proof file.")
 @srs_option
+@network_option
 @json_option
-def zk_prove(model_dir: Path, input_file: Path, out: Path, srs_file: Path | None, as_json: bool) -> None:
+def zk_prove(model_dir: Path | None, version_id: int | None, model_name: str | None, input_file: Path,
+             out: Path, srs_file: Path | None, network: str, as_json: bool) -> None:
     """Prove one inference of a version: writes the answer and its proof."""
+    from modelgov.errors import ValidationError
     from modelgov.zk.pipeline import Timings, prove
 
+    if sum(x is not None for x in (model_dir, version_id, model_name)) != 1:
+        raise ValidationError("give exactly one of --model-dir, --version, --model")
+    version: dict[str, object] = {}
+    if model_dir is None:
+        model_dir, version = _registered_folder(network, version_id, model_name)
     timings = Timings()
     proof = prove(model_dir, input_file, out, srs_file=srs_file, timings=timings)
     if as_json:
         echo_json({"proof": str(out), "output": proof.output, "vk_sha256": proof.vk_sha256,
-                   "steps": timings.steps})
+                   "model_dir": str(model_dir), **version, "steps": timings.steps})
         return
     step = timings.steps["prove"]
     click.echo(f"output {[round(v, 4) for v in proof.output]}")
     click.echo(f"proof written to {out} ({step['wall_s']:.1f} s, peak RSS {step['peak_rss_mib']:.0f} MiB)")
+
+
+def _registered_folder(network: str, version_id: int | None, model_name: str | None) -> tuple[Path, dict[str, object]]:
+    """The folder of a registered version (fetched and checked by CID) and what identifies it."""
+    from modelgov.chain.session import open_session
+    from modelgov.chain.zk_versions import version_folder, version_record
+    from modelgov.errors import DeploymentNotFoundError
+
+    with open_session(network, sign=False) as session:
+        if session.suite.registry is None:
+            raise DeploymentNotFoundError(f"the {session.network} deployment has no ModelRegistry")
+        record = version_record(session.suite.registry, version_id=version_id, model=model_name)
+    return version_folder(record), {"version_id": record.version_id, "cid": record.cid}
 
 
 @zk.command("verify")

@@ -40,10 +40,29 @@ class ZkPaths:
     def folder(self) -> Path:
         return self.model_dir / ZK_DIR
 
-    def __getattr__(self, name: str) -> Path:
-        if name in FILES:
-            return self.model_dir / ZK_DIR / FILES[name]
-        raise AttributeError(name)
+    @property
+    def settings(self) -> Path:
+        return self.folder / FILES["settings"]
+
+    @property
+    def compiled(self) -> Path:
+        return self.folder / FILES["compiled"]
+
+    @property
+    def vk(self) -> Path:
+        return self.folder / FILES["vk"]
+
+    @property
+    def verifier(self) -> Path:
+        return self.folder / FILES["verifier"]
+
+    @property
+    def calibration(self) -> Path:
+        return self.folder / FILES["calibration"]
+
+    @property
+    def meta(self) -> Path:
+        return self.folder / FILES["meta"]
 
     @property
     def onnx(self) -> Path:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from modelgov.errors import ProofRejectedError, ValidationError, ZkArtifactsError
+from modelgov.errors import PathError, ProofRejectedError, ValidationError, ZkArtifactsError
 from modelgov.zk.artifacts import FILES, META_SCHEMA, ZK_DIR, Circuit, ZkPaths, load_circuit, pk_path
 from modelgov.zk.inputs import ezkl_input, read_samples
 from modelgov.zk.onnx_model import check_onnx, load_mlp, mlp_onnx_bytes, run_onnx
@@ -99,8 +99,6 @@ def build(model_dir: Path, *, calibration: Path | None = None, srs_file: Path | 
         ZkSrsError: ``srs_file`` missing.
         ZkToolMissingError, ZkToolCrashedError, ZkError: an EZKL step failed.
     """
-    from modelgov.errors import PathError
-
     model_dir = Path(model_dir)
     if not model_dir.is_dir():
         raise PathError(f"{model_dir} is not a folder")
