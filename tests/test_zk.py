@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from modelgov.demo import mlp
-from modelgov.errors import ProofRejectedError, VerifierMismatchError
+from modelgov.errors import ProofRejectedError
 from modelgov.zk import pipeline
 from modelgov.zk.artifacts import load_circuit, pk_path
 from modelgov.zk.proof import FIELD_MODULUS, ProofFile, load_proof
@@ -79,7 +79,7 @@ def verifiers(zk, deployer):
             for name, folder in (("v1", zk.v1), ("v2", zk.v2))}
 
 
-def test_fixtures_ready(zk, verifiers, deployer, suite, run_cli):
+def test_fixtures_ready(zk, verifiers, deployer, suite, registry, governance, stranger, run_cli):
     assert zk.pk_regenerated and zk.proof_path.is_file()
     assert set(verifiers) == {"v1", "v2"}
 
@@ -171,23 +171,16 @@ def test_v1_proof_is_refused_by_v2_verifier(zk, verifiers):
         pipeline.verify(relabelled, zk.v2)
 
 
-def test_zk_check_accepts_own_verifier_and_refuses_other_weights(zk, verifiers):
-    from modelgov.chain.zk_verifier import runtime_code
-    from modelgov.zk.check import check_deployed
-
-    report = check_deployed(zk.v1, runtime_code(verifiers["v1"].address))
-    assert report["match"] and report["vk_sha256"] == load_circuit(zk.v1).vk_sha256
-    with pytest.raises(VerifierMismatchError, match="not this version's verifier"):
-        check_deployed(zk.v1, runtime_code(verifiers["v2"].address))
-
-
-def test_cli_deploy_verify_check(zk, verifiers, run_cli):
+def test_cli_deploy_verify_check_refuses_verifier_of_other_weights(zk, verifiers, run_cli):
+    """``zk check`` regenerates the verifier from the pinned vk + settings, compiles it and
+    compares runtime code: v1's deployed verifier matches, v2's (other weights) is refused."""
     deployed = run_cli("zk", "deploy", zk.v1, "--json")
     assert deployed.exit_code == 0, deployed.stderr
     address = json.loads(deployed.stdout)["address"]
     checked = run_cli("zk", "check", zk.v1, "--verifier", address, "--json")
     assert checked.exit_code == 0, checked.stderr
-    assert json.loads(checked.stdout)["match"] is True
+    report = json.loads(checked.stdout)
+    assert report["match"] is True and report["vk_sha256"] == load_circuit(zk.v1).vk_sha256
     verified = run_cli("zk", "verify", zk.proof_path, "--model-dir", zk.v1, "--verifier", address, "--json")
     assert verified.exit_code == 0, verified.stderr
     assert json.loads(verified.stdout)["on_chain"] is True and json.loads(verified.stdout)["off_chain"] is True

@@ -46,12 +46,12 @@ Progress = Callable[[str], None]
 
 @dataclass
 class Timings:
-    """Wall time and peak RSS of each EZKL step (from the subprocess)."""
+    """Wall time, CPU time (user + system) and peak RSS of each EZKL step's subprocess."""
 
     steps: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def add(self, name: str, result: StepResult) -> StepResult:
-        self.steps[name] = {"wall_s": round(result.wall_s, 3),
+        self.steps[name] = {"wall_s": round(result.wall_s, 3), "cpu_s": round(result.cpu_s, 3),
                             "peak_rss_mib": round(result.peak_rss_bytes / 2**20, 1)}
         return result
 

@@ -26,11 +26,12 @@ DEFAULT_TIMEOUT_S = 900.0
 
 @dataclass(frozen=True)
 class StepResult:
-    """What a worker step reported, with the child's wall time and peak RSS."""
+    """What a worker step reported, with the child's wall time, CPU time and peak RSS."""
 
     data: dict[str, Any]
     wall_s: float
     peak_rss_bytes: int
+    cpu_s: float = 0.0
 
 
 def run_step(op: str, *, env: dict[str, str] | None = None, **request: Any) -> StepResult:
@@ -69,7 +70,7 @@ def run_step(op: str, *, env: dict[str, str] | None = None, **request: Any) -> S
                                  "`pip install ezkl==23.0.5 onnx==1.23.2` (part of `make setup`)")
     if not result.get("ok"):
         raise ZkError(f"ezkl step {op!r} failed: {result.get('error', 'no message')}")
-    return StepResult(result, wall, rusage.ru_maxrss * 1024)
+    return StepResult(result, wall, rusage.ru_maxrss * 1024, rusage.ru_utime + rusage.ru_stime)
 
 
 def _plain(value: Any) -> Any:
