@@ -120,4 +120,4 @@ def check_network(kind: str, network: str, allow_dev: bool) -> None:
     if kind == DEV and network not in LOCAL_NETWORKS and not allow_dev:
         raise ZkSrsError(f"this circuit uses a development SRS (its secret is known, proofs can be "
                          f"forged): refused on {network}; rebuild with --srs <ceremony file> or pass "
-                         "--allow-dev-srs (see SECURITY.md)")
+                         "--allow-dev-srs (README: Verifiable inference)")
