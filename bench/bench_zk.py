@@ -150,8 +150,8 @@ def render(m: dict[str, Any]) -> str:
     c, v4, a, ch = m["chosen"], m["cols4"], m["acc"], m["chain"]
     meta = c["meta"]
     best, med = min(c["prove_walls"]), statistics.median(c["prove_walls"])
-    per_param = med / m["params"]
-    scaled = per_param * QUOTED["params"]
+    cpu = statistics.median(c["prove_cpus"])
+    scale_1m = QUOTED["params"] / m["params"]
     steps = c["steps"]
     rows = [
         ("dev SRS generation (logrows 16)", _fmt(m["srs_s"]), f"{m['srs_rss']:.0f} MiB", "once per logrows per machine"),
@@ -203,9 +203,10 @@ def render(m: dict[str, Any]) -> str:
         f"pk {v4['pk_mib']:.0f} MiB.",
         "",
         f"Against the commonly quoted figure (~1M parameters prove in {QUOTED['prove_s'][0]:.0f}–"
-        f"{QUOTED['prove_s'][1]:.0f} s on a modern CPU): {med:.1f} s for {m['params']:,} parameters here is "
-        f"{per_param * 1e6:.0f} µs per parameter; linear scaling would give ~{scaled:.0f} s for 1M parameters on "
-        "these 2 busy cores (rows grow with the multiply-accumulates, and proving is ~linear in rows × columns).",
+        f"{QUOTED['prove_s'][1]:.0f} s on a modern CPU): {med:.1f} s wall / {cpu:.1f} CPU-s for {m['params']:,} "
+        f"parameters here; scaled linearly (rows grow with the multiply-accumulates, proving is ~linear in "
+        f"rows × columns) 1M parameters would take ~{cpu * scale_1m:.0f} CPU-s, i.e. ~{cpu * scale_1m / 2:.0f} s "
+        f"on 2 idle cores (inside the quoted range) and ~{cpu * scale_1m / 16:.0f} s on 16 if it scaled perfectly.",
         "",
     ]
     return "\n".join(lines)

@@ -226,3 +226,19 @@ def test_cli_prove_a_registered_version_checked_by_cid(zk, registry, governance,
     (cached_folder(record) / "zk" / "calibration.json").write_text("[]")
     refused = run_cli("zk", "prove", "--version", 1, "--input", zk.input, "-o", out)
     assert refused.exit_code != 0 and "not version 1's" in refused.stderr
+
+
+def test_check_refuses_an_edited_pinned_verifier_source(zk, verifiers, tmp_path):
+    """The pinned Verifier.sol must be what the pinned vk + settings generate."""
+    import shutil
+
+    from modelgov.chain.zk_verifier import runtime_code
+    from modelgov.errors import VerifierMismatchError
+    from modelgov.zk.check import check_deployed
+
+    copy = tmp_path / "v1"
+    shutil.copytree(zk.v1, copy)
+    sol = copy / "zk" / "Verifier.sol"
+    sol.write_text(sol.read_text().replace("contract Halo2Verifier", "// edited\ncontract Halo2Verifier", 1))
+    with pytest.raises(VerifierMismatchError, match="is not what the pinned verifying key"):
+        check_deployed(copy, runtime_code(verifiers["v1"].address))
