@@ -8,5 +8,7 @@ subprocesses (:mod:`modelgov.zk.runner`); importing this package does not import
 - :mod:`~modelgov.zk.artifacts`: the ``zk/`` folder and the proving-key cache.
 - :mod:`~modelgov.zk.srs`: development vs ceremony SRS, and where each is allowed.
 - :mod:`~modelgov.zk.proof`: the proof file and its public values.
-- :mod:`~modelgov.zk.solc`: compiling verifiers (solcjs) and comparing bytecode.
+- :mod:`~modelgov.zk.solc`: compiling verifiers (solcjs), the svm solc look-alike EZKL needs.
+- :mod:`~modelgov.zk.check`: regenerate + compile a verifier and compare it with deployed code.
+- :mod:`~modelgov.zk.inputs`: input / calibration JSON formats.
 """
