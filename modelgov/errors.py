@@ -238,3 +238,35 @@ class BundleError(ArweaveError):
     def __init__(self, message: str, *, item_id: str | None = None) -> None:
         super().__init__(message)
         self.item_id = item_id
+
+# --- verifiable inference (zk) -------------------------------------------------------------------
+class ZkError(ModelGovError):
+    """A zk step (build, setup, prove, verify, verifier generation) failed."""
+
+
+class ZkToolMissingError(ZkError):
+    """EZKL (or onnx, or the solc needed to render a verifier) is not installed."""
+
+
+class ZkToolCrashedError(ZkError):
+    """The EZKL subprocess died (signal, non-zero exit) before reporting a result."""
+
+
+class ZkModelError(ZkError):
+    """A model cannot be turned into a circuit (unsupported ops, shapes, size)."""
+
+
+class ZkArtifactsError(ZkError):
+    """A version folder's ``zk/`` artifacts are missing, malformed or inconsistent."""
+
+
+class ZkSrsError(ZkError):
+    """The SRS is missing, too small, or a development SRS where one is not allowed."""
+
+
+class ProofRejectedError(ZkError):
+    """A proof does not verify (off chain or by the on-chain verifier)."""
+
+
+class VerifierMismatchError(ZkError):
+    """A deployed verifier's runtime bytecode differs from the one regenerated from the artifacts."""

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "grant": ("modelgov.cli.treasury_cmd:grant", "Create and manage training grants."),
     "index": ("modelgov.cli.index_cmd:index", "Index the suite's events into a database."),
     "ui": ("modelgov.cli.index_cmd:ui", "Serve the read-only web dashboard of the index."),
+    "zk": ("modelgov.cli.zk_cmd:zk", "Circuits, proofs and verifiers of versions (EZKL)."),
     "demo": ("modelgov.cli.demo_cmd:demo", "Run the whole lifecycle on local defaults."),
 }
 

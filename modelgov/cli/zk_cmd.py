@@ -1,0 +1,198 @@
+"""``modelgov zk build|setup|prove|verify|deploy|check``: verifiable inference for a version."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from modelgov.cli._chain import account_option, network_option
+from modelgov.cli._common import echo_json, json_option
+
+_dir = click.Path(exists=True, file_okay=False, path_type=Path)
+_file = click.Path(exists=True, dir_okay=False, path_type=Path)
+srs_option = click.option("--srs", "srs_file", type=_file, default=None,
+                          help="KZG ceremony SRS file; default: a development SRS made on this "
+                               "machine (local chain only).")
+
+
+def _progress(as_json: bool) -> Callable[[str], None] | None:
+    """Progress lines on stderr (none with --json)."""
+    return None if as_json else (lambda text: click.echo(f"… {text}", err=True))
+
+
+@click.group()
+def zk() -> None:
+    """Circuits, proofs and verifiers of model versions (EZKL)."""
+
+
+@zk.command("build")
+@click.argument("model_dir", type=_dir)
+@click.option("--calibration", type=_file, default=None,
+              help="JSON samples to calibrate on (default: MODEL_DIR/zk/calibration.json).")
+@srs_option
+@click.option("--scale", type=click.IntRange(1, 16), default=10, show_default=True,
+              help="Fixed-point scale (bits) of inputs and weights.")
+@click.option("--inner-cols", type=click.Choice(["1", "2", "4", "8"]), default="2", show_default=True,
+              help="EZKL num_inner_cols (more columns: fewer rows, more memory).")
+@json_option
+def zk_build(model_dir: Path, calibration: Path | None, srs_file: Path | None, scale: int,
+             inner_cols: str, as_json: bool) -> None:
+    """Turn a version folder into its circuit (MODEL_DIR/zk/); the proving key goes to the cache."""
+    from modelgov.zk.pipeline import build
+
+    report = build(model_dir, calibration=calibration, srs_file=srs_file, scale=scale,
+                   num_inner_cols=int(inner_cols), progress=_progress(as_json))
+    if as_json:
+        echo_json(report.as_dict())
+        return
+    meta, acc = report.meta, report.meta["accuracy"]
+    click.echo(f"circuit in {report.folder}: logrows {meta['logrows']}, {meta['public_instances']} public "
+               f"instances, {meta['srs']['kind']} SRS, vk {meta['vk_sha256'][:12]}…")
+    click.echo(f"accuracy vs float on {acc['samples']} samples: max |error| {acc['max_abs_error']:.4f}, "
+               f"argmax agreement {acc['argmax_agreement']:.0%}")
+
+
+@zk.command("setup")
+@click.argument("model_dir", type=_dir)
+@srs_option
+@json_option
+def zk_setup(model_dir: Path, srs_file: Path | None, as_json: bool) -> None:
+    """Regenerate the proving key from the pinned artifacts and the SRS (checked against vk.key)."""
+    from modelgov.zk.pipeline import setup
+
+    result = setup(model_dir, srs_file=srs_file, progress=_progress(as_json))
+    echo_json(result) if as_json else click.echo(f"proving key ready: {result['pk']}")
+
+
+@zk.command("prove")
+@click.option("--model-dir", type=_dir, default=None, help="A version folder (with zk/).")
+@click.option("--version", "version_id", type=click.IntRange(min=1), default=None,
+              help="A registered version: fetched by its CID (IPFS) and checked, then proven.")
+@click.option("--model", "model_name", default=None, help="A registered model: its active version.")
+@click.option("--input", "input_file", type=_file, required=True, help="JSON: one input sample.")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="Where to write the proof file.")
+@srs_option
+@network_option
+@json_option
+def zk_prove(model_dir: Path | None, version_id: int | None, model_name: str | None, input_file: Path,
+             out: Path, srs_file: Path | None, network: str, as_json: bool) -> None:
+    """Prove one inference of a version: writes the answer and its proof."""
+    from modelgov.errors import ValidationError
+    from modelgov.zk.pipeline import Timings, prove
+
+    if sum(x is not None for x in (model_dir, version_id, model_name)) != 1:
+        raise ValidationError("give exactly one of --model-dir, --version, --model")
+    version: dict[str, object] = {}
+    if model_dir is None:
+        model_dir, version = _registered_folder(network, version_id, model_name)
+    timings = Timings()
+    proof = prove(model_dir, input_file, out, srs_file=srs_file, timings=timings)
+    if as_json:
+        echo_json({"proof": str(out), "output": proof.output, "vk_sha256": proof.vk_sha256,
+                   "model_dir": str(model_dir), **version, "steps": timings.steps})
+        return
+    step = timings.steps["prove"]
+    click.echo(f"output {[round(v, 4) for v in proof.output]}")
+    click.echo(f"proof written to {out} ({step['wall_s']:.1f} s, peak RSS {step['peak_rss_mib']:.0f} MiB)")
+
+
+def _registered_folder(network: str, version_id: int | None, model_name: str | None) -> tuple[Path, dict[str, object]]:
+    """The folder of a registered version (fetched and checked by CID) and what identifies it."""
+    from modelgov.chain.session import open_session
+    from modelgov.chain.zk_versions import version_folder, version_record
+    from modelgov.errors import DeploymentNotFoundError
+
+    with open_session(network, sign=False) as session:
+        if session.suite.registry is None:
+            raise DeploymentNotFoundError(f"the {session.network} deployment has no ModelRegistry")
+        record = version_record(session.suite.registry, version_id=version_id, model=model_name)
+    return version_folder(record), {"version_id": record.version_id, "cid": record.cid}
+
+
+@zk.command("verify")
+@click.argument("proof_file", type=_file)
+@click.option("--model-dir", type=_dir, default=None, help="Verify off chain against this version.")
+@click.option("--verifier", default=None, help="Verify through the verifier contract at ADDRESS.")
+@srs_option
+@network_option
+@json_option
+def zk_verify(proof_file: Path, model_dir: Path | None, verifier: str | None, srs_file: Path | None,
+              network: str, as_json: bool) -> None:
+    """Check a proof off chain (--model-dir) and/or on chain (--verifier); exit 1 if rejected."""
+    from modelgov.errors import ValidationError
+    from modelgov.zk.proof import load_proof
+
+    if model_dir is None and verifier is None:
+        raise ValidationError("give --model-dir (off chain) and/or --verifier ADDRESS (on chain)")
+    proof = load_proof(proof_file)
+    result: dict[str, object] = {"output": proof.output, "vk_sha256": proof.vk_sha256}
+    if model_dir is not None:
+        from modelgov.zk.pipeline import verify
+
+        result["off_chain"] = verify(proof, model_dir, srs_file=srs_file)["valid"]
+    if verifier is not None:
+        from modelgov.chain.ape_env import connect
+        from modelgov.chain.zk_verifier import verify_on_chain
+
+        with connect(network):
+            result["on_chain"] = verify_on_chain(verifier, proof)
+        result["verifier"] = verifier
+    if as_json:
+        echo_json(result)
+        return
+    where = " and ".join(w for w, k in (("off chain", "off_chain"), (f"on chain ({verifier})", "on_chain"))
+                         if k in result)
+    click.echo(f"proof valid {where}: output {[round(v, 4) for v in proof.output]}")
+
+
+@zk.command("deploy")
+@click.argument("model_dir", type=_dir)
+@click.option("--allow-dev-srs", is_flag=True,
+              help="Allow a development SRS on a non-local network (proofs are forgeable).")
+@network_option
+@account_option
+@json_option
+def zk_deploy(model_dir: Path, allow_dev_srs: bool, network: str, account: str | None, as_json: bool) -> None:
+    """Compile the version's Verifier.sol and deploy it."""
+    from modelgov.chain.ape_env import connect, load_account, network_name
+    from modelgov.chain.zk_verifier import deploy_verifier
+    from modelgov.zk.artifacts import load_circuit
+    from modelgov.zk.check import compile_pinned
+    from modelgov.zk.srs import check_network
+
+    circuit = load_circuit(model_dir)
+    check_network(circuit.srs_kind, network_name(network), allow_dev_srs)
+    compiled = compile_pinned(model_dir)
+    with connect(network):
+        deployed = deploy_verifier(load_account(account), compiled)
+    if as_json:
+        echo_json({**deployed.as_dict(), "vk_sha256": circuit.vk_sha256, "srs": circuit.srs_kind})
+        return
+    click.echo(f"verifier {deployed.address} ({deployed.runtime_bytes} B runtime, {deployed.gas_used} gas, "
+               f"{circuit.srs_kind} SRS)")
+
+
+@zk.command("check")
+@click.argument("model_dir", type=_dir)
+@click.option("--verifier", required=True, help="Address of the deployed verifier to check.")
+@srs_option
+@network_option
+@json_option
+def zk_check(model_dir: Path, verifier: str, srs_file: Path | None, network: str, as_json: bool) -> None:
+    """Regenerate the verifier from vk + settings, compile, compare with the deployed code."""
+    from modelgov.chain.ape_env import connect
+    from modelgov.chain.zk_verifier import runtime_code
+    from modelgov.zk.check import check_deployed
+
+    with connect(network):
+        code = runtime_code(verifier)
+    report = check_deployed(model_dir, code, srs_file=srs_file)
+    report["verifier"] = verifier
+    if as_json:
+        echo_json(report)
+        return
+    click.echo(f"{verifier} is this version's verifier (vk {report['vk_sha256'][:12]}…, "
+               f"{report['runtime_bytes']} B, {report['compiler']})")
