@@ -236,6 +236,7 @@ def test_hostile_chain_data_does_not_break_readers(
     depositor = accounts[6]
 
     def deposit(token, amount):
+        treasury.setTokenAllowed(token, True, sender=governance)  # the allowlist (issue 14, item 8)
         token.mint(depositor, amount, sender=depositor)
         token.approve(treasury, amount, sender=depositor)
         treasury.deposit(token, amount, sender=depositor)

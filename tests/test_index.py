@@ -198,8 +198,10 @@ def test_dashboard_server_headers_api_and_errors(suite, world, tmp_path):
         missing = httpx.get(f"{base}/api/versions/999999")
         assert missing.status_code == 404 and "no version 999999" in missing.json()["error"]
         assert httpx.get(f"{base}/nowhere").status_code == 404
-        defeated = httpx.get(f"{base}/api/proposals", params={"state": "Defeated"}).json()
-        assert defeated and all(p["state"] == "Defeated" for p in defeated)
+        ours = httpx.get(f"{base}/api/proposals/{world['proposal']}").json()["state"]
+        same = httpx.get(f"{base}/api/proposals", params={"state": ours}).json()
+        assert str(world["proposal"]) in {p["proposal_id"] for p in same}
+        assert all(p["state"] == ours for p in same)
         assert httpx.get(f"{base}/proposals/{world['proposal']}").status_code == 200
     finally:
         server.shutdown()
