@@ -6,6 +6,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {IVerifiedModels} from "./interfaces/IVerifiedModels.sol";
 
 /**
  * @title ModelRegistry
@@ -45,8 +46,13 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
  * owning its own record, so nobody can squat another submitter's CID. Import profiles are limited
  * to the names the tooling knows ({isKnownImportProfile}), or empty. An auditor cannot attest a
  * version it submitted.
+ *
+ * Verifiable inference: a version's submitter may bind a zk verifier (an EZKL verifier of the
+ * version's circuit, {bindVerifier}) before any auditor attested the version, so every
+ * attestation covers the weights and their verifier together; activating the version activates
+ * its verifier ({activeVerifier}).
  */
-contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
+contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712, Nonces {
     /// @notice May attest versions.
     bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
     /// @notice May suspend versions in an emergency.
@@ -163,6 +169,7 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
     mapping(uint256 modelId => mapping(bytes32 submitterCidHash => uint256 versionId)) private _versionIdByKey;
     mapping(uint256 versionId => mapping(address auditor => StoredAttestation)) private _attestations;
     mapping(uint256 versionId => mapping(uint256 index => address auditor)) private _auditors;
+    mapping(uint256 versionId => address verifier) private _verifiers;
 
     /// @notice `modelId` does not exist.
     error ModelRegistryUnknownModel(uint256 modelId);
@@ -211,6 +218,14 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
     error ModelRegistryVersionNotSuspended(uint256 versionId);
     /// @notice The model has no active version.
     error ModelRegistryNoActiveVersion(uint256 modelId);
+    /// @notice Only the version's submitter (`submitter`) may bind its verifier; `account` tried.
+    error ModelRegistryNotSubmitter(uint256 versionId, address account, address submitter);
+    /// @notice `versionId` already has the verifier `verifier`: a binding never changes.
+    error ModelRegistryVerifierAlreadyBound(uint256 versionId, address verifier);
+    /// @notice Auditors already attested `versionId`: binding now would change what they audited.
+    error ModelRegistryAlreadyAttested(uint256 versionId);
+    /// @notice `verifier` holds no contract code.
+    error ModelRegistryInvalidVerifier(address verifier);
 
     /// @notice Governance created a model.
     event ModelCreated(uint256 indexed modelId, string name, bytes modelCardCid);
@@ -241,6 +256,8 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
     /// @notice Governance lifted a suspension; `activeVersionId` is the model's active version afterwards
     /// (unchanged: reinstating never activates).
     event VersionReinstated(uint256 indexed modelId, uint256 indexed versionId, uint256 activeVersionId);
+    /// @notice The submitter bound the zk verifier of `versionId`'s circuit.
+    event VerifierBound(uint256 indexed versionId, address indexed verifier);
 
     /**
      * @param admin Governance (the timelock): receives `DEFAULT_ADMIN_ROLE`, nobody else gets a role.
@@ -594,6 +611,34 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712, Nonces {
     /// @notice Every activation of `modelId`, oldest first (a version may appear more than once).
     function activationHistory(uint256 modelId) external view returns (uint256[] memory) {
         return _model(modelId).history;
+    }
+
+    /**
+     * @notice Bind the zk verifier of `versionId`'s circuit (`verifyProof(bytes,uint256[])`).
+     * Only the version's submitter, once, and only before any auditor attested the version.
+     */
+    function bindVerifier(uint256 versionId, address verifier) external {
+        Version storage v = _version(versionId);
+        if (v.submitter != msg.sender) revert ModelRegistryNotSubmitter(versionId, msg.sender, v.submitter);
+        address bound = _verifiers[versionId];
+        if (bound != address(0)) revert ModelRegistryVerifierAlreadyBound(versionId, bound);
+        if (v.auditorCount != 0) revert ModelRegistryAlreadyAttested(versionId);
+        if (verifier.code.length == 0) revert ModelRegistryInvalidVerifier(verifier);
+        _verifiers[versionId] = verifier;
+        emit VerifierBound(versionId, verifier);
+    }
+
+    /// @inheritdoc IVerifiedModels
+    function verifierOf(uint256 versionId) external view returns (address) {
+        _version(versionId);
+        return _verifiers[versionId];
+    }
+
+    /// @notice The verifier of `modelId`'s active version (zero if it has none); reverts if the model has no active version.
+    function activeVerifier(uint256 modelId) external view returns (address) {
+        uint256 versionId = _activeOf(_model(modelId));
+        if (versionId == 0) revert ModelRegistryNoActiveVersion(modelId);
+        return _verifiers[versionId];
     }
 
     /// @notice Whether `versionId` is suspended.

@@ -45,6 +45,8 @@ class World:
             **os.environ, "MODELGOV_HOME": str(home), "MODELGOV_RPC": self.rpc,
             "MODELGOV_IPFS_PORT": str(_free_port()), "MODELGOV_ARLOCAL_PORT": str(_free_port()),
             "MODELGOV_DEPLOYMENTS": str(home / "deployments"),
+            # the demo builds a zk circuit: reuse the suite's development SRS (slow to make)
+            "MODELGOV_ZK_SRS_DIR": str(ROOT / ".modelgov" / "zk" / "srs"),
             "APE_DISABLE_PLUGIN_UPDATE_CHECK": "1",
             "SOLCX_BINARY_PATH": str(ROOT / ".toolchain" / "solcx"),
         }

@@ -599,8 +599,9 @@ ALLOWED = {
     "grantRole": {"governance"},
     "revokeRole": {"governance"},
     "renounceRole": set(ROLES),  # only ever for oneself
+    "bindVerifier": {"stranger"},  # the version's submitter (here: the stranger), nobody else
 }
-SPECIAL = {"revokeAttestation": "ModelRegistryNoAttestation"}
+SPECIAL = {"revokeAttestation": "ModelRegistryNoAttestation", "bindVerifier": "ModelRegistryNotSubmitter"}
 
 
 @pytest.fixture
@@ -629,6 +630,7 @@ def _call(registry, fn, reg_world, account, stranger):
         "grantRole": (AUDITOR_ROLE, stranger.address),
         "revokeRole": (GUARDIAN_ROLE, stranger.address),
         "renounceRole": (AUDITOR_ROLE, account.address),
+        "bindVerifier": (v2, registry.address),  # v2 has no attestation yet
     }[fn]
     return getattr(registry, fn)(*args, sender=account)
 
@@ -685,3 +687,49 @@ def test_gas_budget(chain, registry, governance, reg_model, stranger, reg_audito
     print("registry gas:", gas)
     assert gas["attest"] <= 148_000
     assert gas["attestBySig"] <= 148_000
+
+
+# ---------------------------------------------------------------------------------------------
+# zk verifier binding (issue 19)
+# ---------------------------------------------------------------------------------------------
+def test_bind_verifier_submitter_only_once_before_audit(registry, reg_model, reg_auditors, voters,
+                                                        stranger, token, governance):
+    v = submit(registry, reg_model, voters[0], seed="zk-bound")
+    assert registry.verifierOf(v) == ZERO_ADDRESS
+    with ape.reverts(registry.ModelRegistryNotSubmitter, versionId=v, account=stranger.address,
+                     submitter=voters[0].address):
+        registry.bindVerifier(v, token.address, sender=stranger)
+    with ape.reverts(registry.ModelRegistryNotSubmitter):
+        registry.bindVerifier(v, token.address, sender=governance)  # governance neither
+    with ape.reverts(registry.ModelRegistryInvalidVerifier, verifier=stranger.address):
+        registry.bindVerifier(v, stranger.address, sender=voters[0])  # no code there
+    receipt = registry.bindVerifier(v, token.address, sender=voters[0])
+    events = receipt.events.filter(registry.VerifierBound)
+    assert len(events) == 1 and events[0].versionId == v and events[0].verifier == token.address
+    assert registry.verifierOf(v) == token.address
+    with ape.reverts(registry.ModelRegistryVerifierAlreadyBound, versionId=v, verifier=token.address):
+        registry.bindVerifier(v, registry.address, sender=voters[0])
+    late = submit(registry, reg_model, voters[0], seed="zk-late")
+    approve_all(registry, late, reg_auditors, n=1)
+    with ape.reverts(registry.ModelRegistryAlreadyAttested, versionId=late):
+        registry.bindVerifier(late, token.address, sender=voters[0])  # the audit covers it, or nothing
+    with ape.reverts(registry.ModelRegistryUnknownVersion):
+        registry.verifierOf(10**6)
+
+
+def test_active_verifier_follows_activation(registry, reg_model, reg_auditors, voters, token,
+                                            governance, reg_guardian):
+    with ape.reverts(registry.ModelRegistryNoActiveVersion):
+        registry.activeVerifier(reg_model)
+    v1 = submit(registry, reg_model, voters[0], seed="zk-a1")
+    registry.bindVerifier(v1, token.address, sender=voters[0])
+    v2 = submit(registry, reg_model, voters[0], seed="zk-a2")  # no verifier
+    for v in (v1, v2):
+        approve_all(registry, v, reg_auditors)
+    registry.activateVersion(reg_model, v1, 0, sender=governance)
+    assert registry.activeVerifier(reg_model) == token.address
+    registry.activateVersion(reg_model, v2, v1, sender=governance)
+    assert registry.activeVerifier(reg_model) == ZERO_ADDRESS
+    registry.suspendVersion(v2, sender=reg_guardian)
+    with ape.reverts(registry.ModelRegistryNoActiveVersion):
+        registry.activeVerifier(reg_model)

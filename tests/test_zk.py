@@ -242,3 +242,33 @@ def test_check_refuses_an_edited_pinned_verifier_source(zk, verifiers, tmp_path)
     sol.write_text(sol.read_text().replace("contract Halo2Verifier", "// edited\ncontract Halo2Verifier", 1))
     with pytest.raises(VerifierMismatchError, match="is not what the pinned verifying key"):
         check_deployed(copy, runtime_code(verifiers["v1"].address))
+
+
+def test_registry_binding_verifies_a_proof_of_the_active_version(zk, verifiers, registry, governance,
+                                                                  accounts, stranger, run_cli):
+    """The verifier is bound to the version before its audit; once governance activates the
+    version, ``zk verify --model`` checks a proof through the registry's binding, and a proof of
+    other weights (v2's circuit) is refused by it."""
+    from registry_helpers import version_input
+
+    from modelgov.chain.registry import bind_verifier
+
+    auditors = accounts[4], accounts[5]
+    for a in auditors:
+        registry.grantRole(registry.AUDITOR_ROLE(), a, sender=governance)
+    registry.createModel("zk-bound", b"", sender=governance)
+    mid = registry.modelIdOf("zk-bound")
+    registry.submitVersion(mid, version_input("zk-bound-v1"), sender=stranger)
+    vid = registry.versionCount()
+    unbound = run_cli("zk", "verify", zk.proof_path, "--version", vid)
+    assert unbound.exit_code != 0 and "no zk verifier bound" in unbound.stderr
+    assert bind_verifier(registry, vid, verifiers["v1"].address, stranger) == verifiers["v1"].address
+    for i, a in enumerate(auditors):
+        registry.attest(vid, 1, bytes.fromhex("01551220") + bytes([i]) * 32, sender=a)
+    registry.activateVersion(mid, vid, 0, sender=governance)
+    result = run_cli("zk", "verify", zk.proof_path, "--model", "zk-bound", "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["on_chain"] is True and doc["verifier"] == verifiers["v1"].address and doc["version_id"] == vid
+    shown = json.loads(run_cli("version", "show", vid, "--json").stdout)
+    assert shown["verifier"] == verifiers["v1"].address

@@ -301,6 +301,10 @@ def error_for(registry: Any, exc: BaseException, action: str) -> ModelGovError:
         "ModelRegistryVersionSuspended": (StateError, f"version {a.get('versionId')} is suspended"),
         "ModelRegistryVersionNotSuspended": (StateError, f"version {a.get('versionId')} is not suspended"),
         "AccessControlUnauthorizedAccount": (StateError, f"{a.get('account')} lacks {_fmt_role(a.get('neededRole', b''))}"),
+        "ModelRegistryNotSubmitter": (StateError, f"only version {a.get('versionId')}'s submitter {a.get('submitter')} may bind its verifier, not {a.get('account')}"),
+        "ModelRegistryVerifierAlreadyBound": (StateError, f"version {a.get('versionId')} already has the verifier {a.get('verifier')}"),
+        "ModelRegistryAlreadyAttested": (StateError, f"auditors already attested version {a.get('versionId')}: bind its verifier before the audit"),
+        "ModelRegistryInvalidVerifier": (ValidationError, f"no contract at {a.get('verifier')}"),
     }
     cls, message = text.get(name, (TransactionRevertedError, f"reverted with {name}({a})"))
     return cls(f"{action}: {message}")
@@ -661,3 +665,50 @@ def create_model(registry: Any, name: str, card_cid: str | None, sender: Any) ->
     card = cid_to_bytes(card_cid) if card_cid else b""
     _transact(registry, f"cannot create model {name!r}", "createModel", (name, card), sender)
     return model_info(registry, name)
+
+
+# ---------------------------------------------------------------------------------------------
+# zk verifiers bound to versions
+# ---------------------------------------------------------------------------------------------
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+
+def verifier_of(registry: Any, version_id: int) -> str | None:
+    """The zk verifier bound to ``version_id``, or None.
+
+    Raises:
+        NotFoundError: no such version.
+    """
+    address = str(_view(registry, f"version {version_id}", "verifierOf", int(version_id)))
+    return None if int(address, 16) == 0 else address
+
+
+def active_verifier(registry: Any, model: str | int) -> tuple[VersionRecord, str | None]:
+    """``model``'s active version and the verifier bound to it (None if it has none).
+
+    Raises:
+        NotFoundError: unknown model, or the model has no active version.
+    """
+    model_id = resolve_model(registry, model)
+    record = active_version(registry, model_id)
+    if record is None:
+        raise NotFoundError(f"model #{model_id} has no active version")
+    return record, verifier_of(registry, record.version_id)
+
+
+def bind_verifier(registry: Any, version_id: int, verifier: str, sender: Any) -> str:
+    """Bind the zk verifier of ``version_id`` (the submitter, before any attestation).
+
+    Raises:
+        ValidationError: not an address, or no contract there.
+        StateError: not the submitter, already bound, or already attested.
+        NotFoundError: no such version.
+    """
+    from eth_utils import is_address, to_checksum_address
+
+    if not is_address(str(verifier)):
+        raise ValidationError(f"verifier {verifier!r} is not an address")
+    address = str(to_checksum_address(str(verifier)))
+    _transact(registry, f"bind verifier of version {version_id}", "bindVerifier",
+              (int(version_id), address), sender)
+    return address

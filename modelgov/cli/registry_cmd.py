@@ -163,14 +163,16 @@ def version() -> None:
 @click.option("--arweave-tx", default=None, help="Arweave transaction id of the weights.")
 @click.option("--parent", type=int, default=None, help="Parent version id (lineage).")
 @click.option("--dataset", "datasets", multiple=True, help="Dataset CID (repeatable).")
+@click.option("--verifier", default=None, help="Address of the version's zk verifier "
+              "(`modelgov zk deploy`): bound right after the submission, before any audit.")
 @network_option
 @account_option
 @json_option
 def version_submit(model_name: str, cid: str, manifest: str | None, manifest_digest: str | None,
                    profile: str | None, changelog: str | None, arweave_tx: str | None,
-                   parent: int | None, datasets: tuple[str, ...], network: str,
-                   account: str | None, as_json: bool) -> None:
-    """Submit a version of a model (anyone may)."""
+                   parent: int | None, datasets: tuple[str, ...], verifier: str | None,
+                   network: str, account: str | None, as_json: bool) -> None:
+    """Submit a version of a model (anyone may); --verifier binds its zk verifier."""
     from modelgov.chain import registry as reg
 
     prepared = reg.prepare_version(
@@ -180,10 +182,32 @@ def version_submit(model_name: str, cid: str, manifest: str | None, manifest_dig
     )
     with _session(network, account) as session:
         record = reg.submit_version(_registry(session), model_name, prepared, session.account)
+        bound = (reg.bind_verifier(_registry(session), record.version_id, verifier, session.account)
+                 if verifier else None)
     if as_json:
-        echo_json(record.to_json())
+        echo_json({**record.to_json(), "verifier": bound})
     else:
-        click.echo(f"submitted version {record.version_id} of model #{record.model_id}: {record.cid}")
+        click.echo(f"submitted version {record.version_id} of model #{record.model_id}: {record.cid}"
+                   + (f" (verifier {bound})" if bound else ""))
+
+
+@version.command("bind-verifier")
+@click.argument("version_id", type=int)
+@click.argument("verifier")
+@network_option
+@account_option
+@json_option
+def version_bind_verifier(version_id: int, verifier: str, network: str, account: str | None,
+                          as_json: bool) -> None:
+    """Submitter: bind the zk verifier of a version (once, before any attestation)."""
+    from modelgov.chain import registry as reg
+
+    with _session(network, account) as session:
+        bound = reg.bind_verifier(_registry(session), version_id, verifier, session.account)
+    if as_json:
+        echo_json({"version_id": version_id, "verifier": bound})
+    else:
+        click.echo(f"version {version_id}: verifier {bound} bound")
 
 
 @version.command("show")
@@ -198,8 +222,9 @@ def version_show(version_id: int, network: str, as_json: bool) -> None:
         registry = _registry(session)
         record = reg.get_version(registry, version_id)
         status = reg.audit_status(registry, version_id)
+        verifier = reg.verifier_of(registry, version_id)
     if as_json:
-        echo_json({**record.to_json(), "audit": status.to_json()})
+        echo_json({**record.to_json(), "audit": status.to_json(), "verifier": verifier})
         return
     for key, value in record.to_json().items():
         if key == "invalid":
@@ -207,6 +232,7 @@ def version_show(version_id: int, network: str, as_json: bool) -> None:
         shown = record.shown(key) if key in record.invalid else term(
             value if value not in (None, [], "") else "-")
         click.echo(f"{key:18} {shown}")
+    click.echo(f"{'verifier':18} {verifier or '- (no zk verifier bound)'}")
     _echo_status(status)
 
 

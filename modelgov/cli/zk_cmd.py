@@ -116,19 +116,29 @@ def _registered_folder(network: str, version_id: int | None, model_name: str | N
 @click.argument("proof_file", type=_file)
 @click.option("--model-dir", type=_dir, default=None, help="Verify off chain against this version.")
 @click.option("--verifier", default=None, help="Verify through the verifier contract at ADDRESS.")
+@click.option("--version", "version_id", type=int, default=None,
+              help="Verify through the verifier the registry binds to this version.")
+@click.option("--model", "model_name", default=None,
+              help="Verify through the verifier of this model's ACTIVE version (registry).")
 @srs_option
 @network_option
 @json_option
-def zk_verify(proof_file: Path, model_dir: Path | None, verifier: str | None, srs_file: Path | None,
+def zk_verify(proof_file: Path, model_dir: Path | None, verifier: str | None,
+              version_id: int | None, model_name: str | None, srs_file: Path | None,
               network: str, as_json: bool) -> None:
-    """Check a proof off chain (--model-dir) and/or on chain (--verifier); exit 1 if rejected."""
+    """Check a proof off chain (--model-dir) and/or on chain (--verifier ADDRESS, or the verifier
+    the registry binds to --version / to --model's active version); exit 1 if rejected."""
     from modelgov.errors import ValidationError
     from modelgov.zk.proof import load_proof
 
-    if model_dir is None and verifier is None:
-        raise ValidationError("give --model-dir (off chain) and/or --verifier ADDRESS (on chain)")
+    if sum(x is not None for x in (verifier, version_id, model_name)) > 1:
+        raise ValidationError("give one of --verifier, --version, --model")
+    if model_dir is None and verifier is None and version_id is None and model_name is None:
+        raise ValidationError("give --model-dir (off chain) and/or --verifier/--version/--model (on chain)")
     proof = load_proof(proof_file)
     result: dict[str, object] = {"output": proof.output, "vk_sha256": proof.vk_sha256}
+    if version_id is not None or model_name is not None:
+        verifier, result["version_id"] = _bound_verifier(network, version_id, model_name)
     if model_dir is not None:
         from modelgov.zk.pipeline import verify
 
@@ -146,6 +156,28 @@ def zk_verify(proof_file: Path, model_dir: Path | None, verifier: str | None, sr
     where = " and ".join(w for w, k in (("off chain", "off_chain"), (f"on chain ({verifier})", "on_chain"))
                          if k in result)
     click.echo(f"proof valid {where}: output {[round(v, 4) for v in proof.output]}")
+
+
+def _bound_verifier(network: str, version_id: int | None, model_name: str | None) -> tuple[str, int]:
+    """The verifier the registry binds to a version (or to a model's active version).
+
+    Raises:
+        NotFoundError: unknown version or model, no active version, or no verifier bound.
+    """
+    from modelgov.chain import registry as reg
+    from modelgov.chain.session import open_session
+    from modelgov.errors import NotFoundError
+
+    with open_session(network, sign=False) as session:
+        registry = session.suite.registry
+        if version_id is not None:
+            vid, address = version_id, reg.verifier_of(registry, version_id)
+        else:
+            record, address = reg.active_verifier(registry, model_name or "")
+            vid = record.version_id
+    if address is None:
+        raise NotFoundError(f"version {vid} has no zk verifier bound (`modelgov version bind-verifier`)")
+    return address, vid
 
 
 @zk.command("deploy")

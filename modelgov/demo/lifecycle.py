@@ -60,6 +60,9 @@ class DemoResult:
     grant_id: int = 0
     grant_released: str = "0"
     v2_cid: str = ""
+    zk_verifier: str = ""
+    zk_output: list[float] = field(default_factory=list)
+    zk_verify_gas: int = 0
     active_version_id: int = 0
     contracts: dict[str, str] = field(default_factory=dict)
     steps: list[dict[str, Any]] = field(default_factory=list)
@@ -136,6 +139,7 @@ class _Lifecycle:
         v1 = self.release_version(1, parent=0)
         self.audit(v1["version_id"], relay_second=True)
         self.upgrade(v1)
+        self.prove_inference(v1)
         self.fetch_and_verify(v1)
         self.grant_for_v2(v1)
 
@@ -209,6 +213,8 @@ class _Lifecycle:
         folder = self.work / f"{MODEL}-v{number}"
         weights = weights if weights is not None else mlp.initial_weights()
         mlp.write_model(folder, weights, number)
+        if number == 1:  # the circuit lives in the version folder: its CID covers it
+            self.build_circuit(folder, actor)
         manifest = mf.build(folder)
         digest = mf.write(manifest, self.work / f"{MODEL}-v{number}.manifest.json")
         self.log.add(actor, f"build manifest of v{number}",
@@ -247,6 +253,8 @@ class _Lifecycle:
         version_id = record.version_id
         self.log.add(actor, f"submit version {version_id} to the registry",
                      self._last_receipt(actor))
+        if number == 1:
+            self.bind_verifier(folder, version_id, actor)
         if number == 1:
             self.result.model_cid = pinned.cid
             self.result.arweave_tx = upload.txid
@@ -330,6 +338,63 @@ class _Lifecycle:
         self.result.active_cid = active.cid if active else ""
         if self.result.active_cid != v1["cid"]:
             raise ModelGovError(f"active CID {self.result.active_cid} is not the pinned {v1['cid']}")
+
+    # ------------------------------------------------------------------ verifiable inference
+    def build_circuit(self, folder: Path, actor: str) -> None:
+        """EZKL circuit of the version (zk/: ONNX, settings, vk, Verifier.sol), calibrated on
+        the model's own data; a development SRS (local chain only)."""
+        import json
+
+        from modelgov.demo import mlp
+        from modelgov.zk import pipeline
+
+        x, _ = mlp._data()
+        calibration = self.work / "zk-calibration.json"
+        calibration.write_text(json.dumps(x[:16].tolist()))
+        report = pipeline.build(folder, calibration=calibration)
+        wall = sum(step["wall_s"] for step in report.timings.steps.values())
+        self.log.add(actor, "build the zk circuit of v1 (EZKL: ONNX, settings, keys, verifier)",
+                     detail=f"logrows {report.meta.get('logrows')}, {report.meta.get('srs', {}).get('kind')} SRS"
+                     f", {wall:.1f} s")
+
+    def bind_verifier(self, folder: Path, version_id: int, actor: str) -> None:
+        """Deploy the version's verifier and bind it in the registry, before any audit."""
+        from modelgov.chain import registry as reg
+        from modelgov.chain.zk_verifier import deploy_verifier
+        from modelgov.zk.check import compile_pinned
+
+        deployed = deploy_verifier(self.who[actor], compile_pinned(folder))
+        self.log.add(actor, "deploy v1's zk verifier", detail=f"{deployed.address} gas {deployed.gas_used:,}")
+        reg.bind_verifier(self.suite.registry, version_id, deployed.address, self.who[actor])
+        self.log.add(actor, f"bind the verifier to version {version_id}", self._last_receipt(actor))
+        self.result.zk_verifier = deployed.address
+
+    def prove_inference(self, v1: dict[str, Any]) -> None:
+        """Prove one inference of the ACTIVE version and verify it through the registry's
+        binding (off chain, by eth_call, and as a transaction for its gas)."""
+        import json
+
+        from modelgov.chain import registry as reg
+        from modelgov.chain.zk_verifier import verify_on_chain, verify_transaction
+        from modelgov.demo import mlp
+        from modelgov.zk import pipeline
+
+        x, _ = mlp._data()
+        sample = self.work / "zk-input.json"
+        sample.write_text(json.dumps({"input": x[100].tolist()}))
+        pipeline.setup(v1["folder"])  # the proving key is not pinned: regenerated, checked vs vk
+        proof = pipeline.prove(v1["folder"], sample, self.work / "zk-proof.json")
+        self.log.add("node", "prove one inference of the active version (EZKL)",
+                     detail=f"output {[round(v, 3) for v in proof.output]}")
+        record, verifier = reg.active_verifier(self.suite.registry, MODEL)
+        if verifier is None or record.version_id != v1["version_id"]:
+            raise ModelGovError("the active version has no bound verifier")
+        verify_on_chain(verifier, proof)
+        gas = verify_transaction(self.who["bob"], verifier, proof)
+        self.log.add("anyone", "verify the proof through the registry's binding (activeVerifier)",
+                     detail=f"{verifier} accepts it; verifyProof gas {gas:,}")
+        self.result.zk_output = [float(v) for v in proof.output]
+        self.result.zk_verify_gas = gas
 
     def fetch_and_verify(self, v1: dict[str, Any]) -> None:
         from modelgov import manifest as mf

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.27;
+
+/**
+ * @title IVerifiedModels
+ * @notice What a contract that consumes a model's answers (an inference oracle) reads from the
+ * registry: which version of a model is active now, and the zk verifier bound to a version.
+ */
+interface IVerifiedModels {
+    /// @notice The active version id of `modelId`, 0 if none (see the registry's rules).
+    function activeVersionId(uint256 modelId) external view returns (uint256);
+
+    /**
+     * @notice The zk verifier bound to `versionId` (an EZKL Halo2 verifier: `verifyProof(bytes,
+     * uint256[])`), or the zero address when the version has none.
+     */
+    function verifierOf(uint256 versionId) external view returns (address);
+}
