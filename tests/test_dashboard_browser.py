@@ -148,6 +148,42 @@ def test_index_killed_mid_run_resumes_to_the_same_rows(world: World) -> None:
     assert _db_rows(fresh)["versions"] and _db_rows(fresh)["grants"]
 
 
+def _models(db: Path) -> set[str]:
+    try:
+        conn = sqlite3.connect(db)
+        names = {r[0] for r in conn.execute("select name from models")}
+        conn.close()
+        return names
+    except sqlite3.Error:
+        return set()
+
+
+def test_index_follow_keeps_up_with_new_blocks(world: World) -> None:
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    db = world.home / "follow.sqlite"
+    proc = subprocess.Popen([sys.executable, "-m", "modelgov.cli", "index", "--follow", "--db",
+                             f"sqlite:///{db}"], env=world.env, cwd=world.home,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        head = int(world.rpc_call("eth_blockNumber"), 16)
+        deadline = time.monotonic() + 120
+        while _next_block(db) <= head and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _next_block(db) > head, "caught up"
+        assert proc.poll() is None, "--follow keeps running after catching up"
+        contracts = json.loads((world.home / "deployments" / "local.json").read_text())["contracts"]
+        world.send(contracts["timelock"], contracts["registry"], keccak(text="createModel(string,bytes)")[:4]
+                   + encode(["string", "bytes"], ["followed-model", b""]))
+        while "followed-model" not in _models(db) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "followed-model" in _models(db)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
 @pytest.fixture(scope="module")
 def dashboard(world: World) -> Iterator[str]:
     world.modelgov("index")

@@ -206,3 +206,53 @@ def test_dashboard_server_headers_api_and_errors(suite, world, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# --- PostgreSQL: the index of a DAO that runs it as a service (any SQLAlchemy URL) -----------
+@pytest.fixture(scope="module")
+def postgres_url(tmp_path_factory):
+    """A throwaway PostgreSQL (Debian's, installed by `make setup`) on a free 127.0.0.1 port,
+    stopped by pg_ctl at the end."""
+    import glob
+    import os
+    import shutil
+    import socket
+    import subprocess
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    assert found, "PostgreSQL is missing: run `make setup`"
+    bindir = Path(found[-1]).parent
+    import tempfile
+
+    # under the machine's tmp, not pytest's 0700 folders: the server runs as its own user
+    base = Path(tempfile.mkdtemp(prefix="modelgov-pg-", dir=os.environ.get("TMPDIR") or "/tmp"))
+    data = base / "data"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: run it as its own user
+        shutil.chown(base, user="postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "modelgov"],
+                   check=True, capture_output=True)
+    ctl = [*as_user, str(bindir / "pg_ctl"), "-D", str(data)]
+    subprocess.run([*ctl, "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1",
+                    "-l", str(data / "log"), "-w", "start"], check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://modelgov@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*ctl, "-m", "fast", "-w", "stop"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_postgresql_index_matches_the_sqlite_one(suite, world, tmp_path, postgres_url):
+    sqlite = _indexer(suite, tmp_path)
+    sqlite.run()
+    pg = build_indexer(suite, postgres_url, batch_blocks=5)
+    report = pg.run()
+    assert report.events > 0 and pg.engine.dialect.name == "postgresql"
+    assert dump(pg.engine) == dump(sqlite.engine)
+    again = pg.run()  # resumable and idempotent there too
+    assert again.events == 0 and dump(pg.engine) == dump(sqlite.engine)
+    assert IndexReader(pg.engine).version(world["v1"])["audit"]["audited"] is True

@@ -47,7 +47,14 @@ if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq >&2 && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-# 6. a contracts/.cache left by an older checkout: Ape's source discovery stops at 500 files under
+# 6. PostgreSQL (Debian's) for the test of the index on a database service (started by the test on a
+#    free 127.0.0.1 port, as the postgres user, and stopped by pg_ctl)
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  say "installing postgresql (Debian) for the index tests"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq >&2 && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+# 7. a contracts/.cache left by an older checkout: Ape's source discovery stops at 500 files under
 #    contracts/, so OpenZeppelin's copy there hid contracts/test/ (issue 13; see ape_env.py).
 rm -rf contracts/.cache
 say "ready (solc $SOLC_VERSION shim, $(.venv/bin/anvil --version | head -n1))"

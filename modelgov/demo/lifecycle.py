@@ -342,20 +342,38 @@ class _Lifecycle:
     # ------------------------------------------------------------------ verifiable inference
     def build_circuit(self, folder: Path, actor: str) -> None:
         """EZKL circuit of the version (zk/: ONNX, settings, vk, Verifier.sol), calibrated on
-        the model's own data; a development SRS (local chain only)."""
+        the model's own data; a development SRS (local chain only).
+
+        EZKL's circuits are not byte-reproducible (its settings and compiled circuit follow Rust
+        hash-map order, and the verifying key with them), so the demo keeps the circuit it built
+        for these exact weights in ``$MODELGOV_HOME/zk/demo-circuits/`` and reuses it: a second
+        run pins the same bytes (same CID). The pinned artifacts are the reference; ``zk check``
+        regenerates the verifier from them.
+        """
+        import hashlib
         import json
 
         from modelgov.demo import mlp
         from modelgov.zk import pipeline
 
         x, _ = mlp._data()
+        samples = json.dumps(x[:16].tolist())
+        key = hashlib.sha256((folder / "model.safetensors").read_bytes() + samples.encode()).hexdigest()
+        cached = state_dir() / "zk" / "demo-circuits" / key[:32]
+        if (cached / "meta.json").is_file():
+            shutil.copytree(cached, folder / "zk", dirs_exist_ok=True)
+            self.log.add(actor, "zk circuit of v1 (EZKL): reuse the one built for these weights",
+                         detail=str(cached))
+            return
         calibration = self.work / "zk-calibration.json"
-        calibration.write_text(json.dumps(x[:16].tolist()))
+        calibration.write_text(samples)
         report = pipeline.build(folder, calibration=calibration)
         wall = sum(step["wall_s"] for step in report.timings.steps.values())
         self.log.add(actor, "build the zk circuit of v1 (EZKL: ONNX, settings, keys, verifier)",
                      detail=f"logrows {report.meta.get('logrows')}, {report.meta.get('srs', {}).get('kind')} SRS"
                      f", {wall:.1f} s")
+        shutil.copytree(folder / "zk", cached.with_suffix(".partial"), dirs_exist_ok=True)
+        cached.with_suffix(".partial").rename(cached)
 
     def bind_verifier(self, folder: Path, version_id: int, actor: str) -> None:
         """Deploy the version's verifier and bind it in the registry, before any audit."""

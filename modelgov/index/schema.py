@@ -1,10 +1,12 @@
 """The index's tables (SQLAlchemy Core). uint256 values (ids of proposals, amounts) are stored as
-decimal text: SQLite integers stop at 2^63."""
+decimal text: SQLite integers stop at 2^63. Blocks and times are 64-bit (PostgreSQL ``integer`` stops
+at 2^31)."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Integer,
@@ -26,15 +28,15 @@ state = Table(
 #: hashes of the indexed blocks that held events, and of the last indexed block (reorg checks)
 blocks = Table(
     "blocks", metadata,
-    Column("number", Integer, primary_key=True),
+    Column("number", BigInteger, primary_key=True),
     Column("hash", String(66), nullable=False),
-    Column("timestamp", Integer, nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
 )
 
 #: every decoded log of the suite: the source of truth; every other table is derived from it
 events = Table(
     "events", metadata,
-    Column("block_number", Integer, primary_key=True),
+    Column("block_number", BigInteger, primary_key=True),
     Column("log_index", Integer, primary_key=True),
     Column("block_hash", String(66), nullable=False),
     Column("tx_hash", String(66), nullable=False),
@@ -49,7 +51,7 @@ models = Table(
     Column("name", Text, nullable=False),
     Column("card_cid", Text),
     Column("active_version_id", Integer),
-    Column("created_block", Integer, nullable=False),
+    Column("created_block", BigInteger, nullable=False),
     Column("created_tx", String(66), nullable=False),
 )
 
@@ -65,7 +67,7 @@ versions = Table(
     Column("import_profile", Text),
     Column("changelog_cid", Text),
     Column("dataset_cids", JSON),
-    Column("submitted_block", Integer, nullable=False),
+    Column("submitted_block", BigInteger, nullable=False),
     Column("submitted_tx", String(66), nullable=False),
     Column("suspended", Boolean, nullable=False, default=False),
 )
@@ -76,7 +78,7 @@ attestations = Table(
     Column("auditor", String(42), primary_key=True),
     Column("verdict", String(16), nullable=False),  # approved | rejected | revoked
     Column("report_cid", Text),
-    Column("block_number", Integer, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
     Column("tx_hash", String(66), nullable=False),
 )
 
@@ -89,9 +91,9 @@ proposals = Table(
     Column("calldatas", JSON, nullable=False),
     Column("signatures", JSON, nullable=False),
     Column("description", Text, nullable=False),
-    Column("vote_start", Integer, nullable=False),
-    Column("vote_end", Integer, nullable=False),
-    Column("eta", Integer),
+    Column("vote_start", BigInteger, nullable=False),
+    Column("vote_end", BigInteger, nullable=False),
+    Column("eta", BigInteger),
     Column("queued", Boolean, nullable=False, default=False),
     Column("executed", Boolean, nullable=False, default=False),
     Column("canceled", Boolean, nullable=False, default=False),
@@ -99,7 +101,7 @@ proposals = Table(
     Column("against_votes", String(80), nullable=False, default="0"),
     Column("abstain_votes", String(80), nullable=False, default="0"),
     Column("quorum", String(80)),
-    Column("created_block", Integer, nullable=False),
+    Column("created_block", BigInteger, nullable=False),
     Column("created_tx", String(66), nullable=False),
 )
 
@@ -110,7 +112,7 @@ votes = Table(
     Column("support", Integer, nullable=False),
     Column("weight", String(80), nullable=False),
     Column("reason", Text, nullable=False),
-    Column("block_number", Integer, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
 )
 
 grants = Table(
@@ -123,7 +125,7 @@ grants = Table(
     Column("released", String(80), nullable=False, default="0"),
     Column("returned", String(80), nullable=False, default="0"),
     Column("cancelled", Boolean, nullable=False, default=False),
-    Column("created_block", Integer, nullable=False),
+    Column("created_block", BigInteger, nullable=False),
     Column("created_tx", String(66), nullable=False),
 )
 
@@ -132,7 +134,7 @@ milestones = Table(
     Column("grant_id", Integer, primary_key=True),
     Column("idx", Integer, primary_key=True),
     Column("amount", String(80), nullable=False),
-    Column("deadline", Integer, nullable=False),
+    Column("deadline", BigInteger, nullable=False),
     Column("model_id", Integer),
     Column("description_cid", Text),
     Column("status", String(16), nullable=False),
@@ -161,7 +163,7 @@ enrichments = Table(
     "enrichments", metadata,
     Column("kind", String(16), primary_key=True),
     Column("key", String(80), primary_key=True),
-    Column("block_number", Integer, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
     Column("data", JSON),
 )
 
@@ -169,7 +171,7 @@ enrichments = Table(
 snapshots = Table(
     "snapshots", metadata,
     Column("name", String(32), primary_key=True),
-    Column("block_number", Integer, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
     Column("data", JSON, nullable=False),
 )
 

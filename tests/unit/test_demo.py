@@ -22,6 +22,8 @@ def test_demo_runs_the_whole_lifecycle(tmp_path):
         "MODELGOV_IPFS_PORT": str(free_port()),
         "MODELGOV_ARLOCAL_PORT": str(free_port()),
         "SOLCX_BINARY_PATH": str(ROOT / ".toolchain" / "solcx"),
+        # the demo builds a zk circuit: reuse the suite's development SRS (slow to make)
+        "MODELGOV_ZK_SRS_DIR": str(ROOT / ".modelgov" / "zk" / "srs"),
         "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     env.pop("MODELGOV_IPFS_API", None)
@@ -39,6 +41,10 @@ def test_demo_runs_the_whole_lifecycle(tmp_path):
     assert int(out["grant_released"]) == 1_000 * 10**18
     assert out["v2_cid"] != out["model_cid"]
     assert len(out["arweave_tx"]) == 43
+    # verifiable inference: v1's verifier bound before the audits, a proof of the active version
+    # accepted on chain through the registry's binding
+    assert out["zk_verifier"].startswith("0x") and len(out["zk_output"]) == 10
+    assert 100_000 < out["zk_verify_gas"] < 2_000_000
     assert out["manifest_digest"].startswith("0x") and len(out["manifest_digest"]) == 66
     actors = {s["actor"] for s in out["steps"]}
     assert {"alice", "bob", "dana", "eve", "sam", "gus"} <= actors
