@@ -78,15 +78,18 @@ def write_car(
     profile: str | Profile | None = None,
     *,
     on_bytes: Callable[[int], None] | None = None,
+    threads: int | None = None,
 ) -> BuildResult:
     """Write a CARv1 of ``path`` (file or directory) to ``out`` in one pass over the bytes.
+
+    ``threads``: as for :func:`~modelgov.cid.dag.build_path` (None: every core).
 
     The header's root is written as zeros of the right length and patched at the end; the
     file appears at ``out`` only once complete (written to ``out.partial`` first).
 
     Raises:
         PathError: ``path`` is missing/unreadable, or ``out`` cannot be written.
-        UnknownProfileError, ValidationError: see :func:`~modelgov.cid.dag.build_path`.
+        UnknownProfileError, ValidationError, ConfigError: see :func:`~modelgov.cid.dag.build_path`.
     """
     prof = get_profile(profile)
     target = Path(out)
@@ -98,7 +101,7 @@ def write_car(
     try:
         with stream:
             writer = CarWriter(stream, [_placeholder_root(prof)])
-            result = build_path(path, prof, sink=writer, on_bytes=on_bytes)
+            result = build_path(path, prof, sink=writer, on_bytes=on_bytes, threads=threads)
             stream.seek(0)
             stream.write(encode_header([result.root.cid]))
         os.replace(partial, target)
@@ -115,11 +118,13 @@ def iter_car(
     *,
     piece: int = 1 << 20,
     on_bytes: Callable[[int], None] | None = None,
+    threads: int | None = None,
 ) -> Iterator[bytes]:
     """Yield the CARv1 of ``path`` as byte pieces, for streaming uploads (bounded memory).
 
     ``root`` must be the root CID found by a previous build (the header comes first); if the
     bytes changed in between, :class:`IntegrityError` is raised at the end of the stream.
+    ``threads``: as for :func:`build_path` (None: every core).
 
     Raises:
         IntegrityError: the content no longer has root ``root``.
@@ -150,7 +155,7 @@ def iter_car(
         try:
             stream = _QueueStream()
             writer = CarWriter(stream, [root])  # type: ignore[arg-type]
-            result = build_path(path, profile, sink=writer, on_bytes=on_bytes)
+            result = build_path(path, profile, sink=writer, on_bytes=on_bytes, threads=threads)
             stream.flush()
             if result.root.cid != root:
                 raise IntegrityError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from modelgov.cli._common import echo_json, json_option, progress
+from modelgov.cli._common import echo_json, json_option, progress, threads_option
 from modelgov.cli.cid_cmd import profile_option
 
 api_option = click.option(
@@ -33,10 +33,12 @@ insecure_option = click.option(
               help="Do not import into the IPFS node (the services fetch the CID elsewhere).")
 @click.option("--name", "pin_name", metavar="TEXT", help="Pin name sent to the services.")
 @click.option("--poll", type=float, default=2.0, show_default=True, hidden=True)
+@threads_option
 @json_option
 def pin_ipfs(path: str, api: str | None, profile: str | None, allow_insecure: bool | None,
              services: tuple[str, ...], replicas: int | None, timeout: float, no_wait: bool,
-             skip_node: bool, pin_name: str | None, poll: float, as_json: bool) -> None:
+             skip_node: bool, pin_name: str | None, poll: float, threads: int | None,
+             as_json: bool) -> None:
     """Pin a file or folder: stream its CAR to dag/import, pin, check the root CID.
 
     With --service, then ask each pinning service to pin the CID (the node's addresses are sent
@@ -54,10 +56,10 @@ def pin_ipfs(path: str, api: str | None, profile: str | None, allow_insecure: bo
     if skip_node:
         from modelgov.cid.dag import cid_of_path
 
-        cid = cid_of_path(path, profile)
+        cid = cid_of_path(path, profile, threads=threads)
     else:
         with IPFSClient(api, allow_insecure=allow_insecure) as client, progress("pin", tree_size(path)) as advance:
-            node_result = pin_path(path, profile, client=client, on_bytes=advance)
+            node_result = pin_path(path, profile, client=client, on_bytes=advance, threads=threads)
             if services:
                 origins = _origins(client)
         cid = node_result.cid
