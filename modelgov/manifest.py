@@ -64,8 +64,12 @@ def build(
     on_bytes: Callable[[int], None] | None = None,
     piece: bool = False,
     threads: int | None = None,
+    cache: Any = None,
 ) -> dict[str, Any]:
     """The manifest of a model folder (or a single file).
+
+    ``cache``: a :class:`modelgov.pipeline.DigestCache`: files whose size, mtime and inode are
+    those recorded are not read again (their sha256 and CID come from it).
 
     With ``piece=True`` the root also carries ``piece``: the Filecoin piece CID of the folder's
     CARv1 (``cid`` v1 baga…, ``cid_v2`` FRC-0069, ``padded_size``, ``car_size``), at the cost of a
@@ -80,7 +84,19 @@ def build(
         ValidationError, ConfigError: ``threads`` (or ``$MODELGOV_THREADS``) is out of range.
     """
     prof = get_profile(profile)
-    result = build_path(path, prof, with_sha256=True, on_bytes=on_bytes, threads=threads)
+    result = build_path(path, prof, with_sha256=True, on_bytes=on_bytes, threads=threads, cache=cache)
+    piece_entry = _piece_entry(path, prof, result.root.cid, threads) if piece else None
+    return from_build(path, prof, result, piece_entry)
+
+
+def from_build(path: str | os.PathLike[str], prof: Profile, result: Any,
+               piece_entry: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The manifest of ``path`` from its :class:`~modelgov.cid.dag.BuildResult` (built with
+    sha256), adding the safetensors header facts.
+
+    Raises:
+        ManifestError: a ``.safetensors`` file whose header cannot be read.
+    """
     base = Path(path)
     files = []
     for entry in sorted(result.files, key=lambda e: e.path.encode()):
@@ -96,8 +112,8 @@ def build(
     root: dict[str, Any] = {
         "cid": result.cid, "profile": prof.name, "kind": "directory" if result.is_dir else "file",
     }
-    if piece:
-        root["piece"] = _piece_entry(path, prof, result.root.cid, threads)
+    if piece_entry is not None:
+        root["piece"] = piece_entry
     return {
         "schema": SCHEMA,
         "root": root,

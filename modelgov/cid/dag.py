@@ -33,7 +33,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from modelgov.cid.profiles import Profile, get_profile
 from modelgov.cid.text import DAG_PB, RAW, cid_bytes_for, cid_from_bytes
@@ -87,6 +87,28 @@ class FileEntry:
     size: int
     cid: bytes
     sha256: str | None = None
+    tsize: int = 0
+    extra: Any = None  # what a FileHook computed from the same read (e.g. Arweave chunk hashes)
+
+
+class FileHook(Protocol):
+    """More digests of a file's bytes from the same read as its DAG (one per file).
+
+    :meth:`work` runs on the thread that read a task (in parallel, under no order), on the
+    task's chunk views: ``data[j]`` holds file bytes ``[offset + j * chunk_size, ...)``, ``n``
+    bytes in all. :meth:`deliver` gets its results on the building thread, in file order;
+    :meth:`finish` gives the file's ``FileEntry.extra``.
+    """
+
+    def work(self, data: list[memoryview], offset: int, n: int, chunk_size: int) -> Any: ...
+
+    def deliver(self, result: Any) -> None: ...
+
+    def finish(self) -> Any: ...
+
+
+#: makes the hook of a file of the given size (build_path's ``file_hook``)
+FileHookFactory = Callable[[int], FileHook]
 
 
 @dataclass(frozen=True)
@@ -322,6 +344,8 @@ def _feed_tasks(
     stream: BinaryIO | None = None,
     fd: int | None = None,
     length: int = 0,
+    on_bytes: Callable[[int], None] | None = None,
+    hook: FileHook | None = None,
 ) -> None:
     """Hash a file's leaves in tasks of :data:`TASK_BYTES` on ``threads`` threads, in order.
 
@@ -330,7 +354,9 @@ def _feed_tasks(
     in order, the workers only hash. Tasks run through :func:`modelgov.threads.ordered_map`
     (this thread is one of the ``threads``); each owns one buffer of a ring of
     :func:`~modelgov.threads.window` buffers. What runs under the GIL is per task in the
-    workers (the hash calls and one list of digests); this thread turns digests into leaves.
+    workers (the hash calls and one list of CIDs); this thread adds the leaves (in bulk when no
+    sink or observer wants each one) and tells ``on_bytes`` the bytes of each task. A ``hook``
+    computes more digests from each task's bytes on the worker that read them.
 
     Raises:
         OSError: reading failed, or the file shrank while being read.
@@ -370,23 +396,28 @@ def _feed_tasks(
                         break
                 if n == 0 and task > 0:
                     return
-                yield buf, -1, n
+                yield buf, -1 - task * task_bytes, n  # negative: already read (offset -1 - value)
                 if n < task_bytes:
                     return
 
-    def work(task: tuple[_TaskBuffer, int, int]) -> tuple[_TaskBuffer, int, list[bytes]]:
+    def work(task: tuple[_TaskBuffer, int, int]) -> tuple[_TaskBuffer, int, list[bytes], Any]:
         buf, offset, n = task
         full = n // size
-        if offset >= 0 and n:
+        if offset < 0:  # read by the stream reader
+            offset = -1 - offset
+        elif n:
             want = buf.data[:full] + ([buf.data[full][: n - full * size]] if n % size else [])
             got = pread_full(fd, want, offset)  # type: ignore[arg-type]
             if got < n:
                 raise OSError(f"file shrank while being read ({offset + got} of {length} bytes)")
-        return buf, n, [head + sha(slot).digest() for slot in buf.slots[:full]]
+        extra = hook.work(buf.data, offset, n, size) if hook is not None else None
+        return buf, n, [head + sha(slot).digest() for slot in buf.slots[:full]], extra
 
     block_size = len(prefix) + size + len(suffix)
     sink = dag.sink
-    for buf, n, cids in ordered_map(work, tasks(), threads):
+    for buf, n, cids, extra in ordered_map(work, tasks(), threads):
+        if hook is not None:
+            hook.deliver(extra)
         full = len(cids)
         if observers or sink is not None:
             for j in range(full):
@@ -400,6 +431,8 @@ def _feed_tasks(
             for observe in observers:
                 observe(chunk)
             dag.add_chunk(chunk)
+        if on_bytes is not None and n:
+            on_bytes(n)
 
 
 def build_file_stream(
@@ -445,15 +478,22 @@ def build_path(
     with_sha256: bool = False,
     on_bytes: Callable[[int], None] | None = None,
     threads: int | None = None,
+    file_hook: FileHookFactory | None = None,
+    cache: FileCache | None = None,
 ) -> BuildResult:
     """Build the DAG of a file or a directory tree, as ``ipfs add [-r]`` would.
 
     Args:
         with_sha256: also compute each file's sha256 in the same read (for manifests).
-        on_bytes: called with the number of bytes after each chunk (progress bars).
+        on_bytes: called with the number of bytes after each task of 1 MiB (progress bars).
         threads: hash leaves on that many threads (same CIDs and blocks); None: ``--threads``
             was not given: :func:`modelgov.threads.resolve_threads` (``$MODELGOV_THREADS``,
             else every core).
+        file_hook: makes, per file, a :class:`FileHook` computing more digests from the same
+            read (its result is ``FileEntry.extra``).
+        cache: digests of files read before: a file whose size, mtime and inode are those
+            recorded is not read again (only without ``sink``: blocks need the bytes); every
+            file read is recorded in it.
 
     Raises:
         PathError: the path is missing or unreadable, or holds a symlink or special file.
@@ -478,64 +518,92 @@ def build_path(
             st = os.stat(root)  # a symlink named on the command line is followed, as by ipfs add
         except OSError:
             raise PathError(f"{root}: broken symlink") from None
-    files: list[FileEntry] = []
-    counter = [0]
-
-    def counting_sink(cid: bytes, parts: Sequence[bytes | memoryview]) -> None:
-        counter[0] += 1
-        if sink is not None:
-            sink(cid, parts)
-
+    ctx = _Build(prof, sink, with_sha256, on_bytes, threads, file_hook, cache)
     if stat.S_ISDIR(st.st_mode):
-        node = _build_dir(root, "", prof, counting_sink, with_sha256, on_bytes, threads, files)
-        return BuildResult(node, True, files, counter[0])
+        node = _build_dir(root, "", ctx)
+        return BuildResult(node, True, ctx.files, ctx.blocks)
     if stat.S_ISREG(st.st_mode):
-        entry, node = _build_file(root, root.name, prof, counting_sink, with_sha256, on_bytes, threads)
-        files.append(entry)
-        return BuildResult(node, False, files, counter[0])
+        entry, node = _build_file(root, root.name, ctx)
+        ctx.files.append(entry)
+        return BuildResult(node, False, ctx.files, ctx.blocks)
     raise PathError(f"{root}: not a regular file or directory")
 
 
-def _build_file(
-    path: Path,
-    rel: str,
-    prof: Profile,
-    sink: BlockSink,
-    with_sha256: bool,
-    on_bytes: Callable[[int], None] | None,
-    threads: int,
-) -> tuple[FileEntry, Node]:
+class _Build:
+    """What one :func:`build_path` call shares across its files and folders."""
+
+    def __init__(self, prof: Profile, sink: BlockSink | None, with_sha256: bool,
+                 on_bytes: Callable[[int], None] | None, threads: int,
+                 file_hook: FileHookFactory | None = None, cache: FileCache | None = None) -> None:
+        self.file_hook = file_hook
+        self.cache = cache
+        self.prof = prof
+        self.sink = sink  # None: file DAGs take the fast path (no per-leaf call)
+        self.with_sha256 = with_sha256
+        self.on_bytes = on_bytes
+        self.threads = threads
+        self.files: list[FileEntry] = []
+        self.blocks = 0
+
+    def dir_sink(self, cid: bytes, parts: Sequence[bytes | memoryview]) -> None:
+        """Counts (and forwards) directory and HAMT blocks; file DAGs count their own."""
+        self.blocks += 1
+        if self.sink is not None:
+            self.sink(cid, parts)
+
+
+def _build_file(path: Path, rel: str, ctx: _Build) -> tuple[FileEntry, Node]:
+    if ctx.cache is not None and ctx.sink is None:
+        hit = ctx.cache.lookup(path, ctx.prof, ctx.with_sha256, ctx.file_hook is not None)
+        if hit is not None:
+            if ctx.on_bytes is not None and hit.size:
+                ctx.on_bytes(hit.size)
+            entry = FileEntry(rel, hit.size, hit.cid, hit.sha256, hit.tsize, hit.extra)
+            return entry, Node(hit.cid, hit.tsize, hit.size)
     observers: list[ChunkObserver] = []
-    digest = hashlib.sha256() if with_sha256 else None
+    digest = hashlib.sha256() if ctx.with_sha256 else None
     if digest is not None:
         observers.append(digest.update)
-    if on_bytes is not None:
-        observers.append(lambda chunk: on_bytes(len(chunk)))
     try:
         with open(path, "rb", buffering=0) as stream:
-            length = os.fstat(stream.fileno()).st_size
-            dag = FileDag(prof, sink)
-            _feed_tasks(dag, tuple(observers), threads, fd=stream.fileno(), length=length)
+            st = os.fstat(stream.fileno())
+            length = st.st_size
+            hook = ctx.file_hook(length) if ctx.file_hook is not None else None
+            dag = FileDag(ctx.prof, ctx.sink)
+            _feed_tasks(dag, tuple(observers), ctx.threads, fd=stream.fileno(), length=length,
+                        on_bytes=ctx.on_bytes, hook=hook)
             node = dag.finish()
-            if node.size != length or os.fstat(stream.fileno()).st_size != length:
+            ctx.blocks += dag.blocks
+            after = os.fstat(stream.fileno())
+            if node.size != length or after.st_size != length:
                 raise PathError(f"{path}: changed size while being read")
     except PermissionError:
         raise PathError(f"{path}: permission denied") from None
     except OSError as exc:
         raise PathError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return FileEntry(rel, node.size, node.cid, digest.hexdigest() if digest else None), node
+    entry = FileEntry(rel, node.size, node.cid, digest.hexdigest() if digest else None, node.tsize,
+                      hook.finish() if hook is not None else None)
+    if ctx.cache is not None and after.st_mtime_ns == st.st_mtime_ns:
+        ctx.cache.record(path, after, ctx.prof, entry)
+    return entry, node
 
 
-def _build_dir(
-    path: Path,
-    rel: str,
-    prof: Profile,
-    sink: BlockSink,
-    with_sha256: bool,
-    on_bytes: Callable[[int], None] | None,
-    threads: int,
-    files: list[FileEntry],
-) -> Node:
+class FileCache(Protocol):
+    """Digests of files already read, valid while a file provably has not changed
+    (:class:`modelgov.pipeline.DigestCache`)."""
+
+    def lookup(self, path: Path, prof: Profile, need_sha256: bool, need_extra: bool) -> FileEntry | None:
+        """The entry recorded for ``path`` (``FileEntry.path`` unset) if its size, mtime and
+        inode are still those recorded and it holds what is needed; else None."""
+        ...
+
+    def record(self, path: Path, st: os.stat_result, prof: Profile, entry: FileEntry) -> None:
+        """Remember ``entry`` as the digests of ``path`` in state ``st``."""
+        ...
+
+
+def _build_dir(path: Path, rel: str, ctx: _Build) -> Node:
+    prof = ctx.prof
     try:
         with os.scandir(path) as it:
             dirents = sorted((e for e in it if not e.name.startswith(".")), key=lambda e: os.fsencode(e.name))
@@ -550,10 +618,10 @@ def _build_dir(
         if entry.is_symlink():
             raise PathError(f"{child}: symlinks inside a folder are not supported")
         if entry.is_dir(follow_symlinks=False):
-            node = _build_dir(child, child_rel, prof, sink, with_sha256, on_bytes, threads, files)
+            node = _build_dir(child, child_rel, ctx)
         elif entry.is_file(follow_symlinks=False):
-            fe, node = _build_file(child, child_rel, prof, sink, with_sha256, on_bytes, threads)
-            files.append(fe)
+            fe, node = _build_file(child, child_rel, ctx)
+            ctx.files.append(fe)
         else:
             raise PathError(f"{child}: not a regular file or directory")
         entries.append((os.fsencode(entry.name), node))
@@ -561,10 +629,10 @@ def _build_dir(
     if entries and directory_estimate(prof, entries, block) > prof.shard_threshold:  # boxo decides in AddChild
         from modelgov.cid.hamt import build_hamt  # hamt uses this module's encoders
 
-        cid, tsize, _ = build_hamt(entries, prof.cid_version, sink)
+        cid, tsize, _ = build_hamt(entries, prof.cid_version, ctx.dir_sink)
         return Node(cid, tsize, 0)
     cid = cid_bytes_for(prof.cid_version, DAG_PB, hashlib.sha256(block).digest())
-    sink(cid, (block,))
+    ctx.dir_sink(cid, (block,))
     return Node(cid, len(block) + sum(n.tsize for _, n in entries), 0)
 
 

@@ -22,9 +22,11 @@ profile_option = click.option("--profile", "-p", default=None, metavar="NAME", h
 @threads_option
 def cid(path: str, profile: str | None, threads: int | None) -> None:
     """Print the CID of a file or directory (what `ipfs add [-r]` prints for it)."""
-    from modelgov.cid.dag import cid_of_path
+    from modelgov.cid.dag import build_path, tree_size
 
-    click.echo(cid_of_path(path, profile, threads=threads))
+    with progress("cid", tree_size(path)) as advance:
+        result = build_path(path, profile, on_bytes=advance, threads=threads)
+    click.echo(result.cid)
 
 
 @click.command()

@@ -159,6 +159,10 @@ class ChunkTree:
     def chunk_hash(self, index: int) -> bytes:
         return self._hashes[index]
 
+    def chunk_hashes(self) -> bytes:
+        """Every leaf's sha256, concatenated (with :func:`chunk_ranges` they rebuild the tree)."""
+        return b"".join(self._hashes)
+
     def proof(self, index: int) -> bytes:
         """The ``data_path`` of chunk ``index``, exactly as arweave-js builds it."""
         if not 0 <= index < len(self._ranges):
@@ -267,6 +271,66 @@ def tree_from_file(
         except OSError as exc:
             raise PathError(f"cannot read {path}: {exc.strerror or exc}") from exc
     return ChunkTree(size, ranges, hashes), (whole.hexdigest() if whole else None)
+
+
+class ChunkHashHook:
+    """The Arweave chunk hashes of one file, computed from the read that builds its UnixFS DAG
+    (a :class:`modelgov.cid.dag.FileHook`; :meth:`finish` gives the file's :class:`ChunkTree`).
+
+    Every full 256 KiB chunk but the last two lies inside one UnixFS chunk when the profile's
+    chunk size is a multiple of 256 KiB: the worker that read it hashes it. The last two
+    chunks (rebalanced, at most 288 KiB) are copied out and hashed at the end.
+
+    Raises:
+        ValidationError: (at the first task) the UnixFS chunk size is not a multiple of 256 KiB.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.ranges = chunk_ranges(size)
+        self.regular = max(0, len(self.ranges) - 2)
+        self.tail_start = self.ranges[-2][0] if len(self.ranges) >= 2 else 0
+        self.hashes: list[bytes] = []
+        self.tail = bytearray()
+
+    def work(self, data: list[memoryview], offset: int, n: int, chunk_size: int) -> tuple[list[bytes], bytes]:
+        if chunk_size % MAX_CHUNK_SIZE or offset % MAX_CHUNK_SIZE:
+            raise ValidationError(f"Arweave chunks need UnixFS chunks of a multiple of 256 KiB, not {chunk_size}")
+        out: list[bytes] = []
+        for k in range(offset // MAX_CHUNK_SIZE, min((offset + n) // MAX_CHUNK_SIZE, self.regular)):
+            j, inner = divmod(k * MAX_CHUNK_SIZE - offset, chunk_size)
+            out.append(_sha256(data[j][inner : inner + MAX_CHUNK_SIZE]).digest())
+        tail = b""
+        if offset + n > self.tail_start:
+            start = max(offset, self.tail_start) - offset
+            pieces = []
+            for j, view in enumerate(data):
+                a = j * chunk_size
+                b = min(a + chunk_size, n)
+                if a >= n:
+                    break
+                if b > start:
+                    pieces.append(bytes(view[max(start, a) - a : b - a]))
+            tail = b"".join(pieces)
+        return out, tail
+
+    def deliver(self, result: tuple[list[bytes], bytes]) -> None:
+        hashes, tail = result
+        self.hashes += hashes
+        self.tail += tail
+
+    def finish(self) -> ChunkTree:
+        """The file's tree.
+
+        Raises:
+            IntegrityError: the hashes do not cover the file (a bug, or the file changed).
+        """
+        base = self.tail_start
+        tail = memoryview(self.tail)
+        hashes = self.hashes + [_sha256(tail[a - base : b - base]).digest() for a, b in self.ranges[self.regular :]]
+        if len(hashes) != len(self.ranges) or len(self.tail) != self.size - base:
+            raise IntegrityError("the Arweave chunk hashes do not cover the file")
+        return ChunkTree(self.size, self.ranges, hashes)
 
 
 def data_root_of_file(path: str | os.PathLike[str], threads: int | None = None) -> str:
