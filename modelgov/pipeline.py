@@ -40,10 +40,12 @@ class DigestCache:
     """Digests of files already read, keyed by resolved path (a :class:`modelgov.cid.dag.FileCache`).
 
     Stored as JSON at ``path`` (default ``$MODELGOV_HOME/digest-cache.json``); :meth:`save`
-    writes it atomically. A missing or unreadable cache file is an empty cache.
+    writes it atomically. A missing or unreadable cache file is an empty cache. With
+    ``reuse=False`` nothing is looked up (every file is hashed) but what is read is recorded.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, reuse: bool = True) -> None:
+        self.reuse = reuse
         if path is None:
             from modelgov.paths import state_dir
 
@@ -71,6 +73,8 @@ class DigestCache:
         """
         from modelgov.storage.arweave_merkle import ChunkTree, chunk_ranges
 
+        if not self.reuse:
+            return None
         entry = self.entries.get(str(Path(path).resolve()))
         try:
             st = os.stat(path)
@@ -113,6 +117,26 @@ class DigestCache:
             new["arweave"] = base64.b64encode(entry.extra.chunk_hashes()).decode("ascii")
         self.entries[key] = new
         self._dirty = True
+
+    def arweave_tree(self, path: Path) -> Any:
+        """The Arweave :class:`~modelgov.storage.arweave_merkle.ChunkTree` recorded for ``path``
+        if it provably has not changed (whatever the UnixFS profile), else None."""
+        from modelgov.storage.arweave_merkle import ChunkTree, chunk_ranges
+
+        if not self.reuse:
+            return None
+        entry = self.entries.get(str(Path(path).resolve()))
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if entry is None or entry.get("state") != self._state(st) or entry.get("arweave") is None \
+                or entry.get("at", 0) - st.st_mtime_ns < RACY_NS:
+            self.misses += 1
+            return None
+        raw = base64.b64decode(entry["arweave"])
+        self.hits += 1
+        return ChunkTree(st.st_size, chunk_ranges(st.st_size), [raw[i : i + 32] for i in range(0, len(raw), 32)])
 
     def save(self) -> None:
         """Write the cache (atomically) if it changed.

@@ -232,11 +232,13 @@ def pin_arweave(
     all_tags = model_tags(
         content_type, model, version, ipfs_cid, manifest_digest, extra=_parse_tags(tags)
     )
+    from modelgov.pipeline import DigestCache
+
     size = os.path.getsize(path) if os.path.isfile(path) else None
     with progress("Uploading", size) as advance:
         result = upload_file(
             path, w, gw, all_tags, mint=False if no_mint else None, wait=not no_wait,
-            confirm_timeout=timeout, progress=advance, threads=threads,
+            confirm_timeout=timeout, progress=advance, threads=threads, cache=DigestCache(),
         )
     if as_json:
         echo_json(result.as_dict())

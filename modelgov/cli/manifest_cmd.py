@@ -21,15 +21,21 @@ def manifest() -> None:
 @click.option("--piece", is_flag=True,
               help="Add root.piece: the Filecoin piece CID of the folder's CAR (one more pass).")
 @threads_option
+@click.option("--no-cache", is_flag=True,
+              help="Re-hash every file (default: reuse the digests of files whose size, mtime and "
+                   "inode are those recorded by an earlier command).")
 @json_option
 def build_cmd(directory: str, output: str, profile: str | None, piece: bool, threads: int | None,
-              as_json: bool) -> None:
+              no_cache: bool, as_json: bool) -> None:
     """Write DIRECTORY's manifest; print its root CID and manifest digest."""
     from modelgov import manifest as mf
     from modelgov.cid.dag import tree_size
+    from modelgov.pipeline import DigestCache
 
+    cache = DigestCache(reuse=not no_cache)
     with progress("manifest", tree_size(directory)) as advance:
-        built = mf.build(directory, profile, on_bytes=advance, piece=piece, threads=threads)
+        built = mf.build(directory, profile, on_bytes=advance, piece=piece, threads=threads, cache=cache)
+    cache.save()
     digest = mf.write(built, output)
     if as_json:
         echo_json({"manifest": output, "digest": digest, "root": built["root"],

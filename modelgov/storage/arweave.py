@@ -471,6 +471,7 @@ def upload_file(
     transport: httpx.BaseTransport | None = None,
     retry_delays: Sequence[float] = (0.2, 0.8, 2.0),
     threads: int | None = None,
+    cache: Any = None,
 ) -> UploadResult:
     """Upload one file as one Arweave transaction, resuming a previous attempt if any.
 
@@ -482,6 +483,8 @@ def upload_file(
         progress: called with bytes, for the whole file (already accepted chunks at once).
         threads: hash the chunks (data_root) on that many threads (None: every core; see
             :func:`modelgov.threads.resolve_threads`).
+        cache: a :class:`modelgov.pipeline.DigestCache`: the chunk tree recorded for the file
+            (``modelgov pin prepare``) is reused while the file provably has not changed.
 
     Raises:
         PathError, ValidationError: bad file or tags.
@@ -495,7 +498,9 @@ def upload_file(
         raise PathError(f"{path} does not exist or is not a file")
     spath = state_path(path)
     state = _load_state(spath)
-    tree, _ = tree_from_file(path, threads=threads)
+    tree = cache.arweave_tree(path) if cache is not None else None
+    if tree is None:
+        tree, _ = tree_from_file(path, threads=threads)
     if tree.data_size == 0:
         raise ValidationError(f"{path} is empty: nothing to upload")
     entry = state["uploads"].get(gateway.url)

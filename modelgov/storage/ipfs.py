@@ -311,6 +311,7 @@ def pin_path(
     on_total: Callable[[int], None] | None = None,
     on_bytes: Callable[[int], None] | None = None,
     threads: int | None = None,
+    cache: Any = None,
 ) -> PinResult:
     """Pin a file or folder: local CID first, then our CAR streamed to ``dag/import``.
 
@@ -322,6 +323,8 @@ def pin_path(
         on_bytes: told about each uploaded chunk of file bytes.
         threads: hash the UnixFS leaves on that many threads (None: every core; see
             :func:`modelgov.threads.resolve_threads`).
+        cache: a :class:`modelgov.pipeline.DigestCache`: pass 1 (the root CID) does not read
+            files that provably have not changed since they were recorded.
 
     Raises:
         PathError, UnknownProfileError, ValidationError: bad path or profile.
@@ -330,7 +333,7 @@ def pin_path(
         IntegrityError: the files changed between the two passes.
     """
     prof = get_profile(profile)
-    local = build_path(path, prof, threads=threads)  # pass 1: the root CID (the CAR header carries it first)
+    local = build_path(path, prof, threads=threads, cache=cache)  # pass 1: the root CID (the CAR header carries it first)
     size = sum(f.size for f in local.files)
     own = client is None
     client = client or IPFSClient()

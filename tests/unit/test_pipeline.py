@@ -130,3 +130,25 @@ def test_a_broken_cache_file_is_an_empty_cache(tmp_path) -> None:
     cache = DigestCache(bad)
     assert prepare(folder, cache=cache).manifest == mf.build(folder)
     assert cache.hits == 0 and DigestCache(bad).entries  # rewritten, usable
+
+
+def test_cli_prepare_then_manifest_build_reuses_the_digests(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from modelgov.cli import cli
+
+    folder = _folder(tmp_path)
+    monkeypatch.setenv("MODELGOV_HOME", str(tmp_path / "home"))
+    runner = CliRunner()
+    first = runner.invoke(cli, ["pin", "prepare", str(folder), "-o", str(tmp_path / "a.json"),
+                                "--car", str(tmp_path / "a.car"), "--threads", "2"])
+    assert first.exit_code == 0, first.output
+    assert first.output.count("arweave ") == len(SIZES)
+    read = _count_reads(monkeypatch)
+    second = runner.invoke(cli, ["manifest", "build", str(folder), "-o", str(tmp_path / "b.json")])
+    assert second.exit_code == 0, second.output
+    assert sum(read) == 0  # every digest reused
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+    forced = runner.invoke(cli, ["manifest", "build", str(folder), "-o", str(tmp_path / "c.json"), "--no-cache"])
+    assert forced.exit_code == 0 and sum(read) == sum(SIZES)
+    assert (tmp_path / "c.json").read_bytes() == (tmp_path / "a.json").read_bytes()
