@@ -361,7 +361,9 @@ def _feed_tasks(
     Raises:
         OSError: reading failed, or the file shrank while being read.
     """
-    from modelgov.threads import ordered_map, pread_full, window
+    import threading
+
+    from modelgov.threads import FREE_WINDOW, ordered_map, pread_full, window
 
     prof = dag.profile
     size = prof.chunk_size
@@ -376,7 +378,11 @@ def _feed_tasks(
         head = b"\x12\x20" if prof.cid_version == 0 else bytes((1, DAG_PB, 0x12, 32))
     if stream is None and length <= task_bytes:
         threads = 1  # one task: no pool
-    ring = [_TaskBuffer(per_task, size, prefix, suffix) for _ in range(window(threads) if threads > 1 else 1)]
+    # nothing wants the bytes after their task (no sink, observer or hook): each thread reads
+    # into its own buffer, hot in its cache, and the threads run far apart (large window)
+    local = stream is None and not observers and dag.sink is None and hook is None and threads > 1
+    ring = [_TaskBuffer(per_task, size, prefix, suffix) for _ in range(1 if local or threads == 1 else window(threads))]
+    mine = threading.local()
     sha = hashlib.sha256
 
     def tasks() -> Iterator[tuple[_TaskBuffer, int, int]]:
@@ -400,8 +406,11 @@ def _feed_tasks(
                 if n < task_bytes:
                     return
 
-    def work(task: tuple[_TaskBuffer, int, int]) -> tuple[_TaskBuffer, int, list[bytes], Any]:
+    def work(task: tuple[_TaskBuffer, int, int]) -> tuple[_TaskBuffer, int, list[bytes], Any, Any]:
         buf, offset, n = task
+        if local:
+            buf = getattr(mine, "buf", None) or _TaskBuffer(per_task, size, prefix, suffix)
+            mine.buf = buf
         full = n // size
         if offset < 0:  # read by the stream reader
             offset = -1 - offset
@@ -411,11 +420,15 @@ def _feed_tasks(
             if got < n:
                 raise OSError(f"file shrank while being read ({offset + got} of {length} bytes)")
         extra = hook.work(buf.data, offset, n, size) if hook is not None else None
-        return buf, n, [head + sha(slot).digest() for slot in buf.slots[:full]], extra
+        tail = None
+        if n % size or n == 0:  # the file's last, short chunk (or the one empty chunk)
+            rest = n - full * size
+            tail = (*_hash_leaf(raw, prof.cid_version, buf.data[full][:rest]), rest)
+        return buf, n, [head + sha(slot).digest() for slot in buf.slots[:full]], extra, tail
 
     block_size = len(prefix) + size + len(suffix)
     sink = dag.sink
-    for buf, n, cids, extra in ordered_map(work, tasks(), threads):
+    for buf, n, cids, extra, tail in ordered_map(work, tasks(), threads, FREE_WINDOW if local else None):
         if hook is not None:
             hook.deliver(extra)
         full = len(cids)
@@ -426,11 +439,11 @@ def _feed_tasks(
                 dag.add_leaf(cids[j], (buf.slots[j],), size)
         else:
             dag.add_leaves(cids, block_size, size)
-        if n % size or n == 0:  # the file's last, short chunk (or the one empty chunk)
-            chunk = buf.data[full][: n - full * size]
+        if tail is not None:  # parts are views of buf: still valid unless local (no sink then)
+            cid, parts, rest = tail
             for observe in observers:
-                observe(chunk)
-            dag.add_chunk(chunk)
+                observe(buf.data[full][:rest])
+            dag.add_leaf(cid, parts, rest)
         if on_bytes is not None and n:
             on_bytes(n)
 

@@ -212,7 +212,7 @@ def tree_from_file(
     one buffer of a small ring and hashes its chunks there while they are in the CPU cache
     (hashlib releases the GIL), on :func:`modelgov.threads.ordered_map`'s threads; the hashes
     come back in order, so the tree (and data_root) is the same at every thread count. Memory
-    stays flat: ``2 * threads + 2`` buffers of 1 MiB plus ~64 bytes per chunk for the tree.
+    stays flat: ``threads + 2`` buffers of 1 MiB plus ~64 bytes per chunk for the tree.
 
     Args:
         progress: called with the number of bytes hashed after each task.
@@ -225,7 +225,9 @@ def tree_from_file(
         ValidationError: ``threads`` is out of range.
         ConfigError: ``threads`` is None and ``$MODELGOV_THREADS`` is invalid.
     """
-    from modelgov.threads import ordered_map, pread_full, resolve_threads, window
+    import threading
+
+    from modelgov.threads import FREE_WINDOW, ordered_map, pread_full, resolve_threads, window
 
     threads = resolve_threads(threads)
     path = Path(path)
@@ -248,19 +250,27 @@ def tree_from_file(
         groups = [ranges[g : g + _GROUP] for g in range(0, len(ranges), _GROUP)]
         if len(groups) == 1:
             threads = 1
-        # the last two chunks may be rebalanced: a group spans at most _GROUP full chunks
-        ring = [memoryview(bytearray(_GROUP * MAX_CHUNK_SIZE)) for _ in range(window(threads) if threads > 1 else 1)]
+        # the last two chunks may be rebalanced: a group spans at most _GROUP full chunks.
+        # Without the whole-file sha256 nothing wants the bytes after their task: each thread
+        # reads into its own buffer (hot in its cache) and the threads run far apart.
+        local = whole is None and threads > 1
+        ring = [memoryview(bytearray(_GROUP * MAX_CHUNK_SIZE)) for _ in range(1 if local or threads == 1 else window(threads))]
+        mine = threading.local()
 
         def work(task: tuple[int, list[tuple[int, int]]]) -> tuple[memoryview, list[tuple[int, int]], list[bytes]]:
             index, group = task
             base, n = group[0][0], group[-1][1] - group[0][0]
-            view = ring[index % len(ring)][:n]
+            if local:
+                mine.buf = getattr(mine, "buf", None) or memoryview(bytearray(_GROUP * MAX_CHUNK_SIZE))
+                view = mine.buf[:n]
+            else:
+                view = ring[index % len(ring)][:n]
             if pread_full(fd, view, base) < n:
                 raise PathError(f"{path} changed while it was being read")
             return view, group, [_sha256(view[a - base : b - base]).digest() for a, b in group]
 
         try:
-            for view, group, digests in ordered_map(work, enumerate(groups), threads):
+            for view, group, digests in ordered_map(work, enumerate(groups), threads, FREE_WINDOW if local else None):
                 hashes += digests
                 if whole is not None:
                     whole.update(view)

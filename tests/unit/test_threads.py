@@ -165,9 +165,10 @@ def test_every_profile_gives_the_same_blocks_at_every_thread_count(tmp_path_fact
         import io
 
         streamed = build_file_stream(io.BytesIO(data), profile, threads=threads)[0]
+        plain = build_path(f, profile, threads=threads)  # nothing keeps the bytes: per-thread buffers
     finally:
         dag_mod.TASK_BYTES = saved
-    assert result.root == streamed == want_root
+    assert result.root == streamed == plain.root == want_root
     assert sorted(blocks) == want_blocks
     assert result.files[0].sha256 == hashlib.sha256(data).hexdigest() and sum(seen) == size
 
@@ -209,9 +210,10 @@ def test_data_root_and_proofs_are_the_same_at_every_thread_count(tmp_path_factor
     try:
         seen: list[int] = []
         tree, digest = am.tree_from_file(f, seen.append, also_sha256=True, threads=threads)
+        plain, _ = am.tree_from_file(f, threads=threads)  # per-thread buffers
     finally:
         am._GROUP = saved
-    assert tree.data_root == want.data_root
+    assert tree.data_root == plain.data_root == want.data_root
     assert [tree.proof(i) for i in range(len(am.chunk_ranges(size)))] == \
         [want.proof(i) for i in range(len(am.chunk_ranges(size)))]
     assert digest == hashlib.sha256(data).hexdigest() and sum(seen) == size
