@@ -304,14 +304,17 @@ class CarReader:
     """Iterate the verified blocks of a CARv1 stream.
 
     ``roots`` is read at construction; iterating yields ``(cid, data)`` after checking each
-    block's hash.
+    block's hash. With ``threads`` > 1 the blocks are read here, in order, and hashed on that
+    many threads (:func:`modelgov.threads.ordered_map`; at most ``threads + 2`` blocks of up
+    to 4 MiB in flight); they come out in the same order, a bad block at its place.
 
     Raises (at construction or while iterating):
         IntegrityError: bad header, truncated block, oversized block, hash mismatch.
     """
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, threads: int = 1) -> None:
         self.stream = stream
+        self.threads = threads
         n = _read_varint(stream)
         if n is None or n == 0 or n > MAX_HEADER:
             raise IntegrityError("not a CAR file: empty or oversized header")
@@ -321,6 +324,16 @@ class CarReader:
         self.roots = decode_header(header)
 
     def __iter__(self) -> Iterator[tuple[bytes, bytes]]:
+        from modelgov.threads import ordered_map
+
+        def check(block: tuple[bytes, bytes]) -> tuple[bytes, bytes]:
+            verify_block(*block)
+            return block
+
+        return ordered_map(check, self._sections(), self.threads)
+
+    def _sections(self) -> Iterator[tuple[bytes, bytes]]:
+        """The ``(cid, data)`` sections as read (hashes not checked yet)."""
         while True:
             n = _read_varint(self.stream)
             if n is None:
@@ -334,9 +347,7 @@ class CarReader:
                 _, _, _, _, cid_len = split_cid_bytes(section)
             except InvalidCIDError as exc:
                 raise IntegrityError(f"CAR block has a bad CID: {exc}") from None
-            cid, data = section[:cid_len], section[cid_len:]
-            verify_block(cid, data)
-            yield cid, data
+            yield section[:cid_len], section[cid_len:]
 
 
 def read_car(path: str | os.PathLike[str]) -> tuple[list[bytes], list[tuple[bytes, bytes]]]:

@@ -113,8 +113,10 @@ def _origins(client: object) -> list[str]:
 @api_option
 @insecure_option
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds the node may take.")
+@threads_option
 @json_option
-def fetch(cid: str, output: str, api: str | None, allow_insecure: bool | None, timeout: float, as_json: bool) -> None:
+def fetch(cid: str, output: str, api: str | None, allow_insecure: bool | None, timeout: float,
+          threads: int | None, as_json: bool) -> None:
     """Download CID's DAG, verify every block, and write it at OUTPUT."""
     from modelgov.cid.text import parse_cid
     from modelgov.storage.ipfs import IPFSClient
@@ -122,7 +124,7 @@ def fetch(cid: str, output: str, api: str | None, allow_insecure: bool | None, t
 
     parse_cid(cid)  # a malformed CID fails before any connection
     with IPFSClient(api, allow_insecure=allow_insecure) as client:
-        result = fetch_dag(cid, output, client=client, timeout=timeout)
+        result = fetch_dag(cid, output, client=client, timeout=timeout, threads=threads)
     if as_json:
         echo_json({"cid": result.cid, "path": str(result.path), "blocks": result.blocks,
                    "files": result.files, "bytes": result.bytes})

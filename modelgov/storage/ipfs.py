@@ -360,8 +360,10 @@ def pin_path(
             client.close()
 
 
-def fetch(cid: str, out: str | os.PathLike[str], *, client: IPFSClient | None = None, timeout: float = 60.0) -> UnpackResult:
-    """Download the DAG of ``cid`` (CAR export), verify every block, write it at ``out``.
+def fetch(cid: str, out: str | os.PathLike[str], *, client: IPFSClient | None = None, timeout: float = 60.0,
+          threads: int | None = None) -> UnpackResult:
+    """Download the DAG of ``cid`` (CAR export), verify every block (on ``threads`` threads;
+    None: every core), write it at ``out``.
 
     Raises:
         InvalidCIDError: ``cid`` is malformed.
@@ -381,7 +383,7 @@ def fetch(cid: str, out: str | os.PathLike[str], *, client: IPFSClient | None = 
     client = client or IPFSClient()
     try:
         with client.dag_export(text, timeout=timeout) as stream:
-            return unpack_car(stream, root, target)  # type: ignore[arg-type]
+            return unpack_car(stream, root, target, threads=threads)  # type: ignore[arg-type]
     finally:
         if own:
             client.close()

@@ -64,7 +64,8 @@ def test_every_hashing_command_takes_threads_and_the_environment(tmp_path, monke
     from modelgov.cli import cli
 
     commands = [["cid"], ["car"], ["manifest", "build"], ["manifest", "verify"], ["pin", "ipfs"],
-                ["pin", "arweave"], ["arweave", "data-root"], ["arweave", "fetch"]]
+                ["pin", "arweave"], ["pin", "prepare"], ["arweave", "data-root"], ["arweave", "fetch"],
+                ["fetch"]]
     runner = CliRunner()
     for argv in commands:
         out = runner.invoke(cli, [*argv, "--help"])
@@ -272,3 +273,36 @@ def test_piece_is_the_same_at_every_thread_count(batches, delta, threads, cut, s
     finally:
         fc.INLINE_BATCHES = saved
     assert (got.cid_v1, got.cid_v2, got.padded_size) == (want.cid_v1, want.cid_v2, want.padded_size)
+
+
+# --- CAR verification (fetch) ---------------------------------------------------------------
+@settings(max_examples=10, deadline=None)
+@given(threads=st.integers(1, 8), bad=st.one_of(st.none(), st.integers(0, 40)))
+def test_car_blocks_verified_on_threads_come_in_order_and_a_bad_one_at_its_place(threads, bad) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from modelgov.cid.car import CarReader, CarWriter
+    from modelgov.errors import IntegrityError
+
+    blocks: list[tuple[bytes, bytes]] = []
+    data = pattern_bytes(41 * 3000 + 7, 5)
+    build_file_stream(io.BytesIO(data), get_profile("kubo-cidv1").scaled(3000, 4),
+                      sink=lambda cid, parts: blocks.append((cid, b"".join(bytes(p) for p in parts))))
+    if bad is not None:
+        bad %= len(blocks)
+        cid, block = blocks[bad]
+        blocks[bad] = (cid, block[:-1] + bytes([block[-1] ^ 1]))
+    out = io.BytesIO()
+    writer = CarWriter(out, [blocks[-1][0]])
+    for cid, block in blocks:
+        writer(cid, (block,))
+    got: list[tuple[bytes, bytes]] = []
+    reader = CarReader(io.BytesIO(out.getvalue()), threads)
+    if bad is None:
+        got = list(reader)
+        assert got == blocks
+    else:
+        with pytest.raises(IntegrityError, match="does not match its hash"):
+            for item in reader:
+                got.append(item)
+        assert got == blocks[:bad]
