@@ -352,8 +352,11 @@ def _feed_tasks(
     A regular file (``fd`` and its ``length``): each task scatter-reads its own range into its
     buffer (``preadv``, on the thread that hashes it). A ``stream``: this thread reads the tasks
     in order, the workers only hash. Tasks run through :func:`modelgov.threads.ordered_map`
-    (this thread is one of the ``threads``); each owns one buffer of a ring of
-    :func:`~modelgov.threads.window` buffers. What runs under the GIL is per task in the
+    (this thread helps whenever the next result is not ready); each owns one buffer of a ring
+    of :func:`~modelgov.threads.window` buffers, except when nothing wants the bytes after
+    their task (no sink, observer or hook: ``cid``, root-CID passes): then each thread reads
+    into its own buffer, kept hot in its cache, and up to
+    :data:`~modelgov.threads.FREE_WINDOW` tasks may be in flight. What runs under the GIL is per task in the
     workers (the hash calls and one list of CIDs); this thread adds the leaves (in bulk when no
     sink or observer wants each one) and tells ``on_bytes`` the bytes of each task. A ``hook``
     computes more digests from each task's bytes on the worker that read them.
