@@ -5,6 +5,8 @@ Every figure sits beside its reference, measured in the same run on the same byt
 - CID throughput per profile as a ratio to hashlib sha256 over the same file on one core;
 - the two-thread hashing mode against the same one-core sha256 (same CIDs, checked);
 - npm ipfs-unixfs-importer (same parameters) and the local js-ipfs node's ``add --only-hash``;
+- the scaling table: every profile and the Arweave data_root at 1, 2, … up to the core count,
+  as ratios to hashlib's own rate at the same thread count (:mod:`scaling`);
 - peak RSS of ``modelgov cid`` on a 1 GiB file (a child process, ``ru_maxrss``);
 - start-up time of ``modelgov cid --help``.
 
@@ -154,7 +156,7 @@ def run(size_mb: int = 200, rss_mb: int = 1000) -> str:
         timed("sha-mem", lambda: hashlib.sha256(in_memory).digest())
         timed("sha-mem-2", two_thread_sha)
         for name in PROFILES:
-            timed(f"{name}/1", lambda: build_path(path, name))
+            timed(f"{name}/1", lambda: build_path(path, name, threads=1))
             timed(f"{name}/2", lambda: build_path(path, name, threads=2))
     pool.shutdown()
     del pieces, in_memory
@@ -242,6 +244,9 @@ def run(size_mb: int = 200, rss_mb: int = 1000) -> str:
         "Goals: ratio to sha256 >= 0.95 (one thread), >= 1.7 with two threads.",
         "",
     ]
+    from scaling import table
+
+    lines += ["### Scaling with threads", "", *table(path), ""]
     return "\n".join(lines)
 
 

@@ -63,21 +63,40 @@ def build(
     *,
     on_bytes: Callable[[int], None] | None = None,
     piece: bool = False,
+    threads: int | None = None,
+    cache: Any = None,
 ) -> dict[str, Any]:
     """The manifest of a model folder (or a single file).
+
+    ``cache``: a :class:`modelgov.pipeline.DigestCache`: files whose size, mtime and inode are
+    those recorded are not read again (their sha256 and CID come from it).
 
     With ``piece=True`` the root also carries ``piece``: the Filecoin piece CID of the folder's
     CARv1 (``cid`` v1 baga…, ``cid_v2`` FRC-0069, ``padded_size``, ``car_size``), at the cost of a
     second pass over the bytes. The field is optional: manifests built without it (all earlier
-    ones) keep their bytes and digest.
+    ones) keep their bytes and digest. ``threads`` hash the UnixFS leaves (None: every core;
+    see :func:`modelgov.threads.resolve_threads`); the manifest is the same at every count.
 
     Raises:
         PathError: missing/unreadable path, symlinks inside it.
         UnknownProfileError: unknown profile.
         ManifestError: a ``.safetensors`` file whose header cannot be read.
+        ValidationError, ConfigError: ``threads`` (or ``$MODELGOV_THREADS``) is out of range.
     """
     prof = get_profile(profile)
-    result = build_path(path, prof, with_sha256=True, on_bytes=on_bytes)
+    result = build_path(path, prof, with_sha256=True, on_bytes=on_bytes, threads=threads, cache=cache)
+    piece_entry = _piece_entry(path, prof, result.root.cid, threads) if piece else None
+    return from_build(path, prof, result, piece_entry)
+
+
+def from_build(path: str | os.PathLike[str], prof: Profile, result: Any,
+               piece_entry: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The manifest of ``path`` from its :class:`~modelgov.cid.dag.BuildResult` (built with
+    sha256), adding the safetensors header facts.
+
+    Raises:
+        ManifestError: a ``.safetensors`` file whose header cannot be read.
+    """
     base = Path(path)
     files = []
     for entry in sorted(result.files, key=lambda e: e.path.encode()):
@@ -93,8 +112,8 @@ def build(
     root: dict[str, Any] = {
         "cid": result.cid, "profile": prof.name, "kind": "directory" if result.is_dir else "file",
     }
-    if piece:
-        root["piece"] = _piece_entry(path, prof, result.root.cid)
+    if piece_entry is not None:
+        root["piece"] = piece_entry
     return {
         "schema": SCHEMA,
         "root": root,
@@ -104,12 +123,13 @@ def build(
     }
 
 
-def _piece_entry(path: str | os.PathLike[str], prof: Profile, root_cid: bytes) -> dict[str, Any]:
+def _piece_entry(path: str | os.PathLike[str], prof: Profile, root_cid: bytes,
+                 threads: int | None = None) -> dict[str, Any]:
     """``root.piece``: the piece of the CARv1 of ``path`` (streamed, never written)."""
     from modelgov.cid.car import iter_car
     from modelgov.storage.filecoin import piece_of_chunks
 
-    info = piece_of_chunks(iter_car(path, prof, root_cid))
+    info = piece_of_chunks(iter_car(path, prof, root_cid, threads=threads), threads)
     return {"cid": info.cid_v1, "cid_v2": info.cid_v2, "padded_size": info.padded_size,
             "car_size": info.payload_size}
 
@@ -270,16 +290,21 @@ class VerifyReport:
         }
 
 
-def verify(path: str | os.PathLike[str], manifest: dict[str, Any]) -> VerifyReport:
+def verify(path: str | os.PathLike[str], manifest: dict[str, Any], *,
+           threads: int | None = None, on_bytes: Callable[[int], None] | None = None) -> VerifyReport:
     """Re-read ``path`` once and compare every file (and the root CID) with ``manifest``.
+
+    ``threads`` hash the UnixFS leaves (None: every core; see
+    :func:`modelgov.threads.resolve_threads`); ``on_bytes`` is told the bytes read (progress).
 
     Raises:
         PathError: ``path`` is missing or unreadable.
         ManifestError: ``manifest`` is malformed.
+        ValidationError, ConfigError: ``threads`` (or ``$MODELGOV_THREADS``) is out of range.
     """
     validate(manifest)
     profile = manifest["root"].get("profile")
-    result = build_path(path, profile, with_sha256=True)
+    result = build_path(path, profile, with_sha256=True, threads=threads, on_bytes=on_bytes)
     actual = {e.path: e for e in result.files}
     expected = {f["path"]: f for f in manifest["files"]}
     mismatches = []
@@ -295,7 +320,7 @@ def verify(path: str | os.PathLike[str], manifest: dict[str, Any]) -> VerifyRepo
             mismatches.append(Mismatch(p, "sha256 differs (content changed)"))
     expected_piece = manifest["root"].get("piece")
     if expected_piece is not None and not mismatches and result.cid == normalize(manifest["root"]["cid"]):
-        actual_piece = _piece_entry(path, get_profile(profile), result.root.cid)
+        actual_piece = _piece_entry(path, get_profile(profile), result.root.cid, threads)
         if actual_piece != {k: expected_piece.get(k) for k in actual_piece}:
             mismatches.append(Mismatch("(root)", f"piece CID {actual_piece['cid']}, manifest says "
                                                  f"{expected_piece.get('cid')}"))

@@ -1,10 +1,11 @@
 """Our UnixFS DAG builder: files and directories to dag-pb/raw blocks, byte-identical to Kubo.
 
-Single pass, streamed, flat memory: a file is read chunk by chunk into reused buffers (with
-worker threads, each worker reads and hashes its own 1 MiB ranges); each chunk is hashed
-(hashlib releases the GIL) and becomes a leaf, joining the DAG in order; leaves are grouped into balanced
-internal nodes of ``profile.max_links`` children as soon as a group is full, so at most
-``max_links`` links per tree level are held.
+Single pass, streamed, flat memory: a file is read in 1 MiB tasks into a ring of reused
+buffers; on every core by default (:mod:`modelgov.threads`), each worker reads its own range
+and hashes its leaves with one hashlib call per leaf block (hashlib releases the GIL); the
+leaves join the DAG in order; leaves are grouped into balanced internal nodes of
+``profile.max_links`` children as soon as a group is full, so at most ``max_links`` links per
+tree level are held. The blocks, and so the CIDs, are the same at every thread count.
 
 Encoding (written by hand; see the dag-pb and UnixFS specs):
 
@@ -29,12 +30,10 @@ import hashlib
 import itertools
 import os
 import stat
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from modelgov.cid.profiles import Profile, get_profile
 from modelgov.cid.text import DAG_PB, RAW, cid_bytes_for, cid_from_bytes
@@ -44,9 +43,6 @@ from modelgov.errors import PathError, ValidationError
 BlockSink = Callable[[bytes, Sequence[bytes | memoryview]], None]
 #: receives every chunk of a file's bytes in order (e.g. a sha256 ``update``, a progress bar)
 ChunkObserver = Callable[[memoryview], None]
-
-#: bytes read per system call (a multiple of the chunk size; 1 MiB keeps them in the CPU cache)
-READ_SIZE = 1024 * 1024
 
 _UNIXFS_DIRECTORY = b"\x0a\x02\x08\x01"  # PBNode.Data = UnixFS{Type: Directory}
 _EMPTY_FILE_LEAF = b"\x0a\x04\x08\x02\x18\x00"  # PBNode.Data = UnixFS{Type: File, filesize: 0}
@@ -91,6 +87,28 @@ class FileEntry:
     size: int
     cid: bytes
     sha256: str | None = None
+    tsize: int = 0
+    extra: Any = None  # what a FileHook computed from the same read (e.g. Arweave chunk hashes)
+
+
+class FileHook(Protocol):
+    """More digests of a file's bytes from the same read as its DAG (one per file).
+
+    :meth:`work` runs on the thread that read a task (in parallel, under no order), on the
+    task's chunk views: ``data[j]`` holds file bytes ``[offset + j * chunk_size, ...)``, ``n``
+    bytes in all. :meth:`deliver` gets its results on the building thread, in file order;
+    :meth:`finish` gives the file's ``FileEntry.extra``.
+    """
+
+    def work(self, data: list[memoryview], offset: int, n: int, chunk_size: int) -> Any: ...
+
+    def deliver(self, result: Any) -> None: ...
+
+    def finish(self) -> Any: ...
+
+
+#: makes the hook of a file of the given size (build_path's ``file_hook``)
+FileHookFactory = Callable[[int], FileHook]
 
 
 @dataclass(frozen=True)
@@ -159,15 +177,55 @@ def _block_size(parts: Sequence[bytes | memoryview]) -> int:
 
 
 # --- files ------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=4096)
+def _link_parts(cid_len: int, tsize: int) -> tuple[bytes, bytes]:
+    """What comes before and after a child's CID in an unnamed file ``PBLink`` (cached: in a
+    file, almost every link has the same CID length and Tsize)."""
+    body_len = 1 + len(uvarint(cid_len)) + cid_len + 2 + 1 + len(uvarint(tsize))
+    return b"\x12" + uvarint(body_len) + b"\x0a" + uvarint(cid_len), b"\x12\x00\x18" + uvarint(tsize)
+
+
+@functools.lru_cache(maxsize=4096)
+def _blocksize(size: int) -> bytes:
+    return b"\x20" + uvarint(size)
+
+
+#: a link of a file node as FileDag keeps it: (binary CID, Tsize, file bytes below)
+_Link = tuple[bytes, int, int]
+
+
+def _encode_file_links(children: Sequence[_Link]) -> bytes:
+    """:func:`encode_file_node` of links kept as tuples (the hot path: cached link parts)."""
+    links = []
+    sizes = []
+    total = 0
+    for cid, tsize, size in children:
+        pre, post = _link_parts(len(cid), tsize)
+        links.append(pre)
+        links.append(cid)
+        links.append(post)
+        sizes.append(_blocksize(size))
+        total += size
+    unixfs = b"\x08\x02\x18" + uvarint(total) + b"".join(sizes)
+    return b"".join(links) + b"\x0a" + uvarint(len(unixfs)) + unixfs
+
+
 class FileDag:
-    """Builds one file's DAG from its chunks, in order; call :meth:`add_leaf` then :meth:`finish`."""
+    """Builds one file's DAG from its chunks, in order; call :meth:`add_leaf` (or
+    :meth:`add_leaves`) then :meth:`finish`.
+
+    Links are kept as plain tuples and file nodes encoded from cached link parts: the per-leaf
+    Python work runs under the GIL, so with many hashing threads it bounds the scaling.
+    """
 
     def __init__(self, profile: Profile, sink: BlockSink | None = None) -> None:
         self.profile = profile
         self.sink = sink
-        self.levels: list[list[Node]] = [[]]
+        self.levels: list[list[_Link]] = [[]]
         self.counts: list[int] = [0]
         self.blocks = 0
+        self._max = profile.max_links
+        self._prefix = cid_bytes_for(profile.cid_version, DAG_PB, b"")
 
     def add_chunk(self, chunk: memoryview | bytes) -> None:
         """Hash ``chunk`` (exactly ``chunk_size`` bytes except the last) and add it as a leaf."""
@@ -175,30 +233,48 @@ class FileDag:
         self.add_leaf(cid, parts, len(chunk))
 
     def add_leaf(self, cid: bytes, parts: Sequence[bytes | memoryview], size: int) -> None:
-        """Add a leaf already hashed (the two-thread mode hashes elsewhere)."""
+        """Add a leaf already hashed (the threaded mode hashes elsewhere)."""
         if self.sink is not None:
             self.sink(cid, parts)
         self.blocks += 1
-        self._push(0, Node(cid, _block_size(parts), size))
+        self._push(0, (cid, _block_size(parts), size))
 
-    def _push(self, level: int, node: Node) -> None:
+    def add_leaves(self, cids: Sequence[bytes], block_size: int, size: int) -> None:
+        """Add leaves already hashed whose blocks all have ``block_size`` bytes holding ``size``
+        file bytes (full chunks), in order. The sink is not called: use :meth:`add_leaf` with one.
+        """
+        level = self.levels[0]
+        self.blocks += len(cids)
+        self.counts[0] += len(cids)
+        for cid in cids:
+            level.append((cid, block_size, size))
+            if len(level) == self._max:
+                self._flush(0)
+                level = self.levels[0]
+
+    def _push(self, level: int, node: _Link) -> None:
         if level == len(self.levels):
             self.levels.append([])
             self.counts.append(0)
         self.levels[level].append(node)
         self.counts[level] += 1
-        if len(self.levels[level]) == self.profile.max_links:
+        if len(self.levels[level]) == self._max:
             self._flush(level)
 
     def _flush(self, level: int) -> None:
         children = self.levels[level]
         self.levels[level] = []
-        block = encode_file_node(children)
-        cid = cid_bytes_for(self.profile.cid_version, DAG_PB, hashlib.sha256(block).digest())
+        block = _encode_file_links(children)
+        cid = self._prefix + hashlib.sha256(block).digest()
         if self.sink is not None:
             self.sink(cid, (block,))
         self.blocks += 1
-        self._push(level + 1, Node(cid, len(block) + sum(c.tsize for c in children), sum(c.size for c in children)))
+        tsize = len(block)
+        size = 0
+        for _, t, n in children:
+            tsize += t
+            size += n
+        self._push(level + 1, (cid, tsize, size))
 
     def finish(self) -> Node:
         """Close the tree and return its root.
@@ -211,7 +287,7 @@ class FileDag:
             if self.counts[level] == 0:
                 raise ValidationError("no chunk was added to the file DAG")
             if self.counts[level] == 1 and level == len(self.levels) - 1:
-                return self.levels[level][0]
+                return Node(*self.levels[level][0])
             if self.levels[level]:
                 self._flush(level)
             level += 1
@@ -229,55 +305,38 @@ def _read_full(stream: BinaryIO, view: memoryview) -> int:
     return got
 
 
-def _stream_chunks(stream: BinaryIO, size: int) -> Iterator[memoryview]:
-    """Chunks of ``size`` bytes (the last may be shorter; an empty stream gives one empty chunk).
-
-    Read with ``readinto`` into one reused buffer (several chunks per system call, no
-    allocation per chunk): the caller is done with a chunk before asking for the next.
-    """
-    view = memoryview(bytearray(size * max(1, READ_SIZE // size)))
-    first = True
-    while True:
-        n = _read_full(stream, view)
-        if n == 0 and not first:
-            return
-        first = False
-        for off in range(0, max(n, 1), size):
-            yield view[off : min(off + size, n)]
-        if n < len(view):
-            return
-
-
-def _feed(dag: FileDag, chunks: Iterable[memoryview | bytes], observers: tuple[ChunkObserver, ...]) -> None:
-    """Hash ``chunks`` into ``dag`` in order, on this thread."""
-    for chunk in chunks:
-        view = chunk if isinstance(chunk, memoryview) else memoryview(chunk)
-        for observe in observers:
-            observe(view)
-        dag.add_chunk(chunk)
-
-
-#: bytes of chunks hashed per task in the threaded mode (fewer hand-offs for small chunks)
+#: file bytes per task: a worker reads and hashes one task while its bytes are in the CPU cache
 TASK_BYTES = 1024 * 1024
 
 
-def _window(threads: int) -> int:
-    """Tasks in flight in the threaded mode (bounded memory, workers never starve)."""
-    return 2 * threads + 2
+class _TaskBuffer:
+    """One reusable task buffer, laid out so that every full leaf *block* is contiguous.
+
+    For dag-pb leaves each slot is ``prefix | chunk | suffix`` (the prefix and suffix written
+    once, when the buffer is made): the file's bytes are scatter-read (``preadv``) straight into
+    the chunk areas, and a leaf is then hashed with ONE hashlib call over its slot. (Hashing
+    prefix, chunk and suffix in three calls releases and re-takes the GIL twice per chunk: once a
+    hashlib object has hashed a big buffer, every later ``update`` releases the GIL, even for
+    the 6-byte suffix.) Raw leaves have an empty prefix and suffix: the slots are the chunks.
+    """
+
+    __slots__ = ("data", "slots")
+
+    def __init__(self, chunks: int, size: int, prefix: bytes, suffix: bytes) -> None:
+        width = len(prefix) + size + len(suffix)
+        buf = bytearray(width * chunks)
+        view = memoryview(buf)
+        self.slots: list[memoryview] = []
+        self.data: list[memoryview] = []
+        for j in range(chunks):
+            slot = view[j * width : (j + 1) * width]
+            slot[: len(prefix)] = prefix
+            slot[width - len(suffix) :] = suffix
+            self.slots.append(slot)
+            self.data.append(slot[len(prefix) : len(prefix) + size])
 
 
-def _pread_full(fd: int, view: memoryview, offset: int) -> int:
-    """Fill ``view`` from ``fd`` at ``offset`` (short reads retried); fewer bytes only at EOF."""
-    got = 0
-    while got < len(view):
-        n = os.preadv(fd, [view[got:]], offset + got)
-        if not n:
-            break
-        got += n
-    return got
-
-
-def _feed_threaded(
+def _feed_tasks(
     dag: FileDag,
     observers: tuple[ChunkObserver, ...],
     threads: int,
@@ -285,67 +344,111 @@ def _feed_threaded(
     stream: BinaryIO | None = None,
     fd: int | None = None,
     length: int = 0,
+    on_bytes: Callable[[int], None] | None = None,
+    hook: FileHook | None = None,
 ) -> None:
-    """Hash ``threads`` tasks of :data:`TASK_BYTES` at a time into ``dag``, leaves in order.
+    """Hash a file's leaves in tasks of :data:`TASK_BYTES` on ``threads`` threads, in order.
 
-    A regular file (``fd`` and its ``length`` > 0): each task reads its own range (``preadv``)
-    and hashes it while the bytes are still in the CPU cache. A ``stream``: this thread reads
-    the tasks in order, the workers only hash. Either way this thread is one of the
-    ``threads`` (it hashes every threads-th task itself: a third thread only handing out work
-    cost ~10 % on 2 cores), at most :func:`_window` tasks are in flight, and each owns one of a
-    ring of ``window + 1`` buffers (a buffer is reused only after its task was drained).
+    A regular file (``fd`` and its ``length``): each task scatter-reads its own range into its
+    buffer (``preadv``, on the thread that hashes it). A ``stream``: this thread reads the tasks
+    in order, the workers only hash. Tasks run through :func:`modelgov.threads.ordered_map`
+    (this thread helps whenever the next result is not ready); each owns one buffer of a ring
+    of :func:`~modelgov.threads.window` buffers, except when nothing wants the bytes after
+    their task (no sink, observer or hook: ``cid``, root-CID passes): then each thread reads
+    into its own buffer, kept hot in its cache, and up to
+    :data:`~modelgov.threads.FREE_WINDOW` tasks may be in flight. What runs under the GIL is per task in the
+    workers (the hash calls and one list of CIDs); this thread adds the leaves (in bulk when no
+    sink or observer wants each one) and tells ``on_bytes`` the bytes of each task. A ``hook``
+    computes more digests from each task's bytes on the worker that read them.
 
     Raises:
         OSError: reading failed, or the file shrank while being read.
     """
+    import threading
+
+    from modelgov.threads import FREE_WINDOW, ordered_map, pread_full, window
+
     prof = dag.profile
     size = prof.chunk_size
-    task_bytes = max(1, TASK_BYTES // size) * size
-    window = _window(threads)
-    ring = [memoryview(bytearray(task_bytes)) for _ in range(window + 1)]
+    raw = prof.raw_leaves
+    per_task = max(1, TASK_BYTES // size)
+    task_bytes = per_task * size
+    if raw:
+        prefix, suffix = b"", b""
+        head = bytes((1, RAW, 0x12, 32))
+    else:
+        prefix, suffix = _leaf_parts(size)
+        head = b"\x12\x20" if prof.cid_version == 0 else bytes((1, DAG_PB, 0x12, 32))
+    if stream is None and length <= task_bytes:
+        threads = 1  # one task: no pool
+    # nothing wants the bytes after their task (no sink, observer or hook): each thread reads
+    # into its own buffer, hot in its cache, and the threads run far apart (large window)
+    local = stream is None and not observers and dag.sink is None and hook is None and threads > 1
+    ring = [_TaskBuffer(per_task, size, prefix, suffix) for _ in range(1 if local or threads == 1 else window(threads))]
+    mine = threading.local()
+    sha = hashlib.sha256
 
-    def work(view: memoryview, offset: int | None) -> tuple[list[tuple[bytes, tuple]], memoryview]:
-        if offset is not None:  # a file range this worker reads itself
-            got = _pread_full(fd, view, offset)  # type: ignore[arg-type]
-            if got < len(view):
-                raise OSError(f"file shrank while being read ({offset + got} of {length} bytes)")
-        chunks = [view[o : o + size] for o in range(0, max(len(view), 1), size)]
-        return [_hash_leaf(prof.raw_leaves, prof.cid_version, c) for c in chunks], view
-
-    pending: deque[Future] = deque()
-
-    def drain_one() -> None:
-        leaves, view = pending.popleft().result()
-        for (cid, parts), off in zip(leaves, range(0, max(len(view), 1), size)):
-            chunk = view[off : off + size]
-            for observe in observers:
-                observe(chunk)
-            dag.add_leaf(cid, parts, len(chunk))
-
-    with ThreadPoolExecutor(threads - 1, thread_name_prefix="modelgov-hash") as pool:
+    def tasks() -> Iterator[tuple[_TaskBuffer, int, int]]:
         for task in itertools.count():
-            buf, offset = ring[task % len(ring)], task * task_bytes
+            buf = ring[task % len(ring)]
             if stream is None:
-                if offset >= length:
-                    break
-                view, args = buf[: min(task_bytes, length - offset)], (offset,)
+                offset = task * task_bytes
+                if offset >= length and task > 0:
+                    return
+                yield buf, offset, min(task_bytes, length - offset)
             else:
-                n = _read_full(stream, buf)
+                n = 0
+                for data in buf.data:
+                    got = _read_full(stream, data)
+                    n += got
+                    if got < size:
+                        break
                 if n == 0 and task > 0:
-                    break
-                view, args = buf[:n], (None,)
-            if task % threads == threads - 1:
-                done: Future = Future()
-                done.set_result(work(view, *args))
-                pending.append(done)
-            else:
-                pending.append(pool.submit(work, view, *args))
-            if len(pending) >= window:
-                drain_one()
-            if stream is not None and len(view) < task_bytes:
-                break
-        while pending:
-            drain_one()
+                    return
+                yield buf, -1 - task * task_bytes, n  # negative: already read (offset -1 - value)
+                if n < task_bytes:
+                    return
+
+    def work(task: tuple[_TaskBuffer, int, int]) -> tuple[_TaskBuffer, int, list[bytes], Any, Any]:
+        buf, offset, n = task
+        if local:
+            buf = getattr(mine, "buf", None) or _TaskBuffer(per_task, size, prefix, suffix)
+            mine.buf = buf
+        full = n // size
+        if offset < 0:  # read by the stream reader
+            offset = -1 - offset
+        elif n:
+            want = buf.data[:full] + ([buf.data[full][: n - full * size]] if n % size else [])
+            got = pread_full(fd, want, offset)  # type: ignore[arg-type]
+            if got < n:
+                raise OSError(f"file shrank while being read ({offset + got} of {length} bytes)")
+        extra = hook.work(buf.data, offset, n, size) if hook is not None else None
+        tail = None
+        if n % size or n == 0:  # the file's last, short chunk (or the one empty chunk)
+            rest = n - full * size
+            tail = (*_hash_leaf(raw, prof.cid_version, buf.data[full][:rest]), rest)
+        return buf, n, [head + sha(slot).digest() for slot in buf.slots[:full]], extra, tail
+
+    block_size = len(prefix) + size + len(suffix)
+    sink = dag.sink
+    for buf, n, cids, extra, tail in ordered_map(work, tasks(), threads, FREE_WINDOW if local else None):
+        if hook is not None:
+            hook.deliver(extra)
+        full = len(cids)
+        if observers or sink is not None:
+            for j in range(full):
+                for observe in observers:
+                    observe(buf.data[j])
+                dag.add_leaf(cids[j], (buf.slots[j],), size)
+        else:
+            dag.add_leaves(cids, block_size, size)
+        if tail is not None:  # parts are views of buf: still valid unless local (no sink then)
+            cid, parts, rest = tail
+            for observe in observers:
+                observe(buf.data[full][:rest])
+            dag.add_leaf(cid, parts, rest)
+        if on_bytes is not None and n:
+            on_bytes(n)
 
 
 def build_file_stream(
@@ -354,7 +457,7 @@ def build_file_stream(
     *,
     sink: BlockSink | None = None,
     observers: Iterable[ChunkObserver] = (),
-    threads: int = 1,
+    threads: int | None = 1,
 ) -> tuple[Node, int]:
     """Build the DAG of the bytes read from ``stream`` (binary, with ``readinto``).
 
@@ -362,21 +465,23 @@ def build_file_stream(
         profile: profile name or :class:`Profile` (default ``unixfs-v1-2025``).
         sink: receives every block (for a CAR); called in DAG order, children first.
         observers: receive every chunk of bytes in order (hashes, progress).
-        threads: >1 hashes leaves on that many worker threads (same CIDs, for big files).
+        threads: hash leaves on that many threads (same CIDs); None: see
+            :func:`modelgov.threads.resolve_threads`.
 
     Returns:
         (root node, number of blocks).
 
     Raises:
         UnknownProfileError: ``profile`` is not a known name.
+        ValidationError: ``threads`` is out of range.
+        ConfigError: ``threads`` is None and ``$MODELGOV_THREADS`` is invalid.
         OSError: reading failed (callers turn it into :class:`PathError`).
     """
+    from modelgov.threads import resolve_threads
+
     prof = get_profile(profile)
     dag = FileDag(prof, sink)
-    if threads > 1:
-        _feed_threaded(dag, tuple(observers), threads, stream=stream)
-    else:
-        _feed(dag, _stream_chunks(stream, prof.chunk_size), tuple(observers))
+    _feed_tasks(dag, tuple(observers), resolve_threads(threads), stream=stream)
     return dag.finish(), dag.blocks
 
 
@@ -388,20 +493,35 @@ def build_path(
     sink: BlockSink | None = None,
     with_sha256: bool = False,
     on_bytes: Callable[[int], None] | None = None,
-    threads: int = 1,
+    threads: int | None = None,
+    file_hook: FileHookFactory | None = None,
+    cache: FileCache | None = None,
 ) -> BuildResult:
     """Build the DAG of a file or a directory tree, as ``ipfs add [-r]`` would.
 
     Args:
         with_sha256: also compute each file's sha256 in the same read (for manifests).
-        on_bytes: called with the number of bytes after each chunk (progress bars).
+        on_bytes: called with the number of bytes after each task of 1 MiB (progress bars).
+        threads: hash leaves on that many threads (same CIDs and blocks); None: ``--threads``
+            was not given: :func:`modelgov.threads.resolve_threads` (``$MODELGOV_THREADS``,
+            else every core).
+        file_hook: makes, per file, a :class:`FileHook` computing more digests from the same
+            read (its result is ``FileEntry.extra``).
+        cache: digests of files read before: a file whose size, mtime and inode are those
+            recorded is not read again (only without ``sink``: blocks need the bytes); every
+            file read is recorded in it.
 
     Raises:
         PathError: the path is missing or unreadable, or holds a symlink or special file.
         UnknownProfileError: ``profile`` is not a known name.
-        ValidationError: two names in one directory share their whole 64-bit HAMT hash.
+        ValidationError: two names in one directory share their whole 64-bit HAMT hash, or
+            ``threads`` is out of range.
+        ConfigError: ``threads`` is None and ``$MODELGOV_THREADS`` is invalid.
     """
+    from modelgov.threads import resolve_threads
+
     prof = get_profile(profile)
+    threads = resolve_threads(threads)
     root = Path(path)
     try:
         st = os.lstat(root)
@@ -414,67 +534,92 @@ def build_path(
             st = os.stat(root)  # a symlink named on the command line is followed, as by ipfs add
         except OSError:
             raise PathError(f"{root}: broken symlink") from None
-    files: list[FileEntry] = []
-    counter = [0]
-
-    def counting_sink(cid: bytes, parts: Sequence[bytes | memoryview]) -> None:
-        counter[0] += 1
-        if sink is not None:
-            sink(cid, parts)
-
+    ctx = _Build(prof, sink, with_sha256, on_bytes, threads, file_hook, cache)
     if stat.S_ISDIR(st.st_mode):
-        node = _build_dir(root, "", prof, counting_sink, with_sha256, on_bytes, threads, files)
-        return BuildResult(node, True, files, counter[0])
+        node = _build_dir(root, "", ctx)
+        return BuildResult(node, True, ctx.files, ctx.blocks)
     if stat.S_ISREG(st.st_mode):
-        entry, node = _build_file(root, root.name, prof, counting_sink, with_sha256, on_bytes, threads)
-        files.append(entry)
-        return BuildResult(node, False, files, counter[0])
+        entry, node = _build_file(root, root.name, ctx)
+        ctx.files.append(entry)
+        return BuildResult(node, False, ctx.files, ctx.blocks)
     raise PathError(f"{root}: not a regular file or directory")
 
 
-def _build_file(
-    path: Path,
-    rel: str,
-    prof: Profile,
-    sink: BlockSink,
-    with_sha256: bool,
-    on_bytes: Callable[[int], None] | None,
-    threads: int,
-) -> tuple[FileEntry, Node]:
+class _Build:
+    """What one :func:`build_path` call shares across its files and folders."""
+
+    def __init__(self, prof: Profile, sink: BlockSink | None, with_sha256: bool,
+                 on_bytes: Callable[[int], None] | None, threads: int,
+                 file_hook: FileHookFactory | None = None, cache: FileCache | None = None) -> None:
+        self.file_hook = file_hook
+        self.cache = cache
+        self.prof = prof
+        self.sink = sink  # None: file DAGs take the fast path (no per-leaf call)
+        self.with_sha256 = with_sha256
+        self.on_bytes = on_bytes
+        self.threads = threads
+        self.files: list[FileEntry] = []
+        self.blocks = 0
+
+    def dir_sink(self, cid: bytes, parts: Sequence[bytes | memoryview]) -> None:
+        """Counts (and forwards) directory and HAMT blocks; file DAGs count their own."""
+        self.blocks += 1
+        if self.sink is not None:
+            self.sink(cid, parts)
+
+
+def _build_file(path: Path, rel: str, ctx: _Build) -> tuple[FileEntry, Node]:
+    if ctx.cache is not None and ctx.sink is None:
+        hit = ctx.cache.lookup(path, ctx.prof, ctx.with_sha256, ctx.file_hook is not None)
+        if hit is not None:
+            if ctx.on_bytes is not None and hit.size:
+                ctx.on_bytes(hit.size)
+            entry = FileEntry(rel, hit.size, hit.cid, hit.sha256, hit.tsize, hit.extra)
+            return entry, Node(hit.cid, hit.tsize, hit.size)
     observers: list[ChunkObserver] = []
-    digest = hashlib.sha256() if with_sha256 else None
+    digest = hashlib.sha256() if ctx.with_sha256 else None
     if digest is not None:
         observers.append(digest.update)
-    if on_bytes is not None:
-        observers.append(lambda chunk: on_bytes(len(chunk)))
     try:
         with open(path, "rb", buffering=0) as stream:
-            length = os.fstat(stream.fileno()).st_size
-            if threads > 1 and length > 0:
-                dag = FileDag(prof, sink)
-                _feed_threaded(dag, tuple(observers), threads, fd=stream.fileno(), length=length)
-                node = dag.finish()
-            else:
-                node, _ = build_file_stream(stream, prof, sink=sink, observers=observers)
-            if node.size != length or os.fstat(stream.fileno()).st_size != length:
+            st = os.fstat(stream.fileno())
+            length = st.st_size
+            hook = ctx.file_hook(length) if ctx.file_hook is not None else None
+            dag = FileDag(ctx.prof, ctx.sink)
+            _feed_tasks(dag, tuple(observers), ctx.threads, fd=stream.fileno(), length=length,
+                        on_bytes=ctx.on_bytes, hook=hook)
+            node = dag.finish()
+            ctx.blocks += dag.blocks
+            after = os.fstat(stream.fileno())
+            if node.size != length or after.st_size != length:
                 raise PathError(f"{path}: changed size while being read")
     except PermissionError:
         raise PathError(f"{path}: permission denied") from None
     except OSError as exc:
         raise PathError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return FileEntry(rel, node.size, node.cid, digest.hexdigest() if digest else None), node
+    entry = FileEntry(rel, node.size, node.cid, digest.hexdigest() if digest else None, node.tsize,
+                      hook.finish() if hook is not None else None)
+    if ctx.cache is not None and after.st_mtime_ns == st.st_mtime_ns:
+        ctx.cache.record(path, after, ctx.prof, entry)
+    return entry, node
 
 
-def _build_dir(
-    path: Path,
-    rel: str,
-    prof: Profile,
-    sink: BlockSink,
-    with_sha256: bool,
-    on_bytes: Callable[[int], None] | None,
-    threads: int,
-    files: list[FileEntry],
-) -> Node:
+class FileCache(Protocol):
+    """Digests of files already read, valid while a file provably has not changed
+    (:class:`modelgov.pipeline.DigestCache`)."""
+
+    def lookup(self, path: Path, prof: Profile, need_sha256: bool, need_extra: bool) -> FileEntry | None:
+        """The entry recorded for ``path`` (``FileEntry.path`` unset) if its size, mtime and
+        inode are still those recorded and it holds what is needed; else None."""
+        ...
+
+    def record(self, path: Path, st: os.stat_result, prof: Profile, entry: FileEntry) -> None:
+        """Remember ``entry`` as the digests of ``path`` in state ``st``."""
+        ...
+
+
+def _build_dir(path: Path, rel: str, ctx: _Build) -> Node:
+    prof = ctx.prof
     try:
         with os.scandir(path) as it:
             dirents = sorted((e for e in it if not e.name.startswith(".")), key=lambda e: os.fsencode(e.name))
@@ -489,10 +634,10 @@ def _build_dir(
         if entry.is_symlink():
             raise PathError(f"{child}: symlinks inside a folder are not supported")
         if entry.is_dir(follow_symlinks=False):
-            node = _build_dir(child, child_rel, prof, sink, with_sha256, on_bytes, threads, files)
+            node = _build_dir(child, child_rel, ctx)
         elif entry.is_file(follow_symlinks=False):
-            fe, node = _build_file(child, child_rel, prof, sink, with_sha256, on_bytes, threads)
-            files.append(fe)
+            fe, node = _build_file(child, child_rel, ctx)
+            ctx.files.append(fe)
         else:
             raise PathError(f"{child}: not a regular file or directory")
         entries.append((os.fsencode(entry.name), node))
@@ -500,10 +645,10 @@ def _build_dir(
     if entries and directory_estimate(prof, entries, block) > prof.shard_threshold:  # boxo decides in AddChild
         from modelgov.cid.hamt import build_hamt  # hamt uses this module's encoders
 
-        cid, tsize, _ = build_hamt(entries, prof.cid_version, sink)
+        cid, tsize, _ = build_hamt(entries, prof.cid_version, ctx.dir_sink)
         return Node(cid, tsize, 0)
     cid = cid_bytes_for(prof.cid_version, DAG_PB, hashlib.sha256(block).digest())
-    sink(cid, (block,))
+    ctx.dir_sink(cid, (block,))
     return Node(cid, len(block) + sum(n.tsize for _, n in entries), 0)
 
 
@@ -541,7 +686,8 @@ def tree_size(path: str | os.PathLike[str]) -> int:
     return total
 
 
-def cid_of_path(path: str | os.PathLike[str], profile: str | Profile | None = None, threads: int = 1) -> str:
+def cid_of_path(path: str | os.PathLike[str], profile: str | Profile | None = None,
+                threads: int | None = None) -> str:
     """The CID ``ipfs add [-r]`` (with the profile's settings) prints for ``path``.
 
     Raises:

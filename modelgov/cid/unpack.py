@@ -225,13 +225,16 @@ class UnpackResult:
     bytes: int
 
 
-def unpack_car(stream: BinaryIO, root: bytes, out: str | os.PathLike[str]) -> UnpackResult:
+def unpack_car(stream: BinaryIO, root: bytes, out: str | os.PathLike[str], *,
+               threads: int | None = None) -> UnpackResult:
     """Verify a CAR stream holding the DAG of ``root`` and write its content at ``out``.
 
     ``out`` becomes the directory (or the file) that ``root`` is; it must not exist yet.
     Everything is first written beside it in a hidden temporary folder and renamed at the end.
+    ``threads`` hash the blocks (None: :func:`modelgov.threads.resolve_threads`).
 
     Raises:
+        ValidationError, ConfigError: ``threads`` (or ``$MODELGOV_THREADS``) is out of range.
         PathError: ``out`` exists or its folder is not writable.
         IntegrityError: bad CAR, a block not matching its hash, a wrong root, a missing block,
             sizes that do not add up, unsafe names.
@@ -246,7 +249,9 @@ def unpack_car(stream: BinaryIO, root: bytes, out: str | os.PathLike[str]) -> Un
     except OSError as exc:
         raise PathError(f"{parent}: cannot write: {exc.strerror or exc}") from None
     try:
-        reader = CarReader(stream)
+        from modelgov.threads import resolve_threads
+
+        reader = CarReader(stream, resolve_threads(threads))
         if root not in reader.roots:
             got = ", ".join(cid_from_bytes(r) for r in reader.roots) or "none"
             raise IntegrityError(f"CAR roots are {got}, expected {cid_from_bytes(root)}")

@@ -64,6 +64,13 @@ def echo_json(obj: Any) -> None:
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
+#: ``--threads N`` of every command that hashes; None (not given) means $MODELGOV_THREADS, else
+#: every core (decided once, in :func:`modelgov.threads.resolve_threads`)
+threads_option = click.option(
+    "--threads", type=click.IntRange(1, 256), default=None, metavar="N",
+    help="Hash on N threads (default: $MODELGOV_THREADS, else every core; same output at any N).",
+)
+
 
 @contextmanager
 def progress(description: str, total: int | None, unit: str = "bytes") -> Iterator[Any]:
@@ -110,4 +117,5 @@ __all__ = [
     "json_option",
     "progress",
     "run_main",
+    "threads_option",
 ]

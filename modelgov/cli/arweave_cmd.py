@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from modelgov.cli._common import echo_json, json_option, progress
+from modelgov.cli._common import echo_json, json_option, progress, threads_option
 
 gateway_option = click.option(
     "--gateway",
@@ -25,11 +25,17 @@ def arweave() -> None:
 
 @arweave.command("data-root")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=str))
-def data_root(path: str) -> None:
+@threads_option
+def data_root(path: str, threads: int | None) -> None:
     """Print the transaction data_root (base64url) of PATH, as arweave-js computes it."""
-    from modelgov.storage.arweave_merkle import data_root_of_file
+    import os
 
-    click.echo(data_root_of_file(path))
+    from modelgov.storage.arweave_merkle import tree_from_file
+
+    size = os.path.getsize(path) if os.path.isfile(path) else None
+    with progress("data_root", size) as advance:
+        tree, _ = tree_from_file(path, advance, threads=threads)
+    click.echo(tree.data_root_b64)
 
 
 @arweave.group()
@@ -108,17 +114,18 @@ def wallet_new(output: str, as_json: bool) -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @gateway_option
 @insecure_option
+@threads_option
 @json_option
 def fetch_cmd(
     txid: str, output: str, sha256: str | None, force: bool, gateway: str | None,
-    allow_insecure_http: bool, as_json: bool,
+    allow_insecure_http: bool, threads: int | None, as_json: bool,
 ) -> None:
     """Download TXID and keep it only if it matches its signed data_root (and --sha256)."""
     from modelgov.storage.arweave import fetch, resolve_gateway
 
     gw = resolve_gateway(gateway, allow_insecure_http)
     with progress("Downloading", None) as advance:
-        result = fetch(txid, output, gw, sha256=sha256, force=force, progress=advance)
+        result = fetch(txid, output, gw, sha256=sha256, force=force, progress=advance, threads=threads)
     if as_json:
         echo_json(result.as_dict())
     else:
@@ -180,12 +187,13 @@ def _parse_tags(values: tuple[str, ...]) -> list[tuple[str, str]]:
 @click.option("--no-mint", is_flag=True, help="Local mode: do not mint test AR for the wallet.")
 @click.option("--no-wait", is_flag=True, help="Do not wait for the transaction to be in a block.")
 @click.option("--timeout", type=float, help="Seconds to wait for confirmation (10 local, 1800 remote).")
+@threads_option
 @json_option
 def pin_arweave(
     path: str, wallet_path: str, gateway: str | None, allow_insecure_http: bool, bundle: bool,
     tags: tuple[str, ...], content_type: str, model: str | None, version: str | None,
     ipfs_cid: str | None, manifest_digest: str | None, no_mint: bool, no_wait: bool,
-    timeout: float | None, as_json: bool,
+    timeout: float | None, threads: int | None, as_json: bool,
 ) -> None:
     """Upload PATH to Arweave in chunks (resumable: re-run after an interruption).
 
@@ -224,11 +232,13 @@ def pin_arweave(
     all_tags = model_tags(
         content_type, model, version, ipfs_cid, manifest_digest, extra=_parse_tags(tags)
     )
+    from modelgov.pipeline import DigestCache
+
     size = os.path.getsize(path) if os.path.isfile(path) else None
     with progress("Uploading", size) as advance:
         result = upload_file(
             path, w, gw, all_tags, mint=False if no_mint else None, wait=not no_wait,
-            confirm_timeout=timeout, progress=advance,
+            confirm_timeout=timeout, progress=advance, threads=threads, cache=DigestCache(),
         )
     if as_json:
         echo_json(result.as_dict())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from modelgov.cli._common import echo_json, json_option, progress
+from modelgov.cli._common import echo_json, json_option, progress, threads_option
 
 PROFILE_HELP = (
     "Import profile: unixfs-v1-2025 (default; CIDv1, raw leaves, 1 MiB, 1024 links), "
@@ -19,13 +19,14 @@ profile_option = click.option("--profile", "-p", default=None, metavar="NAME", h
 @click.command()
 @click.argument("path", type=click.Path(path_type=str))
 @profile_option
-@click.option("--threads", type=click.IntRange(1, 16), default=1, show_default=True,
-              help="Hash leaves on this many threads (same CID).")
-def cid(path: str, profile: str | None, threads: int) -> None:
+@threads_option
+def cid(path: str, profile: str | None, threads: int | None) -> None:
     """Print the CID of a file or directory (what `ipfs add [-r]` prints for it)."""
-    from modelgov.cid.dag import cid_of_path
+    from modelgov.cid.dag import build_path, tree_size
 
-    click.echo(cid_of_path(path, profile, threads=threads))
+    with progress("cid", tree_size(path)) as advance:
+        result = build_path(path, profile, on_bytes=advance, threads=threads)
+    click.echo(result.cid)
 
 
 @click.command()
@@ -37,9 +38,10 @@ def cid(path: str, profile: str | None, threads: int) -> None:
               help="Also print the CAR's Filecoin piece CID (v1 baga…, padded size, FRC-0069 v2).")
 @click.option("--from-car", is_flag=True,
               help="PATH is already a CAR file: only compute its piece CID (implies --piece).")
+@threads_option
 @json_option
 def car(path: str, output: str | None, profile: str | None, piece: bool, from_car: bool,
-        as_json: bool) -> None:
+        threads: int | None, as_json: bool) -> None:
     """Write a CARv1 of a file or directory; its root is the CID `modelgov car` prints.
 
     With --piece, also print the CAR's piece CID for a Filecoin storage deal (without -o the
@@ -54,7 +56,7 @@ def car(path: str, output: str | None, profile: str | None, piece: bool, from_ca
 
         size = os.path.getsize(path) if os.path.isfile(path) else None
         with progress("piece", size) as advance:
-            info = piece_of_file(path, on_bytes=advance)
+            info = piece_of_file(path, on_bytes=advance, threads=threads)
         _print_piece(None, output=None, blocks=None, size=None, info=info, as_json=as_json)
         return
     if output is None and not piece:
@@ -67,20 +69,20 @@ def car(path: str, output: str | None, profile: str | None, piece: bool, from_ca
         from modelgov.storage.filecoin import piece_of_car
 
         with progress("piece", total) as advance:
-            root, info = piece_of_car(path, profile, on_bytes=advance)
+            root, info = piece_of_car(path, profile, on_bytes=advance, threads=threads)
         _print_piece(root, output=None, blocks=None, size=total, info=info, as_json=as_json)
         return
 
     from modelgov.cid.car import write_car
 
     with progress("CAR", total) as advance:
-        result = write_car(path, output, profile, on_bytes=advance)
+        result = write_car(path, output, profile, on_bytes=advance, threads=threads)
     info = None
     if piece:
         from modelgov.storage.filecoin import piece_of_file
 
         with progress("piece", os.path.getsize(output)) as advance:
-            info = piece_of_file(output, on_bytes=advance)
+            info = piece_of_file(output, on_bytes=advance, threads=threads)
     size = sum(f.size for f in result.files)
     if info is not None:
         _print_piece(result.cid, output=output, blocks=result.blocks, size=size, info=info,

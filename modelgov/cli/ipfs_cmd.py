@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from modelgov.cli._common import echo_json, json_option, progress
+from modelgov.cli._common import echo_json, json_option, progress, threads_option
 from modelgov.cli.cid_cmd import profile_option
 
 api_option = click.option(
@@ -33,10 +33,12 @@ insecure_option = click.option(
               help="Do not import into the IPFS node (the services fetch the CID elsewhere).")
 @click.option("--name", "pin_name", metavar="TEXT", help="Pin name sent to the services.")
 @click.option("--poll", type=float, default=2.0, show_default=True, hidden=True)
+@threads_option
 @json_option
 def pin_ipfs(path: str, api: str | None, profile: str | None, allow_insecure: bool | None,
              services: tuple[str, ...], replicas: int | None, timeout: float, no_wait: bool,
-             skip_node: bool, pin_name: str | None, poll: float, as_json: bool) -> None:
+             skip_node: bool, pin_name: str | None, poll: float, threads: int | None,
+             as_json: bool) -> None:
     """Pin a file or folder: stream its CAR to dag/import, pin, check the root CID.
 
     With --service, then ask each pinning service to pin the CID (the node's addresses are sent
@@ -54,12 +56,17 @@ def pin_ipfs(path: str, api: str | None, profile: str | None, allow_insecure: bo
     if skip_node:
         from modelgov.cid.dag import cid_of_path
 
-        cid = cid_of_path(path, profile)
+        cid = cid_of_path(path, profile, threads=threads)
     else:
+        from modelgov.pipeline import DigestCache
+
+        cache = DigestCache()  # pass 1 (the root CID) skips files recorded unchanged
         with IPFSClient(api, allow_insecure=allow_insecure) as client, progress("pin", tree_size(path)) as advance:
-            node_result = pin_path(path, profile, client=client, on_bytes=advance)
+            node_result = pin_path(path, profile, client=client, on_bytes=advance, threads=threads,
+                                   cache=cache)
             if services:
                 origins = _origins(client)
+        cache.save()
         cid = node_result.cid
     if not services:
         assert node_result is not None
@@ -106,8 +113,10 @@ def _origins(client: object) -> list[str]:
 @api_option
 @insecure_option
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds the node may take.")
+@threads_option
 @json_option
-def fetch(cid: str, output: str, api: str | None, allow_insecure: bool | None, timeout: float, as_json: bool) -> None:
+def fetch(cid: str, output: str, api: str | None, allow_insecure: bool | None, timeout: float,
+          threads: int | None, as_json: bool) -> None:
     """Download CID's DAG, verify every block, and write it at OUTPUT."""
     from modelgov.cid.text import parse_cid
     from modelgov.storage.ipfs import IPFSClient
@@ -115,7 +124,7 @@ def fetch(cid: str, output: str, api: str | None, allow_insecure: bool | None, t
 
     parse_cid(cid)  # a malformed CID fails before any connection
     with IPFSClient(api, allow_insecure=allow_insecure) as client:
-        result = fetch_dag(cid, output, client=client, timeout=timeout)
+        result = fetch_dag(cid, output, client=client, timeout=timeout, threads=threads)
     if as_json:
         echo_json({"cid": result.cid, "path": str(result.path), "blocks": result.blocks,
                    "files": result.files, "bytes": result.bytes})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from modelgov.cli._common import echo_json, json_option, progress
+from modelgov.cli._common import echo_json, json_option, progress, threads_option
 from modelgov.cli.cid_cmd import profile_option
 
 
@@ -20,14 +20,22 @@ def manifest() -> None:
 @profile_option
 @click.option("--piece", is_flag=True,
               help="Add root.piece: the Filecoin piece CID of the folder's CAR (one more pass).")
+@threads_option
+@click.option("--no-cache", is_flag=True,
+              help="Re-hash every file (default: reuse the digests of files whose size, mtime and "
+                   "inode are those recorded by an earlier command).")
 @json_option
-def build_cmd(directory: str, output: str, profile: str | None, piece: bool, as_json: bool) -> None:
+def build_cmd(directory: str, output: str, profile: str | None, piece: bool, threads: int | None,
+              no_cache: bool, as_json: bool) -> None:
     """Write DIRECTORY's manifest; print its root CID and manifest digest."""
     from modelgov import manifest as mf
     from modelgov.cid.dag import tree_size
+    from modelgov.pipeline import DigestCache
 
+    cache = DigestCache(reuse=not no_cache)
     with progress("manifest", tree_size(directory)) as advance:
-        built = mf.build(directory, profile, on_bytes=advance, piece=piece)
+        built = mf.build(directory, profile, on_bytes=advance, piece=piece, threads=threads, cache=cache)
+    cache.save()
     digest = mf.write(built, output)
     if as_json:
         echo_json({"manifest": output, "digest": digest, "root": built["root"],
@@ -43,12 +51,16 @@ def build_cmd(directory: str, output: str, profile: str | None, piece: bool, as_
 @manifest.command("verify")
 @click.argument("directory", type=click.Path(path_type=str))
 @click.argument("manifest_file", type=click.Path(path_type=str))
+@threads_option
 @json_option
-def verify_cmd(directory: str, manifest_file: str, as_json: bool) -> None:
+def verify_cmd(directory: str, manifest_file: str, threads: int | None, as_json: bool) -> None:
     """Check DIRECTORY against MANIFEST_FILE; every mismatching file is named."""
     from modelgov import manifest as mf
+    from modelgov.cid.dag import tree_size
 
-    report = mf.verify(directory, mf.load(manifest_file))
+    loaded = mf.load(manifest_file)
+    with progress("verify", tree_size(directory)) as advance:
+        report = mf.verify(directory, loaded, threads=threads, on_bytes=advance)
     if as_json:
         echo_json(report.as_dict())
     report.raise_for_mismatch(manifest_file)

@@ -7,6 +7,8 @@ import click
 from modelgov.cli import LazyGroup
 
 PIN_COMMANDS: dict[str, tuple[str, str]] = {
+    "prepare": ("modelgov.cli.pipeline_cmd:pin_prepare",
+                "Read a model folder once: manifest, CAR, Arweave data_roots (digests recorded)."),
     "ipfs": ("modelgov.cli.ipfs_cmd:pin_ipfs", "Pin to an IPFS node (CAR import) and/or pinning services."),
     "arweave": ("modelgov.cli.arweave_cmd:pin_arweave", "Upload a file to Arweave in chunks."),
     "status": ("modelgov.cli.pinning_cmd:pin_status", "Each pinning service's status for a CID."),

@@ -470,6 +470,8 @@ def upload_file(
     progress: Progress | None = None,
     transport: httpx.BaseTransport | None = None,
     retry_delays: Sequence[float] = (0.2, 0.8, 2.0),
+    threads: int | None = None,
+    cache: Any = None,
 ) -> UploadResult:
     """Upload one file as one Arweave transaction, resuming a previous attempt if any.
 
@@ -479,6 +481,10 @@ def upload_file(
         wait: wait for the transaction to be in a block (in local mode: mine one).
         confirm_timeout: seconds to wait for confirmation (default 10 s local, 30 min remote).
         progress: called with bytes, for the whole file (already accepted chunks at once).
+        threads: hash the chunks (data_root) on that many threads (None: every core; see
+            :func:`modelgov.threads.resolve_threads`).
+        cache: a :class:`modelgov.pipeline.DigestCache`: the chunk tree recorded for the file
+            (``modelgov pin prepare``) is reused while the file provably has not changed.
 
     Raises:
         PathError, ValidationError: bad file or tags.
@@ -492,7 +498,9 @@ def upload_file(
         raise PathError(f"{path} does not exist or is not a file")
     spath = state_path(path)
     state = _load_state(spath)
-    tree, _ = tree_from_file(path)
+    tree = cache.arweave_tree(path) if cache is not None else None
+    if tree is None:
+        tree, _ = tree_from_file(path, threads=threads)
     if tree.data_size == 0:
         raise ValidationError(f"{path} is empty: nothing to upload")
     entry = state["uploads"].get(gateway.url)
@@ -719,8 +727,11 @@ def fetch(
     force: bool = False,
     progress: Progress | None = None,
     transport: httpx.BaseTransport | None = None,
+    threads: int | None = None,
 ) -> FetchResult:
     """Download transaction ``txid`` to ``out``, verified; ``out`` is written only if it verifies.
+
+    ``threads`` hash the downloaded chunks for the data_root check (None: every core).
 
     Raises:
         ValidationError: bad txid or sha256.
@@ -769,7 +780,7 @@ def fetch(
                 raise IntegrityError(
                     f"gateway sent {got} of the {size} bytes of {txid}; nothing written"
                 )
-            tree, _ = tree_from_file(tmp)
+            tree, _ = tree_from_file(tmp, threads=threads)
             actual_root = tree.data_root_b64 if size else ""
             if actual_root != expected_root:
                 raise IntegrityError(

@@ -20,6 +20,13 @@ Two CIDs name it:
 
 Memory stays flat: the payload is processed in batches of 127 * 8192 bytes (one 1 MiB subtree
 each) and only one node per tree level is kept between batches.
+
+Every core by default: a batch's subtree is ~32k sha256 calls over 64 bytes each, too small for
+hashlib to release the GIL, so threads cannot share them; with more than one thread
+(:func:`modelgov.threads.resolve_threads`) the batches after the first :data:`INLINE_BATCHES`
+go to a pool of that many worker *processes* (spawned once per process and kept), at most
+``2 * threads`` batches in flight, their roots taken back in order: the same piece at every
+count.
 """
 
 from __future__ import annotations
@@ -118,6 +125,44 @@ def _level_up(nodes: bytes) -> bytes:
     return bytes(out)
 
 
+#: batches hashed in this process before a process pool is worth its start-up (~0.2 s)
+INLINE_BATCHES = 8
+
+_POOL: tuple[int, object] | None = None
+
+
+def _pool(workers: int):  # type: ignore[no-untyped-def]
+    """The process pool of ``workers`` processes (spawned, kept; replaced if the count changes)."""
+    global _POOL
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if _POOL is not None and _POOL[0] == workers:
+        return _POOL[1]
+    if _POOL is not None:
+        _POOL[1].shutdown(wait=True)  # type: ignore[attr-defined]
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    if _POOL is None:
+        import atexit
+
+        atexit.register(_drop_pool)
+    _POOL = (workers, pool)
+    return pool
+
+
+def _drop_pool() -> None:
+    """Stop the worker processes while the interpreter is whole (at exit)."""
+    global _POOL
+    if _POOL is not None:
+        _POOL[1].shutdown(wait=True)  # type: ignore[attr-defined]
+        _POOL = None
+
+
+def batch_root(data: bytes) -> bytes:
+    """Root of the height-15 subtree of one batch of :data:`BATCH_IN` payload bytes."""
+    return _subtree_root(fr32_pad(data))
+
+
 def _subtree_root(padded: bytes) -> bytes:
     """Root of the tree whose leaves are ``padded`` (a power-of-two number of 32-byte leaves)."""
     level = padded
@@ -187,14 +232,29 @@ def _base32_cid(raw: bytes) -> str:
 class PieceHasher:
     """Streaming CommP: :meth:`write` bytes in any pieces, then :meth:`info` (once).
 
-    Memory: one batch buffer (~1 MiB) plus one node per level.
+    Memory: one batch buffer (~1 MiB) plus one node per level; with more than one thread, up
+    to ``2 * threads`` batches in flight to the worker processes.
+
+    Args:
+        threads: None: :func:`modelgov.threads.resolve_threads` (``$MODELGOV_THREADS``, else
+            every core); 1 hashes every batch in this process.
+
+    Raises:
+        ValidationError, ConfigError: ``threads`` (or ``$MODELGOV_THREADS``) is out of range.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = None) -> None:
+        from collections import deque
+
+        from modelgov.threads import resolve_threads
+
+        self._threads = resolve_threads(threads)
         self._buf = bytearray()
         self._size = 0
         self._stack: list[tuple[int, bytes]] = []  # (height, node), heights strictly decreasing
         self._done = False
+        self._batches = 0
+        self._pending: deque = deque()  # futures of batch roots, in payload order
 
     @property
     def size(self) -> int:
@@ -215,9 +275,38 @@ class PieceHasher:
             cut = len(self._buf) - len(self._buf) % BATCH_IN - BATCH_IN
             view = memoryview(self._buf)
             for start in range(0, cut, BATCH_IN):
-                self._push(_subtree_root(fr32_pad(view[start:start + BATCH_IN])), BATCH_HEIGHT)
+                self._batch(view[start:start + BATCH_IN])
             view.release()
             del self._buf[:cut]
+
+    def _batch(self, data: memoryview | bytes) -> None:
+        """Hash one full batch here, or hand it to the worker processes (roots kept in order)."""
+        self._batches += 1
+        if self._threads <= 1 or self._batches <= INLINE_BATCHES:
+            self._drain(0)
+            self._push(batch_root(data), BATCH_HEIGHT)
+            return
+        self._pending.append(_pool(self._threads).submit(batch_root, bytes(data)))
+        self._drain(2 * self._threads)
+
+    def _drain(self, keep: int) -> None:
+        """Take finished roots back, in order, until at most ``keep`` batches are in flight.
+
+        Raises:
+            PieceError: a worker process died (the pool is dropped; the next hasher starts anew).
+        """
+        from concurrent.futures.process import BrokenProcessPool
+
+        global _POOL
+        while len(self._pending) > keep:
+            try:
+                root = self._pending.popleft().result()
+            except BrokenProcessPool:
+                _POOL = None
+                self._pending.clear()
+                raise PieceError("a piece hashing worker process died; retry with --threads 1",
+                                 size=self._size) from None
+            self._push(root, BATCH_HEIGHT)
 
     def _push(self, node: bytes, height: int) -> None:
         while self._stack and self._stack[-1][0] == height:
@@ -234,6 +323,7 @@ class PieceHasher:
         if self._done:
             raise PieceError("piece hasher already finished", size=self._size)
         self._done = True
+        self._drain(0)
         size = self._size
         if size == 0:
             raise PieceError("an empty payload has no piece CID", size=0)
@@ -250,7 +340,7 @@ class PieceHasher:
             for start in range(0, len(self._buf), BATCH_IN):
                 part = bytes(view[start:start + BATCH_IN])
                 part += bytes(BATCH_IN - len(part))
-                self._push(_subtree_root(fr32_pad(part)), BATCH_HEIGHT)
+                self._push(batch_root(part), BATCH_HEIGHT)
             view.release()
             node_height, root = self._stack.pop()
             while node_height < height:
@@ -270,38 +360,42 @@ class PieceHasher:
         )
 
 
-def piece_of_bytes(data: bytes | bytearray | memoryview) -> PieceInfo:
-    """The piece of an in-memory payload.
+def piece_of_bytes(data: bytes | bytearray | memoryview, threads: int | None = None) -> PieceInfo:
+    """The piece of an in-memory payload (``threads``: see :class:`PieceHasher`).
 
     Raises:
         PieceError: empty payload.
+        ValidationError, ConfigError: bad ``threads`` or ``$MODELGOV_THREADS``.
     """
-    hasher = PieceHasher()
+    hasher = PieceHasher(threads)
     hasher.write(data)
     return hasher.info()
 
 
-def piece_of_chunks(chunks: Iterable[bytes | bytearray | memoryview]) -> PieceInfo:
+def piece_of_chunks(chunks: Iterable[bytes | bytearray | memoryview], threads: int | None = None) -> PieceInfo:
     """The piece of a payload given as an iterable of byte pieces (e.g. a streamed CAR).
 
     Raises:
         PieceError: empty payload.
+        ValidationError, ConfigError: bad ``threads`` or ``$MODELGOV_THREADS``.
     """
-    hasher = PieceHasher()
+    hasher = PieceHasher(threads)
     for chunk in chunks:
         hasher.write(chunk)
     return hasher.info()
 
 
 def piece_of_stream(
-    stream: BinaryIO, *, on_bytes: Callable[[int], None] | None = None, read_size: int = BATCH_IN
+    stream: BinaryIO, *, on_bytes: Callable[[int], None] | None = None, read_size: int = BATCH_IN,
+    threads: int | None = None,
 ) -> PieceInfo:
     """The piece of everything left in a binary stream, read ``read_size`` bytes at a time.
 
     Raises:
         PieceError: empty payload. OSError from the stream propagates.
+        ValidationError, ConfigError: bad ``threads`` or ``$MODELGOV_THREADS``.
     """
-    hasher = PieceHasher()
+    hasher = PieceHasher(threads)
     while True:
         data = stream.read(read_size)
         if not data:
@@ -313,17 +407,19 @@ def piece_of_stream(
 
 
 def piece_of_file(
-    path: str | os.PathLike[str], *, on_bytes: Callable[[int], None] | None = None
+    path: str | os.PathLike[str], *, on_bytes: Callable[[int], None] | None = None,
+    threads: int | None = None,
 ) -> PieceInfo:
     """The piece of a file (e.g. a CAR written by ``modelgov car``).
 
     Raises:
         PathError: missing or unreadable file. PieceError: empty file.
+        ValidationError, ConfigError: bad ``threads`` or ``$MODELGOV_THREADS``.
     """
     p = Path(path)
     try:
         with open(p, "rb") as stream:
-            return piece_of_stream(stream, on_bytes=on_bytes)
+            return piece_of_stream(stream, on_bytes=on_bytes, threads=threads)
     except FileNotFoundError:
         raise PathError(f"{p}: no such file") from None
     except IsADirectoryError:
@@ -337,11 +433,13 @@ def piece_of_car(
     profile: str | None = None,
     *,
     on_bytes: Callable[[int], None] | None = None,
+    threads: int | None = None,
 ) -> tuple[str, PieceInfo]:
     """The root CID and piece of the CARv1 of ``path`` (file or folder), without writing the CAR.
 
     Two passes over the bytes: one for the root CID (the CAR header names it), one streaming
-    the CAR into the hasher.
+    the CAR into the hasher. ``threads`` hash the UnixFS leaves of both passes (None: every
+    core; see :func:`modelgov.threads.resolve_threads`).
 
     Raises:
         PathError, UnknownProfileError, ValidationError: see :func:`modelgov.cid.dag.build_path`.
@@ -350,8 +448,9 @@ def piece_of_car(
     from modelgov.cid.car import iter_car
     from modelgov.cid.dag import build_path
 
-    result = build_path(path, profile)
-    return result.cid, piece_of_chunks(iter_car(path, profile, result.root.cid, on_bytes=on_bytes))
+    result = build_path(path, profile, threads=threads)
+    car = iter_car(path, profile, result.root.cid, on_bytes=on_bytes, threads=threads)
+    return result.cid, piece_of_chunks(car, threads)
 
 
 __all__ = [

@@ -310,6 +310,8 @@ def pin_path(
     client: IPFSClient | None = None,
     on_total: Callable[[int], None] | None = None,
     on_bytes: Callable[[int], None] | None = None,
+    threads: int | None = None,
+    cache: Any = None,
 ) -> PinResult:
     """Pin a file or folder: local CID first, then our CAR streamed to ``dag/import``.
 
@@ -319,6 +321,10 @@ def pin_path(
     Args:
         on_total: told the number of bytes to upload once known (for a progress bar).
         on_bytes: told about each uploaded chunk of file bytes.
+        threads: hash the UnixFS leaves on that many threads (None: every core; see
+            :func:`modelgov.threads.resolve_threads`).
+        cache: a :class:`modelgov.pipeline.DigestCache`: pass 1 (the root CID) does not read
+            files that provably have not changed since they were recorded.
 
     Raises:
         PathError, UnknownProfileError, ValidationError: bad path or profile.
@@ -327,7 +333,7 @@ def pin_path(
         IntegrityError: the files changed between the two passes.
     """
     prof = get_profile(profile)
-    local = build_path(path, prof)  # pass 1: the root CID (the CAR header carries it first)
+    local = build_path(path, prof, threads=threads, cache=cache)  # pass 1: the root CID (the CAR header carries it first)
     size = sum(f.size for f in local.files)
     own = client is None
     client = client or IPFSClient()
@@ -336,7 +342,7 @@ def pin_path(
             return PinResult(local.cid, prof.name, client.url, size, local.blocks, True)
         if on_total is not None:
             on_total(size)
-        roots = client.dag_import(iter_car(path, prof, local.root.cid, on_bytes=on_bytes))
+        roots = client.dag_import(iter_car(path, prof, local.root.cid, on_bytes=on_bytes, threads=threads))
         if not roots:
             raise IPFSError("the IPFS node reported no root for the imported CAR")
         for cid, error in roots:
@@ -354,8 +360,10 @@ def pin_path(
             client.close()
 
 
-def fetch(cid: str, out: str | os.PathLike[str], *, client: IPFSClient | None = None, timeout: float = 60.0) -> UnpackResult:
-    """Download the DAG of ``cid`` (CAR export), verify every block, write it at ``out``.
+def fetch(cid: str, out: str | os.PathLike[str], *, client: IPFSClient | None = None, timeout: float = 60.0,
+          threads: int | None = None) -> UnpackResult:
+    """Download the DAG of ``cid`` (CAR export), verify every block (on ``threads`` threads;
+    None: every core), write it at ``out``.
 
     Raises:
         InvalidCIDError: ``cid`` is malformed.
@@ -375,7 +383,7 @@ def fetch(cid: str, out: str | os.PathLike[str], *, client: IPFSClient | None = 
     client = client or IPFSClient()
     try:
         with client.dag_export(text, timeout=timeout) as stream:
-            return unpack_car(stream, root, target)  # type: ignore[arg-type]
+            return unpack_car(stream, root, target, threads=threads)  # type: ignore[arg-type]
     finally:
         if own:
             client.close()

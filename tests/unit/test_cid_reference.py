@@ -113,7 +113,7 @@ def test_reused_read_buffers_match_reads_and_importer(tmp_path, js_reference, mo
     from modelgov.cid import cid_of_path
     from modelgov.cid import dag as dag_mod
 
-    monkeypatch.setattr(dag_mod, "READ_SIZE", 256 * KIB)  # small buffers: the ring turns often
+    monkeypatch.setattr(dag_mod, "TASK_BYTES", 256 * KIB)  # small buffers: the ring turns often
     f = tmp_path / "big"
     write_pattern(f, 9 * MIB + 7, seed=6)
     profiles = [get_profile(n) for n in sorted(PROFILES)]
