@@ -4,6 +4,7 @@ pragma solidity ^0.8.27;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
 import {IInferenceOracle} from "./interfaces/IInferenceOracle.sol";
 import {IVerifiedModels} from "./interfaces/IVerifiedModels.sol";
@@ -71,7 +72,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
         Final
     }
 
-    /// @notice A request and its current answer.
+    /// @notice A request and its current answer (packed: a request writes five storage slots).
     struct Request {
         address requester;
         Status status;
@@ -79,22 +80,22 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
         bool callbackFailed;
         uint64 deadline;
         address verifier;
+        uint96 versionId;
         address proposer;
+        uint96 modelId;
         address challenger;
-        uint256 modelId;
-        uint256 versionId;
+        uint96 fee;
         bytes32 inputHash;
         bytes32 outputHash;
-        uint256 fee;
-        uint256 proposerBond;
-        uint256 challengerBond;
+        uint128 proposerBond;
+        uint128 challengerBond;
     }
 
     /// @notice The governance-set parameters.
     struct Config {
-        uint256 proposerBond;
-        uint256 challengerBond;
-        uint256 fee;
+        uint128 proposerBond;
+        uint128 challengerBond;
+        uint96 fee;
         uint64 challengeWindow;
         uint64 responseWindow;
         uint32 callbackGasLimit;
@@ -233,10 +234,10 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
         r.requester = msg.sender;
         r.status = Status.Open;
         r.verifier = verifier;
-        r.modelId = modelId;
-        r.versionId = versionId;
+        r.versionId = SafeCast.toUint96(versionId);
+        r.modelId = SafeCast.toUint96(modelId);
         r.inputHash = keccak256(abi.encode(input));
-        r.fee = fee;
+        if (fee != 0) r.fee = uint96(fee);
         _held += fee;
         emit Requested(requestId, msg.sender, modelId, versionId, verifier, input, fee);
     }
@@ -245,7 +246,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
     function propose(uint256 requestId, uint256[] calldata output) external payable nonReentrant {
         Request storage r = _existing(requestId);
         if (r.status != Status.Open) revert InferenceOracleWrongStatus(requestId, r.status);
-        uint256 bond = _config.proposerBond;
+        uint128 bond = _config.proposerBond;
         if (msg.value != bond) revert InferenceOracleWrongValue(bond, msg.value);
         _checkWords(output);
         uint64 deadline = uint64(block.timestamp) + _config.challengeWindow;
@@ -264,7 +265,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
         if (r.status != Status.Proposed) revert InferenceOracleWrongStatus(requestId, r.status);
         if (block.timestamp >= r.deadline) revert InferenceOracleChallengeWindowClosed(requestId, r.deadline);
         if (msg.sender == r.proposer) revert InferenceOracleSelfChallenge(requestId);
-        uint256 bond = _config.challengerBond;
+        uint128 bond = _config.challengerBond;
         if (msg.value != bond) revert InferenceOracleWrongValue(bond, msg.value);
         uint64 deadline = uint64(block.timestamp) + _config.responseWindow;
         r.status = Status.Challenged;
@@ -331,7 +332,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
         if (block.timestamp < r.deadline) revert InferenceOracleWindowOpen(requestId, r.deadline);
         bytes32 outputHash = keccak256(abi.encode(output));
         if (outputHash != r.outputHash) revert InferenceOracleOutputMismatch(requestId);
-        _credit(requestId, r.proposer, r.proposerBond + r.fee);
+        _credit(requestId, r.proposer, uint256(r.proposerBond) + r.fee);
         r.status = Status.Final;
         emit RequestFinalized(requestId, outputHash, false);
         _deliver(requestId, r, output);
@@ -372,7 +373,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
     // ----------------------------------------------------------------------------------------
 
     /// @notice Set the bonds of future proposals and challenges (governance; both non-zero).
-    function setBonds(uint256 proposerBond, uint256 challengerBond) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function setBonds(uint128 proposerBond, uint128 challengerBond) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setBonds(proposerBond, challengerBond);
     }
 
@@ -382,7 +383,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
     }
 
     /// @notice Set the fee of future requests, in wei (governance; 0 allowed).
-    function setFee(uint256 fee) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function setFee(uint96 fee) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setFee(fee);
     }
 
@@ -510,7 +511,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
         emit AnswerDelivered(requestId, consumer, ok);
     }
 
-    function _setBonds(uint256 proposerBond, uint256 challengerBond) private {
+    function _setBonds(uint128 proposerBond, uint128 challengerBond) private {
         if (proposerBond == 0 || challengerBond == 0) revert InferenceOracleInvalidBond();
         _config.proposerBond = proposerBond;
         _config.challengerBond = challengerBond;
@@ -525,7 +526,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
         emit WindowsSet(challengeWindow, responseWindow);
     }
 
-    function _setFee(uint256 fee) private {
+    function _setFee(uint96 fee) private {
         _config.fee = fee;
         emit FeeSet(fee);
     }
