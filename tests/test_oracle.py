@@ -400,3 +400,17 @@ def test_consumer_refuses_strangers_and_accepts_a_claimed_answer(oracle, model, 
     assert consumer.classOf(rid) == 2
     with ape.reverts(consumer.ModelConsumerAlreadyDecided, requestId=rid):
         consumer.claim(rid, TRUE_OUTPUT, sender=stranger)
+
+
+def test_consumer_pulls_the_answer_when_its_callback_ran_out_of_gas(oracle, model, consumer, governance, stranger,
+                                                                    proposer, chain):
+    oracle.setCallbackGasLimit(1_000, sender=governance)  # too little for the consumer's work
+    consumer.ask(INPUT, sender=stranger, value=FEE)
+    rid = oracle.requestCount()
+    oracle.propose(rid, TRUE_OUTPUT, sender=proposer, value=PROPOSER_BOND)
+    chain.mine(deltatime=CHALLENGE_WINDOW)
+    receipt = oracle.finalize(rid, TRUE_OUTPUT, sender=stranger)
+    assert event_args(receipt, "AnswerDelivered")[0]["succeeded"] == 0
+    assert oracle.callbackFailed(rid) and not consumer.decided(rid)
+    consumer.claim(rid, TRUE_OUTPUT, sender=stranger)  # the pull path
+    assert consumer.decided(rid) and consumer.classOf(rid) == 2
