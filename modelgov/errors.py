@@ -270,3 +270,12 @@ class ProofRejectedError(ZkError):
 
 class VerifierMismatchError(ZkError):
     """A deployed verifier's runtime bytecode differs from the one regenerated from the artifacts."""
+
+
+# --- inference oracle -----------------------------------------------------------------------------
+class OracleError(ChainError):
+    """The inference oracle refused an action (wrong status, window, value or proof)."""
+
+
+class OracleNodeStateError(ModelGovError):
+    """An oracle node's or watchtower's state file is unreadable or belongs to another oracle."""

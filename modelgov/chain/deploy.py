@@ -81,10 +81,11 @@ class Suite:
     governor: Any
     registry: Any = None
     treasury: Any = None
+    oracle: Any = None  # deployed on its own (`modelgov oracle deploy`), not by deploy_suite
     params: SuiteParams = field(default_factory=SuiteParams)
     block: int = 0
 
-    CONTRACTS = ("token", "timelock", "governor", "registry", "treasury")
+    CONTRACTS = ("token", "timelock", "governor", "registry", "treasury", "oracle")
 
     def addresses(self) -> dict[str, str]:
         """Name → address of every deployed contract."""
@@ -110,6 +111,7 @@ CONTRACT_TYPES = {
     "governor": "ModelGovernor",
     "registry": "ModelRegistry",
     "treasury": "GrantTreasury",
+    "oracle": "InferenceOracle",
 }
 
 

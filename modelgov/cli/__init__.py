@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "index": ("modelgov.cli.index_cmd:index", "Index the suite's events into a database."),
     "ui": ("modelgov.cli.index_cmd:ui", "Serve the read-only web dashboard of the index."),
     "zk": ("modelgov.cli.zk_cmd:zk", "Circuits, proofs and verifiers of versions (EZKL)."),
+    "oracle": ("modelgov.cli.oracle_cmd:oracle", "Inference oracle: request, serve, watch, finalize."),
     "demo": ("modelgov.cli.demo_cmd:demo", "Run the whole lifecycle on local defaults."),
 }
 

@@ -43,6 +43,7 @@ CAST = {
     "sam": 6,  # grants steward
     "gus": 7,  # grantee who trains v2
     "gil": 8,  # guardian
+    "nina": 9,  # runs an inference-oracle node
 }
 
 
@@ -63,6 +64,7 @@ class DemoResult:
     zk_verifier: str = ""
     zk_output: list[float] = field(default_factory=list)
     zk_verify_gas: int = 0
+    oracle: dict[str, Any] = field(default_factory=dict)
     active_version_id: int = 0
     contracts: dict[str, str] = field(default_factory=dict)
     steps: list[dict[str, Any]] = field(default_factory=list)
@@ -140,6 +142,7 @@ class _Lifecycle:
         self.audit(v1["version_id"], relay_second=True)
         self.upgrade(v1)
         self.prove_inference(v1)
+        self.oracle_answers(v1)
         self.fetch_and_verify(v1)
         self.grant_for_v2(v1)
 
@@ -413,6 +416,71 @@ class _Lifecycle:
                      detail=f"{verifier} accepts it; verifyProof gas {gas:,}")
         self.result.zk_output = [float(v) for v in proof.output]
         self.result.zk_verify_gas = gas
+
+    def oracle_answers(self, v1: dict[str, Any]) -> None:
+        """A contract asks the active version through the InferenceOracle: Nina's node answers
+        optimistically and it is final after the window; a wrong answer posted by Gus (acting as
+        a dishonest node) is challenged by Carol's watchtower and settled by a proof."""
+        from modelgov.chain import oracle as orc
+        from modelgov.chain.deployments import write_deployment
+        from modelgov.chain.oracle_node import NodeState, registry_folders, serve_once, watch_once
+        from modelgov.chain.registry import resolve_model
+        from modelgov.demo import mlp
+        from modelgov.zk import answer
+        from modelgov.zk.proof import FIELD_MODULUS
+
+        from modelgov.chain.ape_env import project
+
+        s, d = self.suite, self.who["deployer"]
+        config = orc.local_config(str(s.timelock.address))
+        s.oracle = orc.deploy_oracle(d, str(s.timelock.address), str(s.registry.address), config)
+        write_deployment("ethereum:local:foundry", s.to_record(self.chain.chain_id))
+        consumer = d.deploy(project().ModelConsumer, s.oracle.address, resolve_model(s.registry, MODEL))
+        self.log.add("deployer", "deploy the InferenceOracle and an example consumer",
+                     detail=f"oracle {s.oracle.address}, consumer {consumer.address}")
+        x, _ = mlp._data()
+        words = answer.quantize(v1["folder"], x[101].tolist())
+        folders = registry_folders(s.registry)
+        home = self.work / "oracle"
+        start = self.chain.blocks.head.number + 1
+        node = NodeState.load(home / f"node-{s.oracle.address}.json", str(s.oracle.address), "serve", start)
+        tower = NodeState.load(home / f"tower-{s.oracle.address}.json", str(s.oracle.address), "watch", start)
+
+        r = consumer.ask(words, sender=self.who["alice"])
+        first = s.oracle.requestCount()
+        self.log.add("alice", f"the consumer asks the oracle to classify a sample (request {first})", r)
+        done = serve_once(s.oracle, self.who["nina"], node, folders)
+        proposed = next(a for a in done if a["request_id"] == first)
+        self.log.add("nina", f"the node answers request {first} with a bond (EZKL witness of the pinned version)",
+                     self._last_receipt("nina"))
+        self.chain.mine(deltatime=config.challenge_window)
+        serve_once(s.oracle, self.who["nina"], node, folders)
+        self.log.add("nina", f"finalize request {first} after the challenge window", self._last_receipt("nina"),
+                     detail=f"consumer decided class {consumer.classOf(first)}")
+
+        r = consumer.ask(words, sender=self.who["alice"])
+        second = s.oracle.requestCount()
+        self.log.add("alice", f"the consumer asks again (request {second})", r)
+        wrong = list(proposed["output"])
+        wrong[0] = (wrong[0] + 2**16) % FIELD_MODULUS
+        top = max(range(len(wrong)), key=lambda i: answer.signed(wrong[i]))
+        orc.propose(s.oracle, second, wrong, self.who["gus"])
+        self.log.add("gus", f"a dishonest node proposes a wrong answer to request {second} (class {top})",
+                     self._last_receipt("gus"))
+        seen = watch_once(s.oracle, self.who["carol"], tower, folders)
+        if not any(a.get("action") == "proven" and a["request_id"] == second for a in seen):
+            raise ModelGovError(f"the watchtower did not settle request {second}: {seen}")
+        record = orc.get_request(s.oracle, second)
+        won = orc.credit_of(s.oracle, str(self.who["carol"].address))
+        self.log.add("carol", f"the watchtower challenges request {second} and settles it by proof",
+                     self._last_receipt("carol"),
+                     detail=f"{record.status}, proven {record.proven}; carol is owed {won / 10**18:g} ETH; "
+                     f"consumer decided class {consumer.classOf(second)}")
+        if not (record.status == "final" and record.proven and s.oracle.isAnswer(second, proposed["output"])):
+            raise ModelGovError(f"request {second} was not settled with the proven answer")
+        self.result.oracle = {"address": str(s.oracle.address), "optimistic_request": first,
+                              "disputed_request": second, "class": int(consumer.classOf(second)),
+                              "watchtower_award_wei": won}
 
     def fetch_and_verify(self, v1: dict[str, Any]) -> None:
         from modelgov import manifest as mf

@@ -95,6 +95,16 @@ def op_quantized_outputs(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
     return {"outputs": outputs}
 
 
+def op_witness_io(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
+    """The circuit's input and output field elements for one input (witness only)."""
+    with open(req["data"], "w") as f:
+        json.dump({"input_data": [req["input"]]}, f)
+    ezkl.gen_witness(req["data"], req["compiled"], req["witness"], None, None)
+    with open(req["witness"]) as f:
+        witness = json.load(f)
+    return {"inputs": [str(v) for v in witness["inputs"][0]], "outputs": [str(v) for v in witness["outputs"][0]]}
+
+
 def op_evm_verifier(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
     """Render the Solidity verifier of a verifying key (EZKL needs a running asyncio loop)."""
 
@@ -123,6 +133,7 @@ OPS: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] = {
     "prove": op_prove,
     "verify": op_verify,
     "quantized_outputs": op_quantized_outputs,
+    "witness_io": op_witness_io,
     "evm_verifier": op_evm_verifier,
     "calldata": op_calldata,
 }

@@ -49,6 +49,11 @@ def test_demo_runs_the_whole_lifecycle(tmp_path):
     actors = {s["actor"] for s in out["steps"]}
     assert {"alice", "bob", "dana", "eve", "sam", "gus"} <= actors
     assert any("attestBySig" in s["action"] and s["actor"] == "bob" for s in out["steps"])
+    # the oracle step: Nina's node answers and finalizes; Carol's watchtower disproves Gus's answer
+    assert {"nina", "carol"} <= actors
+    oracle = out["oracle"]
+    assert oracle["disputed_request"] == oracle["optimistic_request"] + 1
+    assert oracle["watchtower_award_wei"] > 0
     # the step log went to stderr, stdout is one JSON document
     assert "relay Eve's signed attestation" in proc.stderr
     # every service the demo started is stopped again (nothing answers on their ports)

@@ -1,0 +1,236 @@
+"""An oracle node (``modelgov oracle serve``) and a watchtower (``modelgov oracle watch``).
+
+Node: follows ``Requested`` events, takes the PINNED version's folder (fetched by CID and checked,
+:mod:`modelgov.chain.zk_versions`), computes the output words exactly as the circuit does (EZKL's
+witness, :mod:`modelgov.zk.answer`: quantized field elements, never floats) and proposes them with
+the bond, or with ``prove`` answers with a proof instead. It finalizes its own proposals once their
+window has passed and defends a challenged proposal with a proof. A state file records every
+request it handled (written after each answer), so a restarted node never answers twice; the
+contract's status is checked before every answer as well.
+
+Watchtower: recomputes every proposed answer; a wrong one is challenged (bond) and then settled
+with a proof of the true output, which wins the proposer's bond.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from modelgov.chain import oracle as orc
+from modelgov.errors import OracleNodeStateError, ValidationError
+
+FolderFor = Callable[[int], Path]
+STATE_SCHEMA = "modelgov/oracle-node/v1"
+
+
+@dataclass
+class NodeState:
+    """What a node or watchtower has done, persisted as JSON at ``path``."""
+
+    path: Path
+    oracle: str
+    role: str
+    next_block: int = 0
+    handled: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path, oracle: str, role: str, start_block: int = 0) -> NodeState:
+        """The state at ``path`` (a fresh one if absent).
+
+        Raises:
+            OracleNodeStateError: unreadable, or written for another oracle or role.
+        """
+        path = Path(path)
+        if not path.exists():
+            return cls(path, oracle, role, start_block)
+        try:
+            data = json.loads(path.read_text())
+            if data.get("schema") != STATE_SCHEMA:
+                raise ValueError(f"schema {data.get('schema')!r}")
+            state = cls(path, str(data["oracle"]), str(data["role"]), int(data["next_block"]),
+                        {str(k): dict(v) for k, v in data["handled"].items()})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise OracleNodeStateError(f"{path}: not an oracle node state file ({exc})") from None
+        if state.oracle.lower() != oracle.lower() or state.role != role:
+            raise OracleNodeStateError(f"{path} is the {state.role} state of oracle {state.oracle}, "
+                                       f"not the {role} state of {oracle}")
+        return state
+
+    def save(self) -> None:
+        """Write atomically (a crash leaves the old or the new file, never half of one)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        doc = {"schema": STATE_SCHEMA, "oracle": self.oracle, "role": self.role,
+               "next_block": self.next_block, "handled": self.handled}
+        fd, tmp = tempfile.mkstemp(prefix=".state-", dir=self.path.parent)
+        with os.fdopen(fd, "w") as f:
+            json.dump(doc, f, indent=1, sort_keys=True)
+        os.replace(tmp, self.path)
+
+    def mark(self, request_id: int, **entry: Any) -> None:
+        self.handled.setdefault(str(request_id), {}).update(entry)
+        self.save()
+
+
+def default_state_path(chain_id: int, oracle: str, role: str) -> Path:
+    from modelgov.paths import state_dir
+
+    return state_dir() / "oracle" / f"{chain_id}-{oracle.lower()}-{role}.json"
+
+
+def registry_folders(registry: Any, api: str | None = None) -> FolderFor:
+    """Version id → its folder, fetched from IPFS when absent and always checked by CID."""
+    from modelgov.chain.registry import get_version
+    from modelgov.chain.zk_versions import version_folder
+
+    return lambda version_id: version_folder(get_version(registry, version_id), api=api)
+
+
+def _now() -> int:
+    from ape import chain
+
+    return int(chain.blocks.head.timestamp)
+
+
+def _head() -> int:
+    from ape import chain
+
+    return int(chain.blocks.head.number)
+
+
+def _prove(folder: Path, input_words: list[int]) -> tuple[list[int], bytes]:
+    from modelgov.zk.answer import output_words, prove_words
+
+    with tempfile.TemporaryDirectory(prefix="modelgov-oracle-") as tmp:
+        proof = prove_words(folder, input_words, Path(tmp) / "proof.json")
+    return output_words(proof, len(input_words)), proof.proof_bytes
+
+
+def serve_once(oracle: Any, account: Any, state: NodeState, folder_for: FolderFor, *,
+               prove: bool = False) -> list[dict[str, Any]]:
+    """One pass of the node: answer new requests, finalize or defend its own proposals.
+
+    Returns what it did (one dict per action).
+
+    Raises:
+        ModelGovError: a chain or EZKL step failed for a reason other than an input the circuit
+            cannot take (that request is recorded as skipped); the state keeps what was done.
+    """
+    from modelgov.zk.answer import compute
+
+    actions: list[dict[str, Any]] = []
+    head = _head()
+    for ev in orc.requested(oracle, state.next_block, head):
+        rid = ev["request_id"]
+        if str(rid) in state.handled:
+            continue
+        status = orc.get_request(oracle, rid).status
+        if status != "open":
+            state.mark(rid, action="skipped", reason=f"already {status}")
+            continue
+        folder = folder_for(ev["version_id"])
+        try:
+            if prove:
+                output, proof = _prove(folder, ev["input"])
+                orc.fulfill(oracle, rid, ev["input"], output, proof, account)
+                action = "proven"
+            else:
+                output = compute(folder, ev["input"])
+                orc.propose(oracle, rid, output, account)
+                action = "proposed"
+        except ValidationError as exc:
+            state.mark(rid, action="skipped", reason=str(exc))
+            actions.append({"request_id": rid, "action": "skipped", "reason": str(exc)})
+            continue
+        state.mark(rid, action=action, output=output, version_id=ev["version_id"], input=ev["input"])
+        actions.append({"request_id": rid, "action": action, "output": output})
+    state.next_block = head + 1
+    state.save()
+    actions.extend(_tend_proposals(oracle, account, state, folder_for))
+    return actions
+
+
+def _tend_proposals(oracle: Any, account: Any, state: NodeState, folder_for: FolderFor) -> list[dict[str, Any]]:
+    """Finalize own proposals whose window passed; defend challenged ones with a proof."""
+    actions: list[dict[str, Any]] = []
+    for key, entry in state.handled.items():
+        if entry.get("action") != "proposed" or entry.get("settled"):
+            continue
+        rid = int(key)
+        record = orc.get_request(oracle, rid)
+        mine = record.proposer is not None and record.proposer.lower() == str(account.address).lower()
+        if record.status == "proposed" and mine and _now() >= record.deadline:
+            orc.finalize(oracle, rid, entry["output"], account)
+            state.mark(rid, settled="finalized")
+            actions.append({"request_id": rid, "action": "finalized"})
+        elif record.status == "challenged" and mine and _now() < record.deadline:
+            output, proof = _prove(folder_for(record.version_id), entry["input"])
+            orc.fulfill(oracle, rid, entry["input"], output, proof, account)
+            state.mark(rid, settled="defended")
+            actions.append({"request_id": rid, "action": "defended", "output": output})
+        elif record.status in ("final", "open"):
+            state.mark(rid, settled=record.status)
+    return actions
+
+
+def watch_once(oracle: Any, account: Any, state: NodeState, folder_for: FolderFor) -> list[dict[str, Any]]:
+    """One pass of the watchtower: check every new proposal; challenge and disprove a wrong one.
+
+    Returns what it did (one dict per proposal checked).
+
+    Raises:
+        ModelGovError: a chain or EZKL step failed; the state keeps what was done (a challenge
+            already posted is proven on the next pass).
+    """
+    from modelgov.zk.answer import compute
+
+    actions: list[dict[str, Any]] = []
+    head = _head()
+    for ev in orc.proposals(oracle, state.next_block, head):
+        rid = ev["request_id"]
+        entry = state.handled.get(str(rid))
+        if entry is not None and entry.get("output") == ev["output"]:
+            continue
+        record = orc.get_request(oracle, rid)
+        if record.status != "proposed":
+            continue
+        inp = orc.input_of(oracle, rid)
+        folder = folder_for(record.version_id)
+        try:
+            truth = compute(folder, inp)
+        except ValidationError as exc:
+            state.mark(rid, output=ev["output"], verdict="unprovable input", reason=str(exc))
+            continue
+        if truth == ev["output"]:
+            state.mark(rid, output=ev["output"], verdict="correct")
+            actions.append({"request_id": rid, "verdict": "correct"})
+            continue
+        if _now() >= record.deadline:
+            state.mark(rid, output=ev["output"], verdict="wrong", missed=True)
+            actions.append({"request_id": rid, "verdict": "wrong", "action": "missed"})
+            continue
+        orc.challenge(oracle, rid, account)
+        state.mark(rid, output=ev["output"], verdict="wrong", challenged=True, input=inp,
+                   version_id=record.version_id)
+        actions.append({"request_id": rid, "verdict": "wrong", "action": "challenged"})
+    state.next_block = head + 1
+    state.save()
+    # prove every challenge of ours still awaiting its proof (also after a restart)
+    for key, entry in state.handled.items():
+        if not entry.get("challenged") or entry.get("proven"):
+            continue
+        rid = int(key)
+        record = orc.get_request(oracle, rid)
+        if record.status != "challenged" or _now() >= record.deadline:
+            state.mark(rid, proven=False, final_status=record.status)
+            continue
+        output, proof = _prove(folder_for(record.version_id), entry["input"])
+        orc.fulfill(oracle, rid, entry["input"], output, proof, account)
+        state.mark(rid, proven=True, true_output=output)
+        actions.append({"request_id": rid, "action": "proven", "output": output})
+    return actions

@@ -1,0 +1,266 @@
+"""``modelgov oracle deploy|request|status|finalize|withdraw|serve|watch``: the inference oracle."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from modelgov.cli._chain import account_option, network_option
+from modelgov.cli._common import echo_json, json_option
+
+_file = click.Path(exists=True, dir_okay=False, path_type=Path)
+oracle_option = click.option("--oracle", "oracle_address", default=None, envvar="MODELGOV_ORACLE",
+                             help="Oracle address (default: the deployment's `oracle`).")
+ipfs_option = click.option("--ipfs-api", default=None, help="IPFS RPC URL to fetch pinned versions from.")
+
+
+@click.group()
+def oracle() -> None:
+    """Ask the DAO's active model from contracts: optimistic answers, disputes settled by zk proof."""
+
+
+@contextmanager
+def _session(network: str, account: str | None, oracle_address: str | None, sign: bool) -> Iterator[tuple[Any, Any]]:
+    """(session, oracle contract)."""
+    from modelgov.chain.ape_env import project
+    from modelgov.chain.session import open_session
+    from modelgov.chain.zk_verifier import checksum
+    from modelgov.errors import DeploymentNotFoundError
+
+    with open_session(network, account, sign=sign) as session:
+        if oracle_address is not None:
+            contract = project().InferenceOracle.at(checksum(oracle_address))
+        elif session.suite.oracle is not None:
+            contract = session.suite.oracle
+        else:
+            raise DeploymentNotFoundError(f"the {session.network} deployment has no InferenceOracle: "
+                                          "run `modelgov oracle deploy` or pass --oracle")
+        yield session, contract
+
+
+def _ether(wei: int) -> str:
+    return f"{wei / 10**18:g} ETH"
+
+
+@oracle.command("deploy")
+@click.option("--proposer-bond", type=click.IntRange(min=1), default=None, help="Wei (local default 0.1 ETH).")
+@click.option("--challenger-bond", type=click.IntRange(min=1), default=None, help="Wei (local default 0.05 ETH).")
+@click.option("--fee", type=click.IntRange(min=0), default=None, help="Wei per request (default 0).")
+@click.option("--window", type=click.IntRange(60, 30 * 86400), default=None,
+              help="Challenge and response window, seconds (default 120).")
+@network_option
+@account_option
+@json_option
+def oracle_deploy(proposer_bond: int | None, challenger_bond: int | None, fee: int | None, window: int | None,
+                  network: str, account: str | None, as_json: bool) -> None:
+    """Deploy the oracle over the deployment's registry (admin: the timelock) and record it."""
+    from dataclasses import replace
+
+    from modelgov.chain.deployments import write_deployment
+    from modelgov.chain.oracle import deploy_oracle, local_config
+    from modelgov.chain.session import open_session
+
+    with open_session(network, account) as session:
+        suite = session.suite
+        config = local_config(str(suite.timelock.address))
+        changes = {k: v for k, v in (("proposer_bond", proposer_bond), ("challenger_bond", challenger_bond),
+                                     ("fee", fee), ("challenge_window", window), ("response_window", window))
+                   if v is not None}
+        config = replace(config, **changes)
+        suite.oracle = deploy_oracle(session.account, str(suite.timelock.address), str(suite.registry.address), config)
+        from ape import chain
+
+        path = write_deployment(session.network, suite.to_record(chain.chain_id))
+    result = {"oracle": str(suite.oracle.address), "config": config.to_json(), "deployment": str(path)}
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(f"InferenceOracle at {result['oracle']} (recorded in {path})")
+
+
+def _input_words(session: Any, model: str, input_file: Path, ipfs_api: str | None) -> tuple[int, list[int]]:
+    """The model id and the request's input words: ``{"words": [...]}`` as given, else numbers
+    quantized by the active version's circuit."""
+    from modelgov.chain.registry import active_version, resolve_model
+    from modelgov.errors import NotFoundError, ValidationError
+
+    registry = session.suite.registry
+    model_id = resolve_model(registry, int(model) if model.isdigit() else model)
+    try:
+        data = json.loads(input_file.read_text())
+    except (OSError, ValueError) as exc:
+        raise ValidationError(f"{input_file}: unreadable JSON ({exc})") from None
+    if isinstance(data, dict) and "words" in data:
+        words = data["words"]
+        if not isinstance(words, list) or not all(isinstance(w, int) for w in words):
+            raise ValidationError(f"{input_file}: \"words\" must be a list of integers")
+        return model_id, words
+    from modelgov.chain.zk_versions import version_folder
+    from modelgov.zk.answer import quantize
+    from modelgov.zk.artifacts import load_circuit
+    from modelgov.zk.inputs import parse_samples
+
+    record = active_version(registry, model_id)
+    if record is None:
+        raise NotFoundError(f"model {model!r} has no active version")
+    folder = version_folder(record, api=ipfs_api)
+    samples = parse_samples(data, load_circuit(folder).input_size, str(input_file))
+    if len(samples) != 1:
+        raise ValidationError(f"{input_file}: one sample per request ({len(samples)} given)")
+    return model_id, quantize(folder, samples[0])
+
+
+@oracle.command("request")
+@click.argument("model")
+@click.option("--input", "input_file", type=_file, required=True,
+              help='JSON: one sample of numbers (quantized by the active version\'s circuit) or {"words": [...]}.')
+@ipfs_option
+@oracle_option
+@network_option
+@account_option
+@json_option
+def oracle_request(model: str, input_file: Path, ipfs_api: str | None, oracle_address: str | None,
+                   network: str, account: str | None, as_json: bool) -> None:
+    """Ask MODEL's active version (pinned now) about an input; prints the request id."""
+    from modelgov.chain import oracle as orc
+
+    with _session(network, account, oracle_address, True) as (session, contract):
+        model_id, words = _input_words(session, model, input_file, ipfs_api)
+        rid = orc.request(contract, model_id, words, session.account, session.suite.registry)
+        record = orc.get_request(contract, rid)
+    if as_json:
+        echo_json({**record.to_json(), "input": words})
+    else:
+        click.echo(f"request {rid}: model #{record.model_id}, version {record.version_id} pinned "
+                   f"(verifier {record.verifier})")
+
+
+@oracle.command("status")
+@click.argument("request_id", type=click.IntRange(min=1))
+@oracle_option
+@network_option
+@json_option
+def oracle_status(request_id: int, oracle_address: str | None, network: str, as_json: bool) -> None:
+    """Show a request: status, pinned version, answer, bonds, deadline."""
+    from modelgov.chain import oracle as orc
+
+    with _session(network, None, oracle_address, False) as (_, contract):
+        record = orc.get_request(contract, request_id)
+        doc = record.to_json()
+        if record.output_hash is not None and record.status in ("proposed", "challenged", "final"):
+            try:
+                doc["output"] = orc.proposed_output(contract, request_id)
+            except Exception:  # noqa: BLE001 - a proven answer differs from the proposal; the hash is shown
+                pass
+    if as_json:
+        echo_json(doc)
+        return
+    click.echo(f"request {request_id}: {record.status}{' (proven)' if record.proven else ''}, model "
+               f"#{record.model_id} version {record.version_id}")
+    if record.proposer:
+        click.echo(f"  proposer {record.proposer} (bond {_ether(record.proposer_bond)}), deadline {record.deadline}")
+    if record.challenger:
+        click.echo(f"  challenger {record.challenger} (bond {_ether(record.challenger_bond)})")
+    if record.output_hash:
+        click.echo(f"  answer hash {record.output_hash}{'; callback failed' if record.callback_failed else ''}")
+
+
+@oracle.command("finalize")
+@click.argument("request_id", type=click.IntRange(min=1))
+@oracle_option
+@network_option
+@account_option
+@json_option
+def oracle_finalize(request_id: int, oracle_address: str | None, network: str, account: str | None,
+                    as_json: bool) -> None:
+    """Finalize an unchallenged answer after its window, or expire an unproven challenge."""
+    from modelgov.chain import oracle as orc
+
+    with _session(network, account, oracle_address, True) as (session, contract):
+        before = orc.get_request(contract, request_id)
+        if before.status == "challenged":
+            orc.expire_challenge(contract, request_id, session.account)
+        else:
+            orc.finalize(contract, request_id, None, session.account)
+        record = orc.get_request(contract, request_id)
+    if as_json:
+        echo_json(record.to_json())
+    else:
+        click.echo(f"request {request_id}: {before.status} → {record.status}")
+
+
+@oracle.command("withdraw")
+@oracle_option
+@network_option
+@account_option
+@json_option
+def oracle_withdraw(oracle_address: str | None, network: str, account: str | None, as_json: bool) -> None:
+    """Withdraw the bonds, awards and fees credited to the account."""
+    from modelgov.chain import oracle as orc
+
+    with _session(network, account, oracle_address, True) as (session, contract):
+        amount = orc.withdraw(contract, session.account)
+    echo_json({"withdrawn_wei": amount}) if as_json else click.echo(f"withdrew {_ether(amount)}")
+
+
+def _loop(role: str, once: bool, interval: float, state_file: Path | None, network: str, account: str | None,
+          oracle_address: str | None, ipfs_api: str | None, as_json: bool, step: Any) -> None:
+    from ape import chain
+
+    from modelgov.chain.oracle_node import NodeState, default_state_path, registry_folders
+
+    with _session(network, account, oracle_address, True) as (session, contract):
+        path = state_file or default_state_path(chain.chain_id, str(contract.address), role)
+        state = NodeState.load(path, str(contract.address), role)
+        folders = registry_folders(session.suite.registry, ipfs_api)
+        while True:
+            actions = step(contract, session.account, state, folders)
+            for action in actions:
+                click.echo(json.dumps(action) if as_json else
+                           " ".join(f"{k}={v}" for k, v in action.items() if k != "output"))
+            if once:
+                return
+            time.sleep(interval)
+
+
+_loop_options = [
+    click.option("--once", is_flag=True, help="One pass, then exit."),
+    click.option("--interval", type=click.FloatRange(0.1), default=2.0, show_default=True, help="Seconds between passes."),
+    click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                 help="State file (default: $MODELGOV_HOME/oracle/<chain>-<oracle>-<role>.json)."),
+    ipfs_option, oracle_option, network_option, account_option, json_option,
+]
+
+
+def _with_loop_options(fn: Any) -> Any:
+    for option in reversed(_loop_options):
+        fn = option(fn)
+    return fn
+
+
+@oracle.command("serve")
+@click.option("--prove", is_flag=True, help="Answer every request with a zk proof instead of a bond.")
+@_with_loop_options
+def oracle_serve(prove: bool, once: bool, interval: float, state_file: Path | None, ipfs_api: str | None,
+                 oracle_address: str | None, network: str, account: str | None, as_json: bool) -> None:
+    """Run a node: answer requests with the pinned version, finalize and defend its answers."""
+    from modelgov.chain.oracle_node import serve_once
+
+    _loop("serve", once, interval, state_file, network, account, oracle_address, ipfs_api, as_json,
+          lambda c, a, s, f: serve_once(c, a, s, f, prove=prove))
+
+
+@oracle.command("watch")
+@_with_loop_options
+def oracle_watch(once: bool, interval: float, state_file: Path | None, ipfs_api: str | None,
+                 oracle_address: str | None, network: str, account: str | None, as_json: bool) -> None:
+    """Run a watchtower: recompute proposed answers, challenge a wrong one and prove the truth."""
+    from modelgov.chain.oracle_node import watch_once
+
+    _loop("watch", once, interval, state_file, network, account, oracle_address, ipfs_api, as_json, watch_once)

@@ -1,0 +1,71 @@
+"""Helpers for the InferenceOracle tests: a model with an active version bound to a verifier, and
+an oracle deployed over the session registry with short windows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry_helpers import version_input
+
+FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617
+ETHER = 10**18
+PROPOSER_BOND = ETHER
+CHALLENGER_BOND = ETHER // 2
+FEE = ETHER // 100
+CHALLENGE_WINDOW = 600
+RESPONSE_WINDOW = 300
+CALLBACK_GAS = 200_000
+TREASURY_BPS = 1000
+STATUS = {0: "None", 1: "Open", 2: "Proposed", 3: "Challenged", 4: "Final"}
+
+INPUT = [1, 2, 3, FIELD - 4]
+TRUE_OUTPUT = [10, FIELD - 20, 30]
+WRONG_OUTPUT = [10, 20, 30]
+
+
+def config(treasury: str, **overrides: Any) -> tuple:
+    """The oracle's Config tuple in ABI order."""
+    c = {"proposerBond": PROPOSER_BOND, "challengerBond": CHALLENGER_BOND, "fee": FEE,
+         "challengeWindow": CHALLENGE_WINDOW, "responseWindow": RESPONSE_WINDOW,
+         "callbackGasLimit": CALLBACK_GAS, "treasuryShareBps": TREASURY_BPS, "treasury": treasury}
+    c.update(overrides)
+    return (c["proposerBond"], c["challengerBond"], c["fee"], c["challengeWindow"], c["responseWindow"],
+            c["callbackGasLimit"], c["treasuryShareBps"], c["treasury"])
+
+
+_counter = {"n": 0}
+
+
+def active_model(registry, governance, auditors, submitter, verifier: str | None, name: str | None = None) -> tuple[int, int]:
+    """Create a model, submit a version bound to ``verifier`` (None: unbound), audit and activate
+    it. Returns ``(model_id, version_id)``."""
+    _counter["n"] += 1
+    name = name or f"oracle-model-{_counter['n']}"
+    role = registry.AUDITOR_ROLE()
+    for a in auditors:
+        if not registry.hasRole(role, a):
+            registry.grantRole(role, a, sender=governance)
+    registry.createModel(name, b"", sender=governance)
+    model_id = registry.modelIdOf(name)
+    version_id = add_version(registry, model_id, submitter, auditors, verifier, f"{name}-v1")
+    registry.activateVersion(model_id, version_id, 0, sender=governance)
+    return model_id, version_id
+
+
+def add_version(registry, model_id: int, submitter, auditors, verifier: str | None, seed: str) -> int:
+    """Submit, bind and audit a version of ``model_id`` (not activated)."""
+    registry.submitVersion(model_id, version_input(seed), sender=submitter)
+    version_id = registry.versionCount()
+    if verifier is not None:
+        registry.bindVerifier(version_id, verifier, sender=submitter)
+    for i, a in enumerate(auditors):
+        registry.attest(version_id, 1, bytes.fromhex("01551220") + bytes([i + 1]) * 32, sender=a)
+    return version_id
+
+
+def instances(inp: list[int], out: list[int]) -> list[int]:
+    return list(inp) + list(out)
+
+
+def event_args(receipt, name: str) -> list[dict]:
+    return [dict(log.event_arguments) for log in receipt.events if log.event_name == name]

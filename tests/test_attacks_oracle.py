@@ -1,0 +1,235 @@
+"""Attacks on the InferenceOracle: proofs for another version or input, late challenges, a
+griefing challenger, hostile consumers (revert, gas burn, returndata bomb, reentrancy), a
+caller starving the callback of gas, and a version activation racing a request."""
+
+from __future__ import annotations
+
+import ape
+import pytest
+from eth_utils import keccak
+
+from oracle_helpers import (
+    CALLBACK_GAS,
+    CHALLENGE_WINDOW,
+    CHALLENGER_BOND,
+    FEE,
+    FIELD,
+    INPUT,
+    PROPOSER_BOND,
+    RESPONSE_WINDOW,
+    TREASURY_BPS,
+    TRUE_OUTPUT,
+    WRONG_OUTPUT,
+    active_model,
+    add_version,
+    config,
+    event_args,
+    instances,
+)
+
+PROOF = b"\x02" * 64
+OPEN, PROPOSED, CHALLENGED, FINAL = 1, 2, 3, 4
+OTHER_INPUT = [9, 9, 9, 9]
+V2_OUTPUT = [1, 1, 1000]
+
+
+@pytest.fixture(scope="module")
+def auditors(accounts):
+    return accounts[4], accounts[5]
+
+
+@pytest.fixture(scope="module")
+def proposer(accounts):
+    return accounts[6]
+
+
+@pytest.fixture(scope="module")
+def challenger(accounts):
+    return accounts[7]
+
+
+@pytest.fixture(scope="module")
+def prover(accounts):
+    return accounts[8]
+
+
+@pytest.fixture(scope="module")
+def treasury_account(accounts):
+    return accounts[3]
+
+
+@pytest.fixture(scope="module")
+def v1_verifier(project, deployer):
+    """v1's circuit: INPUT → TRUE_OUTPUT and OTHER_INPUT → V2_OUTPUT are provable."""
+    v = deployer.deploy(project.MockZkVerifier, False)
+    v.setValid(instances(INPUT, TRUE_OUTPUT), True, sender=deployer)
+    v.setValid(instances(OTHER_INPUT, V2_OUTPUT), True, sender=deployer)
+    return v
+
+
+@pytest.fixture(scope="module")
+def v2_verifier(project, deployer):
+    """v2's circuit (other weights): INPUT → V2_OUTPUT."""
+    v = deployer.deploy(project.MockZkVerifier, False)
+    v.setValid(instances(INPUT, V2_OUTPUT), True, sender=deployer)
+    return v
+
+
+@pytest.fixture(scope="module")
+def model(registry, governance, auditors, deployer, v1_verifier):
+    return active_model(registry, governance, auditors, deployer, v1_verifier.address)
+
+
+@pytest.fixture(scope="module")
+def oracle(project, deployer, timelock, registry, treasury_account):
+    return deployer.deploy(project.InferenceOracle, timelock.address, registry.address,
+                           config(treasury_account.address))
+
+
+@pytest.fixture(scope="module")
+def hostile(project, deployer, oracle):
+    return deployer.deploy(project.HostileConsumer, oracle.address)
+
+
+def _request(oracle, model, sender, inp=INPUT) -> int:
+    oracle.request(model[0], inp, sender=sender, value=FEE)
+    return oracle.requestCount()
+
+
+def test_fixtures(oracle, hostile, model, v1_verifier, v2_verifier, registry, governance, auditors, proposer,
+                  challenger, prover, treasury_account, stranger, deployer, suite):
+    assert hostile.oracle() == oracle.address
+
+
+# --- proofs that prove something else ------------------------------------------------------------
+def test_activation_racing_a_request_keeps_the_pinned_version(oracle, model, registry, governance, auditors,
+                                                              deployer, v1_verifier, v2_verifier, stranger, prover):
+    rid = _request(oracle, model, stranger)
+    v2 = add_version(registry, model[0], deployer, auditors, v2_verifier.address, "race-v2")
+    registry.activateVersion(model[0], v2, model[1], sender=governance)
+    assert registry.activeVersionId(model[0]) == v2
+    r = oracle.getRequest(rid)
+    assert r.versionId == model[1] and r.verifier == v1_verifier.address
+    # a valid proof of the NEW version's answer is refused: the request is v1's
+    with ape.reverts(oracle.InferenceOracleProofRejected, requestId=rid, verifier=v1_verifier.address):
+        oracle.fulfillWithProof(rid, INPUT, V2_OUTPUT, PROOF, sender=prover)
+    oracle.fulfillWithProof(rid, INPUT, TRUE_OUTPUT, PROOF, sender=prover)
+    assert oracle.isAnswer(rid, TRUE_OUTPUT)
+    # a request made after the activation pins v2
+    rid2 = _request(oracle, model, stranger)
+    assert oracle.getRequest(rid2).versionId == v2 and oracle.getRequest(rid2).verifier == v2_verifier.address
+    with ape.reverts(oracle.InferenceOracleProofRejected, requestId=rid2, verifier=v2_verifier.address):
+        oracle.fulfillWithProof(rid2, INPUT, TRUE_OUTPUT, PROOF, sender=prover)
+    oracle.fulfillWithProof(rid2, INPUT, V2_OUTPUT, PROOF, sender=prover)
+
+
+def test_proof_for_another_input_is_refused(oracle, model, stranger, prover):
+    rid = _request(oracle, model, stranger)
+    # the other input is provable, but it is not this request's input
+    with ape.reverts(oracle.InferenceOracleInputMismatch, requestId=rid):
+        oracle.fulfillWithProof(rid, OTHER_INPUT, V2_OUTPUT, PROOF, sender=prover)
+    # the other input's output claimed for this input: the verifier refuses input ‖ output
+    with ape.reverts(oracle.InferenceOracleProofRejected):
+        oracle.fulfillWithProof(rid, INPUT, V2_OUTPUT, PROOF, sender=prover)
+    # an aliased field element (x + p) cannot stand for x
+    with ape.reverts(oracle.InferenceOracleNotFieldElement, index=0):
+        oracle.fulfillWithProof(rid, INPUT, [TRUE_OUTPUT[0] + FIELD] + TRUE_OUTPUT[1:], PROOF, sender=prover)
+    assert oracle.getRequest(rid).status == OPEN
+
+
+def test_a_reverting_verifier_counts_as_a_rejection(oracle, model, v1_verifier, stranger, prover, deployer):
+    rid = _request(oracle, model, stranger)
+    v1_verifier.setRevertAll(True, sender=deployer)
+    with ape.reverts(oracle.InferenceOracleProofRejected, requestId=rid):
+        oracle.fulfillWithProof(rid, INPUT, TRUE_OUTPUT, PROOF, sender=prover)
+
+
+# --- windows -----------------------------------------------------------------------------------
+def test_challenge_at_or_after_the_deadline_is_refused(oracle, model, stranger, proposer, challenger, chain):
+    rid = _request(oracle, model, stranger)
+    oracle.propose(rid, WRONG_OUTPUT, sender=proposer, value=PROPOSER_BOND)
+    deadline = oracle.getRequest(rid).deadline
+    chain.pending_timestamp = deadline
+    with ape.reverts(oracle.InferenceOracleChallengeWindowClosed, requestId=rid, deadline=deadline):
+        oracle.challenge(rid, sender=challenger, value=CHALLENGER_BOND)
+    # unchallenged in time: the (wrong) answer is final by the optimistic rule
+    oracle.finalize(rid, WRONG_OUTPUT, sender=stranger)
+    assert oracle.getRequest(rid).status == FINAL
+
+
+# --- griefing ----------------------------------------------------------------------------------
+def test_griefing_challenger_loses_its_bond(oracle, model, stranger, proposer, challenger, treasury_account):
+    rid = _request(oracle, model, stranger)
+    oracle.propose(rid, TRUE_OUTPUT, sender=proposer, value=PROPOSER_BOND)
+    oracle.challenge(rid, sender=challenger, value=CHALLENGER_BOND)
+    # the honest proposer defends with a proof of its own answer
+    oracle.fulfillWithProof(rid, INPUT, TRUE_OUTPUT, PROOF, sender=proposer)
+    cut = CHALLENGER_BOND * TREASURY_BPS // 10_000
+    assert oracle.creditOf(proposer) == PROPOSER_BOND + CHALLENGER_BOND - cut + FEE
+    assert oracle.creditOf(challenger) == 0 and oracle.creditOf(treasury_account) == cut
+    with ape.reverts(oracle.InferenceOracleNothingToWithdraw):
+        oracle.withdraw(sender=challenger)
+    assert oracle.balance == oracle.creditOf(proposer) + oracle.creditOf(treasury_account)
+
+
+def test_repeated_dishonest_proposals_each_cost_a_bond(oracle, model, stranger, proposer, challenger, prover, chain):
+    """A dishonest node that re-proposes after each expired challenge... cannot: an expired
+    challenge means nobody proved; an honest challenger with a proof ends it at once."""
+    rid = _request(oracle, model, stranger)
+    oracle.propose(rid, WRONG_OUTPUT, sender=proposer, value=PROPOSER_BOND)
+    oracle.challenge(rid, sender=challenger, value=CHALLENGER_BOND)
+    chain.mine(deltatime=RESPONSE_WINDOW)
+    oracle.expireChallenge(rid, sender=stranger)
+    oracle.propose(rid, WRONG_OUTPUT, sender=proposer, value=PROPOSER_BOND)
+    oracle.challenge(rid, sender=challenger, value=CHALLENGER_BOND)
+    oracle.fulfillWithProof(rid, INPUT, TRUE_OUTPUT, PROOF, sender=challenger)
+    assert oracle.creditOf(proposer) == 0
+    cut = PROPOSER_BOND * TREASURY_BPS // 10_000
+    assert oracle.creditOf(challenger) == 2 * (CHALLENGER_BOND + PROPOSER_BOND - cut) + FEE
+    assert oracle.isAnswer(rid, TRUE_OUTPUT)
+
+
+# --- hostile consumers -------------------------------------------------------------------------
+@pytest.mark.parametrize("mode", [1, 2, 4], ids=["revert", "burn-gas", "returndata-bomb"])
+def test_hostile_consumer_cannot_block_settlement(oracle, model, hostile, stranger, proposer, chain, mode):
+    hostile.setMode(mode, sender=stranger)
+    hostile.ask(model[0], INPUT, sender=stranger, value=FEE)
+    rid = oracle.requestCount()
+    oracle.propose(rid, TRUE_OUTPUT, sender=proposer, value=PROPOSER_BOND)
+    chain.mine(deltatime=CHALLENGE_WINDOW)
+    receipt = oracle.finalize(rid, TRUE_OUTPUT, sender=stranger)
+    [delivered] = event_args(receipt, "AnswerDelivered")
+    assert delivered["consumer"] == hostile.address and delivered["succeeded"] == 0
+    assert oracle.callbackFailed(rid) and oracle.getRequest(rid).status == FINAL
+    assert oracle.creditOf(proposer) == PROPOSER_BOND + FEE
+    assert oracle.isAnswer(rid, TRUE_OUTPUT)  # the pull path still answers
+    # settlement paid at most the callback's gas plus the oracle's own work
+    assert receipt.gas_used < CALLBACK_GAS + 150_000
+
+
+def test_caller_cannot_starve_the_callback_of_gas(oracle, model, hostile, stranger, proposer, chain):
+    hostile.setMode(0, sender=stranger)
+    hostile.ask(model[0], INPUT, sender=stranger, value=FEE)
+    rid = oracle.requestCount()
+    oracle.propose(rid, TRUE_OUTPUT, sender=proposer, value=PROPOSER_BOND)
+    chain.mine(deltatime=CHALLENGE_WINDOW)
+    # enough gas for the settlement, not for the callback's full allowance: the whole call reverts
+    with ape.reverts():
+        oracle.finalize(rid, TRUE_OUTPUT, sender=stranger, gas=CALLBACK_GAS)
+    assert oracle.getRequest(rid).status == PROPOSED and not oracle.callbackFailed(rid)
+    receipt = oracle.finalize(rid, TRUE_OUTPUT, sender=stranger)
+    assert event_args(receipt, "AnswerDelivered")[0]["succeeded"] == 1
+    assert list(hostile.lastOutput(i) for i in range(3)) == TRUE_OUTPUT
+
+
+def test_reentrancy_through_the_callback_is_refused(oracle, model, hostile, stranger, prover):
+    hostile.setMode(3, sender=stranger)
+    hostile.ask(model[0], INPUT, sender=stranger, value=FEE)
+    rid = oracle.requestCount()
+    receipt = oracle.fulfillWithProof(rid, INPUT, TRUE_OUTPUT, PROOF, sender=prover)
+    # the callback ran and returned, but every re-entry into the oracle was refused
+    assert event_args(receipt, "AnswerDelivered")[0]["succeeded"] == 1
+    assert hostile.calls() == 1 and not hostile.reenterSucceeded()
+    assert bytes(hostile.reenterError())[:4] == keccak(text="ReentrancyGuardReentrantCall()")[:4]
+    assert oracle.creditOf(prover) == FEE and oracle.creditOf(hostile) == 0
+    assert oracle.balance == FEE

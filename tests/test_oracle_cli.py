@@ -1,0 +1,116 @@
+"""``modelgov oracle deploy|request|status|finalize|withdraw`` and the typed wrapper's error
+mapping, on the session suite with a mock verifier (no EZKL)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from oracle_helpers import FIELD, INPUT, TRUE_OUTPUT, WRONG_OUTPUT, active_model, instances
+
+
+@pytest.fixture(scope="module")
+def auditors(accounts):
+    return accounts[4], accounts[5]
+
+
+@pytest.fixture(scope="module")
+def verifier(project, deployer):
+    v = deployer.deploy(project.MockZkVerifier, False)
+    v.setValid(instances(INPUT, TRUE_OUTPUT), True, sender=deployer)
+    return v
+
+
+@pytest.fixture(scope="module")
+def model(registry, governance, auditors, deployer, verifier):
+    return active_model(registry, governance, auditors, deployer, verifier.address, name="cli-oracle-model")
+
+
+def test_fixtures(model, verifier, registry, governance, suite, stranger, deployer, run_cli):
+    assert model[0] >= 1
+
+
+def test_deploy_request_status_finalize_withdraw(model, run_cli, tmp_path, chain, accounts, timelock):
+    deployed = run_cli("oracle", "deploy", "--window", 60, "--json")
+    assert deployed.exit_code == 0, deployed.stderr
+    doc = json.loads(deployed.stdout)
+    address = doc["oracle"]
+    assert doc["config"]["treasury"] == timelock.address and doc["config"]["challenge_window"] == 60
+    # the deployment record now names the oracle: later commands find it without --oracle
+    record = json.loads(open(doc["deployment"]).read())
+    assert record["contracts"]["oracle"] == address
+
+    words = tmp_path / "input.json"
+    words.write_text(json.dumps({"words": INPUT}))
+    asked = run_cli("oracle", "request", "cli-oracle-model", "--input", words, "--account", "TEST::9", "--json")
+    assert asked.exit_code == 0, asked.stderr
+    req = json.loads(asked.stdout)
+    assert req["request_id"] == 1 and req["status"] == "open" and req["version_id"] == model[1]
+    assert req["input"] == INPUT
+
+    from ape import project
+
+    from modelgov.chain import oracle as orc
+
+    contract = project.InferenceOracle.at(address)
+    orc.propose(contract, 1, TRUE_OUTPUT, accounts[6])
+    shown = json.loads(run_cli("oracle", "status", 1, "--json").stdout)
+    assert shown["status"] == "proposed" and shown["output"] == TRUE_OUTPUT
+    assert shown["proposer"] == accounts[6].address
+    early = run_cli("oracle", "finalize", 1)
+    assert early.exit_code != 0
+    assert len(early.stderr.strip().splitlines()) == 1 and "window of request 1 is open" in early.stderr
+    chain.mine(deltatime=61)
+    done = run_cli("oracle", "finalize", 1, "--json")
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "final"
+    text = run_cli("oracle", "status", 1)
+    assert "final" in text.stdout and "answer hash" in text.stdout
+    paid = run_cli("oracle", "withdraw", "--account", "TEST::6", "--json")
+    assert paid.exit_code == 0, paid.stderr
+    assert json.loads(paid.stdout)["withdrawn_wei"] == 10**17  # the local bond back (fee 0)
+    again = run_cli("oracle", "withdraw", "--account", "TEST::6")
+    assert again.exit_code != 0 and "nothing to withdraw" in again.stderr
+
+
+def test_cli_errors_are_one_line(model, run_cli, tmp_path, project, deployer, timelock, registry, governance):
+    no_oracle = run_cli("oracle", "status", 1)
+    assert no_oracle.exit_code != 0 and "no InferenceOracle" in no_oracle.stderr
+    from modelgov.chain.oracle import deploy_oracle, local_config
+
+    contract = deploy_oracle(deployer, timelock.address, registry.address, local_config(timelock.address))
+    unknown = run_cli("oracle", "status", 5, "--oracle", contract.address)
+    assert unknown.exit_code != 0 and "no request 5" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"words": [FIELD]}))
+    refused = run_cli("oracle", "request", "cli-oracle-model", "--input", bad, "--oracle", contract.address)
+    assert refused.exit_code == 2 and "not a field element" in refused.stderr
+    registry.createModel("cli-no-active", b"", sender=governance)
+    ok = tmp_path / "ok.json"
+    ok.write_text(json.dumps({"words": INPUT}))
+    none = run_cli("oracle", "request", "cli-no-active", "--input", ok, "--oracle", contract.address)
+    assert none.exit_code != 0 and "has no active version" in none.stderr
+
+
+def test_wrapper_maps_reverts(model, project, deployer, timelock, registry, accounts):
+    from modelgov.chain import oracle as orc
+    from modelgov.errors import NotFoundError, OracleError, StateError
+
+    contract = orc.deploy_oracle(deployer, timelock.address, registry.address, orc.local_config(timelock.address))
+    rid = orc.request(contract, model[0], INPUT, accounts[9])
+    with pytest.raises(NotFoundError, match="no request 9"):
+        orc.get_request(contract, 9)
+    with pytest.raises(OracleError, match="rejected the proof"):
+        orc.fulfill(contract, rid, INPUT, WRONG_OUTPUT, b"\x00", accounts[8])
+    with pytest.raises(OracleError, match="request 1 is open"):
+        orc.challenge(contract, rid, accounts[7])
+    with pytest.raises(StateError, match="not governance"):
+        contract_fn = orc._transact
+        contract_fn(contract, "set fee", "setFee", (1,), accounts[9])
+    orc.fulfill(contract, rid, INPUT, TRUE_OUTPUT, b"\x00", accounts[8])
+    record = orc.get_request(contract, rid)
+    assert record.status == "final" and record.proven and record.version_id == model[1]
+    with pytest.raises(OracleError, match="nothing to withdraw"):
+        orc.withdraw(contract, accounts[8])  # the local fee is 0: nothing credited
