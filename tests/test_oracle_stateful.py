@@ -79,10 +79,12 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
                     rid = log.event_arguments["requestId"]
                     self.finalized_events[rid] = self.finalized_events.get(rid, 0) + 1
 
-        def pick(self, data):
+        def pick(self, data, *wanted):
+            """A request index, preferring those in a ``wanted`` status (any when none is)."""
             if not self.reqs:
                 return None
-            return data.draw(st.integers(0, len(self.reqs) - 1))
+            matching = [i for i, r in enumerate(self.reqs) if r["status"] in wanted]
+            return data.draw(st.sampled_from(matching or list(range(len(self.reqs)))))
 
         # --- rules ------------------------------------------------------------------------
         @rule(which=st.integers(0, 2), who=st.integers(0, 2))
@@ -95,7 +97,7 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
 
         @rule(data=st.data(), who=st.integers(0, 2), right=st.booleans())
         def propose(self, data, who, right):
-            i = self.pick(data)
+            i = self.pick(data, OPEN)
             if i is None:
                 return
             r = self.reqs[i]
@@ -112,7 +114,7 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
 
         @rule(data=st.data(), who=st.integers(0, 2))
         def challenge(self, data, who):
-            i = self.pick(data)
+            i = self.pick(data, PROPOSED)
             if i is None:
                 return
             r = self.reqs[i]
@@ -129,7 +131,7 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
 
         @rule(data=st.data(), who=st.integers(0, 2), honest=st.booleans())
         def prove(self, data, who, honest):
-            i = self.pick(data)
+            i = self.pick(data, OPEN, PROPOSED, CHALLENGED)
             if i is None:
                 return
             r = self.reqs[i]
@@ -160,7 +162,7 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
 
         @rule(data=st.data())
         def finalize(self, data):
-            i = self.pick(data)
+            i = self.pick(data, PROPOSED)
             if i is None:
                 return
             r = self.reqs[i]
@@ -177,7 +179,7 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
 
         @rule(data=st.data())
         def expire(self, data):
-            i = self.pick(data)
+            i = self.pick(data, CHALLENGED)
             if i is None:
                 return
             r = self.reqs[i]
@@ -236,6 +238,6 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
 
     run_state_machine_as_test(
         OracleMachine,
-        settings=settings(max_examples=12, stateful_step_count=25, deadline=None,
+        settings=settings(max_examples=15, stateful_step_count=30, deadline=None,
                           suppress_health_check=list(HealthCheck)),
     )
