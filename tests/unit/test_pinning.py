@@ -279,7 +279,8 @@ def test_pin_with_node_then_verify_samples(ipfs_node: IPFSNode, psa: Start, home
         code, out, err = run("pin", "verify", doc["cid"], "--samples", "4", "--json")
         assert code == 0, err
         report = json.loads(out)
-        assert report["ok"] and report["checked"] >= 3 and not report["complete"]
+        # root + at least one leaf (4 random walks may all end at config.json: no 3rd block)
+        assert report["ok"] and report["checked"] >= 2 and not report["complete"]
         code, out, _ = run("pin", "verify", doc["cid"], "--all", "--json")
         assert json.loads(out)["leaves"] == 5  # 4 chunks of weights.bin + config.json
 
