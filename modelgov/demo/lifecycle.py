@@ -403,7 +403,10 @@ class _Lifecycle:
         x, _ = mlp._data()
         sample = self.work / "zk-input.json"
         sample.write_text(json.dumps({"input": x[100].tolist()}))
-        pipeline.setup(v1["folder"])  # the proving key is not pinned: regenerated, checked vs vk
+        from modelgov.zk.artifacts import load_circuit, pk_path
+
+        if not pk_path(load_circuit(v1["folder"]).vk_sha256).is_file():
+            pipeline.setup(v1["folder"])  # the proving key is not pinned: regenerated, checked vs vk
         proof = pipeline.prove(v1["folder"], sample, self.work / "zk-proof.json")
         self.log.add("node", "prove one inference of the active version (EZKL)",
                      detail=f"output {[round(v, 3) for v in proof.output]}")
