@@ -213,23 +213,9 @@ def prepare(
     if target is None:
         result = build_path(path, prof, **kwargs)
     else:
-        from modelgov.cid.car import CarWriter, _placeholder_root, encode_header
+        from modelgov.cid.car import write_car
 
-        partial = target.with_name(target.name + ".partial")
-        try:
-            stream = open(partial, "wb")  # noqa: SIM115
-        except OSError as exc:
-            raise PathError(f"{target}: cannot write: {exc.strerror or exc}") from None
-        try:
-            with stream:
-                writer = CarWriter(stream, [_placeholder_root(prof)])
-                result = build_path(path, prof, sink=writer, **kwargs)
-                stream.seek(0)
-                stream.write(encode_header([result.root.cid]))
-            os.replace(partial, target)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
+        result = write_car(path, target, prof, **kwargs)
     if cache is not None:
         cache.save()
     return Prepared(mf.from_build(path, prof, result), result, target)

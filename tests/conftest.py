@@ -130,3 +130,29 @@ def stablecoin(project, deployer):
 def grant_treasury(project, deployer, timelock, mock_registry):
     """GrantTreasury(admin = timelock, registry = MockModelRegistry)."""
     return deployer.deploy(project.GrantTreasury, timelock.address, mock_registry.address)
+
+
+# --- InferenceOracle (issue 20): who plays which part in the oracle tests ---------------------
+@pytest.fixture(scope="session")
+def auditors(accounts):
+    return accounts[4], accounts[5]
+
+
+@pytest.fixture(scope="session")
+def proposer(accounts):
+    return accounts[6]
+
+
+@pytest.fixture(scope="session")
+def challenger(accounts):
+    return accounts[7]
+
+
+@pytest.fixture(scope="session")
+def prover(accounts):
+    return accounts[8]
+
+
+@pytest.fixture(scope="session")
+def treasury_account(accounts):
+    return accounts[3]

@@ -17,6 +17,7 @@ RESPONSE_WINDOW = 300
 CALLBACK_GAS = 200_000
 TREASURY_BPS = 1000
 STATUS = {0: "None", 1: "Open", 2: "Proposed", 3: "Challenged", 4: "Final"}
+OPEN, PROPOSED, CHALLENGED, FINAL = 1, 2, 3, 4  # InferenceOracle.Status
 
 INPUT = [1, 2, 3, FIELD - 4]
 TRUE_OUTPUT = [10, FIELD - 20, 30]

@@ -9,6 +9,9 @@ import pytest
 from eth_utils import keccak
 
 from oracle_helpers import (
+    FINAL,
+    OPEN,
+    PROPOSED,
     CALLBACK_GAS,
     CHALLENGE_WINDOW,
     CHALLENGER_BOND,
@@ -28,34 +31,9 @@ from oracle_helpers import (
 )
 
 PROOF = b"\x02" * 64
-OPEN, PROPOSED, CHALLENGED, FINAL = 1, 2, 3, 4
 OTHER_INPUT = [9, 9, 9, 9]
 V2_OUTPUT = [1, 1, 1000]
 
-
-@pytest.fixture(scope="module")
-def auditors(accounts):
-    return accounts[4], accounts[5]
-
-
-@pytest.fixture(scope="module")
-def proposer(accounts):
-    return accounts[6]
-
-
-@pytest.fixture(scope="module")
-def challenger(accounts):
-    return accounts[7]
-
-
-@pytest.fixture(scope="module")
-def prover(accounts):
-    return accounts[8]
-
-
-@pytest.fixture(scope="module")
-def treasury_account(accounts):
-    return accounts[3]
 
 
 @pytest.fixture(scope="module")

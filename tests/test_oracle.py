@@ -10,6 +10,10 @@ import ape
 import pytest
 
 from oracle_helpers import (
+    CHALLENGED,
+    FINAL,
+    OPEN,
+    PROPOSED,
     CALLBACK_GAS,
     CHALLENGE_WINDOW,
     CHALLENGER_BOND,
@@ -28,32 +32,7 @@ from oracle_helpers import (
 )
 
 PROOF = b"\x01" * 64
-OPEN, PROPOSED, CHALLENGED, FINAL = 1, 2, 3, 4
 
-
-@pytest.fixture(scope="module")
-def auditors(accounts):
-    return accounts[4], accounts[5]
-
-
-@pytest.fixture(scope="module")
-def proposer(accounts):
-    return accounts[6]
-
-
-@pytest.fixture(scope="module")
-def challenger(accounts):
-    return accounts[7]
-
-
-@pytest.fixture(scope="module")
-def prover(accounts):
-    return accounts[8]
-
-
-@pytest.fixture(scope="module")
-def treasury_account(accounts):
-    return accounts[3]
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,6 @@ from oracle_helpers import FIELD, INPUT, TRUE_OUTPUT, WRONG_OUTPUT, active_model
 
 
 @pytest.fixture(scope="module")
-def auditors(accounts):
-    return accounts[4], accounts[5]
-
-
-@pytest.fixture(scope="module")
 def verifier(project, deployer):
     v = deployer.deploy(project.MockZkVerifier, False)
     v.setValid(instances(INPUT, TRUE_OUTPUT), True, sender=deployer)

@@ -18,6 +18,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from oracle_helpers import (
+    CHALLENGED,
+    FINAL,
+    OPEN,
+    PROPOSED,
     CHALLENGE_WINDOW,
     CHALLENGER_BOND,
     FEE,
@@ -32,7 +36,6 @@ from oracle_helpers import (
 INPUTS = [[1, 2], [3, 4], [5, 6]]
 TRUTH = {0: [7, 1], 1: [2, 9], 2: [4, 4]}
 WRONG = {0: [1, 7], 1: [9, 2], 2: [4, 5]}
-OPEN, PROPOSED, CHALLENGED, FINAL = 1, 2, 3, 4
 PROOF = b"\x03" * 32
 
 

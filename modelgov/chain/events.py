@@ -44,10 +44,11 @@ class ChainEvent:
     args: dict[str, Any]
 
 
-def _canonical(param: Mapping[str, Any]) -> str:
+def canonical_type(param: Mapping[str, Any]) -> str:
+    """The canonical ABI type of a JSON ABI parameter (tuples spelled out: ``(bytes,uint256)[]``)."""
     kind = str(param["type"])
     if kind.startswith("tuple"):
-        inner = ",".join(_canonical(c) for c in param.get("components", []))
+        inner = ",".join(canonical_type(c) for c in param.get("components", []))
         return f"({inner}){kind[5:]}"
     return kind
 
@@ -58,7 +59,7 @@ def event_abis(contract: str, abi: Iterable[Mapping[str, Any]]) -> list[EventAbi
     for item in abi:
         if item.get("type") != "event" or item.get("anonymous"):
             continue
-        inputs = tuple((str(i["name"]), _canonical(i), bool(i.get("indexed"))) for i in item["inputs"])
+        inputs = tuple((str(i["name"]), canonical_type(i), bool(i.get("indexed"))) for i in item["inputs"])
         signature = f"{item['name']}({','.join(t for _, t, _ in inputs)})"
         found.append(EventAbi(contract, str(item["name"]), keccak(text=signature), inputs))
     return found

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from modelgov.chain.events import ChainEvent, EventDecoder, suite_contracts
+from modelgov.chain.events import ChainEvent, EventDecoder, canonical_type, suite_contracts
 from modelgov.errors import ModelGovError
 from modelgov.index.indexer import ChainSource, Indexer, RunReport, open_engine
 from modelgov.index import schema as s
@@ -20,19 +20,15 @@ class SuiteEnricher:
     """Reads immutable records of a deployed suite (see :class:`~modelgov.index.projector.Enricher`)."""
 
     def __init__(self, suite: Any) -> None:
+        from ape import chain
+
+        # plain web3 contracts: ~5x faster than Ape's calls for bulk reads
+        contracts = {name: chain.provider.web3.eth.contract(address=address, abi=abi)
+                     for name, (address, abi) in suite_contracts(suite).items()}
         self.suite = suite
-        self._registry: Any = None
-        if suite.registry is not None:  # plain web3 calls: ~5x faster than Ape's for bulk reads
-            from ape import chain
-
-            abi = suite_contracts(suite)["registry"][1]
-            self._registry = chain.provider.web3.eth.contract(address=str(suite.registry.address), abi=abi)
-
+        self._registry: Any = contracts.get("registry")
+        self._governor: Any = contracts["governor"]
         self._versions: dict[int, Any] = {}
-        from ape import chain as ape_chain
-
-        gov_abi = suite_contracts(suite)["governor"][1]
-        self._governor = ape_chain.provider.web3.eth.contract(address=str(suite.governor.address), abi=gov_abi)
 
     def prefetch(self, events: list[ChainEvent]) -> None:
         """Read the records of a batch's new versions in ONE JSON-RPC batch of ``eth_call``s."""
@@ -56,8 +52,7 @@ class SuiteEnricher:
             if "result" not in reply:
                 continue
             try:
-                raw = fn(0).w3.codec.decode([o["type"] if o["type"] != "tuple" else _tuple_type(o)
-                                              for o in fn.abi["outputs"]],
+                raw = fn(0).w3.codec.decode([canonical_type(o) for o in fn.abi["outputs"]],
                                              bytes.fromhex(reply["result"][2:]))
                 self._versions[ids[int(reply["id"])]] = raw[0]
             except Exception:
@@ -96,12 +91,6 @@ class SuiteEnricher:
             return int(self._governor.functions.quorum(int(timepoint)).call())
         except Exception:  # the timepoint is not in the past yet (ERC5805FutureLookup)
             return None
-
-
-def _tuple_type(output: dict[str, Any]) -> str:
-    inner = ",".join(_tuple_type(c) if c["type"].startswith("tuple") else c["type"]
-                     for c in output.get("components", []))
-    return f"({inner}){output['type'][5:]}"
 
 
 def build_indexer(suite: Any, url: str, *, confirmations: int = 0, batch_blocks: int = 2_000,

@@ -140,31 +140,19 @@ def error_for(oracle: Any, exc: BaseException, action: str, registry: Any = None
 
 
 def _simulate(oracle: Any, action: str, fn: str, args: tuple, sender: Any, value: int, registry: Any) -> None:
-    from ape import chain
-    from web3.exceptions import ContractLogicError as Web3LogicError
+    from modelgov.chain import tx
 
-    data = bytes(getattr(oracle, fn).encode_input(*args))
-    call: dict[str, Any] = {"to": str(oracle.address), "data": "0x" + data.hex(), "value": int(value)}
-    if sender is not None:
-        call["from"] = str(sender.address)
-    try:
-        chain.provider.web3.eth.call(call, "pending")
-    except Web3LogicError as exc:
-        raise error_for(oracle, exc, action, registry) from None
-    except Exception as exc:  # node errors
-        raise ChainError(f"{action}: simulation failed: {' '.join(str(exc).split())[:200]}") from None
+    tx.simulate(oracle, fn, args, sender=sender, action=action, value=value,
+                on_revert=lambda exc: error_for(oracle, exc, action, registry))
 
 
 def _transact(oracle: Any, action: str, fn: str, args: tuple, sender: Any, value: int = 0,
               registry: Any = None) -> Any:
     """Simulate ``fn(*args)`` from ``sender``; send it only if the simulation passes."""
-    from ape.exceptions import ApeException
+    from modelgov.chain import tx
 
-    _simulate(oracle, action, fn, args, sender, value, registry)
-    try:
-        return getattr(oracle, fn)(*args, sender=sender, value=int(value))
-    except ApeException as exc:
-        raise error_for(oracle, exc, action, registry) from None
+    return tx.transact(oracle, fn, args, sender=sender, action=action, value=value,
+                       on_revert=lambda exc: error_for(oracle, exc, action, registry))
 
 
 def _view(oracle: Any, action: str, fn: str, *args: Any) -> Any:

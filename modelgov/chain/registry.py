@@ -347,30 +347,18 @@ def _view_raw(registry: Any, action: str, fn: str, args: tuple[Any, ...]) -> Any
 
 def _simulate(registry: Any, action: str, fn: str, args: tuple, sender: Any) -> None:
     """``eth_call`` of ``fn(*args)``; raises the mapped modelgov error if it reverts."""
-    from ape import chain
-    from web3.exceptions import ContractLogicError as Web3LogicError
+    from modelgov.chain import tx
 
-    data = bytes(getattr(registry, fn).encode_input(*args))
-    call = {"to": str(registry.address), "data": "0x" + data.hex()}
-    if sender is not None:
-        call["from"] = str(sender.address)
-    try:
-        chain.provider.web3.eth.call(call, "pending")
-    except Web3LogicError as exc:
-        raise error_for(registry, exc, action) from None
-    except Exception as exc:  # node errors
-        raise ChainError(f"{action}: simulation failed: {' '.join(str(exc).split())[:200]}") from None
+    tx.simulate(registry, fn, args, sender=sender, action=action,
+                on_revert=lambda exc: error_for(registry, exc, action))
 
 
 def _transact(registry: Any, action: str, fn: str, args: tuple, sender: Any) -> Any:
     """Simulate ``fn(*args)`` from ``sender``; send it only if the simulation passes."""
-    from ape.exceptions import ApeException
+    from modelgov.chain import tx
 
-    _simulate(registry, action, fn, args, sender)
-    try:
-        return getattr(registry, fn)(*args, sender=sender)
-    except ApeException as exc:
-        raise error_for(registry, exc, action) from None
+    return tx.transact(registry, fn, args, sender=sender, action=action,
+                       on_revert=lambda exc: error_for(registry, exc, action))
 
 
 # ---------------------------------------------------------------------------------------------

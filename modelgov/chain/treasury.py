@@ -780,23 +780,10 @@ def model_resolver(suite: Any) -> Callable[[str], int]:
 def _transact(target: Any, action: str, contract: Any, fn: str, args: tuple, sender: Any,
               token: TokenRef | None = None) -> Any:
     """Simulate ``contract.fn(*args)`` from ``sender`` on the pending block; send if it passes."""
-    from ape import chain
-    from ape.exceptions import ApeException
-    from web3.exceptions import ContractLogicError as Web3LogicError
+    from modelgov.chain import tx
 
-    method = getattr(contract, fn)
-    data = bytes(method.encode_input(*args))
-    call = {"from": str(sender.address), "to": str(contract.address), "data": "0x" + data.hex()}
-    try:
-        chain.provider.web3.eth.call(call, "pending")
-    except Web3LogicError as exc:
-        raise error_for(target, exc, action, token) from None
-    except Exception as exc:  # node errors
-        raise ChainError(f"{action}: simulation failed: {' '.join(str(exc).split())[:200]}") from None
-    try:
-        return method(*args, sender=sender)
-    except ApeException as exc:
-        raise error_for(target, exc, action, token) from None
+    return tx.transact(contract, fn, args, sender=sender, action=action,
+                       on_revert=lambda exc: error_for(target, exc, action, token))
 
 
 def _check_address(value: str, what: str) -> str:

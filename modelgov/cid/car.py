@@ -14,7 +14,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from modelgov.cid.dag import BuildResult, build_path, uvarint
 from modelgov.cid.profiles import Profile, get_profile
@@ -79,10 +79,13 @@ def write_car(
     *,
     on_bytes: Callable[[int], None] | None = None,
     threads: int | None = None,
+    **build_options: Any,
 ) -> BuildResult:
     """Write a CARv1 of ``path`` (file or directory) to ``out`` in one pass over the bytes.
 
-    ``threads``: as for :func:`~modelgov.cid.dag.build_path` (None: every core).
+    ``threads``: as for :func:`~modelgov.cid.dag.build_path` (None: every core);
+    ``build_options``: further keywords of :func:`~modelgov.cid.dag.build_path` (``with_sha256``,
+    ``file_hook``, ``cache``: what :func:`modelgov.pipeline.prepare` computes in the same pass).
 
     The header's root is written as zeros of the right length and patched at the end; the
     file appears at ``out`` only once complete (written to ``out.partial`` first).
@@ -101,7 +104,8 @@ def write_car(
     try:
         with stream:
             writer = CarWriter(stream, [_placeholder_root(prof)])
-            result = build_path(path, prof, sink=writer, on_bytes=on_bytes, threads=threads)
+            result = build_path(path, prof, sink=writer, on_bytes=on_bytes, threads=threads,
+                                **build_options)
             stream.seek(0)
             stream.write(encode_header([result.root.cid]))
         os.replace(partial, target)

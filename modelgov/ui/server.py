@@ -46,29 +46,24 @@ class Dashboard:
         self.reader = reader
         self.pages = Pages(reader, links)
         r, p = reader, self.pages
-        self.html_routes: list[tuple[re.Pattern[str], Callable[..., str]]] = [
-            (re.compile(r"^/$"), lambda q: p.overview()),
-            (re.compile(r"^/models$"), lambda q: p.models()),
-            (re.compile(r"^/models/(\d+)$"), lambda q, i: p.model(int(i))),
-            (re.compile(r"^/versions/(\d+)$"), lambda q, i: p.version(int(i))),
-            (re.compile(r"^/proposals$"), lambda q: p.proposals(q.get("state"))),
-            (re.compile(r"^/proposals/(\d+)$"), lambda q, i: p.proposal(i)),
-            (re.compile(r"^/grants$"), lambda q: p.grants()),
-            (re.compile(r"^/grants/(\d+)$"), lambda q, i: p.grant(int(i))),
-            (re.compile(r"^/treasury$"), lambda q: p.treasury()),
+        # path (after "/" for a page, after "/api/" for its JSON) → (page, JSON document)
+        routes: list[tuple[str, Callable[..., str], Callable[..., Any]]] = [
+            (r"", lambda q: p.overview(), lambda q: r.overview()),
+            (r"overview", lambda q: p.overview(), lambda q: r.overview()),
+            (r"models", lambda q: p.models(), lambda q: r.models()),
+            (r"models/(\d+)", lambda q, i: p.model(int(i)), lambda q, i: r.model(int(i))),
+            (r"versions/(\d+)", lambda q, i: p.version(int(i)), lambda q, i: r.version(int(i))),
+            (r"proposals", lambda q: p.proposals(q.get("state")), lambda q: r.proposals(q.get("state"))),
+            (r"proposals/(\d+)", lambda q, i: p.proposal(i), lambda q, i: r.proposal(i)),
+            (r"grants", lambda q: p.grants(), lambda q: r.grants()),
+            (r"grants/(\d+)", lambda q, i: p.grant(int(i)), lambda q, i: r.grant(int(i))),
+            (r"treasury", lambda q: p.treasury(), lambda q: r.treasury()),
         ]
+        self.html_routes: list[tuple[re.Pattern[str], Callable[..., str]]] = [
+            (re.compile(f"^/{path}$"), page) for path, page, _ in routes]
         self.api_routes: list[tuple[re.Pattern[str], Callable[..., Any]]] = [
             (re.compile(r"^/api/?$"), lambda q: API_DOC),
-            (re.compile(r"^/api/overview$"), lambda q: r.overview()),
-            (re.compile(r"^/api/models$"), lambda q: r.models()),
-            (re.compile(r"^/api/models/(\d+)$"), lambda q, i: r.model(int(i))),
-            (re.compile(r"^/api/versions/(\d+)$"), lambda q, i: r.version(int(i))),
-            (re.compile(r"^/api/proposals$"), lambda q: r.proposals(q.get("state"))),
-            (re.compile(r"^/api/proposals/(\d+)$"), lambda q, i: r.proposal(i)),
-            (re.compile(r"^/api/grants$"), lambda q: r.grants()),
-            (re.compile(r"^/api/grants/(\d+)$"), lambda q, i: r.grant(int(i))),
-            (re.compile(r"^/api/treasury$"), lambda q: r.treasury()),
-        ]
+            *[(re.compile(f"^/api/{path}$"), doc) for path, _, doc in routes if path]]
 
     def handle(self, raw_path: str) -> tuple[int, str, bytes]:
         """``(status, content type, body)`` for a GET of ``raw_path``."""
