@@ -66,13 +66,9 @@ class DigestCache:
     def _state(st: os.stat_result) -> list[int]:
         return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]
 
-    def lookup(self, path: Path, prof: Profile, need_sha256: bool, need_extra: bool) -> FileEntry | None:
-        """The digests recorded for ``path`` if it provably has not changed, else None.
-
-        ``need_extra``: the Arweave chunk tree is wanted too (``FileEntry.extra``).
-        """
-        from modelgov.storage.arweave_merkle import ChunkTree, chunk_ranges
-
+    def _unchanged(self, path: Path) -> tuple[dict[str, Any], os.stat_result] | None:
+        """The entry recorded for ``path`` and its stat, if ``path`` provably has not changed
+        since (same size, mtime, inode and device, recorded after the racy window); else None."""
         if not self.reuse:
             return None
         entry = self.entries.get(str(Path(path).resolve()))
@@ -80,23 +76,35 @@ class DigestCache:
             st = os.stat(path)
         except OSError:
             return None
-        ok = (
-            entry is not None
-            and entry.get("state") == self._state(st)
-            and entry.get("at", 0) - st.st_mtime_ns >= RACY_NS
-            and prof.name in entry.get("unixfs", {})
-            and (entry.get("sha256") or not need_sha256)
-            and (entry.get("arweave") is not None or not need_extra)
-        )
-        if not ok:
+        if entry is None or entry.get("state") != self._state(st) \
+                or entry.get("at", 0) - st.st_mtime_ns < RACY_NS:
             self.misses += 1
             return None
-        assert entry is not None
+        return entry, st
+
+    @staticmethod
+    def _tree(size: int, encoded: str) -> Any:
+        from modelgov.storage.arweave_merkle import ChunkTree, chunk_ranges
+
+        raw = base64.b64decode(encoded)
+        return ChunkTree(size, chunk_ranges(size), [raw[i : i + 32] for i in range(0, len(raw), 32)])
+
+    def lookup(self, path: Path, prof: Profile, need_sha256: bool, need_extra: bool) -> FileEntry | None:
+        """The digests recorded for ``path`` if it provably has not changed, else None.
+
+        ``need_extra``: the Arweave chunk tree is wanted too (``FileEntry.extra``).
+        """
+        found = self._unchanged(path)
+        if found is None:
+            return None
+        entry, st = found
+        if not (prof.name in entry.get("unixfs", {})
+                and (entry.get("sha256") or not need_sha256)
+                and (entry.get("arweave") is not None or not need_extra)):
+            self.misses += 1
+            return None
         cid_hex, tsize = entry["unixfs"][prof.name]
-        extra = None
-        if need_extra:
-            raw = base64.b64decode(entry["arweave"])
-            extra = ChunkTree(st.st_size, chunk_ranges(st.st_size), [raw[i : i + 32] for i in range(0, len(raw), 32)])
+        extra = self._tree(st.st_size, entry["arweave"]) if need_extra else None
         self.hits += 1
         return FileEntry("", st.st_size, bytes.fromhex(cid_hex), entry.get("sha256"), tsize, extra)
 
@@ -121,22 +129,15 @@ class DigestCache:
     def arweave_tree(self, path: Path) -> Any:
         """The Arweave :class:`~modelgov.storage.arweave_merkle.ChunkTree` recorded for ``path``
         if it provably has not changed (whatever the UnixFS profile), else None."""
-        from modelgov.storage.arweave_merkle import ChunkTree, chunk_ranges
-
-        if not self.reuse:
+        found = self._unchanged(path)
+        if found is None:
             return None
-        entry = self.entries.get(str(Path(path).resolve()))
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        if entry is None or entry.get("state") != self._state(st) or entry.get("arweave") is None \
-                or entry.get("at", 0) - st.st_mtime_ns < RACY_NS:
+        entry, st = found
+        if entry.get("arweave") is None:
             self.misses += 1
             return None
-        raw = base64.b64decode(entry["arweave"])
         self.hits += 1
-        return ChunkTree(st.st_size, chunk_ranges(st.st_size), [raw[i : i + 32] for i in range(0, len(raw), 32)])
+        return self._tree(st.st_size, entry["arweave"])
 
     def save(self) -> None:
         """Write the cache (atomically) if it changed.
