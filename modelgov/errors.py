@@ -6,14 +6,37 @@ This is the only module that defines exceptions. Library code raises these; the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CustomError:
+    """A contract's custom error, decoded: ``name`` (e.g. ``ModelRegistryUnknownVersion``), its
+    ``args`` by parameter name, and the ``contract`` whose ABI decoded it."""
+
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
+    contract: str = ""
+
+    def __str__(self) -> str:
+        def fmt(value: Any) -> str:
+            return "0x" + bytes(value).hex() if isinstance(value, (bytes, bytearray)) else str(value)
+
+        return f"{self.name}({', '.join(f'{k}={fmt(v)}' for k, v in self.args.items())})"
+
 
 class ModelGovError(Exception):
     """Base class of every error modelgov raises on purpose.
 
-    ``exit_code`` is what the CLI exits with when this error reaches it.
+    ``exit_code`` is what the CLI exits with when this error reaches it. ``revert`` is the
+    decoded custom error when the error comes from a contract's revert (else None): its name and
+    arguments stay fields, e.g. ``err.revert.name == "ModelRegistryNotAudited"`` and
+    ``err.revert.args["approvals"]``.
     """
 
     exit_code: int = 1
+    revert: CustomError | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

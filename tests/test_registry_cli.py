@@ -215,11 +215,17 @@ def test_deadline_parsing():
     from modelgov.cli.registry_cmd import parse_deadline
     from modelgov.errors import ValidationError
 
+    from modelgov.chain.treasury import parse_deadline as grant_deadline
+
     assert parse_deadline("+2h", now=100) == 7300
-    assert parse_deadline("1700000000") == 1700000000
+    assert parse_deadline("1700000000", now=100) == 1700000000
     assert parse_deadline("2030-01-01T00:00:00") == 1893456000
+    # a date means the END of that day (UTC), in `audit sign --deadline` as in grant files
+    assert parse_deadline("2030-01-01") == 1893456000 + 86_399 == grant_deadline("2030-01-01", 100)
     with pytest.raises(ValidationError):
         parse_deadline("tomorrow")
+    with pytest.raises(ValidationError, match="not in the future"):
+        parse_deadline("1700000000", now=1800000000)
 
 
 def test_cli_module_does_not_import_ape():

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from modelgov.chain.connection import DEFAULT_NETWORK, LOCAL_RPC, local_rpc_url, network_name  # noqa: F401
 from modelgov.endpoints import INSECURE_ENV, check_transport, insecure_allowed
 from modelgov.errors import ChainError, ConfigError
 from modelgov.paths import CHECKOUT_ROOT
@@ -21,9 +22,6 @@ from modelgov.paths import CHECKOUT_ROOT
 if TYPE_CHECKING:  # pragma: no cover
     from ape.api import AccountAPI
 
-DEFAULT_NETWORK = "ethereum:local:foundry"
-#: URL of the long-running local chain started by ``modelgov chain start``.
-LOCAL_RPC = "http://127.0.0.1:8545"
 _URL_IN_CHOICE = re.compile(r"(?i)\b(?:https?|wss?)://\S+")
 
 
@@ -174,13 +172,6 @@ def check_rpc_choice(choice: str) -> None:
                     allowed=insecure_allowed(), how=f"{INSECURE_ENV}=1")
 
 
-def network_name(choice: str | None) -> str:
-    """Normalise a network choice (``local``, ``ethereum:local:foundry``, ``sepolia``...)."""
-    if not choice or choice == "local":
-        return DEFAULT_NETWORK
-    return choice
-
-
 @contextmanager
 def connect(choice: str | None = None) -> Iterator[Any]:
     """Connect to a network; on ``local``, to the chain of ``modelgov chain start``.
@@ -208,7 +199,7 @@ def connect(choice: str | None = None) -> Iterator[Any]:
         from modelgov.chain.anvil import start_chain
 
         start_chain()  # the persistent local chain, started on demand (idempotent)
-        settings = {"host": os.environ.get("MODELGOV_RPC", LOCAL_RPC)}
+        settings = {"host": local_rpc_url()}
     try:
         ctx = networks.parse_network_choice(name, provider_settings=settings or None)
     except (ApeException, NetworkError) as exc:

@@ -17,14 +17,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from modelgov.chain.enums import Verdict
 from modelgov.errors import SignatureError, ValidationError, WalletError
 
 DOMAIN_NAME = "ModelRegistry"
 DOMAIN_VERSION = "1"
 
-#: Verdict enum of the contract (0 = None is never signed)
-VERDICTS = {"approve": 1, "reject": 2}
-VERDICT_NAMES = {0: "none", 1: "approve", 2: "reject"}
 
 ATTESTATION_FIELDS = [
     {"name": "auditor", "type": "address"},
@@ -48,12 +46,9 @@ def verdict_code(verdict: str | int) -> int:
     Raises:
         ValidationError: anything else.
     """
-    if isinstance(verdict, int) and verdict in (1, 2):
-        return verdict
-    code = VERDICTS.get(str(verdict).strip().lower())
-    if code is None:
-        raise ValidationError(f"verdict must be 'approve' or 'reject', not {verdict!r}")
-    return code
+    from modelgov.chain.enums import Verdict
+
+    return int(Verdict.parse(verdict))
 
 
 @dataclass(frozen=True)
@@ -122,7 +117,7 @@ class SignedAttestation:
 
     def to_json(self) -> dict[str, Any]:
         doc = asdict(self.request)
-        doc["verdict"] = VERDICT_NAMES[self.request.verdict]
+        doc["verdict"] = Verdict(self.request.verdict).verb
         doc["signature"] = self.signature
         doc["type"] = "modelgov/attestation-signature@1"
         return doc

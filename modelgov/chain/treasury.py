@@ -27,11 +27,9 @@ Grant files (``grant.yaml``)::
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +43,8 @@ from modelgov.errors import (
     TransactionRevertedError,
     ValidationError,
 )
+from modelgov.timetext import format_amount, parse_amount, parse_deadline
+from modelgov.timetext import iso as _iso
 
 #: ``modelId`` of a milestone that does not require a particular model (``type(uint256).max``).
 NO_MODEL = 2**256 - 1
@@ -52,8 +52,6 @@ MAX_MILESTONES = 20
 STATUS_NAMES = ("pending", "submitted", "released", "reclaimed", "cancelled")
 ADMIN_ROLE = b"\x00" * 32
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
-_RELATIVE = re.compile(r"^\+\s*(\d+)\s*([smhdw])$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
 _FIELDS = {"amount", "description", "deadline", "model"}
 
 ERC20_ABI: list[dict[str, Any]] = [
@@ -113,102 +111,6 @@ class TokenRef:
         if self.decimals is None:
             return f"{int(amount)} units of {self.label}"
         return f"{format_amount(amount, self.decimals)} {self.label}"
-
-
-def format_amount(amount: int, decimals: int) -> str:
-    """``1500000, 6`` → ``"1.5"`` (exact; no rounding)."""
-    text = format(Decimal(int(amount)).scaleb(-decimals), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
-def parse_amount(value: Any, decimals: int | None, where: str = "amount") -> int:
-    """Whole tokens (``"1000"``, ``"2.5"``) or smallest units (``"2500000wei"``) → smallest units.
-
-    ``decimals`` None (a token without a readable ``decimals()``): only smallest units.
-
-    Raises:
-        ValidationError: not a positive amount, more decimal places than the token has, or
-            whole tokens of a token whose decimals are unknown.
-    """
-    if isinstance(value, bool) or value is None:
-        raise ValidationError(f"{where}: expected an amount, got {value!r}")
-    text = str(value).strip().replace("_", "")
-    if text.lower().endswith("wei"):
-        digits = text[:-3].strip()
-        if not digits.isdigit() or int(digits) <= 0:
-            raise ValidationError(f"{where}: {value!r} is not a positive whole number of wei")
-        return int(digits)
-    if decimals is None:
-        raise ValidationError(f"{where}: this token has no readable decimals(); give the amount "
-                              "in smallest units with a 'wei' suffix (e.g. \"1000wei\")")
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError(f"{where}: {value!r} is not a number (use e.g. \"1000\" or \"5wei\")") from None
-    if not number.is_finite() or number <= 0:
-        raise ValidationError(f"{where}: {value!r} must be positive")
-    units = number.scaleb(decimals)
-    if units != units.to_integral_value():
-        raise ValidationError(f"{where}: {value!r} has more than {decimals} decimal places")
-    return int(units)
-
-
-def parse_deadline(value: Any, now: int, where: str = "deadline") -> int:
-    """A deadline → unix seconds; it must be after ``now`` (the chain's time).
-
-    Accepts unix seconds (int), a date (``2026-12-31``: the end of that day, UTC), an ISO
-    date-time (naive means UTC), or ``+N`` with a unit s/m/h/d/w relative to ``now``.
-
-    Raises:
-        ValidationError: unparseable, or not in the future.
-    """
-    ts: int
-    if isinstance(value, bool) or value is None:
-        raise ValidationError(f"{where}: expected a date, got {value!r}")
-    if isinstance(value, int):
-        ts = value
-    elif isinstance(value, _dt.datetime):
-        ts = _utc(value)
-    elif isinstance(value, _dt.date):
-        ts = _end_of_day(value)
-    else:
-        text = str(value).strip()
-        rel = _RELATIVE.match(text)
-        if rel:
-            ts = now + int(rel.group(1)) * _UNITS[rel.group(2)]
-        elif text.isdigit():
-            ts = int(text)
-        else:
-            try:
-                if len(text) == 10:
-                    ts = _end_of_day(_dt.date.fromisoformat(text))
-                else:
-                    ts = _utc(_dt.datetime.fromisoformat(text.replace("Z", "+00:00")))
-            except ValueError:
-                raise ValidationError(
-                    f"{where}: {value!r} is not a date (YYYY-MM-DD), ISO date-time, unix time or +30d"
-                ) from None
-    if ts <= now:
-        raise ValidationError(f"{where}: {_iso(ts)} is not in the future (chain time {_iso(now)})")
-    if ts >= 2**64:
-        raise ValidationError(f"{where}: {value!r} is too far in the future")
-    return ts
-
-
-def _utc(moment: _dt.datetime) -> int:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_dt.timezone.utc)
-    return int(moment.timestamp())
-
-
-def _end_of_day(day: _dt.date) -> int:
-    return _utc(_dt.datetime.combine(day, _dt.time(23, 59, 59)))
-
-
-def _iso(ts: int) -> str:
-    return _dt.datetime.fromtimestamp(int(ts), _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def token_ref(address: str) -> TokenRef:

@@ -11,8 +11,6 @@ to put in ``governance/proposals/*.yaml``.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 import time
 
 import click
@@ -324,32 +322,12 @@ def audit_nonce(auditor: str | None, network: str, account: str | None, as_json:
         click.echo(nonce)
 
 
-_RELATIVE = re.compile(r"^\+(\d+)([smhdw])$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
 def parse_deadline(text: str, now: int | None = None) -> int:
-    """``+7d`` / ``+12h`` / ``+30m``, a unix timestamp, or an ISO date-time (UTC if naive).
+    """The ``--deadline`` of a signature (see :mod:`modelgov.timetext`: a date means the end of
+    that day, UTC, as in grant files). Raises: ValidationError."""
+    from modelgov import timetext
 
-    Raises:
-        ValidationError: none of these.
-    """
-    now = int(time.time()) if now is None else now
-    text = text.strip()
-    m = _RELATIVE.match(text)
-    if m:
-        return now + int(m.group(1)) * _UNITS[m.group(2)]
-    if text.isdigit():
-        return int(text)
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(
-            f"bad deadline {text!r}: use +7d, +12h, a unix time or an ISO date-time"
-        ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return int(when.timestamp())
+    return timetext.parse_deadline(text, int(time.time()) if now is None else now, "--deadline")
 
 
 @audit.command("sign")
@@ -392,7 +370,12 @@ def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: str, no
     """
     from eth_utils import is_address, to_checksum_address
 
-    from modelgov.chain.signing import AttestationRequest, load_key, sign_attestation, verdict_code
+    from modelgov.chain.signing import (
+        AttestationRequest,
+        load_key,
+        sign_attestation,
+        verdict_code,
+    )
     from modelgov.cid.text import normalize
 
     report = normalize(report_cid)

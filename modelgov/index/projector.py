@@ -14,10 +14,10 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from modelgov.chain.enums import Verdict
 from modelgov.chain.events import ChainEvent
 from modelgov.index import schema as s
 
-VERDICTS = {1: "approved", 2: "rejected"}
 NO_MODEL = 2**256 - 1
 
 
@@ -141,7 +141,7 @@ class Projector:
         a = ev.args
         _upsert(self.conn, s.attestations, {
             "version_id": int(a["versionId"]), "auditor": str(a["auditor"]),
-            "verdict": VERDICTS.get(int(a["verdict"]), str(a["verdict"])),
+            "verdict": Verdict.label_of(int(a["verdict"])),
             "report_cid": cid_text(a.get("reportCid")),
             "block_number": ev.block_number, "tx_hash": ev.tx_hash,
         }, ("version_id", "auditor"))
