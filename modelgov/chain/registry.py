@@ -15,40 +15,34 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from ape.api import AccountAPI
+
+    from modelgov.chain.client import ModelGov
+    from modelgov.chain.contract import ContractHandle
+    from modelgov.chain.signing import SignedAttestation
+
+from modelgov.chain.enums import ADMIN_ROLE, AUDITOR_ROLE, Verdict, role_name
+from modelgov.chain.tx import TxResult, send
 from modelgov.errors import (
-    ChainError,
+    CustomError,
     ModelGovError,
     NotFoundError,
     SignatureError,
     StateError,
-    TransactionRevertedError,
     ValidationError,
 )
 
-VERDICT_NAMES = {0: "none", 1: "approved", 2: "rejected"}
-APPROVED, REJECTED = 1, 2
 ZERO32 = b"\x00" * 32
 PAGE_SIZE = 50
 
-ADMIN_ROLE = b"\x00" * 32
 #: Import profiles ``ModelRegistry.submitVersion`` accepts besides "" (its ``isKnownImportProfile``);
 #: the names of :data:`modelgov.cid.profiles.PROFILES`.
 KNOWN_IMPORT_PROFILES = ("unixfs-v0-2015", "kubo-cidv1", "unixfs-v1-2025")
 
 
-def _keccak(text: str) -> bytes:
-    from eth_utils import keccak
-
-    return keccak(text=text)
-
-
-ROLE_NAMES = {ADMIN_ROLE: "DEFAULT_ADMIN_ROLE (governance)"}
-for _role in ("AUDITOR_ROLE", "GUARDIAN_ROLE"):
-    ROLE_NAMES[_keccak(_role)] = _role
-AUDITOR_ROLE = _keccak("AUDITOR_ROLE")
-GUARDIAN_ROLE = _keccak("GUARDIAN_ROLE")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,10 +212,6 @@ def arweave_from_bytes(raw: Any) -> str | None:
     return None if data == ZERO32 else b64url_encode(data)
 
 
-def verdict_name(code: int) -> str:
-    return VERDICT_NAMES.get(int(code), str(code))
-
-
 def _record(raw: Any) -> VersionRecord:
     # positional: Ape returns structs inside arrays as plain tuples
     (vid, mid, cid, ar, digest, changelog, profile, parent, datasets, submitter, at) = tuple(raw)
@@ -255,30 +245,15 @@ def _attestation(raw: Any) -> Attestation:
         report_text = _cid_text(report)
     except ModelGovError:  # not a CID: show the bytes
         report_text = "0x" + bytes(report).hex()
-    return Attestation(str(auditor), verdict_name(verdict), int(at), report_text)
+    return Attestation(_address(auditor), Verdict.label_of(int(verdict)), int(at), report_text)
 
 
 # ---------------------------------------------------------------------------------------------
-# revert decoding
+# revert messages
 # ---------------------------------------------------------------------------------------------
-def decode_revert(registry: Any, exc: BaseException) -> tuple[str, dict[str, Any]] | None:
-    """``(error name, arguments)`` of a registry revert carried by ``exc``, or None."""
-    from modelgov.chain.reverts import decode_custom_error
-
-    return decode_custom_error(exc, [registry.contract_type])
-
-
-def _fmt_role(role: Any) -> str:
-    return ROLE_NAMES.get(bytes(role), "0x" + bytes(role).hex())
-
-
-def error_for(registry: Any, exc: BaseException, action: str) -> ModelGovError:
-    """The modelgov error for a registry revert, message prefixed by ``action``."""
-    decoded = decode_revert(registry, exc)
-    if decoded is None:
-        message = " ".join(str(getattr(exc, "revert_message", None) or exc).split())
-        return TransactionRevertedError(f"{action}: reverted: {message}")
-    name, a = decoded
+def messages(err: CustomError) -> tuple[type[ModelGovError], str] | None:
+    """The registry's readable message (and error class) for one of its custom errors."""
+    a = err.args
     text: dict[str, tuple[type[ModelGovError], str]] = {
         "ModelRegistryUnknownModel": (NotFoundError, f"unknown model #{a.get('modelId')}"),
         "ModelRegistryUnknownModelName": (NotFoundError, f"no model named {a.get('name')!r}"),
@@ -300,166 +275,17 @@ def error_for(registry: Any, exc: BaseException, action: str) -> ModelGovError:
         "ModelRegistryAlreadyActive": (StateError, f"version {a.get('versionId')} is already active"),
         "ModelRegistryVersionSuspended": (StateError, f"version {a.get('versionId')} is suspended"),
         "ModelRegistryVersionNotSuspended": (StateError, f"version {a.get('versionId')} is not suspended"),
-        "AccessControlUnauthorizedAccount": (StateError, f"{a.get('account')} lacks {_fmt_role(a.get('neededRole', b''))}"),
+        "AccessControlUnauthorizedAccount": (StateError, f"{a.get('account')} lacks {role_name(a.get('neededRole', b''))}"),
         "ModelRegistryNotSubmitter": (StateError, f"only version {a.get('versionId')}'s submitter {a.get('submitter')} may bind its verifier, not {a.get('account')}"),
         "ModelRegistryVerifierAlreadyBound": (StateError, f"version {a.get('versionId')} already has the verifier {a.get('verifier')}"),
         "ModelRegistryAlreadyAttested": (StateError, f"auditors already attested version {a.get('versionId')}: bind its verifier before the audit"),
         "ModelRegistryInvalidVerifier": (ValidationError, f"no contract at {a.get('verifier')}"),
+        "ModelRegistryUnexpectedActiveVersion": (StateError, f"model #{a.get('modelId')}'s active version is {a.get('activeVersionId')}, not {a.get('expectedVersionId')}"),
+        "ModelRegistrySelfAttestation": (StateError, f"{a.get('auditor')} submitted version {a.get('versionId')} and cannot attest it"),
     }
-    cls, message = text.get(name, (TransactionRevertedError, f"reverted with {name}({a})"))
-    return cls(f"{action}: {message}")
+    return text.get(err.name)
 
 
-def _view(registry: Any, action: str, fn: str, *args: Any) -> Any:
-    from ape.exceptions import ApeException
-    from eth_abi.exceptions import DecodingError
-
-    try:
-        return getattr(registry, fn)(*args)
-    except ApeException as exc:
-        # anvil's revert text doesn't always reach Ape decoded: replay with eth_call for the data
-        _simulate(registry, action, fn, args, None)
-        raise error_for(registry, exc, action) from None
-    except (UnicodeDecodeError, DecodingError):
-        # a string on chain that is not UTF-8 (anyone can submit one): read it as bytes
-        return _view_raw(registry, action, fn, args)
-
-
-def _view_raw(registry: Any, action: str, fn: str, args: tuple[Any, ...]) -> Any:
-    """``fn(*args)`` by ``eth_call``, decoded with every ``string`` output read as ``bytes``
-    (callers turn them into text with :func:`_chain_text`, which marks invalid UTF-8)."""
-    import re
-
-    from ape import chain
-    from eth_abi import decode as abi_decode
-
-    abi = next(a for a in registry.contract_type.abi
-               if a.type == "function" and a.name == fn and len(a.inputs) == len(args))
-    data = bytes(getattr(registry, fn).encode_input(*args))
-    try:
-        raw = chain.provider.web3.eth.call({"to": str(registry.address), "data": "0x" + data.hex()})
-        types = [re.sub(r"\bstring\b", "bytes", o.canonical_type) for o in abi.outputs]
-        out = abi_decode(types, bytes(raw))
-    except Exception as exc:  # noqa: BLE001 - node errors, undecodable data
-        raise ChainError(f"{action}: cannot read {fn}: {' '.join(str(exc).split())[:200]}") from None
-    return out[0] if len(out) == 1 else out
-
-
-def _simulate(registry: Any, action: str, fn: str, args: tuple, sender: Any) -> None:
-    """``eth_call`` of ``fn(*args)``; raises the mapped modelgov error if it reverts."""
-    from modelgov.chain import tx
-
-    tx.simulate(registry, fn, args, sender=sender, action=action,
-                on_revert=lambda exc: error_for(registry, exc, action))
-
-
-def _transact(registry: Any, action: str, fn: str, args: tuple, sender: Any) -> Any:
-    """Simulate ``fn(*args)`` from ``sender``; send it only if the simulation passes."""
-    from modelgov.chain import tx
-
-    return tx.transact(registry, fn, args, sender=sender, action=action,
-                       on_revert=lambda exc: error_for(registry, exc, action))
-
-
-# ---------------------------------------------------------------------------------------------
-# reads
-# ---------------------------------------------------------------------------------------------
-def model_id(registry: Any, name: str) -> int:
-    """Raises: NotFoundError: no model has that name."""
-    return int(_view(registry, f"model {name!r}", "modelIdOf", name))
-
-
-def resolve_model(registry: Any, model: str | int) -> int:
-    """A model name, or an id given as int or ``#N`` / digits → the model id (checked)."""
-    text = str(model).strip()
-    if isinstance(model, int) or text.lstrip("#").isdigit():
-        mid = int(text.lstrip("#"))
-        model_info(registry, mid)
-        return mid
-    return model_id(registry, text)
-
-
-def model_info(registry: Any, model: str | int) -> ModelInfo:
-    mid = model if isinstance(model, int) else model_id(registry, model)
-    name, card, active, count = _view(registry, f"model #{mid}", "model", mid)
-    invalid: list[str] = []
-    return ModelInfo(int(mid), _chain_text(name, "name", invalid),
-                     _cid_or_hex(card, "card_cid", invalid), int(active) or None, int(count))
-
-
-def get_version(registry: Any, version_id: int) -> VersionRecord:
-    """Raises: NotFoundError: no such version."""
-    return _record(_view(registry, f"version {version_id}", "version", int(version_id)))
-
-
-def versions_of(registry: Any, model_id: int, page_size: int = PAGE_SIZE) -> list[VersionRecord]:
-    """Every version of ``model_id``, oldest first (read page by page)."""
-    out: list[VersionRecord] = []
-    offset = 0
-    while True:
-        page, total = _view(registry, f"model #{model_id}", "versionsOf", model_id, offset, page_size)
-        out += [_record(r) for r in page]
-        offset += len(page)
-        if offset >= int(total) or not page:
-            return out
-
-
-def find_version_by_cid(
-    registry: Any, model_id: int, cid: str, submitter: str | None = None
-) -> VersionRecord | None:
-    """The version of ``model_id`` with CID ``cid`` (submitted by ``submitter`` when given), or None.
-
-    Versions are keyed by (model, submitter, CID) on chain, so several submitters may have
-    registered the same CID; without ``submitter`` the CID must name exactly one version.
-
-    Raises:
-        InvalidCIDError: ``cid`` is malformed.
-        StateError: no ``submitter`` given and several submitters registered ``cid`` (they are named).
-    """
-    from modelgov.cid.text import cid_to_bytes, normalize
-
-    if submitter is not None:
-        raw = cid_to_bytes(cid)
-        vid = int(_view(registry, f"model #{model_id}", "versionIdOf", model_id, submitter, raw))
-        return get_version(registry, vid) if vid else None
-    wanted = normalize(cid)
-    matches = [r for r in versions_of(registry, model_id) if r.cid == wanted]
-    if len(matches) > 1:
-        who = ", ".join(f"version {r.version_id} by {r.submitter}" for r in matches)
-        raise StateError(f"{wanted} was submitted to model #{model_id} more than once ({who}): name the submitter")
-    return matches[0] if matches else None
-
-
-def audit_status(registry: Any, version_id: int) -> AuditStatus:
-    raw = _view(registry, f"version {version_id}", "auditStatus", int(version_id))
-    approvals, rejections, required, audited, suspended, attestations = tuple(raw)
-    return AuditStatus(
-        version_id=int(version_id),
-        approvals=int(approvals),
-        rejections=int(rejections),
-        required_approvals=int(required),
-        audited=bool(audited),
-        suspended=bool(suspended),
-        attestations=tuple(_attestation(a) for a in attestations),
-    )
-
-
-def active_version(registry: Any, model_id: int) -> VersionRecord | None:
-    vid = int(_view(registry, f"model #{model_id}", "activeVersionId", model_id))
-    return get_version(registry, vid) if vid else None
-
-
-def attestation_of(registry: Any, version_id: int, auditor: str) -> Attestation:
-    return _attestation(_view(registry, f"version {version_id}", "attestationOf", int(version_id), auditor))
-
-
-def is_auditor(registry: Any, account: str) -> bool:
-    return bool(registry.hasRole(AUDITOR_ROLE, account))
-
-
-# ---------------------------------------------------------------------------------------------
-# writes
-# ---------------------------------------------------------------------------------------------
 def prepare_version(
     cid: str,
     *,
@@ -530,173 +356,292 @@ def prepare_version(
     )
 
 
-def submit_version(registry: Any, model: str | int, version: VersionInput, sender: Any) -> VersionRecord:
-    """Submit ``version`` of ``model`` (name or id) from ``sender``; returns the stored record.
-
-    Raises:
-        NotFoundError: unknown model or parent. StateError: ``sender`` already submitted this CID.
-    """
-    mid = resolve_model(registry, model)
-    action = f"cannot submit {version.cid} to model #{mid}"
-    existing = find_version_by_cid(registry, mid, version.cid, submitter=str(sender.address))
-    if existing is not None:
-        raise StateError(f"{action}: it is already version {existing.version_id}")
-    if version.parent_version_id:
-        get_version(registry, version.parent_version_id)
-    receipt = _transact(registry, action, "submitVersion", (mid, version.to_abi()), sender)
-    events = receipt.events.filter(registry.VersionSubmitted)
-    return get_version(registry, int(events[0].versionId))
-
-
-def _check_attestable(registry: Any, version_id: int, auditor: str, action: str) -> None:
-    get_version(registry, version_id)  # NotFoundError
-    if not is_auditor(registry, auditor):
-        raise StateError(f"{action}: {auditor} is not an auditor (lacks AUDITOR_ROLE)")
-
-
-def attest(registry: Any, version_id: int, verdict: str | int, report_cid: str, sender: Any) -> Attestation:
-    """Attest ``version_id`` as ``sender`` (an auditor).
-
-    Raises:
-        NotFoundError, StateError (not an auditor), InvalidCIDError, ValidationError.
-    """
-    from modelgov.chain.signing import verdict_code
-    from modelgov.cid.text import cid_to_bytes
-
-    code = verdict_code(verdict)
-    report = cid_to_bytes(report_cid)
-    action = f"cannot attest version {version_id}"
-    _check_attestable(registry, version_id, str(sender.address), action)
-    _transact(registry, action, "attest", (int(version_id), code, report), sender)
-    return attestation_of(registry, version_id, str(sender.address))
-
-
-def revoke(registry: Any, version_id: int, sender: Any) -> None:
-    """Withdraw ``sender``'s attestation on ``version_id``.
-
-    Raises:
-        NotFoundError: unknown version. StateError: no live attestation.
-    """
-    action = f"cannot revoke the attestation on version {version_id}"
-    get_version(registry, version_id)
-    _transact(registry, action, "revokeAttestation", (int(version_id),), sender)
-
-
-def relay(registry: Any, signed: Any, sender: Any) -> Attestation:
-    """Send an auditor's signed attestation (a :class:`~modelgov.chain.signing.SignedAttestation`).
-
-    Checked before sending: chain id, registry address, deadline (against the chain's clock),
-    nonce, the auditor's role, the signature (by simulation).
-
-    Raises:
-        SignatureError, StateError, NotFoundError.
-    """
-    from ape import chain
-
-    r = signed.request
-    action = f"cannot relay {r.auditor}'s attestation of version {r.version_id}"
-    if int(r.chain_id) != int(chain.chain_id):
-        raise SignatureError(f"{action}: signed for chain {r.chain_id}, connected to {chain.chain_id}")
-    if str(r.registry).lower() != str(registry.address).lower():
-        raise SignatureError(f"{action}: signed for registry {r.registry}, not {registry.address}")
-    now = int(chain.pending_timestamp)
-    if r.deadline < now:
-        raise SignatureError(f"{action}: signature expired at {r.deadline} (chain time {now})")
-    current = int(registry.nonces(r.auditor))
-    if r.nonce != current:
-        raise SignatureError(f"{action}: nonce {r.nonce} is not the auditor's next nonce ({current})")
-    _check_attestable(registry, r.version_id, r.auditor, action)
-    args = (r.auditor, r.version_id, r.verdict, r.report_cid_bytes(), r.nonce, r.deadline,
-            signed.signature_bytes())
-    _transact(registry, action, "attestBySig", args, sender)
-    return attestation_of(registry, r.version_id, r.auditor)
-
-
-def create_model_call(registry: Any, name: str, card_cid: str | None) -> tuple[str, bytes]:
-    """``(target, calldata)`` of ``createModel(name, card)`` for a governance proposal.
-
-    Raises:
-        ValidationError: bad name. StateError: the name is taken. InvalidCIDError.
-    """
-    from modelgov.cid.text import cid_to_bytes
-
-    if not name or len(name.encode()) > 64:
-        raise ValidationError("model names are 1 to 64 bytes")
-    try:
-        existing = model_id(registry, name)
-    except NotFoundError:
-        existing = 0
-    if existing:
-        raise StateError(f"a model named {name!r} already exists (#{existing})")
-    card = cid_to_bytes(card_cid) if card_cid else b""
-    return str(registry.address), bytes(registry.createModel.encode_input(name, card))
-
-
-def is_governance(registry: Any, account: str) -> bool:
-    return bool(registry.hasRole(ADMIN_ROLE, account))
-
-
-def create_model(registry: Any, name: str, card_cid: str | None, sender: Any) -> ModelInfo:
-    """Create a model directly; only for an account holding the admin role (the timelock).
-
-    Raises:
-        StateError: ``sender`` is not governance (use a proposal), or the name is taken.
-    """
-    create_model_call(registry, name, card_cid)
-    if not is_governance(registry, str(sender.address)):
-        raise StateError(
-            f"cannot create model {name!r}: createModel is governance-only and "
-            f"{sender.address} is not the timelock; propose a create-model action"
-        )
-    from modelgov.cid.text import cid_to_bytes
-
-    card = cid_to_bytes(card_cid) if card_cid else b""
-    _transact(registry, f"cannot create model {name!r}", "createModel", (name, card), sender)
-    return model_info(registry, name)
-
-
-# ---------------------------------------------------------------------------------------------
-# zk verifiers bound to versions
-# ---------------------------------------------------------------------------------------------
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
-def verifier_of(registry: Any, version_id: int) -> str | None:
-    """The zk verifier bound to ``version_id``, or None.
+class Registry:
+    """The ModelRegistry of a suite: ``client.registry``.
 
-    Raises:
-        NotFoundError: no such version.
+    Reads return frozen dataclasses; writes take the signer as ``sender=`` (default: the
+    client's account), simulate first, and return a :class:`~modelgov.chain.tx.TxResult` whose
+    ``value`` is what the write created or changed. Reverts raise the registry's modelgov error
+    (``NotFoundError``, ``StateError``, ``SignatureError``, ``ValidationError``,
+    ``TransactionRevertedError``) with the decoded custom error as ``err.revert``.
     """
-    address = str(_view(registry, f"version {version_id}", "verifierOf", int(version_id)))
-    return None if int(address, 16) == 0 else address
 
+    def __init__(self, handle: ContractHandle, client: ModelGov | None = None) -> None:
+        self.handle = handle
+        self.client = client
 
-def active_verifier(registry: Any, model: str | int) -> tuple[VersionRecord, str | None]:
-    """``model``'s active version and the verifier bound to it (None if it has none).
+    @property
+    def address(self) -> str:
+        return self.handle.address
 
-    Raises:
-        NotFoundError: unknown model, or the model has no active version.
-    """
-    model_id = resolve_model(registry, model)
-    record = active_version(registry, model_id)
-    if record is None:
-        raise NotFoundError(f"model #{model_id} has no active version")
-    return record, verifier_of(registry, record.version_id)
+    def _sender(self, sender: AccountAPI | None) -> AccountAPI:
+        if sender is not None:
+            return sender
+        if self.client is None:
+            raise ValidationError("no signing account: pass sender=")
+        return self.client.account
 
+    def _view(self, action: str, fn: str, *args: Any) -> Any:
+        return self.handle.call(fn, *args, action=action)
 
-def bind_verifier(registry: Any, version_id: int, verifier: str, sender: Any) -> str:
-    """Bind the zk verifier of ``version_id`` (the submitter, before any attestation).
+    def _send(self, action: str, fn: str, args: tuple[Any, ...], sender: AccountAPI | None) -> Any:
+        return send(self.handle, fn, args, sender=self._sender(sender), action=action)
 
-    Raises:
-        ValidationError: not an address, or no contract there.
-        StateError: not the submitter, already bound, or already attested.
-        NotFoundError: no such version.
-    """
-    from eth_utils import is_address, to_checksum_address
+    # --- reads ------------------------------------------------------------------------------
+    def model_id(self, name: str) -> int:
+        """Raises: NotFoundError: no model has that name."""
+        return int(self._view(f"model {name!r}", "modelIdOf", name))
 
-    if not is_address(str(verifier)):
-        raise ValidationError(f"verifier {verifier!r} is not an address")
-    address = str(to_checksum_address(str(verifier)))
-    _transact(registry, f"bind verifier of version {version_id}", "bindVerifier",
-              (int(version_id), address), sender)
-    return address
+    def resolve_model(self, model: str | int) -> int:
+        """A model name, or an id given as int or ``#N`` / digits → the model id (checked).
+
+        Raises:
+            NotFoundError: no such model.
+        """
+        text = str(model).strip()
+        if isinstance(model, int) or text.lstrip("#").isdigit():
+            mid = int(text.lstrip("#"))
+            self.model(mid)
+            return mid
+        return self.model_id(text)
+
+    def model(self, model: str | int) -> ModelInfo:
+        """Raises: NotFoundError: no such model."""
+        mid = model if isinstance(model, int) else self.model_id(model)
+        name, card, active, count = self._view(f"model #{mid}", "model", mid)
+        invalid: list[str] = []
+        return ModelInfo(int(mid), _chain_text(name, "name", invalid),
+                         _cid_or_hex(card, "card_cid", invalid), int(active) or None, int(count))
+
+    def version(self, version_id: int) -> VersionRecord:
+        """Raises: NotFoundError: no such version."""
+        return _record(self._view(f"version {version_id}", "version", int(version_id)))
+
+    def versions(self, model_id: int, page_size: int = PAGE_SIZE) -> list[VersionRecord]:
+        """Every version of ``model_id``, oldest first: the first page tells the count, the other
+        pages are read in one round trip (a JSON-RPC batch).
+
+        Raises:
+            NotFoundError: no such model.
+        """
+        action = f"model #{model_id}"
+        page, total = self._view(action, "versionsOf", model_id, 0, page_size)
+        out = [_record(r) for r in page]
+        offsets = list(range(len(page), int(total), page_size)) if page else []
+        for more, _ in self.handle.call_many("versionsOf", [(model_id, o, page_size) for o in offsets],
+                                             action=action):
+            out += [_record(r) for r in more]
+        return out
+
+    def find_version_by_cid(self, model_id: int, cid: str, submitter: str | None = None) -> VersionRecord | None:
+        """The version of ``model_id`` with CID ``cid`` (submitted by ``submitter`` when given), or None.
+
+        Versions are keyed by (model, submitter, CID) on chain, so several submitters may have
+        registered the same CID; without ``submitter`` the CID must name exactly one version.
+
+        Raises:
+            InvalidCIDError: ``cid`` is malformed.
+            StateError: no ``submitter`` given and several submitters registered ``cid`` (they are named).
+        """
+        from modelgov.cid.text import cid_to_bytes, normalize
+
+        if submitter is not None:
+            raw = cid_to_bytes(cid)
+            vid = int(self._view(f"model #{model_id}", "versionIdOf", model_id, submitter, raw))
+            return self.version(vid) if vid else None
+        wanted = normalize(cid)
+        matches = [r for r in self.versions(model_id) if r.cid == wanted]
+        if len(matches) > 1:
+            who = ", ".join(f"version {r.version_id} by {r.submitter}" for r in matches)
+            raise StateError(f"{wanted} was submitted to model #{model_id} more than once ({who}): name the submitter")
+        return matches[0] if matches else None
+
+    def audit_status(self, version_id: int) -> AuditStatus:
+        """Raises: NotFoundError: no such version."""
+        raw = self._view(f"version {version_id}", "auditStatus", int(version_id))
+        approvals, rejections, required, audited, suspended, attestations = tuple(raw)
+        return AuditStatus(
+            version_id=int(version_id),
+            approvals=int(approvals),
+            rejections=int(rejections),
+            required_approvals=int(required),
+            audited=bool(audited),
+            suspended=bool(suspended),
+            attestations=tuple(_attestation(a) for a in attestations),
+        )
+
+    def active_version(self, model_id: int) -> VersionRecord | None:
+        """The model's active version (None if none). Raises: NotFoundError: no such model."""
+        vid = int(self._view(f"model #{model_id}", "activeVersionId", model_id))
+        return self.version(vid) if vid else None
+
+    def attestation_of(self, version_id: int, auditor: str) -> Attestation:
+        return _attestation(self._view(f"version {version_id}", "attestationOf", int(version_id), auditor))
+
+    def is_auditor(self, account: str) -> bool:
+        return bool(self._view("hasRole", "hasRole", AUDITOR_ROLE, account))
+
+    def is_governance(self, account: str) -> bool:
+        return bool(self._view("hasRole", "hasRole", ADMIN_ROLE, account))
+
+    def nonce_of(self, account: str) -> int:
+        """The next EIP-712 nonce of ``account`` (signed attestations)."""
+        return int(self._view("nonces", "nonces", account))
+
+    def verifier_of(self, version_id: int) -> str | None:
+        """The zk verifier bound to ``version_id``, or None. Raises: NotFoundError."""
+        address = str(self._view(f"version {version_id}", "verifierOf", int(version_id)))
+        return None if int(address, 16) == 0 else address
+
+    def active_verifier(self, model: str | int) -> tuple[VersionRecord, str | None]:
+        """``model``'s active version and the verifier bound to it (None if it has none).
+
+        Raises:
+            NotFoundError: unknown model, or the model has no active version.
+        """
+        model_id = self.resolve_model(model)
+        record = self.active_version(model_id)
+        if record is None:
+            raise NotFoundError(f"model #{model_id} has no active version")
+        return record, self.verifier_of(record.version_id)
+
+    def create_model_call(self, name: str, card_cid: str | None) -> tuple[str, bytes]:
+        """``(target, calldata)`` of ``createModel(name, card)`` for a governance proposal.
+
+        Raises:
+            ValidationError: bad name. StateError: the name is taken. InvalidCIDError.
+        """
+        from modelgov.cid.text import cid_to_bytes
+
+        if not name or len(name.encode()) > 64:
+            raise ValidationError("model names are 1 to 64 bytes")
+        try:
+            existing = self.model_id(name)
+        except NotFoundError:
+            existing = 0
+        if existing:
+            raise StateError(f"a model named {name!r} already exists (#{existing})")
+        card = cid_to_bytes(card_cid) if card_cid else b""
+        return self.address, self.handle.encode("createModel", name, card)
+
+    # --- writes -----------------------------------------------------------------------------
+    def submit_version(self, model: str | int, version: VersionInput, *,
+                       sender: AccountAPI | None = None) -> TxResult[VersionRecord]:
+        """Submit ``version`` of ``model`` (name or id); the result's value is the stored record.
+
+        Raises:
+            NotFoundError: unknown model or parent. StateError: the sender already submitted this CID.
+        """
+        signer = self._sender(sender)
+        mid = self.resolve_model(model)
+        action = f"cannot submit {version.cid} to model #{mid}"
+        existing = self.find_version_by_cid(mid, version.cid, submitter=str(signer.address))
+        if existing is not None:
+            raise StateError(f"{action}: it is already version {existing.version_id}")
+        if version.parent_version_id:
+            self.version(version.parent_version_id)
+        receipt = self._send(action, "submitVersion", (mid, version.to_abi()), signer)
+        events = self.handle.events(receipt, "VersionSubmitted")
+        return TxResult.of(receipt, self.version(int(events[0]["versionId"])))
+
+    def _check_attestable(self, version_id: int, auditor: str, action: str) -> None:
+        self.version(version_id)  # NotFoundError
+        if not self.is_auditor(auditor):
+            raise StateError(f"{action}: {auditor} is not an auditor (lacks AUDITOR_ROLE)")
+
+    def attest(self, version_id: int, verdict: str | int, report_cid: str, *,
+               sender: AccountAPI | None = None) -> TxResult[Attestation]:
+        """Attest ``version_id`` as the sender (an auditor).
+
+        Raises:
+            NotFoundError, StateError (not an auditor), InvalidCIDError, ValidationError.
+        """
+        from modelgov.cid.text import cid_to_bytes
+
+        signer = self._sender(sender)
+        code = int(Verdict.parse(verdict))
+        report = cid_to_bytes(report_cid)
+        action = f"cannot attest version {version_id}"
+        self._check_attestable(version_id, str(signer.address), action)
+        receipt = self._send(action, "attest", (int(version_id), code, report), signer)
+        return TxResult.of(receipt, self.attestation_of(version_id, str(signer.address)))
+
+    def revoke(self, version_id: int, *, sender: AccountAPI | None = None) -> TxResult[int]:
+        """Withdraw the sender's attestation on ``version_id`` (the value: the version id).
+
+        Raises:
+            NotFoundError: unknown version. StateError: no live attestation.
+        """
+        action = f"cannot revoke the attestation on version {version_id}"
+        self.version(version_id)
+        receipt = self._send(action, "revokeAttestation", (int(version_id),), sender)
+        return TxResult.of(receipt, int(version_id))
+
+    def relay(self, signed: SignedAttestation, *, sender: AccountAPI | None = None) -> TxResult[Attestation]:
+        """Send an auditor's signed attestation from the sender (who pays the gas).
+
+        Checked before sending: chain id, registry address, deadline (against the chain's clock),
+        nonce, the auditor's role, the signature (by simulation).
+
+        Raises:
+            SignatureError, StateError, NotFoundError.
+        """
+        r = signed.request
+        action = f"cannot relay {r.auditor}'s attestation of version {r.version_id}"
+        connection = self.handle.connection
+        if int(r.chain_id) != connection.chain_id:
+            raise SignatureError(f"{action}: signed for chain {r.chain_id}, connected to {connection.chain_id}")
+        if str(r.registry).lower() != self.address.lower():
+            raise SignatureError(f"{action}: signed for registry {r.registry}, not {self.address}")
+        now = connection.rpc.timestamp("latest")
+        if r.deadline < now:
+            raise SignatureError(f"{action}: signature expired at {r.deadline} (chain time {now})")
+        current = self.nonce_of(r.auditor)
+        if r.nonce != current:
+            raise SignatureError(f"{action}: nonce {r.nonce} is not the auditor's next nonce ({current})")
+        self._check_attestable(r.version_id, r.auditor, action)
+        args = (r.auditor, r.version_id, r.verdict, r.report_cid_bytes(), r.nonce, r.deadline,
+                signed.signature_bytes())
+        receipt = self._send(action, "attestBySig", args, sender)
+        return TxResult.of(receipt, self.attestation_of(r.version_id, r.auditor))
+
+    def create_model(self, name: str, card_cid: str | None, *,
+                     sender: AccountAPI | None = None) -> TxResult[ModelInfo]:
+        """Create a model directly; only for an account holding the admin role (the timelock).
+
+        Raises:
+            StateError: the sender is not governance (use a proposal), or the name is taken.
+        """
+        signer = self._sender(sender)
+        _, calldata = self.create_model_call(name, card_cid)
+        if not self.is_governance(str(signer.address)):
+            raise StateError(
+                f"cannot create model {name!r}: createModel is governance-only and "
+                f"{signer.address} is not the timelock; propose a create-model action"
+            )
+        from modelgov.cid.text import cid_to_bytes
+
+        card = cid_to_bytes(card_cid) if card_cid else b""
+        receipt = self._send(f"cannot create model {name!r}", "createModel", (name, card), signer)
+        return TxResult.of(receipt, self.model(name))
+
+    def bind_verifier(self, version_id: int, verifier: str, *,
+                      sender: AccountAPI | None = None) -> TxResult[str]:
+        """Bind the zk verifier of ``version_id`` (the submitter, before any attestation).
+
+        Raises:
+            ValidationError: not an address, or no contract there.
+            StateError: not the submitter, already bound, or already attested.
+            NotFoundError: no such version.
+        """
+        from eth_utils import is_address, to_checksum_address
+
+        if not is_address(str(verifier)):
+            raise ValidationError(f"verifier {verifier!r} is not an address")
+        address = str(to_checksum_address(str(verifier)))
+        receipt = self._send(f"bind verifier of version {version_id}", "bindVerifier",
+                             (int(version_id), address), sender)
+        return TxResult.of(receipt, address)
