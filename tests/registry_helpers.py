@@ -79,3 +79,10 @@ def relay_args(s) -> tuple:
     r = s.request
     return (r.auditor, r.version_id, r.verdict, r.report_cid_bytes(), r.nonce, r.deadline,
             s.signature_bytes())
+
+
+def R(contract):  # noqa: N802 - short on purpose: R(registry).version(1)
+    """The typed client's Registry for an Ape contract instance of this test's suite."""
+    from modelgov.chain.client import Deployment, ModelGov
+
+    return ModelGov(None, deployment=Deployment({"registry": str(contract.address)})).registry

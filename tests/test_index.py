@@ -10,11 +10,17 @@ from typing import Any
 
 import pytest
 from eth_utils import keccak
+from governance_helpers import (
+    AGAINST,
+    FOR,
+    advance_past_deadline,
+    advance_to_voting,
+    make_proposal,
+    propose,
+)
+from registry_helpers import APPROVED, REJECTED, R, cid, version_input
 from sqlalchemy import select
 
-from governance_helpers import FOR, AGAINST, advance_past_deadline, advance_to_voting, make_proposal, propose
-from registry_helpers import APPROVED, REJECTED, cid, version_input
-from modelgov.chain.registry import get_version
 from modelgov.chain.index_source import build_indexer, snapshot_state
 from modelgov.errors import StateError
 from modelgov.index import schema as s
@@ -84,7 +90,7 @@ def test_index_holds_what_the_chain_holds(suite, registry, governor, world, tmp_
     assert v1["audit"] == {"approvals": 2, "rejections": 0, "required": 2, "audited": True}
     assert v1["audit"]["audited"] == registry.isAudited(world["v1"])
     assert v2["audit"]["audited"] is False and v2["audit"]["rejections"] == 1
-    rec = get_version(registry, world["v1"])
+    rec = R(registry).version(world["v1"])
     assert (v1["manifest_digest"], v1["import_profile"], v1["cid"]) == (
         rec.manifest_digest, rec.import_profile, rec.cid)
     p = reader.proposal(str(world["proposal"]))

@@ -201,8 +201,10 @@ def test_relay_refuses_expired_signature(run_cli, tmp_path, cli_model, chain, ac
     submit(run_cli)
     sig = tmp_path / "late.json"
     r = run_cli("audit", "sign", "1", "--verdict", "approve", "--report-cid", REPORT,
-                "--deadline", str(chain.pending_timestamp - 5), "--account", "TEST::4", "-o", sig)
+                "--deadline", str(chain.pending_timestamp + 60), "--account", "TEST::4", "-o", sig)
     assert r.exit_code == 0
+    chain.pending_timestamp += 3600  # the signature expires before anyone relays it
+    chain.mine()
     before = accounts[9].nonce
     failed(run_cli("audit", "relay", sig, "--account", "TEST::9"), "expired")
     assert accounts[9].nonce == before

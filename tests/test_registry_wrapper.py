@@ -8,10 +8,17 @@ import json
 import pytest
 from eth_account import Account
 from eth_utils import keccak
+from registry_helpers import R, cid_text, signed
 
 from modelgov import manifest as mf
-from modelgov.chain import registry as reg
-from modelgov.chain.signing import AttestationRequest, SignedAttestation, load_key, sign_attestation
+from modelgov.chain import registry as reg  # prepare_version, VersionInput
+from modelgov.chain.signing import (
+    AttestationRequest,
+    SignedAttestation,
+    load_key,
+    sign_attestation,
+)
+from modelgov.chain.tx import send
 from modelgov.errors import (
     InvalidCIDError,
     NotFoundError,
@@ -20,7 +27,6 @@ from modelgov.errors import (
     ValidationError,
     WalletError,
 )
-from registry_helpers import cid_text, signed
 
 AUDITOR_ROLE = keccak(text="AUDITOR_ROLE")
 GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
@@ -46,8 +52,8 @@ def wrap_model(registry, governance, wrap_auditors, accounts):
 
 def test_fixtures_ready(suite, deployer, voters, stranger, token, governor, timelock, registry,
                         governance):
-    assert reg.is_governance(registry, timelock.address)
-    assert not reg.is_governance(registry, deployer.address)
+    assert R(registry).is_governance(timelock.address)
+    assert not R(registry).is_governance(deployer.address)
 
 
 @pytest.mark.parametrize("cid", [CID_V0, CID_V1])
@@ -56,7 +62,7 @@ def test_cid_round_trip_v0_and_v1(registry, wrap_model, stranger, wrap_auditors,
     arweave = "A" * 42 + "E"  # 43 base64url chars = 32 bytes
     v = reg.prepare_version(cid, manifest_digest=DIGEST, import_profile="unixfs-v0-2015",
                             changelog=CID_V1, arweave_tx=arweave, dataset_cids=datasets)
-    record = reg.submit_version(registry, "llama", v, stranger)
+    record = R(registry).submit_version("llama", v, sender=stranger).value
     assert record.cid == cid
     assert record.dataset_cids == datasets
     assert record.changelog_cid == CID_V1
@@ -64,23 +70,22 @@ def test_cid_round_trip_v0_and_v1(registry, wrap_model, stranger, wrap_auditors,
     assert record.manifest_digest == DIGEST
     assert record.import_profile == "unixfs-v0-2015"
     assert record.parent_version_id is None
-    assert reg.find_version_by_cid(registry, wrap_model, cid) == record
-    assert reg.get_version(registry, record.version_id) == record
-    assert reg.versions_of(registry, wrap_model) == [record]
-    att = reg.attest(registry, record.version_id, "approve", cid, wrap_auditors[0])
+    assert R(registry).find_version_by_cid(wrap_model, cid) == record
+    assert R(registry).version(record.version_id) == record
+    assert R(registry).versions(wrap_model) == [record]
+    att = R(registry).attest(record.version_id, "approve", cid, sender=wrap_auditors[0]).value
     assert (att.verdict, att.report_cid) == ("approved", cid)
-    status = reg.audit_status(registry, record.version_id)
+    status = R(registry).audit_status(record.version_id)
     assert status.attestations[0].report_cid == cid
     assert status.summary == "1/2 approvals, 0 rejections (not audited)"
 
 
 def test_versions_of_reads_every_page(registry, wrap_model, stranger):
     for i in range(5):
-        reg.submit_version(registry, wrap_model, reg.prepare_version(cid_text(i), manifest_digest=DIGEST),
-                           stranger)
-    records = reg.versions_of(registry, wrap_model, page_size=2)
+        R(registry).submit_version(wrap_model, reg.prepare_version(cid_text(i), manifest_digest=DIGEST), sender=stranger).value
+    records = R(registry).versions(wrap_model, page_size=2)
     assert [r.version_id for r in records] == [1, 2, 3, 4, 5]
-    assert reg.model_info(registry, "llama").version_count == 5
+    assert R(registry).model("llama").version_count == 5
 
 
 def test_manifest_gives_digest_and_profile(tmp_path):
@@ -113,32 +118,29 @@ def test_prepare_version_rejects_bad_input(kwargs, error):
 
 
 def test_errors_are_mapped_and_nothing_is_sent(registry, wrap_model, stranger, wrap_auditors):
-    v = reg.submit_version(registry, wrap_model, reg.prepare_version(CID_V1, manifest_digest=DIGEST),
-                           stranger)
+    v = R(registry).submit_version(wrap_model, reg.prepare_version(CID_V1, manifest_digest=DIGEST), sender=stranger).value
     nonce, auditor_nonce = stranger.nonce, wrap_auditors[0].nonce
     with pytest.raises(NotFoundError, match="no model named 'gpt'"):
-        reg.model_id(registry, "gpt")
+        R(registry).model_id("gpt")
     with pytest.raises(NotFoundError, match="unknown version 42"):
-        reg.get_version(registry, 42)
+        R(registry).version(42)
     with pytest.raises(NotFoundError, match="unknown model #9"):
-        reg.model_info(registry, 9)
+        R(registry).model(9)
     with pytest.raises(StateError, match="already version 1"):
-        reg.submit_version(registry, wrap_model, reg.prepare_version(CID_V1, manifest_digest=DIGEST),
-                           stranger)
+        R(registry).submit_version(wrap_model, reg.prepare_version(CID_V1, manifest_digest=DIGEST), sender=stranger).value
     with pytest.raises(NotFoundError, match="unknown version 7"):
-        reg.submit_version(registry, wrap_model,
-                           reg.prepare_version(CID_V0, manifest_digest=DIGEST, parent_version_id=7),
-                           stranger)
+        R(registry).submit_version(wrap_model,
+                           reg.prepare_version(CID_V0, manifest_digest=DIGEST, parent_version_id=7), sender=stranger).value
     with pytest.raises(StateError, match="not an auditor"):
-        reg.attest(registry, v.version_id, "approve", CID_V0, stranger)
+        R(registry).attest(v.version_id, "approve", CID_V0, sender=stranger).value
     with pytest.raises(NotFoundError, match="unknown version 5"):
-        reg.attest(registry, 5, "approve", CID_V0, wrap_auditors[0])
+        R(registry).attest(5, "approve", CID_V0, sender=wrap_auditors[0]).value
     with pytest.raises(StateError, match="no live attestation"):
-        reg.revoke(registry, v.version_id, stranger)
+        R(registry).revoke(v.version_id, sender=stranger).value
     with pytest.raises(StateError, match="governance-only"):
-        reg.create_model(registry, "new", None, stranger)
+        R(registry).create_model("new", None, sender=stranger).value
     with pytest.raises(StateError, match="already exists"):
-        reg.create_model_call(registry, "llama", None)
+        R(registry).create_model_call("llama", None)
     assert stranger.nonce == nonce  # every refusal happened before sending
     assert wrap_auditors[0].nonce == auditor_nonce
 
@@ -146,16 +148,14 @@ def test_errors_are_mapped_and_nothing_is_sent(registry, wrap_model, stranger, w
 def test_simulation_decodes_custom_errors(registry, wrap_model, governance):
     # a revert only the contract knows (not audited) comes back decoded, before sending
     with pytest.raises(NotFoundError, match="unknown version 3"):
-        reg._transact(registry, "activate", "activateVersion", (wrap_model, 3, 0), governance)
-    reg.submit_version(registry, wrap_model, reg.prepare_version(CID_V1, manifest_digest=DIGEST),
-                       governance)
+        send(R(registry).handle, "activateVersion", (wrap_model, 3, 0), sender=governance, action="activate")
+    R(registry).submit_version(wrap_model, reg.prepare_version(CID_V1, manifest_digest=DIGEST), sender=governance).value
     with pytest.raises(StateError, match=r"not audited: 0/2 approvals, 0 rejections"):
-        reg._transact(registry, "activate", "activateVersion", (wrap_model, 1, 0), governance)
+        send(R(registry).handle, "activateVersion", (wrap_model, 1, 0), sender=governance, action="activate")
 
 
 def test_relay_checks_before_sending(chain, registry, wrap_model, stranger, wrap_auditors, token):
-    v = reg.submit_version(registry, wrap_model, reg.prepare_version(CID_V1, manifest_digest=DIGEST),
-                           stranger).version_id
+    v = R(registry).submit_version(wrap_model, reg.prepare_version(CID_V1, manifest_digest=DIGEST), sender=stranger).value.version_id
     nonce = stranger.nonce
     cases = [
         (signed(chain, registry, wrap_auditors[0], v, chain_id=1), "signed for chain 1"),
@@ -168,10 +168,10 @@ def test_relay_checks_before_sending(chain, registry, wrap_model, stranger, wrap
     ]
     for s, message in cases:
         with pytest.raises((SignatureError, StateError, NotFoundError), match=message):
-            reg.relay(registry, s, stranger)
+            R(registry).relay(s, sender=stranger).value
     assert stranger.nonce == nonce
     good = signed(chain, registry, wrap_auditors[0], v, 2, CID_V0)
-    att = reg.relay(registry, good, stranger)
+    att = R(registry).relay(good, sender=stranger).value
     assert (att.auditor, att.verdict, att.report_cid) == (wrap_auditors[0].address, "rejected", CID_V0)
 
 

@@ -123,6 +123,21 @@ class ModelGov:
             self._checked = True
         return self._deployment
 
+    def deployment_record(self) -> Deployment:
+        """The deployment file's record, without contacting the node (offline signing).
+
+        Raises:
+            DeploymentNotFoundError: no deployment file.
+        """
+        return self._deployment if self._deployment is not None else Deployment.read(self.network)
+
+    def registry_at(self, address: str) -> Registry:
+        """A ModelRegistry at ``address`` (not necessarily the deployment's)."""
+        from modelgov.chain.contract import ContractHandle
+        from modelgov.chain.registry import Registry, messages
+
+        return Registry(ContractHandle("ModelRegistry", address, self.connection, messages), self)
+
     def _check_code(self, deployment: Deployment) -> None:
         names = [n for n in CONTRACT_KINDS if n in deployment.contracts]
         codes = self.connection.rpc.batch([("eth_getCode", [deployment.contracts[n], "latest"])

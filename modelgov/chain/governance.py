@@ -15,17 +15,26 @@ from __future__ import annotations
 
 import enum
 import re
-from pathlib import Path
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from eth_abi import encode
 from eth_abi.exceptions import EncodingError
 from eth_utils import keccak
 
 from modelgov.chain.deploy import Suite
-from modelgov.chain.proposal_spec import Call, CreateModel, ModelUpgrade, ProposalSpec, RoleChange
+from modelgov.chain.proposal_spec import (
+    Call,
+    CreateModel,
+    ModelUpgrade,
+    ProposalSpec,
+    RoleChange,
+)
 from modelgov.chain.reverts import describe_revert
+
+if TYPE_CHECKING:
+    from modelgov.chain.registry import Registry
 from modelgov.errors import (
     NotFoundError,
     ProposalFileError,
@@ -171,15 +180,20 @@ def _contract(suite: Suite, name: str, where: str) -> Any:
     return contract
 
 
+def _reg(suite: Suite) -> Registry:
+    """The suite's registry through the typed client (inside the suite's Ape connection)."""
+    from modelgov.chain.client import ModelGov
+
+    return ModelGov.from_suite(suite).registry
+
+
 def _create_model(action: CreateModel, suite: Suite, check_state: bool = True) -> tuple[str, bytes, str]:
     from modelgov.cid.text import cid_to_bytes
 
     if suite.registry is None:
         raise ProposalFileError(f"{action.where}: this deployment has no ModelRegistry")
-    from modelgov.chain import registry as reg
-
     try:
-        reg.model_id(suite.registry, action.model)
+        _reg(suite).model_id(action.model)
     except NotFoundError:
         pass
     else:
@@ -285,19 +299,17 @@ def _model_upgrade(
         ProposalFileError: unknown model or version, a CID submitted by several accounts without
             ``submitter``, or a ``replaces`` that is not a version of the model.
     """
-    from modelgov.chain import registry as reg
-
     if suite.registry is None:
         raise ProposalFileError(f"{action.where}: this deployment has no ModelRegistry")
     try:
-        model_id = reg.model_id(suite.registry, action.model)
+        model_id = _reg(suite).model_id(action.model)
     except NotFoundError:
         raise ProposalFileError(
             f"{action.where}.model: no model named {action.model!r} in the registry"
         ) from None
     if action.version is not None:
         try:
-            record = reg.get_version(suite.registry, action.version)
+            record = _reg(suite).version(action.version)
         except NotFoundError:
             raise ProposalFileError(
                 f"{action.where}.version: version {action.version} was not submitted"
@@ -308,7 +320,7 @@ def _model_upgrade(
             )
     else:
         try:
-            record = reg.find_version_by_cid(suite.registry, model_id, action.cid or "", action.submitter)
+            record = _reg(suite).find_version_by_cid(model_id, action.cid or "", action.submitter)
         except StateError as exc:
             raise ProposalFileError(f"{action.where}.cid: {exc}") from None
         if record is None:
@@ -321,7 +333,7 @@ def _model_upgrade(
         previous = None
         if replaces:
             try:
-                previous = reg.get_version(suite.registry, replaces)
+                previous = _reg(suite).version(replaces)
             except NotFoundError:
                 raise ProposalFileError(
                     f"{action.where}.replaces: version {replaces} was not submitted"
@@ -332,9 +344,9 @@ def _model_upgrade(
                 )
     elif activated and model_id in activated:
         replaces = activated[model_id]
-        previous = reg.get_version(suite.registry, replaces)
+        previous = _reg(suite).version(replaces)
     else:
-        previous = reg.active_version(suite.registry, model_id)
+        previous = _reg(suite).active_version(model_id)
         replaces = previous.version_id if previous is not None else 0
     data = _encode(suite.registry, "activateVersion", [model_id, record.version_id, replaces])
     facts = _upgrade_facts(suite, action, model_id, record)
@@ -350,15 +362,13 @@ def _upgrade_facts(suite: Suite, action: ModelUpgrade, model_id: int, record: An
     The diff is against the version the file says it replaces (``replaces``) or else the
     version's parent (its lineage, fixed at submission).
     """
-    from modelgov.chain import registry as reg
-
     replaces = getattr(action, "replaces", None)
     base, origin = None, "parent"
     if replaces:
-        base, origin = reg.get_version(suite.registry, int(replaces)), "replaces"
+        base, origin = _reg(suite).version(int(replaces)), "replaces"
     elif record.parent_version_id:
         try:
-            base = reg.get_version(suite.registry, record.parent_version_id)
+            base = _reg(suite).version(record.parent_version_id)
         except NotFoundError:
             base = None
     return {
@@ -367,8 +377,8 @@ def _upgrade_facts(suite: Suite, action: ModelUpgrade, model_id: int, record: An
         "version": record,
         "base": base,
         "base_origin": origin,
-        "previous": reg.active_version(suite.registry, model_id),
-        "audit": reg.audit_status(suite.registry, record.version_id),
+        "previous": _reg(suite).active_version(model_id),
+        "audit": _reg(suite).audit_status(record.version_id),
     }
 
 
@@ -685,10 +695,8 @@ def _active_versions(suite: Suite, built: BuiltProposal) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if not built.upgrades:
         return out
-    from modelgov.chain import registry as reg
-
     for facts in built.upgrades:
-        current = reg.active_version(suite.registry, facts["model_id"])
+        current = _reg(suite).active_version(facts["model_id"])
         out[facts["model"]] = (
             f"#{current.version_id} {current.cid}" if current is not None else None
         )

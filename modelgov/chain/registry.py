@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 from modelgov.chain.enums import ADMIN_ROLE, AUDITOR_ROLE, Verdict, role_name
 from modelgov.chain.tx import TxResult, send
 from modelgov.errors import (
+    ChainError,
     CustomError,
     ModelGovError,
     NotFoundError,
@@ -461,17 +462,23 @@ class Registry:
 
     def audit_status(self, version_id: int) -> AuditStatus:
         """Raises: NotFoundError: no such version."""
-        raw = self._view(f"version {version_id}", "auditStatus", int(version_id))
-        approvals, rejections, required, audited, suspended, attestations = tuple(raw)
-        return AuditStatus(
-            version_id=int(version_id),
-            approvals=int(approvals),
-            rejections=int(rejections),
-            required_approvals=int(required),
-            audited=bool(audited),
-            suspended=bool(suspended),
-            attestations=tuple(_attestation(a) for a in attestations),
-        )
+        self._view(f"version {version_id}", "version", int(version_id))  # NotFoundError
+        return self.audit_statuses([int(version_id)])[int(version_id)]
+
+    def audit_statuses(self, version_ids: list[int]) -> dict[int, AuditStatus]:
+        """:meth:`audit_status` of several versions in one round trip.
+
+        Raises:
+            NotFoundError: one of them does not exist.
+        """
+        raws = self.handle.call_many("auditStatus", [(int(v),) for v in version_ids], action="audit status")
+        out: dict[int, AuditStatus] = {}
+        for vid, raw in zip(version_ids, raws):
+            approvals, rejections, required, audited, suspended, attestations = tuple(raw)
+            out[int(vid)] = AuditStatus(int(vid), int(approvals), int(rejections), int(required),
+                                        bool(audited), bool(suspended),
+                                        tuple(_attestation(a) for a in attestations))
+        return out
 
     def active_version(self, model_id: int) -> VersionRecord | None:
         """The model's active version (None if none). Raises: NotFoundError: no such model."""
@@ -490,6 +497,28 @@ class Registry:
     def nonce_of(self, account: str) -> int:
         """The next EIP-712 nonce of ``account`` (signed attestations)."""
         return int(self._view("nonces", "nonces", account))
+
+    def checked_nonce(self, auditor: str, chain_id: int, nonce: int | None = None) -> int:
+        """The auditor's next nonce (or ``nonce``, checked not to be used already), on the chain
+        the signature is for.
+
+        Raises:
+            ChainError: the node is another chain than ``chain_id``, or no registry answers.
+            SignatureError: ``nonce`` is below the auditor's next nonce (already used).
+        """
+        connected = self.handle.connection.chain_id
+        if connected != int(chain_id):
+            raise ChainError(f"the node is chain {connected}, not {chain_id}; "
+                             "use --offline --nonce N to sign for another chain")
+        try:
+            current = self.nonce_of(auditor)
+        except ModelGovError as exc:
+            raise ChainError(f"cannot read {auditor}'s nonce from registry {self.address}: {exc}") from None
+        if nonce is None:
+            return current
+        if nonce < current:
+            raise SignatureError(f"nonce {nonce} is already used: {auditor}'s next nonce is {current}")
+        return nonce
 
     def verifier_of(self, version_id: int) -> str | None:
         """The zk verifier bound to ``version_id``, or None. Raises: NotFoundError."""
@@ -596,7 +625,7 @@ class Registry:
             raise SignatureError(f"{action}: signed for chain {r.chain_id}, connected to {connection.chain_id}")
         if str(r.registry).lower() != self.address.lower():
             raise SignatureError(f"{action}: signed for registry {r.registry}, not {self.address}")
-        now = connection.rpc.timestamp("latest")
+        now = connection.rpc.timestamp("pending")
         if r.deadline < now:
             raise SignatureError(f"{action}: signature expired at {r.deadline} (chain time {now})")
         current = self.nonce_of(r.auditor)

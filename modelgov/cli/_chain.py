@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from modelgov.errors import ValidationError
+
 if TYPE_CHECKING:
     from modelgov.chain.client import ModelGov
 
@@ -38,8 +40,17 @@ def client(network: str | None, account: str | None = None) -> Iterator[ModelGov
         yield gov
 
 
+def _name(param: click.Parameter | None) -> str:
+    """``--registry: `` / ``auditor: ``: which option a bad value came from."""
+    if param is None:
+        return ""
+    opts = [o for o in getattr(param, "opts", []) if o.startswith("--")]
+    return f"{opts[0] if opts else param.name}: "
+
+
 class AddressType(click.ParamType):
-    """An Ethereum address, checksummed once at the boundary."""
+    """An Ethereum address, checksummed once at the boundary. Bad values raise
+    :class:`~modelgov.errors.ValidationError` (one line on stderr, exit 2), not click's usage dump."""
 
     name = "address"
 
@@ -47,7 +58,7 @@ class AddressType(click.ParamType):
         from eth_utils import is_address, to_checksum_address
 
         if not is_address(str(value)):
-            self.fail(f"{value!r} is not an address (0x + 40 hex)", param, ctx)
+            raise ValidationError(f"{_name(param)}{value!r} is not an address (0x + 40 hex)")
         return str(to_checksum_address(str(value)))
 
 
@@ -58,12 +69,8 @@ class CidType(click.ParamType):
 
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> str:
         from modelgov.cid.text import normalize
-        from modelgov.errors import InvalidCIDError
 
-        try:
-            return normalize(str(value))
-        except InvalidCIDError as exc:
-            self.fail(str(exc), param, ctx)
+        return normalize(str(value))  # InvalidCIDError: one line, like every modelgov error
 
 
 class DurationType(click.ParamType):
@@ -72,13 +79,9 @@ class DurationType(click.ParamType):
     name = "duration"
 
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        from modelgov.errors import ValidationError
         from modelgov.timetext import parse_duration
 
-        try:
-            return parse_duration(str(value))
-        except ValidationError as exc:
-            self.fail(str(exc), param, ctx)
+        return parse_duration(str(value), _name(param).rstrip(": ") or "duration")
 
 
 ADDRESS = AddressType()

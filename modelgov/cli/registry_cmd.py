@@ -12,34 +12,24 @@ to put in ``governance/proposals/*.yaml``.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import click
 
-from modelgov.cli._chain import account_option, network_option
+from modelgov.cli._chain import ADDRESS, CID, account_option, client, network_option
 from modelgov.cli._common import echo_json, json_option
 from modelgov.errors import ValidationError
 from modelgov.textsafe import term
+
+if TYPE_CHECKING:
+    from modelgov.chain.registry import AuditStatus
 
 verdict_option = click.option(
     "--verdict", required=True, type=click.Choice(["approve", "reject"]), help="Your verdict."
 )
 report_option = click.option(
-    "--report-cid", required=True, help="CID of the audit report (pin it first)."
+    "--report-cid", required=True, type=CID, help="CID of the audit report (pin it first)."
 )
-
-
-def _session(network: str, account: str | None, sign: bool = True):
-    from modelgov.chain.session import open_session
-
-    return open_session(network, account, sign=sign)
-
-
-def _registry(session):
-    from modelgov.errors import DeploymentNotFoundError
-
-    if session.suite.registry is None:
-        raise DeploymentNotFoundError(f"the {session.network} deployment has no ModelRegistry")
-    return session.suite.registry
 
 
 # ---------------------------------------------------------------------------------------------
@@ -52,7 +42,7 @@ def model() -> None:
 
 @model.command("create")
 @click.argument("name")
-@click.option("--card-cid", default=None, help="CID of the model card (README.md).")
+@click.option("--card-cid", type=CID, default=None, help="CID of the model card (README.md).")
 @network_option
 @account_option
 @json_option
@@ -63,15 +53,12 @@ def model_create(name: str, card_cid: str | None, network: str, account: str | N
     Sends createModel when --account holds the registry's admin role (the timelock); otherwise
     prints the call and a create-model proposal action instead: models are created by proposals.
     """
-    from modelgov.chain import registry as reg
-    from modelgov.cid.text import normalize
-
-    card = normalize(card_cid) if card_cid else None
-    with _session(network, account) as session:
-        registry = _registry(session)
-        target, data = reg.create_model_call(registry, name, card)
-        if reg.is_governance(registry, str(session.account.address)):
-            info = reg.create_model(registry, name, card, session.account)
+    card = card_cid
+    with client(network, account) as gov:
+        target, data = gov.registry.create_model_call(name, card)
+        signer = str(gov.account.address)
+        if gov.registry.is_governance(signer):
+            info = gov.registry.create_model(name, card).value
             if as_json:
                 echo_json({"created": True, "model_id": info.model_id, "name": info.name})
             else:
@@ -85,7 +72,7 @@ def model_create(name: str, card_cid: str | None, network: str, account: str | N
                    "proposal_action": action})
         return
     click.echo(f"model {name!r} NOT created: createModel is governance-only "
-               f"({session.account.address} is not the timelock).", err=True)
+               f"({signer} is not the timelock).", err=True)
     click.echo("Add this action to a proposal (governance/proposals/NNNN-*.yaml):")
     click.echo("  - type: create-model")
     click.echo(f"    model: {name}")
@@ -101,14 +88,11 @@ def model_create(name: str, card_cid: str | None, network: str, account: str | N
 @json_option
 def model_show(name: str, network: str, as_json: bool) -> None:
     """Versions of model NAME with their CIDs, audit status and which one is active."""
-    from modelgov.chain import registry as reg
-
-    with _session(network, None, sign=False) as session:
-        registry = _registry(session)
-        mid = reg.resolve_model(registry, name)
-        info = reg.model_info(registry, mid)
-        versions = reg.versions_of(registry, mid)
-        audits = {v.version_id: reg.audit_status(registry, v.version_id) for v in versions}
+    with client(network) as gov:
+        mid = gov.registry.resolve_model(name)
+        info = gov.registry.model(mid)
+        versions = gov.registry.versions(mid)
+        audits = gov.registry.audit_statuses([v.version_id for v in versions])
     if as_json:
         echo_json({
             "model_id": info.model_id, "name": info.name, "card_cid": info.card_cid,
@@ -171,17 +155,16 @@ def version_submit(model_name: str, cid: str, manifest: str | None, manifest_dig
                    parent: int | None, datasets: tuple[str, ...], verifier: str | None,
                    network: str, account: str | None, as_json: bool) -> None:
     """Submit a version of a model (anyone may); --verifier binds its zk verifier."""
-    from modelgov.chain import registry as reg
+    from modelgov.chain.registry import prepare_version
 
-    prepared = reg.prepare_version(
+    prepared = prepare_version(
         cid, manifest=manifest, manifest_digest=manifest_digest, import_profile=profile,
         changelog=changelog, arweave_tx=arweave_tx, parent_version_id=parent,
         dataset_cids=datasets,
     )
-    with _session(network, account) as session:
-        record = reg.submit_version(_registry(session), model_name, prepared, session.account)
-        bound = (reg.bind_verifier(_registry(session), record.version_id, verifier, session.account)
-                 if verifier else None)
+    with client(network, account) as gov:
+        record = gov.registry.submit_version(model_name, prepared).value
+        bound = gov.registry.bind_verifier(record.version_id, verifier).value if verifier else None
     if as_json:
         echo_json({**record.to_json(), "verifier": bound})
     else:
@@ -198,10 +181,8 @@ def version_submit(model_name: str, cid: str, manifest: str | None, manifest_dig
 def version_bind_verifier(version_id: int, verifier: str, network: str, account: str | None,
                           as_json: bool) -> None:
     """Submitter: bind the zk verifier of a version (once, before any attestation)."""
-    from modelgov.chain import registry as reg
-
-    with _session(network, account) as session:
-        bound = reg.bind_verifier(_registry(session), version_id, verifier, session.account)
+    with client(network, account) as gov:
+        bound = gov.registry.bind_verifier(version_id, verifier).value
     if as_json:
         echo_json({"version_id": version_id, "verifier": bound})
     else:
@@ -214,13 +195,10 @@ def version_bind_verifier(version_id: int, verifier: str, network: str, account:
 @json_option
 def version_show(version_id: int, network: str, as_json: bool) -> None:
     """Record and audit status of a version."""
-    from modelgov.chain import registry as reg
-
-    with _session(network, None, sign=False) as session:
-        registry = _registry(session)
-        record = reg.get_version(registry, version_id)
-        status = reg.audit_status(registry, version_id)
-        verifier = reg.verifier_of(registry, version_id)
+    with client(network) as gov:
+        record = gov.registry.version(version_id)
+        status = gov.registry.audit_status(version_id)
+        verifier = gov.registry.verifier_of(version_id)
     if as_json:
         echo_json({**record.to_json(), "audit": status.to_json(), "verifier": verifier})
         return
@@ -234,7 +212,7 @@ def version_show(version_id: int, network: str, as_json: bool) -> None:
     _echo_status(status)
 
 
-def _echo_status(status) -> None:
+def _echo_status(status: AuditStatus) -> None:
     click.echo(f"audit              {status.summary}")
     for a in status.attestations:
         click.echo(f"  {a.auditor}  {a.verdict:8}  report {term(a.report_cid)}")
@@ -258,12 +236,8 @@ def audit() -> None:
 def audit_attest(version_id: int, verdict: str, report_cid: str, network: str,
                  account: str | None, as_json: bool) -> None:
     """Attest VERSION as the --account auditor."""
-    from modelgov.chain import registry as reg
-    from modelgov.cid.text import normalize
-
-    report = normalize(report_cid)
-    with _session(network, account) as session:
-        att = reg.attest(_registry(session), version_id, verdict, report, session.account)
+    with client(network, account) as gov:
+        att = gov.registry.attest(version_id, verdict, report_cid).value
     if as_json:
         echo_json({"version_id": version_id, **att.__dict__})
     else:
@@ -276,11 +250,9 @@ def audit_attest(version_id: int, verdict: str, report_cid: str, network: str,
 @account_option
 def audit_revoke(version_id: int, network: str, account: str | None) -> None:
     """Withdraw your attestation on VERSION."""
-    from modelgov.chain import registry as reg
-
-    with _session(network, account) as session:
-        reg.revoke(_registry(session), version_id, session.account)
-        click.echo(f"version {version_id}: attestation of {session.account.address} revoked")
+    with client(network, account) as gov:
+        gov.registry.revoke(version_id)
+        click.echo(f"version {version_id}: attestation of {gov.account.address} revoked")
 
 
 @audit.command("status")
@@ -289,10 +261,8 @@ def audit_revoke(version_id: int, network: str, account: str | None) -> None:
 @json_option
 def audit_status_cmd(version_id: int, network: str, as_json: bool) -> None:
     """Live attestations of VERSION."""
-    from modelgov.chain import registry as reg
-
-    with _session(network, None, sign=False) as session:
-        status = reg.audit_status(_registry(session), version_id)
+    with client(network) as gov:
+        status = gov.registry.audit_status(version_id)
     if as_json:
         echo_json(status.to_json())
     else:
@@ -300,7 +270,7 @@ def audit_status_cmd(version_id: int, network: str, as_json: bool) -> None:
 
 
 @audit.command("nonce")
-@click.argument("auditor", required=False)
+@click.argument("auditor", required=False, type=ADDRESS)
 @network_option
 @account_option
 @json_option
@@ -309,13 +279,9 @@ def audit_nonce(auditor: str | None, network: str, account: str | None, as_json:
 
     Each direct attestation, revocation and relayed signature uses one up.
     """
-    from eth_utils import is_address, to_checksum_address
-
-    if auditor is not None and not is_address(auditor):
-        raise ValidationError(f"auditor {auditor!r} is not an address")
-    with _session(network, account if auditor is None else None, sign=auditor is None) as session:
-        address = to_checksum_address(auditor) if auditor else session.account.address
-        nonce = int(_registry(session).nonces(address))
+    with client(network, account) as gov:
+        address = auditor or str(gov.account.address)
+        nonce = gov.registry.nonce_of(address)
     if as_json:
         echo_json({"auditor": address, "nonce": nonce})
     else:
@@ -342,10 +308,10 @@ def parse_deadline(text: str, now: int | None = None) -> int:
 @click.option("--offline", is_flag=True,
               help="Contact no node: --nonce is then required (and --chain-id/--registry or a "
               "deployments file).")
-@click.option("--auditor", default=None,
+@click.option("--auditor", type=ADDRESS, default=None,
               help="Auditor address if it differs from the signer (an ERC-1271 wallet).")
 @click.option("--chain-id", type=int, default=None, help="Default: from the deployments file.")
-@click.option("--registry", "registry_address", default=None,
+@click.option("--registry", "registry_address", type=ADDRESS, default=None,
               help="Registry address. Default: from the deployments file.")
 @click.option("--key-file", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Sign with this key (raw hex, or an encrypted JSON keyfile) instead of --account.")
@@ -368,51 +334,33 @@ def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: str, no
     ECDSA signature over the raw EIP-712 digest. Safe wallets wrap messages in a SafeMessage
     and are not supported here: a Safe auditor attests by a Safe transaction calling attest.
     """
-    from eth_utils import is_address, to_checksum_address
+    from eth_utils import to_checksum_address
 
+    from modelgov.chain.client import ModelGov
     from modelgov.chain.signing import (
         AttestationRequest,
-        load_key,
+        resolve_signer,
         sign_attestation,
         verdict_code,
     )
-    from modelgov.cid.text import normalize
+    from modelgov.errors import DeploymentNotFoundError
 
-    report = normalize(report_cid)
+    report = report_cid
+    gov = ModelGov(network, account)
     if chain_id is None or registry_address is None:
-        from modelgov.chain.ape_env import network_name
-        from modelgov.chain.deployments import read_deployment
-        from modelgov.errors import DeploymentNotFoundError
-
-        record = read_deployment(network_name(network))
-        chain_id = chain_id if chain_id is not None else int(record.get("chain_id", 0))
-        registry_address = registry_address or record["contracts"].get("registry")
-        if not registry_address or not chain_id:
-            raise DeploymentNotFoundError(
-                f"the {network} deployment lacks a registry or chain id; give --registry/--chain-id"
-            )
-    if not is_address(registry_address):
-        raise ValidationError(f"--registry {registry_address!r} is not an address")
-    registry_address = to_checksum_address(registry_address)
-    if auditor is not None and not is_address(auditor):
-        raise ValidationError(f"--auditor {auditor!r} is not an address")
+        deployment = gov.deployment_record()
+        chain_id = chain_id if chain_id is not None else deployment.chain_id
+        registry_address = registry_address or deployment.address("registry")
+        if not chain_id:
+            raise DeploymentNotFoundError(f"the {network} deployment lacks a chain id; give --chain-id")
     if offline and nonce is None:
         raise ValidationError("--offline needs --nonce (the auditor's next nonce: "
                               "`modelgov audit nonce AUDITOR` where a node is reachable)")
-    if key_file:
-        password = None
-        if password_file:
-            with open(password_file) as fh:
-                password = fh.read().rstrip("\n")
-        signer = load_key(key_file, password)
-    else:
-        from modelgov.chain.ape_env import load_account, prepare_environment
-
-        prepare_environment()
-        signer = load_account(account)
+    signer = resolve_signer(account, key_file, password_file)
     auditor_address = to_checksum_address(auditor or signer.address)
     if not offline:
-        nonce = _checked_nonce(network, registry_address, int(chain_id), auditor_address, nonce)
+        with gov:
+            nonce = gov.registry_at(registry_address).checked_nonce(auditor_address, int(chain_id), nonce)
     assert nonce is not None
     if auditor is not None and auditor_address != to_checksum_address(signer.address):
         click.echo("note: ERC-1271 auditor: the signature is the owner's ECDSA signature of the "
@@ -436,40 +384,6 @@ def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: str, no
         echo_json(signed.to_json())
 
 
-def _checked_nonce(network: str, registry_address: str, chain_id: int, auditor: str,
-                   nonce: int | None) -> int:
-    """The auditor's next nonce on the registry (or ``nonce``, checked not to be used already).
-
-    Raises:
-        ChainError: the node does not answer or is another chain than the one signed for.
-        SignatureError: ``nonce`` is below the auditor's next nonce (already used).
-    """
-    from modelgov.chain.ape_env import connect, network_name
-    from modelgov.errors import ChainError, SignatureError
-
-    with connect(network_name(network)):
-        from ape import chain
-
-        if int(chain.chain_id) != chain_id:
-            raise ChainError(f"the node of {network} is chain {chain.chain_id}, not {chain_id}; "
-                             "use --offline --nonce N to sign for another chain")
-        abi = [{"type": "function", "name": "nonces", "stateMutability": "view",
-                "inputs": [{"name": "owner", "type": "address"}],
-                "outputs": [{"name": "", "type": "uint256"}]}]
-        w3 = chain.provider.web3
-        try:
-            current = int(w3.eth.contract(address=registry_address, abi=abi)
-                          .functions.nonces(auditor).call())
-        except Exception as exc:  # noqa: BLE001 - no contract there, node errors
-            raise ChainError(f"cannot read {auditor}'s nonce from registry {registry_address}: "
-                             f"{' '.join(str(exc).split())[:160]}") from None
-    if nonce is None:
-        return current
-    if nonce < current:
-        raise SignatureError(f"nonce {nonce} is already used: {auditor}'s next nonce is {current}")
-    return nonce
-
-
 @audit.command("relay")
 @click.argument("file", type=click.Path(dir_okay=False))
 @network_option
@@ -477,14 +391,14 @@ def _checked_nonce(network: str, registry_address: str, chain_id: int, auditor: 
 @json_option
 def audit_relay(file: str, network: str, account: str | None, as_json: bool) -> None:
     """Send a signed attestation FILE (from `modelgov audit sign`); you pay the gas."""
-    from modelgov.chain import registry as reg
     from modelgov.chain.signing import SignedAttestation
 
     signed = SignedAttestation.load(file)
-    with _session(network, account) as session:
-        att = reg.relay(_registry(session), signed, session.account)
+    with client(network, account) as gov:
+        att = gov.registry.relay(signed).value
+        relayer = gov.account.address
     if as_json:
         echo_json({"version_id": signed.request.version_id, **att.__dict__})
     else:
         click.echo(f"version {signed.request.version_id}: {att.auditor} {att.verdict} "
-                   f"(report {att.report_cid}), relayed by {session.account.address}")
+                   f"(report {att.report_cid}), relayed by {relayer}")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from modelgov.chain.client import ModelGov
 from modelgov.demo.steps import Step, StepLog
 from modelgov.errors import ModelGovError
 from modelgov.paths import CHECKOUT_ROOT, state_dir
@@ -153,6 +154,7 @@ class _Lifecycle:
 
         d = self.who["deployer"]
         self.suite = s = deploy_suite(d, LOCAL_PARAMS)
+        self.gov = ModelGov.from_suite(s)
         path = write_deployment("ethereum:local:foundry", s.to_record(self.chain.chain_id))
         self.result.contracts = s.addresses()
         self.log.add("deployer", "deploy suite (token, timelock, governor, registry, treasury)",
@@ -208,7 +210,7 @@ class _Lifecycle:
                         weights: Any = None) -> dict[str, Any]:
         """Write, manifest, pin (IPFS + Arweave) and submit one version of the model."""
         from modelgov import manifest as mf
-        from modelgov.chain import registry as reg
+        from modelgov.chain.registry import VersionInput
         from modelgov.demo import mlp
         from modelgov.storage import arweave as ar
         from modelgov.storage import ipfs
@@ -241,9 +243,9 @@ class _Lifecycle:
         )
         self.log.add(actor, f"upload v{number} weights to Arweave (chunks + proofs)",
                      detail=f"tx {upload.txid} ({upload.chunks} chunks, confirmed={upload.confirmed})")
-        record = reg.submit_version(
-            self.suite.registry, MODEL,
-            reg.VersionInput(
+        submitted = self.gov.registry.submit_version(
+            MODEL,
+            VersionInput(
                 cid=pinned.cid,
                 arweave_tx=upload.txid,
                 manifest_digest=digest,
@@ -251,11 +253,10 @@ class _Lifecycle:
                 import_profile=manifest["root"]["profile"],
                 parent_version_id=parent or None,
             ),
-            self.who[actor],
+            sender=self.who[actor],
         )
-        version_id = record.version_id
-        self.log.add(actor, f"submit version {version_id} to the registry",
-                     self._last_receipt(actor))
+        version_id = submitted.value.version_id
+        self.log.add(actor, f"submit version {version_id} to the registry", submitted.receipt)
         if number == 1:
             self.bind_verifier(folder, version_id, actor)
         if number == 1:
@@ -301,19 +302,16 @@ class _Lifecycle:
 
     def audit(self, version_id: int, relay_second: bool) -> None:
         """Dana attests on chain; Eve signs offline and Bob relays (or Eve attests herself)."""
-        from modelgov.chain import registry as reg
         from modelgov.chain import signing
 
-        s = self.suite
+        s, registry = self.suite, self.gov.registry
         cid = self._report(f"# Audit of version {version_id} by Dana\n\nWeights load; card valid.\n")
-        reg.attest(s.registry, version_id, "approve", cid, self.who["dana"])
-        self.log.add("dana", f"attest version {version_id}: approve", self._last_receipt("dana"),
-                     detail=f"report {cid}")
+        done = registry.attest(version_id, "approve", cid, sender=self.who["dana"])
+        self.log.add("dana", f"attest version {version_id}: approve", done.receipt, detail=f"report {cid}")
         cid = self._report(f"# Audit of version {version_id} by Eve\n\nManifest verified.\n")
         if not relay_second:
-            reg.attest(s.registry, version_id, "approve", cid, self.who["eve"])
-            self.log.add("eve", f"attest version {version_id}: approve",
-                         self._last_receipt("eve"), detail=f"report {cid}")
+            done = registry.attest(version_id, "approve", cid, sender=self.who["eve"])
+            self.log.add("eve", f"attest version {version_id}: approve", done.receipt, detail=f"report {cid}")
             return
         request = signing.AttestationRequest(
             chain_id=self.chain.chain_id,
@@ -322,20 +320,18 @@ class _Lifecycle:
             version_id=version_id,
             verdict=signing.verdict_code("approve"),
             report_cid=cid,
-            nonce=int(s.registry.nonces(self.who["eve"])),
+            nonce=registry.nonce_of(str(self.who["eve"].address)),
             deadline=int(self.chain.pending_timestamp) + 3600,
         )
         signed = signing.sign_attestation(self.who["eve"], request)
         self.log.add("eve", f"sign attestation of version {version_id} offline (EIP-712)",
                      detail=f"digest 0x{request.digest().hex()[:16]}…")
-        reg.relay(s.registry, signed, self.who["bob"])
-        self.log.add("bob", "relay Eve's signed attestation (attestBySig)", self._last_receipt("bob"))
+        relayed = registry.relay(signed, sender=self.who["bob"])
+        self.log.add("bob", "relay Eve's signed attestation (attestBySig)", relayed.receipt)
 
     def upgrade(self, v1: dict[str, Any]) -> None:
-        from modelgov.chain import registry as reg
-
         pid, state = self.govern(UPGRADE)
-        active = reg.active_version(self.suite.registry, reg.model_id(self.suite.registry, MODEL))
+        active = self.gov.registry.active_version(self.gov.registry.model_id(MODEL))
         self.result.proposal_id = str(pid)
         self.result.proposal_state = state
         self.result.active_cid = active.cid if active else ""
@@ -380,14 +376,13 @@ class _Lifecycle:
 
     def bind_verifier(self, folder: Path, version_id: int, actor: str) -> None:
         """Deploy the version's verifier and bind it in the registry, before any audit."""
-        from modelgov.chain import registry as reg
         from modelgov.chain.zk_verifier import deploy_verifier
         from modelgov.zk.check import compile_pinned
 
         deployed = deploy_verifier(self.who[actor], compile_pinned(folder))
         self.log.add(actor, "deploy v1's zk verifier", detail=f"{deployed.address} gas {deployed.gas_used:,}")
-        reg.bind_verifier(self.suite.registry, version_id, deployed.address, self.who[actor])
-        self.log.add(actor, f"bind the verifier to version {version_id}", self._last_receipt(actor))
+        bound = self.gov.registry.bind_verifier(version_id, deployed.address, sender=self.who[actor])
+        self.log.add(actor, f"bind the verifier to version {version_id}", bound.receipt)
         self.result.zk_verifier = deployed.address
 
     def prove_inference(self, v1: dict[str, Any]) -> None:
@@ -395,7 +390,6 @@ class _Lifecycle:
         binding (off chain, by eth_call, and as a transaction for its gas)."""
         import json
 
-        from modelgov.chain import registry as reg
         from modelgov.chain.zk_verifier import verify_on_chain, verify_transaction
         from modelgov.demo import mlp
         from modelgov.zk import pipeline
@@ -410,7 +404,7 @@ class _Lifecycle:
         proof = pipeline.prove(v1["folder"], sample, self.work / "zk-proof.json")
         self.log.add("node", "prove one inference of the active version (EZKL)",
                      detail=f"output {[round(v, 3) for v in proof.output]}")
-        record, verifier = reg.active_verifier(self.suite.registry, MODEL)
+        record, verifier = self.gov.registry.active_verifier(MODEL)
         if verifier is None or record.version_id != v1["version_id"]:
             raise ModelGovError("the active version has no bound verifier")
         verify_on_chain(verifier, proof)
@@ -425,20 +419,23 @@ class _Lifecycle:
         optimistically and it is final after the window; a wrong answer posted by Gus (acting as
         a dishonest node) is challenged by Carol's watchtower and settled by a proof."""
         from modelgov.chain import oracle as orc
+        from modelgov.chain.ape_env import project
         from modelgov.chain.deployments import write_deployment
-        from modelgov.chain.oracle_node import NodeState, registry_folders, serve_once, watch_once
-        from modelgov.chain.registry import resolve_model
+        from modelgov.chain.oracle_node import (
+            NodeState,
+            registry_folders,
+            serve_once,
+            watch_once,
+        )
         from modelgov.demo import mlp
         from modelgov.zk import answer
         from modelgov.zk.proof import FIELD_MODULUS
-
-        from modelgov.chain.ape_env import project
 
         s, d = self.suite, self.who["deployer"]
         config = orc.local_config(str(s.timelock.address))
         s.oracle = orc.deploy_oracle(d, str(s.timelock.address), str(s.registry.address), config)
         write_deployment("ethereum:local:foundry", s.to_record(self.chain.chain_id))
-        consumer = d.deploy(project().ModelConsumer, s.oracle.address, resolve_model(s.registry, MODEL))
+        consumer = d.deploy(project().ModelConsumer, s.oracle.address, self.gov.registry.resolve_model(MODEL))
         self.log.add("deployer", "deploy the InferenceOracle and an example consumer",
                      detail=f"oracle {s.oracle.address}, consumer {consumer.address}")
         x, _ = mlp._data()
@@ -499,7 +496,6 @@ class _Lifecycle:
                      detail=f"{fetched.files} files, {fetched.bytes:,} bytes, {fetched.blocks} blocks: ok")
 
     def grant_for_v2(self, v1: dict[str, Any]) -> None:
-        from modelgov.chain import registry as reg
         from modelgov.chain import treasury as tr
         from modelgov.demo import mlp
         from modelgov.storage import ipfs
@@ -508,7 +504,7 @@ class _Lifecycle:
         desc = self.work / "milestone-1.md"
         desc.write_text("# Milestone 1\n\nDeliver demo-mlp v2: train v1 on the synthetic batch.\n")
         desc_cid = ipfs.pin_path(desc).cid
-        model_id = reg.model_id(s.registry, MODEL)
+        model_id = self.gov.registry.model_id(MODEL)
         receipt, grant_id = tr.create_grant(
             s.treasury, self.who["sam"], grantee=str(self.who["gus"].address), token=str(s.token.address),
             milestones=[tr.MilestoneSpec(amount=GRANT_AMOUNT, description_cid=desc_cid,
@@ -535,4 +531,5 @@ class _Lifecycle:
                      detail=f"{paid / 10**18:,.0f} MGOV")
         if paid != GRANT_AMOUNT:
             raise ModelGovError(f"grantee received {paid}, expected {GRANT_AMOUNT}")
-        self.result.active_version_id = int(reg.active_version(s.registry, model_id).version_id)
+        active = self.gov.registry.active_version(model_id)
+        self.result.active_version_id = active.version_id if active else 0
