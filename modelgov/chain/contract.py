@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from eth_abi import decode as abi_decode
@@ -43,10 +43,16 @@ def _signature(item: Mapping[str, Any]) -> str:
     return f"{item['name']}({','.join(canonical_type(i) for i in item.get('inputs', []))})"
 
 
+@lru_cache(maxsize=4096)
+def checksum(address: str) -> str:
+    """EIP-55 form of ``address`` (cached: a listing repeats the same few submitters)."""
+    return str(to_checksum_address(address))
+
+
 def _plain(value: Any) -> Any:
     """eth_abi values as modelgov reads them: addresses checksummed, tuples kept."""
     if isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
-        return to_checksum_address(value)
+        return checksum(value)
     if isinstance(value, tuple):
         return tuple(_plain(v) for v in value)
     if isinstance(value, list):

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 from modelgov.chain.enums import ADMIN_ROLE, AUDITOR_ROLE, Verdict, role_name
 from modelgov.chain.tx import TxResult, send
+from modelgov.cid.text import Cid
 from modelgov.errors import (
     ChainError,
     CustomError,
@@ -127,27 +128,38 @@ class ModelInfo:
 
 @dataclass(frozen=True)
 class VersionInput:
-    """What ``submitVersion`` takes, validated, in text form (see :func:`prepare_version`)."""
+    """What ``submitVersion`` takes, validated (see :func:`prepare_version`). CIDs are parsed
+    once, here, into :class:`~modelgov.cid.text.Cid` values (text and bytes); text given is
+    accepted and parsed.
 
-    cid: str
+    Raises:
+        InvalidCIDError: a CID field is not a CID.
+    """
+
+    cid: Cid
     manifest_digest: str
     import_profile: str = ""
     arweave_tx: str | None = None
-    changelog_cid: str | None = None
+    changelog_cid: Cid | None = None
     parent_version_id: int | None = None
-    dataset_cids: tuple[str, ...] = ()
+    dataset_cids: tuple[Cid, ...] = ()
 
-    def to_abi(self) -> tuple:
-        from modelgov.cid.text import cid_to_bytes
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cid", Cid.parse(self.cid))
+        if self.changelog_cid is not None:
+            object.__setattr__(self, "changelog_cid", Cid.parse(self.changelog_cid))
+        object.__setattr__(self, "dataset_cids", tuple(Cid.parse(c) for c in self.dataset_cids))
 
+    def to_abi(self) -> tuple[bytes, bytes, bytes, bytes, str, int, list[bytes]]:
+        """The ``VersionInput`` struct as ``submitVersion`` takes it."""
         return (
-            cid_to_bytes(self.cid),
+            self.cid.raw,
             arweave_to_bytes(self.arweave_tx) if self.arweave_tx else ZERO32,
             bytes.fromhex(self.manifest_digest.removeprefix("0x")),
-            cid_to_bytes(self.changelog_cid) if self.changelog_cid else b"",
+            self.changelog_cid.raw if self.changelog_cid else b"",
             self.import_profile,
             self.parent_version_id or 0,
-            [cid_to_bytes(c) for c in self.dataset_cids],
+            [c.raw for c in self.dataset_cids],
         )
 
 
@@ -234,9 +246,9 @@ def _record(raw: Any) -> VersionRecord:
 
 
 def _address(raw: Any) -> str:
-    from eth_utils import to_checksum_address
+    from modelgov.chain.contract import checksum
 
-    return to_checksum_address(str(raw))
+    return checksum(str(raw))
 
 
 def _attestation(raw: Any) -> Attestation:
@@ -309,7 +321,8 @@ def prepare_version(
     from modelgov import manifest as mf
     from modelgov.cid.text import normalize
 
-    cid_norm = normalize(cid)
+    parsed = Cid.parse(cid)
+    cid_norm = parsed.text
     profile = import_profile or ""
     digest = manifest_digest
     if manifest is not None:
@@ -347,13 +360,13 @@ def prepare_version(
     if parent_version_id is not None and parent_version_id < 1:
         raise ValidationError(f"parent version must be ≥ 1, not {parent_version_id}")
     return VersionInput(
-        cid=cid_norm,
+        cid=parsed,
         manifest_digest="0x" + digest_hex,
         import_profile=profile,
         arweave_tx=arweave_tx or None,
         changelog_cid=changelog_cid,
         parent_version_id=parent_version_id,
-        dataset_cids=tuple(normalize(c) for c in dataset_cids),
+        dataset_cids=tuple(Cid.parse(c) for c in dataset_cids),
     )
 
 
@@ -437,7 +450,8 @@ class Registry:
             out += [_record(r) for r in more]
         return out
 
-    def find_version_by_cid(self, model_id: int, cid: str, submitter: str | None = None) -> VersionRecord | None:
+    def find_version_by_cid(self, model_id: int, cid: str | Cid,
+                            submitter: str | None = None) -> VersionRecord | None:
         """The version of ``model_id`` with CID ``cid`` (submitted by ``submitter`` when given), or None.
 
         Versions are keyed by (model, submitter, CID) on chain, so several submitters may have
@@ -447,13 +461,11 @@ class Registry:
             InvalidCIDError: ``cid`` is malformed.
             StateError: no ``submitter`` given and several submitters registered ``cid`` (they are named).
         """
-        from modelgov.cid.text import cid_to_bytes, normalize
-
+        parsed = Cid.parse(cid)
         if submitter is not None:
-            raw = cid_to_bytes(cid)
-            vid = int(self._view(f"model #{model_id}", "versionIdOf", model_id, submitter, raw))
+            vid = int(self._view(f"model #{model_id}", "versionIdOf", model_id, submitter, parsed.raw))
             return self.version(vid) if vid else None
-        wanted = normalize(cid)
+        wanted = parsed.text
         matches = [r for r in self.versions(model_id) if r.cid == wanted]
         if len(matches) > 1:
             who = ", ".join(f"version {r.version_id} by {r.submitter}" for r in matches)

@@ -44,12 +44,44 @@ def cid_to_bytes(text: str) -> bytes:
     return bytes(parse_cid(text))
 
 
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _base58btc(data: bytes) -> str:
+    n = int.from_bytes(data, "big")
+    out = []
+    while n:
+        n, r = divmod(n, 58)
+        out.append(_B58[r])
+    pad = len(data) - len(data.lstrip(b"\0"))
+    return "1" * pad + "".join(reversed(out))
+
+
+def _fast_text(data: bytes) -> str | None:
+    """Kubo's text of a sha2-256 CID without the multiformats machinery (the chain readers turn
+    hundreds of CIDs to text per command); None for anything else."""
+    import base64
+
+    try:
+        version, _, _, _, length = split_cid_bytes(data)
+    except InvalidCIDError:
+        return None
+    if length != len(data):
+        return None
+    if version == 0:
+        return _base58btc(data)
+    return "b" + base64.b32encode(data).decode("ascii").rstrip("=").lower()
+
+
 def cid_from_bytes(data: bytes) -> str:
     """Text form of a binary CID, printed the way Kubo prints it.
 
     Raises:
         InvalidCIDError: ``data`` is not a binary CID.
     """
+    fast = _fast_text(bytes(data))
+    if fast is not None:
+        return fast
     from multiformats import CID
 
     try:
@@ -119,3 +151,44 @@ def _uvarint(data: bytes, pos: int) -> tuple[int, int]:
         shift += 7
         if shift > 63:
             raise InvalidCIDError("varint too long")
+
+
+class Cid:
+    """A CID parsed once at the boundary: it knows its text (Kubo's form) and its bytes (the
+    binary CID stored on chain), so neither is recomputed on the way.
+
+    Raises (constructors):
+        InvalidCIDError: not a CID.
+    """
+
+    __slots__ = ("raw", "text")
+
+    def __init__(self, text: str, raw: bytes) -> None:
+        self.text = text
+        self.raw = raw
+
+    @classmethod
+    def parse(cls, value: str | bytes | Cid) -> Cid:
+        """From text (any multibase, or ``Qm…``), from binary, or a Cid as is."""
+        if isinstance(value, Cid):
+            return value
+        if isinstance(value, (bytes, bytearray)):
+            return cls(cid_from_bytes(bytes(value)), bytes(value))
+        parsed = parse_cid(value)
+        return cls(normalize(parsed), bytes(parsed))
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"Cid({self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Cid):
+            return self.raw == other.raw
+        if isinstance(other, str):
+            return self.text == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.text)
