@@ -55,15 +55,18 @@ def _plain(value: Any) -> Any:
 
 
 class ContractHandle:
-    """A deployed contract of the suite (``kind``: ``ModelRegistry``, ``GrantTreasury``, ...)."""
+    """A deployed contract of the suite (``kind``: ``ModelRegistry``, ``GrantTreasury``, ...), or
+    any contract whose ``abi`` is given (``kind`` then only names it in messages)."""
 
     def __init__(self, kind: str, address: str, connection: Connection,
-                 messages: ErrorMessages | None = None) -> None:
+                 messages: ErrorMessages | None = None, *,
+                 abi: Sequence[Mapping[str, Any]] | None = None) -> None:
         self.kind = kind
         self.address = to_checksum_address(address)
         self.connection = connection
         self.messages = messages
-        self.abi = load_abi(kind)
+        #: the shipped ABI of ``kind``, or ``abi`` (a contract outside the suite: any ERC-20)
+        self.abi = load_abi(kind) if abi is None else tuple(dict(i) for i in abi)
         self._functions: dict[str, list[dict[str, Any]]] = {}
         for item in self.abi:
             if item.get("type") == "function":
