@@ -612,6 +612,11 @@ class Treasury:
         return [_grant(gid, info, ms, refs[str(tuple(info)[1])])
                 for gid, info, ms in zip(ids, infos, raw_milestones)]
 
+    def milestones(self, grant_id: int) -> list[Milestone]:
+        """A grant's milestones (one read; no token metadata). Raises: NotFoundError: no such grant."""
+        raw = self._view(f"grant #{grant_id}", "getMilestones", int(grant_id))
+        return [_milestone(i, m) for i, m in enumerate(raw)]
+
     def milestone(self, grant_id: int, index: int) -> Milestone:
         """Raises: NotFoundError: no such grant or milestone."""
         raw = self._view(f"milestone {index} of grant #{grant_id}", "getMilestone", int(grant_id), int(index))
