@@ -530,7 +530,10 @@ class Treasury:
     def token_addresses(self) -> list[str]:
         """Every token the treasury has seen (``tokens()``), plus the suite's governance token
         first when the client's deployment has one and the treasury has not seen it."""
-        addresses = [str(a) for a in self._view("treasury tokens", "tokens")]
+        return self._with_gov_token(self._view("treasury tokens", "tokens"))
+
+    def _with_gov_token(self, seen: Sequence[str]) -> list[str]:
+        addresses = [str(a) for a in seen]
         gov = self.client.deployment.contracts.get("token") if self.client is not None else None
         if gov is not None and _checksum(gov) not in addresses:
             addresses.insert(0, _checksum(gov))
@@ -654,11 +657,7 @@ class Treasury:
         tokens_raw, registry, count, stewards = self._ok(self._batch(
             [(self.handle, "tokens", ()), (self.handle, "registry", ()),
              (self.handle, "grantCount", ()), (self.handle, "getRoleMembers", (STEWARD_ROLE,))], action))
-        addresses = [str(a) for a in tokens_raw]
-        gov = self.client.deployment.contracts.get("token") if self.client is not None else None
-        if gov is not None and _checksum(gov) not in addresses:
-            addresses.insert(0, _checksum(gov))
-        tokens = token_refs(self.handle.connection, addresses)
+        tokens = token_refs(self.handle.connection, self._with_gov_token(tokens_raw))
         erc20s = [Erc20.at(t.address, self.handle.connection).handle for t in tokens]
         reads: list[_Read] = []
         for tok, erc20 in zip(tokens, erc20s):
