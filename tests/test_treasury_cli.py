@@ -273,3 +273,20 @@ def test_client_grant_flow_and_a_proposal_grant(real, suite, chain, governor, vo
         g = tr.get_grant(t.grantCount())
     assert (g.total, g.creator, g.state) == (3_000 * USD, suite.timelock.address, "active")
     assert g.milestones[0].model_id is None
+
+
+def test_client_governance_token(suite, accounts, voters):
+    """``gov.token``: plain reads of the GovernanceToken, and ``delegate`` (a function Ape's
+    contract objects shadow with an attribute) as a typed write."""
+    from modelgov.chain.client import ModelGov
+
+    holder = accounts[9]
+    with ModelGov.from_suite(suite, holder) as gov:
+        t = gov.token
+        assert t.total_supply() == suite.token.totalSupply()
+        assert t.balance_of(voters[0].address) == suite.token.balanceOf(voters[0])
+        assert t.votes_of(voters[0].address) == suite.token.getVotes(voters[0])
+        assert (t.symbol(), t.ref().symbol, t.ref().decimals) == ("MGOV", "MGOV", 18)
+        assert t.delegates(holder.address) is None
+        result = t.delegate(holder.address)
+        assert result.value == holder.address == t.delegates(holder.address)

@@ -199,7 +199,9 @@ class ContractHandle:
 
         extra = {"value": int(value)} if value else {}
         try:
-            receipt: ReceiptAPI = getattr(self.ape, fn)(*args, sender=sender, **extra)
+            # by name: a function called like an Ape address attribute (``delegate``, ``nonce``)
+            # is not reachable as ``getattr(self.ape, fn)``
+            receipt: ReceiptAPI = self.ape.invoke_transaction(fn, *args, sender=sender, **extra)
         except ApeException as exc:
             err = self.error(action, revert_data(exc), str(getattr(exc, "revert_message", "") or exc))
             if err.revert is None:
