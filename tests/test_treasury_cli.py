@@ -240,31 +240,53 @@ def test_bad_grant_file_names_file_and_field(real, run_cli, tmp_path, grantee):
 
 
 # ------------------------------------------------------------------------------- library API
-def test_wrapper_on_the_contract_and_a_proposal_grant(real, suite, chain, governor, voters, steward, grantee):
-    """The wrapper accepts the treasury contract itself (as the demo calls it); a grant above the
-    steward's allowance goes through a proposal built with ``create_grant_call``."""
-    from modelgov.chain import treasury as tr
+def test_client_grant_flow_and_a_proposal_grant(real, suite, chain, governor, voters, steward, grantee):
+    """The client's treasury (``gov.treasury``) creates, submits and approves a grant with typed
+    results; a grant above the steward's allowance goes through a proposal built with
+    ``create_grant_call``."""
+    from modelgov.chain.client import ModelGov
+    from modelgov.chain.treasury import MilestoneSpec
     from modelgov.errors import StateError
 
     t, coin = real["treasury"], real["coin"]
     deadline = int(chain.pending_timestamp) + 30 * DAY
-    small = [tr.MilestoneSpec(amount=5 * USD, description_cid=DESCRIPTION, deadline=deadline,
-                               model_id=real["model_id"])]
-    receipt, gid = tr.create_grant(t, steward, grantee.address, coin.address, small)
-    assert gid == t.grantCount() and receipt.gas_used > 0
-    assert not tr.submit_milestone(t, grantee, gid, 0, 1).failed
-    assert not tr.approve_milestone(t, steward, gid, 0).failed
-    assert tr.get_grant(t, gid).milestones[0].status == "released"
+    small = [MilestoneSpec(amount=5 * USD, description_cid=DESCRIPTION, deadline=deadline,
+                           model_id=real["model_id"])]
+    with ModelGov.from_suite(suite, steward) as gov:
+        tr = gov.treasury
+        created = tr.create_grant(grantee.address, coin.address, small)
+        gid = created.value
+        assert gid == t.grantCount() and created.gas_used > 0
+        assert tr.submit_milestone(gid, 0, 1, sender=grantee).value.status == "submitted"
+        assert tr.approve_milestone(gid, 0).value.status == "released"
+        assert tr.get_grant(gid).milestones[0].status == "released"
 
-    big = [tr.MilestoneSpec(amount=3_000 * USD, description_cid=DESCRIPTION, deadline=deadline)]
-    with pytest.raises(StateError, match="over allowance"):
-        tr.create_grant(suite, steward, grantee.address, coin.address, big)
-    target, data = tr.create_grant_call(suite, grantee.address, coin.address, big)
-    assert target == t.address
+        big = [MilestoneSpec(amount=3_000 * USD, description_cid=DESCRIPTION, deadline=deadline)]
+        with pytest.raises(StateError, match="over allowance"):
+            tr.create_grant(grantee.address, coin.address, big)
+        target, data = tr.create_grant_call(grantee.address, coin.address, big)
+        assert target == t.address
 
-    proposal = Proposal([target], [0], [data], "# Large grant\n\n3,000 mUSD for demo-mlp v3.")
-    pid = pass_proposal(chain, governor, proposal, voters[0], voters)
-    execute_proposal(chain, governor, proposal, pid, voters[0])
-    g = tr.get_grant(suite, t.grantCount())
+        proposal = Proposal([target], [0], [data], "# Large grant\n\n3,000 mUSD for demo-mlp v3.")
+        pid = pass_proposal(chain, governor, proposal, voters[0], voters)
+        execute_proposal(chain, governor, proposal, pid, voters[0])
+        g = tr.get_grant(t.grantCount())
     assert (g.total, g.creator, g.state) == (3_000 * USD, suite.timelock.address, "active")
     assert g.milestones[0].model_id is None
+
+
+def test_client_governance_token(suite, accounts, voters):
+    """``gov.token``: plain reads of the GovernanceToken, and ``delegate`` (a function Ape's
+    contract objects shadow with an attribute) as a typed write."""
+    from modelgov.chain.client import ModelGov
+
+    holder = accounts[9]
+    with ModelGov.from_suite(suite, holder) as gov:
+        t = gov.token
+        assert t.total_supply() == suite.token.totalSupply()
+        assert t.balance_of(voters[0].address) == suite.token.balanceOf(voters[0])
+        assert t.votes_of(voters[0].address) == suite.token.getVotes(voters[0])
+        assert (t.symbol(), t.ref().symbol, t.ref().decimals) == ("MGOV", "MGOV", 18)
+        assert t.delegates(holder.address) is None
+        result = t.delegate(holder.address)
+        assert result.value == holder.address == t.delegates(holder.address)

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from modelgov.chain.contract import ContractHandle
     from modelgov.chain.deploy import Suite
     from modelgov.chain.registry import Registry
+    from modelgov.chain.token import Token
+    from modelgov.chain.treasury import Treasury
     from modelgov.storage.arweave import ArweaveClient
     from modelgov.storage.ipfs import IPFSClient
 
@@ -167,18 +169,42 @@ class ModelGov:
         from modelgov.chain.contract import ContractHandle
 
         messages = None
+        abi = None
         if name == "registry":
             from modelgov.chain.registry import messages as registry_messages
 
             messages = registry_messages
+        elif name == "treasury":
+            from modelgov.chain.treasury import handle_abi
+            from modelgov.chain.treasury import messages as treasury_messages
+
+            messages, abi = treasury_messages, handle_abi()
+        elif name == "token":
+            from modelgov.chain.token import messages as token_messages
+
+            messages = token_messages
         return ContractHandle(CONTRACT_KINDS[name], self.deployment.address(name), self.connection,
-                              messages)
+                              messages, abi=abi)
 
     @cached_property
     def registry(self) -> Registry:
         from modelgov.chain.registry import Registry
 
         return Registry(self.handle("registry"), self)
+
+    @cached_property
+    def treasury(self) -> Treasury:
+        """The GrantTreasury: grants, milestones, deposits, stewards' allowances."""
+        from modelgov.chain.treasury import Treasury
+
+        return Treasury(self.handle("treasury"), self)
+
+    @cached_property
+    def token(self) -> Token:
+        """The suite's GovernanceToken: balances, votes, delegation."""
+        from modelgov.chain.token import Token
+
+        return Token(self.handle("token"), self)
 
     @cached_property
     def ipfs(self) -> IPFSClient:

@@ -61,15 +61,18 @@ def _plain(value: Any) -> Any:
 
 
 class ContractHandle:
-    """A deployed contract of the suite (``kind``: ``ModelRegistry``, ``GrantTreasury``, ...)."""
+    """A deployed contract of the suite (``kind``: ``ModelRegistry``, ``GrantTreasury``, ...), or
+    any contract whose ``abi`` is given (``kind`` then only names it in messages)."""
 
     def __init__(self, kind: str, address: str, connection: Connection,
-                 messages: ErrorMessages | None = None) -> None:
+                 messages: ErrorMessages | None = None, *,
+                 abi: Sequence[Mapping[str, Any]] | None = None) -> None:
         self.kind = kind
         self.address = to_checksum_address(address)
         self.connection = connection
         self.messages = messages
-        self.abi = load_abi(kind)
+        #: the shipped ABI of ``kind``, or ``abi`` (a contract outside the suite: any ERC-20)
+        self.abi = load_abi(kind) if abi is None else tuple(dict(i) for i in abi)
         self._functions: dict[str, list[dict[str, Any]]] = {}
         for item in self.abi:
             if item.get("type") == "function":
@@ -202,7 +205,9 @@ class ContractHandle:
 
         extra = {"value": int(value)} if value else {}
         try:
-            receipt: ReceiptAPI = getattr(self.ape, fn)(*args, sender=sender, **extra)
+            # by name: a function called like an Ape address attribute (``delegate``, ``nonce``)
+            # is not reachable as ``getattr(self.ape, fn)``
+            receipt: ReceiptAPI = self.ape.invoke_transaction(fn, *args, sender=sender, **extra)
         except ApeException as exc:
             err = self.error(action, revert_data(exc), str(getattr(exc, "revert_message", "") or exc))
             if err.revert is None:

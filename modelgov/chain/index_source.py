@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelgov.chain.events import ChainEvent, EventDecoder, canonical_type, suite_contracts
 from modelgov.errors import ModelGovError
 from modelgov.index.indexer import ChainSource, Indexer, RunReport, open_engine
 from modelgov.index import schema as s
+
+if TYPE_CHECKING:
+    from modelgov.chain.client import ModelGov
 
 
 class SuiteEnricher:
@@ -29,6 +32,7 @@ class SuiteEnricher:
         self._registry: Any = contracts.get("registry")
         self._governor: Any = contracts["governor"]
         self._versions: dict[int, Any] = {}
+        self._gov: ModelGov | None = None  # the typed client, for the treasury's reads
 
     def prefetch(self, events: list[ChainEvent]) -> None:
         """Read the records of a batch's new versions in ONE JSON-RPC batch of ``eth_call``s."""
@@ -75,16 +79,18 @@ class SuiteEnricher:
                 "dataset_cids": list(rec.dataset_cids)}
 
     def milestones(self, grant_id: int) -> list[dict[str, Any]]:
-        from modelgov.chain import treasury
+        from modelgov.chain.client import ModelGov
 
         if self.suite.treasury is None:
             return []
+        if self._gov is None:
+            self._gov = ModelGov.from_suite(self.suite)
         try:
-            grant = treasury.get_grant(self.suite, grant_id)
+            milestones = self._gov.treasury.milestones(grant_id)
         except ModelGovError:
             return []
         return [{"amount": m.amount, "deadline": m.deadline, "model_id": m.model_id,
-                 "description_cid": m.description_cid} for m in grant.milestones]
+                 "description_cid": m.description_cid} for m in milestones]
 
     def quorum(self, timepoint: int) -> int | None:
         try:
@@ -116,12 +122,13 @@ def snapshot_state(indexer: Indexer, suite: Any) -> None:
     stewards' allowances, the registry's required approvals."""
     from sqlalchemy import delete
 
-    from modelgov.chain import treasury
+    from modelgov.chain.client import ModelGov
     from modelgov.index.indexer import read_state
 
     found: dict[str, Any] = {}
     if suite.treasury is not None:
-        found["treasury"] = treasury.status(suite).to_json()
+        with ModelGov.from_suite(suite) as gov:
+            found["treasury"] = gov.treasury.status().to_json()
     if suite.registry is not None:
         found["registry"] = {"required_approvals": int(suite.registry.requiredApprovals())}
     with indexer.engine.begin() as conn:

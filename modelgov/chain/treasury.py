@@ -1,17 +1,18 @@
-"""Typed access to the GrantTreasury contract (an Ape contract instance inside a :class:`Suite`).
+"""Typed access to the GrantTreasury contract: ``gov.treasury`` (:class:`Treasury`).
 
 Amounts cross this boundary as integers in the token's smallest unit; :func:`parse_amount`
 and :func:`format_amount` convert from/to text using the token's ``decimals``. CIDs cross as
 text and are stored on chain as binary CIDs (:mod:`modelgov.cid.text`).
 
-Every function takes ``target``: the deployed :class:`~modelgov.chain.deploy.Suite` or the
-treasury contract itself. Reads return frozen dataclasses; writes return the Ape receipt
-(:func:`create_grant`: ``(receipt, grant_id)``). Every write first SIMULATES the call (``eth_call`` on the
-pending block, from the signing account) and only sends it when the simulation passes, so a
-refusal (over allowance, over free balance, version not audited, not the grantee, …) costs no
-transaction. Reverts become modelgov errors with one readable line: unknown grant, milestone or
-version → :class:`NotFoundError`; missing role, wrong state, over a limit →
-:class:`StateError`; malformed input → :class:`ValidationError`; anything else →
+Reads go over JSON-RPC with the shipped ABI (no Ape), lists in one batched round trip, and
+return frozen dataclasses. Writes take the signer as ``sender=`` (default: the client's
+account), first SIMULATE the call (``eth_call`` on the pending block, from the signer) and only
+send it when the simulation passes, so a refusal (over allowance, over free balance, version not
+audited, not the grantee, …) costs no transaction; they return a
+:class:`~modelgov.chain.tx.TxResult` whose ``value`` is what they created or changed. Reverts
+become modelgov errors with one readable line and the decoded custom error as ``err.revert``:
+unknown grant, milestone or version → :class:`NotFoundError`; missing role, wrong state, over a
+limit → :class:`StateError`; malformed input → :class:`ValidationError`; anything else →
 :class:`TransactionRevertedError`.
 
 Grant files (``grant.yaml``)::
@@ -27,14 +28,20 @@ Grant files (``grant.yaml``)::
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from modelgov.chain.enums import ADMIN_ROLE, STEWARD_ROLE, MilestoneStatus, role_name
+from modelgov.chain.token import ERC20_ABI, ERC20_ERRORS, Erc20, TokenRef, token_refs
+from modelgov.chain.tx import TxResult, send
 from modelgov.errors import (
     ChainError,
+    CustomError,
     GrantFileError,
     InvalidCIDError,
     ModelGovError,
@@ -46,187 +53,35 @@ from modelgov.errors import (
 from modelgov.timetext import format_amount, parse_amount, parse_deadline
 from modelgov.timetext import iso as _iso
 
+if TYPE_CHECKING:
+    from ape.api import AccountAPI
+
+    from modelgov.chain.client import ModelGov
+    from modelgov.chain.contract import ContractHandle
+
+__all__ = [
+    "ADMIN_ROLE", "ERC20_ABI", "MAX_MILESTONES", "NO_MODEL", "STATUS_NAMES", "STEWARD_ROLE",
+    "Allowance", "Grant", "Milestone", "MilestoneSpec", "TokenHolding", "TokenRef", "Treasury",
+    "TreasuryStatus", "format_amount", "load_milestones", "messages", "parse_amount",
+    "parse_deadline",
+]
+
 #: ``modelId`` of a milestone that does not require a particular model (``type(uint256).max``).
 NO_MODEL = 2**256 - 1
 MAX_MILESTONES = 20
-STATUS_NAMES = ("pending", "submitted", "released", "reclaimed", "cancelled")
-ADMIN_ROLE = b"\x00" * 32
+STATUS_NAMES = tuple(s.name for s in MilestoneStatus)
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _FIELDS = {"amount", "description", "deadline", "model"}
 
-ERC20_ABI: list[dict[str, Any]] = [
-    {"type": "function", "name": name, "stateMutability": "view", "inputs": inputs,
-     "outputs": [{"name": "", "type": out}]}
-    for name, inputs, out in (
-        ("symbol", [], "string"),
-        ("decimals", [], "uint8"),
-        ("balanceOf", [{"name": "account", "type": "address"}], "uint256"),
-        ("allowance", [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
-         "uint256"),
-    )
-] + [
-    {"type": "function", "name": "approve", "stateMutability": "nonpayable",
-     "inputs": [{"name": "spender", "type": "address"}, {"name": "value", "type": "uint256"}],
-     "outputs": [{"name": "", "type": "bool"}]},
-]
-
-
-def _keccak(text: str) -> bytes:
-    from eth_utils import keccak
-
-    return keccak(text=text)
-
-
-STEWARD_ROLE = _keccak("STEWARD_ROLE")
-ROLE_NAMES = {ADMIN_ROLE: "DEFAULT_ADMIN_ROLE (governance)", STEWARD_ROLE: "STEWARD_ROLE"}
-
-
-# ---------------------------------------------------------------------------------------------
-# amounts, deadlines, tokens
-# ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class TokenRef:
-    """An ERC-20 the treasury pays in: address, and symbol / decimals as read from the token.
-
-    Anybody can deposit any token, so the metadata is data, not trusted: ``symbol`` is None when
-    the token has no readable ``symbol()`` (none, reverting, or not a string nor bytes32, as MKR
-    returns), ``decimals`` None when ``decimals()`` is missing or out of range. Show a token with
-    :attr:`label` (terminal-safe), never ``symbol`` raw.
-    """
-
-    address: str
-    symbol: str | None
-    decimals: int | None
-
-    @property
-    def label(self) -> str:
-        """The symbol made safe for a terminal, or ``?0x1234…abcd`` when it has none."""
-        from modelgov.textsafe import term
-
-        if self.symbol:
-            return term(self.symbol)
-        return f"?{self.address[:6]}…{self.address[-4:]}"
-
-    def fmt(self, amount: int) -> str:
-        if self.decimals is None:
-            return f"{int(amount)} units of {self.label}"
-        return f"{format_amount(amount, self.decimals)} {self.label}"
-
-
-def token_ref(address: str) -> TokenRef:
-    """Read symbol and decimals of the token at ``address``, tolerating any answer.
-
-    ``symbol()`` may return a string or a bytes32 (MKR, SAI); anything else, a revert, or no
-    such function gives ``symbol=None``. ``decimals()`` outside 0..77 or missing gives None.
-
-    Raises:
-        ValidationError: no contract at ``address``.
-    """
-    from ape import chain
-
-    if not chain.provider.get_code(address):
-        raise ValidationError(f"no contract at {address}: not a token")
-    checksum = _checksum(address)
-    return TokenRef(checksum, _decode_symbol(_raw_call(checksum, "symbol()")),
-                    _decode_decimals(_raw_call(checksum, "decimals()")))
-
-
-def _raw_call(address: str, signature: str) -> bytes | None:
-    """The raw return data of a view call without arguments, or None if it reverts/fails."""
-    from ape import chain
-    from eth_utils import keccak
-
-    call = {"to": address, "data": "0x" + keccak(text=signature)[:4].hex()}
-    try:
-        return bytes(chain.provider.web3.eth.call(call))  # type: ignore[arg-type]
-    except Exception:  # noqa: BLE001 - revert, no such function, node refusing: no metadata
-        return None
-
-
-def _decode_symbol(data: bytes | None) -> str | None:
-    """An ABI ``string``, or a NUL-padded ``bytes32`` (MKR-style), decoded as UTF-8; else None."""
-    from eth_abi import decode as abi_decode
-
-    if not data:
-        return None
-    if len(data) >= 64:
-        try:
-            (text,) = abi_decode(["string"], data)
-            return str(text) if text else None
-        except Exception:  # noqa: BLE001 - not a string: maybe a bytes32 below
-            pass
-    if len(data) == 32:
-        raw = data.rstrip(b"\x00")
-        try:
-            return raw.decode("utf-8") or None
-        except UnicodeDecodeError:
-            return None
-    return None
-
-
-def _decode_decimals(data: bytes | None) -> int | None:
-    if data is None or len(data) != 32:
-        return None
-    value = int.from_bytes(data, "big")
-    return value if value <= 77 else None
-
-
-def resolve_token(target: Any, text: str) -> TokenRef:
-    """A token address, or the symbol of exactly one token the treasury knows (or the
-    governance token).
-
-    Symbols are compared folded (:func:`modelgov.textsafe.symbol_key`: case, Unicode
-    compatibility forms and invisible characters ignored), so a look-alike deposited by
-    anyone makes the symbol ambiguous instead of being picked.
-
-    Raises:
-        NotFoundError: no known token has that symbol.
-        AmbiguousTokenError: several do (their addresses are listed; give the address).
-        ValidationError: the address is not a token.
-    """
-    from modelgov.errors import AmbiguousTokenError
-    from modelgov.textsafe import symbol_key, term
-
-    text = str(text).strip()
-    if _ADDRESS.match(text):
-        return token_ref(text)
-    known_refs = known_tokens(target)
-    want = symbol_key(text)
-    matches = [t for t in known_refs if t.symbol is not None and symbol_key(t.symbol) == want]
-    if not matches:
-        known = ", ".join(sorted({t.label for t in known_refs if t.symbol})) or "none"
-        raise NotFoundError(f"no token with symbol {term(text)!r} is known to the treasury "
-                            f"(known: {known}); give its address")
-    addresses = sorted({t.address for t in matches})
-    if len(addresses) > 1:
-        raise AmbiguousTokenError(text, addresses)
-    return matches[0]
-
-
-def known_tokens(target: Any) -> list[TokenRef]:
-    """The tokens the treasury has seen, plus the governance token (when given a suite)."""
-    addresses = [str(a) for a in _treasury(target).tokens()]
-    gov = getattr(getattr(target, "token", None), "address", None)
-    if gov is not None and str(gov) not in addresses:
-        addresses.insert(0, str(gov))
-    return [token_ref(a) for a in addresses]
-
-
-def _token(token: TokenRef | str) -> TokenRef:
-    return token if isinstance(token, TokenRef) else token_ref(str(token))
-
-
-def _erc20(address: str) -> Any:
-    from ape import chain
-
-    w3 = chain.provider.web3
-    return w3.eth.contract(address=_checksum(address), abi=ERC20_ABI)
-
 
 def _checksum(address: str) -> str:
-    from eth_utils import to_checksum_address
+    from eth_utils.address import to_checksum_address
 
-    return to_checksum_address(str(address))
+    return str(to_checksum_address(str(address)))
+
+
+def _status_name(code: int) -> str:
+    return STATUS_NAMES[code] if 0 <= code < len(STATUS_NAMES) else str(code)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,7 +97,7 @@ class MilestoneSpec:
     model: str | None = None  # as written in the file
     model_id: int | None = None  # resolved; None = any model
 
-    def to_abi(self) -> tuple:
+    def to_abi(self) -> tuple[int, bytes, int, int]:
         from modelgov.cid.text import cid_to_bytes
 
         model_id = NO_MODEL if self.model_id is None else self.model_id
@@ -267,7 +122,7 @@ def load_milestones(
     Raises:
         GrantFileError: unreadable file or invalid field; the message names file and field.
     """
-    import yaml
+    import yaml  # type: ignore[import-untyped]
 
     path = Path(path)
     try:
@@ -438,44 +293,12 @@ class TreasuryStatus:
 
 
 # ---------------------------------------------------------------------------------------------
-# revert decoding
+# revert messages
 # ---------------------------------------------------------------------------------------------
-#: OpenZeppelin ERC-20 errors a deposit can hit (any OZ token uses these selectors).
-_TOKEN_ERRORS: dict[str, list[tuple[str, str]]] = {
-    "ERC20InsufficientBalance": [("sender", "address"), ("balance", "uint256"), ("needed", "uint256")],
-    "ERC20InsufficientAllowance": [("spender", "address"), ("allowance", "uint256"), ("needed", "uint256")],
-}
-
-
-def _decode_token_error(exc: BaseException) -> tuple[str, dict[str, Any]] | None:
-    from eth_abi import decode
-
-    from modelgov.chain.reverts import revert_data
-
-    data = revert_data(exc)
-    if data is None:
-        return None
-    for name, inputs in _TOKEN_ERRORS.items():
-        if _keccak(f"{name}({','.join(t for _, t in inputs)})")[:4] == data[:4]:
-            try:
-                values = decode([t for _, t in inputs], data[4:])
-            except Exception:
-                return name, {}
-            return name, {n: v for (n, _), v in zip(inputs, values)}
-    return None
-
-
-def error_for(
-    target: Any, exc: BaseException, action: str, token: TokenRef | None = None
-) -> ModelGovError:
-    """The modelgov error for a treasury (or token) revert, prefixed by ``action``."""
-    from modelgov.chain.reverts import decode_custom_error
-
-    decoded = decode_custom_error(exc, [_treasury(target).contract_type]) or _decode_token_error(exc)
-    if decoded is None:
-        message = " ".join(str(getattr(exc, "revert_message", None) or exc).split())
-        return TransactionRevertedError(f"{action}: reverted: {message}")
-    name, a = decoded
+def messages(err: CustomError, token: TokenRef | None = None) -> tuple[type[ModelGovError], str] | None:
+    """The treasury's readable message (and error class) for one of its custom errors, or for
+    an ERC-20 error a deposit hits; amounts in ``token``'s units when it is known."""
+    a = err.args
 
     def amt(key: str) -> str:
         value = int(a.get(key, 0))
@@ -484,13 +307,9 @@ def error_for(
     def ms() -> str:
         return f"milestone {a.get('index')} of grant #{a.get('grantId')}"
 
-    def status_name() -> str:
-        code = int(a.get("status", 0))
-        return STATUS_NAMES[code] if code < len(STATUS_NAMES) else str(code)
-
     text: dict[str, tuple[type[ModelGovError], Callable[[], str]]] = {
         "AccessControlUnauthorizedAccount": (StateError, lambda: (
-            f"{a.get('account')} lacks {ROLE_NAMES.get(bytes(a.get('neededRole', b'')), 'the role')}")),
+            f"{a.get('account')} lacks {role_name(bytes(a.get('neededRole', b'')))}")),
         "GrantTreasuryAllowanceExceeded": (StateError, lambda: (
             f"over allowance: steward {a.get('steward')} has {amt('remaining')} left this period, "
             f"the grant needs {amt('needed')}; larger grants go through a governance proposal")),
@@ -512,8 +331,10 @@ def error_for(
         "GrantTreasuryUnknownMilestone": (NotFoundError, lambda: (
             f"grant #{a.get('grantId')} has no milestone {a.get('index')}")),
         "GrantTreasuryGrantNotActive": (StateError, lambda: f"grant #{a.get('grantId')} is cancelled"),
-        "GrantTreasuryMilestoneNotPending": (StateError, lambda: f"{ms()} is {status_name()}, not pending"),
-        "GrantTreasuryMilestoneNotSubmitted": (StateError, lambda: f"{ms()} is {status_name()}, not submitted"),
+        "GrantTreasuryMilestoneNotPending": (StateError, lambda: (
+            f"{ms()} is {_status_name(int(a.get('status', 0)))}, not pending")),
+        "GrantTreasuryMilestoneNotSubmitted": (StateError, lambda: (
+            f"{ms()} is {_status_name(int(a.get('status', 0)))}, not submitted")),
         "GrantTreasuryDeadlinePassed": (StateError, lambda: (
             f"{ms()}: its deadline {_iso(a.get('deadline', 0))} has passed")),
         "GrantTreasuryDeadlineNotPassed": (StateError, lambda: (
@@ -534,6 +355,8 @@ def error_for(
         "GrantTreasuryTransferMismatch": (TransactionRevertedError, lambda: (
             f"token {a.get('token')} took {a.get('actual')} from the treasury instead of "
             f"{a.get('expected')}: unsupported token")),
+        "SafeERC20FailedOperation": (TransactionRevertedError, lambda: (
+            f"token {a.get('token')} refused the transfer (returned false): unsupported token")),
         "GrantTreasuryZeroAddress": (ValidationError, lambda: "an address is zero"),
         "GrantTreasuryZeroAmount": (ValidationError, lambda: "the amount must be positive"),
         "GrantTreasuryNoMilestones": (ValidationError, lambda: "a grant needs at least one milestone"),
@@ -551,141 +374,56 @@ def error_for(
             f"the treasury may spend {amt('allowance')} of the sender's tokens, {amt('needed')} needed")),
         "ReentrancyGuardReentrantCall": (TransactionRevertedError, lambda: "re-entrant call refused"),
     }
-    if name not in text:
-        return TransactionRevertedError(f"{action}: reverted with {name}({a})")
-    cls, message = text[name]
-    return cls(f"{action}: {message()}")
+    if err.name not in text:
+        return None
+    cls, message = text[err.name]
+    return cls, message()
+
+
+def handle_abi() -> tuple[dict[str, Any], ...]:
+    """The treasury's ABI plus the ERC-20 errors a deposit bubbles up from the token (so that
+    they decode too)."""
+    from modelgov.chain.abi import load_abi
+
+    return (*load_abi("GrantTreasury"), *ERC20_ERRORS)
 
 
 # ---------------------------------------------------------------------------------------------
-# reads
+# decoding
 # ---------------------------------------------------------------------------------------------
-def _treasury(target: Any) -> Any:
-    """The treasury contract of ``target`` (a Suite, or the contract itself)."""
-    if hasattr(target, "CONTRACTS"):  # a Suite
-        if getattr(target, "treasury", None) is None:
-            from modelgov.errors import DeploymentNotFoundError
-
-            raise DeploymentNotFoundError("this deployment has no GrantTreasury; redeploy with `modelgov deploy`")
-        return target.treasury
-    return target
-
-
-def _milestone(index: int, raw: Any) -> Milestone:
+def _milestone(index: int, raw: Sequence[Any]) -> Milestone:
     from modelgov.cid.text import cid_from_bytes
 
-    data = bytes(raw.descriptionCid)
+    amount, deadline, status, model_id, version, description = tuple(raw)
+    data = bytes(description)
     try:
         cid = cid_from_bytes(data) if data else None
     except InvalidCIDError:
         cid = "0x" + data.hex()
-    model_id = int(raw.modelId)
-    version = int(raw.versionId)
-    status = int(raw.status)
     return Milestone(
         index=index,
-        amount=int(raw.amount),
+        amount=int(amount),
         description_cid=cid,
-        deadline=int(raw.deadline),
-        model_id=None if model_id == NO_MODEL else model_id,
-        status=STATUS_NAMES[status] if status < len(STATUS_NAMES) else str(status),
-        version_id=version or None,
+        deadline=int(deadline),
+        model_id=None if int(model_id) == NO_MODEL else int(model_id),
+        status=_status_name(int(status)),
+        version_id=int(version) or None,
     )
 
 
-def get_grant(target: Any, grant_id: int, *, _tokens: dict[str, TokenRef] | None = None) -> Grant:
-    """Raises: NotFoundError: no such grant."""
-    from ape.exceptions import ApeException
-
-    t = _treasury(target)
-    if not 1 <= int(grant_id) <= int(t.grantCount()):
-        raise NotFoundError(f"no grant #{grant_id} (there are {int(t.grantCount())})")
-    try:
-        info = t.getGrant(int(grant_id))
-        raw_milestones = t.getMilestones(int(grant_id))
-    except ApeException as exc:
-        raise error_for(target, exc, f"grant #{grant_id}") from None
-    cache = _tokens if _tokens is not None else {}
-    address = str(info.token)
-    if address not in cache:
-        cache[address] = token_ref(address)
+def _grant(grant_id: int, info: Sequence[Any], milestones: Sequence[Any], token: TokenRef) -> Grant:
+    grantee, _, creator, cancelled, total, released, returned, _count = tuple(info)
     return Grant(
         grant_id=int(grant_id),
-        grantee=str(info.grantee),
-        token=cache[address],
-        creator=str(info.creator),
-        cancelled=bool(info.cancelled),
-        total=int(info.total),
-        released=int(info.released),
-        returned=int(info.returned),
-        milestones=[_milestone(i, m) for i, m in enumerate(raw_milestones)],
+        grantee=str(grantee),
+        token=token,
+        creator=str(creator),
+        cancelled=bool(cancelled),
+        total=int(total),
+        released=int(released),
+        returned=int(returned),
+        milestones=[_milestone(i, m) for i, m in enumerate(milestones)],
     )
-
-
-def list_grants(target: Any) -> list[Grant]:
-    """Every grant, oldest first."""
-    cache: dict[str, TokenRef] = {}
-    count = int(_treasury(target).grantCount())
-    return [get_grant(target, gid, _tokens=cache) for gid in range(1, count + 1)]
-
-
-def allowance(target: Any, steward: str, token: TokenRef | str) -> Allowance:
-    """``steward``'s allowance for ``token`` as of the latest block."""
-    token = _token(token)
-    amount, spent, remaining, period, last_reset, next_reset = _treasury(target).stewardAllowance(
-        steward, token.address
-    )
-    return Allowance(str(steward), token, int(amount), int(spent), int(remaining), int(period),
-                     int(last_reset), int(next_reset) or None)
-
-
-def stewards(target: Any) -> list[str]:
-    return [str(a) for a in _treasury(target).getRoleMembers(STEWARD_ROLE)]
-
-
-def status(target: Any) -> TreasuryStatus:
-    """Balances, commitments and free funds per token; each steward's allowance per token."""
-    t = _treasury(target)
-    tokens = known_tokens(target)
-    holdings = []
-    for tok in tokens:
-        balance = int(_erc20(tok.address).functions.balanceOf(str(t.address)).call())
-        holdings.append(TokenHolding(tok, balance, int(t.committed(tok.address))))
-    allowances = []
-    for steward in stewards(target):
-        for tok in tokens:
-            a = allowance(target, steward, tok)
-            if a.amount or a.spent:
-                allowances.append(a)
-    return TreasuryStatus(str(t.address), str(t.registry()), int(t.grantCount()), holdings, allowances)
-
-
-def chain_time() -> int:
-    """The timestamp the next block will (at least) have: what deadlines are compared with."""
-    from ape import chain
-
-    return int(chain.pending_timestamp)
-
-
-def model_resolver(suite: Any) -> Callable[[str], int]:
-    """Model name or id → id, through the suite's registry."""
-    from modelgov.chain import registry as registry_api
-
-    if getattr(suite, "registry", None) is None:
-        raise ChainError("this deployment has no ModelRegistry to resolve model names")
-    return lambda model: registry_api.resolve_model(suite.registry, model)
-
-
-# ---------------------------------------------------------------------------------------------
-# writes (simulate, then send)
-# ---------------------------------------------------------------------------------------------
-def _transact(target: Any, action: str, contract: Any, fn: str, args: tuple, sender: Any,
-              token: TokenRef | None = None) -> Any:
-    """Simulate ``contract.fn(*args)`` from ``sender`` on the pending block; send if it passes."""
-    from modelgov.chain import tx
-
-    return tx.transact(contract, fn, args, sender=sender, action=action,
-                       on_revert=lambda exc: error_for(target, exc, action, token))
 
 
 def _check_address(value: str, what: str) -> str:
@@ -697,97 +435,384 @@ def _check_address(value: str, what: str) -> str:
     return address
 
 
-def deposit(target: Any, account: Any, token: TokenRef | str, amount: int) -> Any:
-    """Approve (if needed) and deposit ``amount`` (smallest units) of ``token`` from ``account``.
-
-    Returns the deposit receipt (its ``Deposited`` event says what arrived).
-
-    Raises:
-        StateError: the token is not on the treasury's allowlist, or the account holds less than
-            ``amount`` (nothing is sent).
-    """
-    token = _token(token)
-    t = _treasury(target)
-    if not bool(t.isTokenAllowed(token.address)):
-        raise StateError(f"deposit: token {token.address} is not on the treasury's allowlist "
-                         "(governance adds it with setTokenAllowed)")
-    erc20 = _erc20(token.address)
-    held = int(erc20.functions.balanceOf(str(account.address)).call())
-    if held < amount:
-        raise StateError(f"deposit: {account.address} holds {token.fmt(held)}, {token.fmt(amount)} needed")
-    allowed = int(erc20.functions.allowance(str(account.address), str(t.address)).call())
-    if allowed < amount:
-        from ape import Contract
-
-        tok = Contract(token.address, abi=ERC20_ABI)
-        _transact(target, "approve", tok, "approve", (str(t.address), amount), account, token)
-    return _transact(target, "deposit", t, "deposit", (token.address, amount), account, token)
-
-
-def _milestones_abi(milestones: list[MilestoneSpec]) -> list[tuple]:
+def _milestones_abi(milestones: Sequence[MilestoneSpec]) -> list[tuple[int, bytes, int, int]]:
     if not milestones:
         raise ValidationError("create grant: no milestones")
     return [m.to_abi() for m in milestones]
 
 
-def create_grant(target: Any, account: Any, grantee: str, token: TokenRef | str,
-                 milestones: list[MilestoneSpec]) -> tuple[Any, int]:
-    """Create a grant as ``account`` (a steward within its allowance, or governance).
+#: one read of a batch: the contract, the function, its arguments
+_Read = tuple["ContractHandle", str, tuple[Any, ...]]
 
-    Returns:
-        ``(receipt, grant_id)``.
 
-    Raises:
-        StateError: over allowance, over free balance, missing role (nothing is sent).
-        ValidationError: malformed input.
+class Treasury:
+    """The GrantTreasury of a suite: ``gov.treasury``.
+
+    Reads return frozen dataclasses; writes take the signer as ``sender=`` (default: the
+    client's account), simulate first, and return a :class:`~modelgov.chain.tx.TxResult`.
+    Reverts raise the treasury's modelgov error (see the module docstring) with the decoded
+    custom error as ``err.revert``.
+
+    Args:
+        handle: the treasury's contract handle.
+        client: the client (its account signs by default; its registry resolves model names;
+            its deployment names the governance token).
     """
-    grantee = _check_address(grantee, "grantee")
-    token = _token(token)
-    t = _treasury(target)
-    args = (grantee, token.address, _milestones_abi(milestones))
-    receipt = _transact(target, "create grant", t, "createGrant", args, account, token)
-    return receipt, int(receipt.events.filter(t.GrantCreated)[0].grantId)
+
+    def __init__(self, handle: ContractHandle, client: ModelGov | None = None) -> None:
+        self.handle = handle
+        self.client = client
+
+    def __repr__(self) -> str:
+        return f"<Treasury {self.address}>"
+
+    @property
+    def address(self) -> str:
+        return self.handle.address
+
+    def _sender(self, sender: AccountAPI | None) -> AccountAPI:
+        if sender is not None:
+            return sender
+        if self.client is None:
+            raise ValidationError("no signing account: pass sender=")
+        return self.client.account
+
+    def _in(self, token: TokenRef | None) -> ContractHandle:
+        """The treasury's handle, its revert messages showing amounts in ``token``'s units."""
+        if token is None:
+            return self.handle
+        handle = copy.copy(self.handle)
+        handle.messages = partial(messages, token=token)
+        return handle
+
+    def _view(self, action: str, fn: str, *args: Any) -> Any:
+        return self.handle.call(fn, *args, action=action)
+
+    def _batch(self, reads: Sequence[_Read], action: str) -> list[Any]:
+        """Several views, of any contracts, in one round trip (a JSON-RPC batch); a revert
+        comes back as its modelgov error (not raised), for the caller to judge."""
+        from modelgov.chain.rpc import Call, CallReverted
+
+        calls = [Call(h.address, h.encode(fn, *args)) for h, fn, args in reads]
+        out: list[Any] = []
+        for (h, fn, args), data in zip(reads, self.handle.connection.rpc.call_many(calls)):
+            if isinstance(data, CallReverted):
+                out.append(h.error(action, data.data, data.message))
+            else:
+                out.append(h.decode_output(fn, len(args), data))
+        return out
+
+    @staticmethod
+    def _ok(values: list[Any]) -> list[Any]:
+        for value in values:
+            if isinstance(value, ModelGovError):
+                raise value
+        return values
+
+    # --- tokens -----------------------------------------------------------------------------
+    def token_ref(self, address: str) -> TokenRef:
+        """Symbol and decimals of the token at ``address``, tolerating any answer (see
+        :class:`~modelgov.chain.token.TokenRef`).
+
+        Raises:
+            ValidationError: no contract at ``address``.
+        """
+        return token_refs(self.handle.connection, [address])[0]
+
+    def _ref(self, token: TokenRef | str) -> TokenRef:
+        return token if isinstance(token, TokenRef) else self.token_ref(str(token))
+
+    def erc20(self, token: TokenRef | str) -> Erc20:
+        """The token as an :class:`~modelgov.chain.token.Erc20` (balances, ``approve``)."""
+        ref = self._ref(token)
+        return Erc20.at(ref.address, self.handle.connection, self.client, ref)
+
+    def token_addresses(self) -> list[str]:
+        """Every token the treasury has seen (``tokens()``), plus the suite's governance token
+        first when the client's deployment has one and the treasury has not seen it."""
+        return self._with_gov_token(self._view("treasury tokens", "tokens"))
+
+    def _with_gov_token(self, seen: Sequence[str]) -> list[str]:
+        addresses = [str(a) for a in seen]
+        gov = self.client.deployment.contracts.get("token") if self.client is not None else None
+        if gov is not None and _checksum(gov) not in addresses:
+            addresses.insert(0, _checksum(gov))
+        return addresses
+
+    def known_tokens(self) -> list[TokenRef]:
+        """The tokens the treasury has seen, plus the governance token (metadata in one batch)."""
+        return token_refs(self.handle.connection, self.token_addresses())
+
+    def resolve_token(self, text: str) -> TokenRef:
+        """A token address, or the symbol of exactly one token the treasury knows (or the
+        governance token).
+
+        Symbols are compared folded (:func:`modelgov.textsafe.symbol_key`: case, Unicode
+        compatibility forms and invisible characters ignored), so a look-alike deposited by
+        anyone makes the symbol ambiguous instead of being picked.
+
+        Raises:
+            NotFoundError: no known token has that symbol.
+            AmbiguousTokenError: several do (their addresses are listed; give the address).
+            ValidationError: the address is not a token.
+        """
+        from modelgov.errors import AmbiguousTokenError
+        from modelgov.textsafe import symbol_key, term
+
+        text = str(text).strip()
+        if _ADDRESS.match(text):
+            return self.token_ref(text)
+        known_refs = self.known_tokens()
+        want = symbol_key(text)
+        matches = [t for t in known_refs if t.symbol is not None and symbol_key(t.symbol) == want]
+        if not matches:
+            known = ", ".join(sorted({t.label for t in known_refs if t.symbol})) or "none"
+            raise NotFoundError(f"no token with symbol {term(text)!r} is known to the treasury "
+                                f"(known: {known}); give its address")
+        addresses = sorted({t.address for t in matches})
+        if len(addresses) > 1:
+            raise AmbiguousTokenError(text, addresses)
+        return matches[0]
+
+    def is_token_allowed(self, token: TokenRef | str) -> bool:
+        """Whether ``token`` is on the treasury's allowlist (deposits and grants need it)."""
+        address = token.address if isinstance(token, TokenRef) else _checksum(token)
+        return bool(self._view("isTokenAllowed", "isTokenAllowed", address))
+
+    # --- reads ------------------------------------------------------------------------------
+    def grant_count(self) -> int:
+        return int(self._view("grant count", "grantCount"))
+
+    def registry_address(self) -> str:
+        """The ModelRegistry the treasury checks versions against."""
+        return str(self._view("treasury registry", "registry"))
+
+    def get_grant(self, grant_id: int) -> Grant:
+        """Raises: NotFoundError: no such grant."""
+        gid = int(grant_id)
+        action = f"grant #{gid}"
+        count, info, milestones = self._batch(
+            [(self.handle, "grantCount", ()), (self.handle, "getGrant", (gid,)),
+             (self.handle, "getMilestones", (gid,))], action)
+        count = self._ok([count])[0]
+        if not 1 <= gid <= int(count):
+            raise NotFoundError(f"no grant #{gid} (there are {int(count)})")
+        self._ok([info, milestones])
+        return _grant(gid, info, milestones, self.token_ref(str(tuple(info)[1])))
+
+    def list_grants(self) -> list[Grant]:
+        """Every grant, oldest first (three round trips: count, grants, token metadata)."""
+        ids = list(range(1, self.grant_count() + 1))
+        if not ids:
+            return []
+        reads: list[_Read] = []
+        for gid in ids:
+            reads += [(self.handle, "getGrant", (gid,)), (self.handle, "getMilestones", (gid,))]
+        values = self._ok(self._batch(reads, "list grants"))
+        infos, raw_milestones = values[0::2], values[1::2]
+        addresses = list(dict.fromkeys(str(tuple(i)[1]) for i in infos))
+        refs = dict(zip(addresses, token_refs(self.handle.connection, addresses)))
+        return [_grant(gid, info, ms, refs[str(tuple(info)[1])])
+                for gid, info, ms in zip(ids, infos, raw_milestones)]
+
+    def milestones(self, grant_id: int) -> list[Milestone]:
+        """A grant's milestones (one read; no token metadata). Raises: NotFoundError: no such grant."""
+        raw = self._view(f"grant #{grant_id}", "getMilestones", int(grant_id))
+        return [_milestone(i, m) for i, m in enumerate(raw)]
+
+    def milestone(self, grant_id: int, index: int) -> Milestone:
+        """Raises: NotFoundError: no such grant or milestone."""
+        raw = self._view(f"milestone {index} of grant #{grant_id}", "getMilestone", int(grant_id), int(index))
+        return _milestone(int(index), raw)
+
+    def allowance(self, steward: str, token: TokenRef | str) -> Allowance:
+        """``steward``'s allowance for ``token`` as of the latest block."""
+        ref = self._ref(token)
+        raw = self._view("steward allowance", "stewardAllowance", _checksum(steward), ref.address)
+        return _allowance(_checksum(steward), ref, raw)
+
+    def stewards(self) -> list[str]:
+        return [str(a) for a in self._view("stewards", "getRoleMembers", STEWARD_ROLE)]
+
+    def is_steward(self, account: str) -> bool:
+        return bool(self._view("hasRole", "hasRole", STEWARD_ROLE, _checksum(account)))
+
+    def is_governance(self, account: str) -> bool:
+        return bool(self._view("hasRole", "hasRole", ADMIN_ROLE, _checksum(account)))
+
+    def committed(self, token: TokenRef | str) -> int:
+        """What open milestones still commit of ``token``."""
+        address = token.address if isinstance(token, TokenRef) else _checksum(token)
+        return int(self._view("committed", "committed", address))
+
+    def free_balance(self, token: TokenRef | str) -> int:
+        """Balance minus commitments: what new grants (or a withdrawal) can use."""
+        address = token.address if isinstance(token, TokenRef) else _checksum(token)
+        return int(self._view("free balance", "freeBalance", address))
+
+    def status(self) -> TreasuryStatus:
+        """Balances, commitments and free funds per token; each steward's allowance per token
+        (three round trips)."""
+        action = "treasury status"
+        tokens_raw, registry, count, stewards = self._ok(self._batch(
+            [(self.handle, "tokens", ()), (self.handle, "registry", ()),
+             (self.handle, "grantCount", ()), (self.handle, "getRoleMembers", (STEWARD_ROLE,))], action))
+        tokens = token_refs(self.handle.connection, self._with_gov_token(tokens_raw))
+        erc20s = [Erc20.at(t.address, self.handle.connection).handle for t in tokens]
+        reads: list[_Read] = []
+        for tok, erc20 in zip(tokens, erc20s):
+            reads += [(erc20, "balanceOf", (self.address,)), (self.handle, "committed", (tok.address,))]
+        pairs = [(str(s), tok) for s in stewards for tok in tokens]
+        reads += [(self.handle, "stewardAllowance", (s, tok.address)) for s, tok in pairs]
+        values = self._ok(self._batch(reads, action))
+        n = 2 * len(tokens)
+        holdings = [TokenHolding(tok, int(values[2 * i]), int(values[2 * i + 1]))
+                    for i, tok in enumerate(tokens)]
+        allowances = [a for (s, tok), raw in zip(pairs, values[n:])
+                      if (a := _allowance(s, tok, raw)).amount or a.spent]
+        return TreasuryStatus(self.address, str(registry), int(count), holdings, allowances)
+
+    def chain_time(self) -> int:
+        """The timestamp the next block will (at least) have: what deadlines are compared with."""
+        rpc = self.handle.connection.rpc
+        try:
+            return max(rpc.timestamp("pending"), rpc.timestamp("latest") + 1)
+        except (ChainError, KeyError, TypeError, ValueError):
+            return rpc.timestamp("latest") + 1
+
+    def model_resolver(self) -> Callable[[str], int] | None:
+        """Model name or id → id, through the client's registry (None: the deployment has none)."""
+        if self.client is None or "registry" not in self.client.deployment.contracts:
+            return None
+        return self.client.registry.resolve_model
+
+    def load_milestones(self, path: str | Path, token: TokenRef | str) -> list[MilestoneSpec]:
+        """A grant file read against this chain: amounts in ``token``'s decimals, relative
+        deadlines from the chain's time, model names through the registry.
+
+        Raises:
+            GrantFileError: unreadable file or invalid field (the message names both).
+        """
+        return load_milestones(path, decimals=self._ref(token).decimals, now=self.chain_time(),
+                               resolve_model=self.model_resolver())
+
+    # --- proposal calls (governance) ----------------------------------------------------------
+    def create_grant_call(self, grantee: str, token: TokenRef | str,
+                          milestones: Sequence[MilestoneSpec]) -> tuple[str, bytes]:
+        """``(target address, calldata)`` of ``createGrant`` for a governance proposal (grants
+        above any steward's allowance)."""
+        address = _check_address(grantee, "grantee")
+        data = self.handle.encode("createGrant", address, self._ref(token).address,
+                                  _milestones_abi(milestones))
+        return self.address, data
+
+    def set_token_allowed_call(self, token: str, allowed: bool = True) -> tuple[str, bytes]:
+        """``(target, calldata)`` of ``setTokenAllowed`` for a governance proposal."""
+        return self.address, self.handle.encode("setTokenAllowed", _check_address(token, "token"),
+                                                bool(allowed))
+
+    def set_steward_allowance_call(self, steward: str, token: str, amount: int, period: int,
+                                   reset_base: int = 0) -> tuple[str, bytes]:
+        """``(target, calldata)`` of ``setStewardAllowance`` (``period`` seconds, 0 = one-time)."""
+        return self.address, self.handle.encode(
+            "setStewardAllowance", _check_address(steward, "steward"), _check_address(token, "token"),
+            int(amount), int(period), int(reset_base))
+
+    # --- writes -----------------------------------------------------------------------------
+    def deposit(self, token: TokenRef | str, amount: int, *,
+                sender: AccountAPI | None = None) -> TxResult[int]:
+        """Approve (if needed) and deposit ``amount`` (smallest units) of ``token``; the value:
+        what arrived (the ``Deposited`` event's ``received``, less for a fee-taking token).
+
+        Raises:
+            StateError: the token is not on the treasury's allowlist, or the sender holds less
+                than ``amount`` (nothing is sent).
+        """
+        signer = self._sender(sender)
+        ref = self._ref(token)
+        who = str(signer.address)
+        if not self.is_token_allowed(ref):
+            raise StateError(f"deposit: token {ref.address} is not on the treasury's allowlist "
+                             "(governance adds it with setTokenAllowed)")
+        erc20 = self.erc20(ref)
+        held, allowed = self._ok(self._batch(
+            [(erc20.handle, "balanceOf", (who,)), (erc20.handle, "allowance", (who, self.address))],
+            "deposit"))
+        if int(held) < amount:
+            raise StateError(f"deposit: {who} holds {ref.fmt(int(held))}, {ref.fmt(amount)} needed")
+        if int(allowed) < amount:
+            send(erc20.handle, "approve", (self.address, int(amount)), sender=signer, action="approve")
+        receipt = send(self._in(ref), "deposit", (ref.address, int(amount)), sender=signer,
+                       action="deposit")
+        events = self.handle.events(receipt, "Deposited")
+        return TxResult.of(receipt, int(events[0]["received"]))
+
+    def create_grant(self, grantee: str, token: TokenRef | str, milestones: Sequence[MilestoneSpec], *,
+                     sender: AccountAPI | None = None) -> TxResult[int]:
+        """Create a grant (as a steward within its allowance, or governance); the value: the
+        grant id.
+
+        Raises:
+            StateError: over allowance, over free balance, missing role (nothing is sent).
+            ValidationError: malformed input.
+        """
+        address = _check_address(grantee, "grantee")
+        ref = self._ref(token)
+        args = (address, ref.address, _milestones_abi(milestones))
+        receipt = send(self._in(ref), "createGrant", args, sender=self._sender(sender),
+                       action="create grant")
+        return TxResult.of(receipt, int(self.handle.events(receipt, "GrantCreated")[0]["grantId"]))
+
+    def submit_milestone(self, grant_id: int, index: int, version_id: int, *,
+                         sender: AccountAPI | None = None) -> TxResult[Milestone]:
+        """Grantee: submit registry version ``version_id`` (its own, of the named model)."""
+        receipt = send(self.handle, "submitMilestone", (int(grant_id), int(index), int(version_id)),
+                       sender=self._sender(sender), action=f"submit milestone {index} of grant #{grant_id}")
+        return TxResult.of(receipt, self.milestone(grant_id, index))
+
+    def approve_milestone(self, grant_id: int, index: int, *,
+                          sender: AccountAPI | None = None) -> TxResult[Milestone]:
+        """Steward or governance: release a submitted milestone whose version is audited.
+
+        Raises:
+            NotFoundError: no such grant.
+        """
+        grant = self.get_grant(grant_id)
+        receipt = send(self._in(grant.token), "approveMilestone", (int(grant_id), int(index)),
+                       sender=self._sender(sender), action=f"approve milestone {index} of grant #{grant_id}")
+        return TxResult.of(receipt, self.milestone(grant_id, index))
+
+    def reject_milestone(self, grant_id: int, index: int, reason_cid: str, *,
+                         sender: AccountAPI | None = None) -> TxResult[Milestone]:
+        """Steward or governance: reject a submission with the CID of the reason (the grantee
+        may resubmit before the deadline).
+
+        Raises:
+            InvalidCIDError: ``reason_cid`` is not a CID.
+        """
+        from modelgov.cid.text import cid_to_bytes
+
+        reason = cid_to_bytes(str(reason_cid).strip())
+        receipt = send(self.handle, "rejectMilestone", (int(grant_id), int(index), reason),
+                       sender=self._sender(sender), action=f"reject milestone {index} of grant #{grant_id}")
+        return TxResult.of(receipt, self.milestone(grant_id, index))
+
+    def cancel_grant(self, grant_id: int, *, sender: AccountAPI | None = None) -> TxResult[Grant]:
+        """Governance or the creating steward: cancel; unpaid milestones return to free funds.
+        The value: the cancelled grant."""
+        receipt = send(self.handle, "cancelGrant", (int(grant_id),), sender=self._sender(sender),
+                       action=f"cancel grant #{grant_id}")
+        return TxResult.of(receipt, self.get_grant(grant_id))
+
+    def reclaim_milestone(self, grant_id: int, index: int, *,
+                          sender: AccountAPI | None = None) -> TxResult[Milestone]:
+        """Anyone, after a pending milestone's deadline: return its commitment to free funds."""
+        receipt = send(self.handle, "reclaimMilestone", (int(grant_id), int(index)),
+                       sender=self._sender(sender), action=f"reclaim milestone {index} of grant #{grant_id}")
+        return TxResult.of(receipt, self.milestone(grant_id, index))
 
 
-def create_grant_call(target: Any, grantee: str, token: TokenRef | str,
-                      milestones: list[MilestoneSpec]) -> tuple[str, bytes]:
-    """``(target address, calldata)`` of ``createGrant`` for a governance proposal (grants above
-    any steward's allowance)."""
-    grantee = _check_address(grantee, "grantee")
-    t = _treasury(target)
-    data = bytes(t.createGrant.encode_input(grantee, _token(token).address, _milestones_abi(milestones)))
-    return str(t.address), data
-
-
-def submit_milestone(target: Any, account: Any, grant_id: int, index: int, version_id: int) -> Any:
-    """Grantee: submit registry version ``version_id`` (its own, of the named model)."""
-    return _transact(target, f"submit milestone {index} of grant #{grant_id}", _treasury(target),
-                     "submitMilestone", (int(grant_id), int(index), int(version_id)), account)
-
-
-def approve_milestone(target: Any, account: Any, grant_id: int, index: int) -> Any:
-    """Steward or governance: release a submitted milestone whose version is audited."""
-    grant = get_grant(target, grant_id)
-    return _transact(target, f"approve milestone {index} of grant #{grant_id}", _treasury(target),
-                     "approveMilestone", (int(grant_id), int(index)), account, grant.token)
-
-
-def reject_milestone(target: Any, account: Any, grant_id: int, index: int, reason_cid: str) -> Any:
-    """Steward or governance: reject a submission with the CID of the reason."""
-    from modelgov.cid.text import cid_to_bytes
-
-    reason = cid_to_bytes(str(reason_cid).strip())
-    return _transact(target, f"reject milestone {index} of grant #{grant_id}", _treasury(target),
-                     "rejectMilestone", (int(grant_id), int(index), reason), account)
-
-
-def cancel_grant(target: Any, account: Any, grant_id: int) -> Any:
-    """Governance or the creating steward: cancel; unpaid milestones return to free funds."""
-    return _transact(target, f"cancel grant #{grant_id}", _treasury(target), "cancelGrant",
-                     (int(grant_id),), account)
-
-
-def reclaim_milestone(target: Any, account: Any, grant_id: int, index: int) -> Any:
-    """Anyone, after a pending milestone's deadline: return its commitment to free funds."""
-    return _transact(target, f"reclaim milestone {index} of grant #{grant_id}", _treasury(target),
-                     "reclaimMilestone", (int(grant_id), int(index)), account)
+def _allowance(steward: str, token: TokenRef, raw: Sequence[Any]) -> Allowance:
+    amount, spent, remaining, period, last_reset, next_reset = tuple(raw)
+    return Allowance(steward, token, int(amount), int(spent), int(remaining), int(period),
+                     int(last_reset), int(next_reset) or None)

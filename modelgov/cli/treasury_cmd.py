@@ -1,4 +1,5 @@
-"""``modelgov treasury …`` and ``modelgov grant …``: a thin face over :mod:`modelgov.chain.treasury`.
+"""``modelgov treasury …`` and ``modelgov grant …``: a thin face over ``gov.treasury``
+(:class:`modelgov.chain.treasury.Treasury`).
 
 Every write is simulated before it is sent (the library does it): a refusal prints one line
 and exits non-zero with nothing sent.
@@ -7,18 +8,22 @@ and exits non-zero with nothing sent.
 from __future__ import annotations
 
 import datetime as _dt
+from typing import TYPE_CHECKING
 
 import click
 
-from modelgov.cli._chain import account_option, network_option
+from modelgov.cli._chain import account_option, client, network_option
 from modelgov.cli._common import echo_json, json_option
 from modelgov.textsafe import term
+
+if TYPE_CHECKING:
+    from modelgov.chain.treasury import Grant, Milestone
 
 
 def _when(ts: int | None) -> str:
     if not ts:
         return "-"
-    return _dt.datetime.fromtimestamp(int(ts), _dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return _dt.datetime.fromtimestamp(int(ts), _dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _period(seconds: int) -> str:
@@ -30,11 +35,11 @@ def _period(seconds: int) -> str:
     return f"{seconds}s"
 
 
-def _grant_lines(g) -> list[str]:
+def _grant_lines(g: Grant) -> list[str]:
     lines = [
         f"grant #{g.grant_id}  {g.state}  {g.token.fmt(g.total)} to {g.grantee}",
-        f"  created by {g.creator}; released {g.token.fmt(g.released)}, "
-        f"returned {g.token.fmt(g.returned)}, committed {g.token.fmt(g.committed)}",
+        (f"  created by {g.creator}; released {g.token.fmt(g.released)}, "
+         f"returned {g.token.fmt(g.returned)}, committed {g.token.fmt(g.committed)}"),
     ]
     for m in g.milestones:
         model = f"model #{m.model_id}" if m.model_id is not None else "any model"
@@ -54,11 +59,8 @@ def treasury() -> None:
 @json_option
 def treasury_status(network: str, as_json: bool) -> None:
     """Balances, committed and free funds per token; stewards' allowance left this period."""
-    from modelgov.chain import treasury as api
-    from modelgov.chain.session import open_session
-
-    with open_session(network, None, sign=False) as session:
-        st = api.status(session.suite)
+    with client(network) as gov:
+        st = gov.treasury.status()
     if as_json:
         echo_json(st.to_json())
         return
@@ -81,20 +83,17 @@ def treasury_status(network: str, as_json: bool) -> None:
 @json_option
 def treasury_deposit(token_text: str, amount: str, network: str, account: str | None, as_json: bool) -> None:
     """Deposit AMOUNT (whole tokens, or smallest units with a 'wei' suffix) into the treasury."""
-    from modelgov.chain import treasury as api
-    from modelgov.chain.session import open_session
+    from modelgov.timetext import parse_amount
 
-    with open_session(network, account) as session:
-        token = api.resolve_token(session.suite, token_text)
-        units = api.parse_amount(amount, token.decimals, "amount")
-        receipt = api.deposit(session.suite, session.account, token, units)
-        event = receipt.events.filter(session.suite.treasury.Deposited)[0]
-        received = int(event.received)
+    with client(network, account) as gov:
+        token = gov.treasury.resolve_token(token_text)
+        units = parse_amount(amount, token.decimals, "amount")
+        result = gov.treasury.deposit(token, units)
     if as_json:
-        echo_json({"token": token.address, "amount": str(units), "received": str(received),
-                   "tx": str(receipt.txn_hash)})
+        echo_json({"token": token.address, "amount": str(units), "received": str(result.value),
+                   "tx": result.tx_hash})
     else:
-        click.echo(f"deposited {token.fmt(received)} of token {token.address} (tx {receipt.txn_hash})")
+        click.echo(f"deposited {token.fmt(result.value)} of token {token.address} (tx {result.tx_hash})")
 
 
 @click.group()
@@ -113,17 +112,10 @@ def grant() -> None:
 def grant_create(grantee: str, token_text: str, milestones_file: str, network: str,
                  account: str | None, as_json: bool) -> None:
     """Create a grant (as a steward within its allowance; larger grants need a proposal)."""
-    from modelgov.chain import treasury as api
-    from modelgov.chain.session import open_session
-
-    with open_session(network, account) as session:
-        suite = session.suite
-        token = api.resolve_token(suite, token_text)
-        resolver = api.model_resolver(suite) if suite.registry is not None else None
-        specs = api.load_milestones(milestones_file, decimals=token.decimals, now=api.chain_time(),
-                                    resolve_model=resolver)
-        _, grant_id = api.create_grant(suite, session.account, grantee, token, specs)
-        g = api.get_grant(suite, grant_id)
+    with client(network, account) as gov:
+        token = gov.treasury.resolve_token(token_text)
+        specs = gov.treasury.load_milestones(milestones_file, token)
+        g = gov.treasury.get_grant(gov.treasury.create_grant(grantee, token, specs).value)
     if as_json:
         echo_json(g.to_json())
     else:
@@ -135,11 +127,8 @@ def grant_create(grantee: str, token_text: str, milestones_file: str, network: s
 @json_option
 def grant_list(network: str, as_json: bool) -> None:
     """Every grant, oldest first."""
-    from modelgov.chain import treasury as api
-    from modelgov.chain.session import open_session
-
-    with open_session(network, None, sign=False) as session:
-        grants = api.list_grants(session.suite)
+    with client(network) as gov:
+        grants = gov.treasury.list_grants()
     if as_json:
         echo_json([g.to_json() for g in grants])
         return
@@ -157,18 +146,15 @@ def grant_list(network: str, as_json: bool) -> None:
 @json_option
 def grant_show(grant_id: int, network: str, as_json: bool) -> None:
     """One grant and its milestones."""
-    from modelgov.chain import treasury as api
-    from modelgov.chain.session import open_session
-
-    with open_session(network, None, sign=False) as session:
-        g = api.get_grant(session.suite, grant_id)
+    with client(network) as gov:
+        g = gov.treasury.get_grant(grant_id)
     if as_json:
         echo_json(g.to_json())
     else:
         click.echo("\n".join(_grant_lines(g)))
 
 
-def _print_milestone(as_json: bool, verb: str, grant_id: int, m) -> None:
+def _print_milestone(as_json: bool, verb: str, grant_id: int, m: Milestone) -> None:
     if as_json:
         echo_json(m.to_json())
         return
@@ -186,12 +172,8 @@ def _print_milestone(as_json: bool, verb: str, grant_id: int, m) -> None:
 def grant_submit(grant_id: int, index: int, version_id: int, network: str, account: str | None,
                  as_json: bool) -> None:
     """Grantee: submit a registry version you submitted as the delivery of a milestone."""
-    from modelgov.chain import treasury as api
-    from modelgov.chain.session import open_session
-
-    with open_session(network, account) as session:
-        api.submit_milestone(session.suite, session.account, grant_id, index, version_id)
-        m = api.get_grant(session.suite, grant_id).milestones[index]
+    with client(network, account) as gov:
+        m = gov.treasury.submit_milestone(grant_id, index, version_id).value
     _print_milestone(as_json, "submitted", grant_id, m)
 
 
@@ -203,12 +185,8 @@ def grant_submit(grant_id: int, index: int, version_id: int, network: str, accou
 @json_option
 def grant_approve(grant_id: int, index: int, network: str, account: str | None, as_json: bool) -> None:
     """Steward/governance: pay a submitted milestone (its version must be audited)."""
-    from modelgov.chain import treasury as api
-    from modelgov.chain.session import open_session
-
-    with open_session(network, account) as session:
-        api.approve_milestone(session.suite, session.account, grant_id, index)
-        m = api.get_grant(session.suite, grant_id).milestones[index]
+    with client(network, account) as gov:
+        m = gov.treasury.approve_milestone(grant_id, index).value
     _print_milestone(as_json, "approved", grant_id, m)
 
 
@@ -222,12 +200,8 @@ def grant_approve(grant_id: int, index: int, network: str, account: str | None, 
 def grant_reject(grant_id: int, index: int, reason_cid: str, network: str, account: str | None,
                  as_json: bool) -> None:
     """Steward/governance: reject a submission; the grantee may resubmit before the deadline."""
-    from modelgov.chain import treasury as api
-    from modelgov.chain.session import open_session
-
-    with open_session(network, account) as session:
-        api.reject_milestone(session.suite, session.account, grant_id, index, reason_cid)
-        m = api.get_grant(session.suite, grant_id).milestones[index]
+    with client(network, account) as gov:
+        m = gov.treasury.reject_milestone(grant_id, index, reason_cid).value
     _print_milestone(as_json, "rejected", grant_id, m)
 
 
@@ -238,12 +212,8 @@ def grant_reject(grant_id: int, index: int, reason_cid: str, network: str, accou
 @json_option
 def grant_cancel(grant_id: int, network: str, account: str | None, as_json: bool) -> None:
     """Governance or the creating steward: cancel; unpaid milestones return to free funds."""
-    from modelgov.chain import treasury as api
-    from modelgov.chain.session import open_session
-
-    with open_session(network, account) as session:
-        api.cancel_grant(session.suite, session.account, grant_id)
-        g = api.get_grant(session.suite, grant_id)
+    with client(network, account) as gov:
+        g = gov.treasury.cancel_grant(grant_id).value
     if as_json:
         echo_json(g.to_json())
     else:
@@ -258,10 +228,6 @@ def grant_cancel(grant_id: int, network: str, account: str | None, as_json: bool
 @json_option
 def grant_reclaim(grant_id: int, index: int, network: str, account: str | None, as_json: bool) -> None:
     """Anyone, after the deadline of a pending milestone: return its commitment to free funds."""
-    from modelgov.chain import treasury as api
-    from modelgov.chain.session import open_session
-
-    with open_session(network, account) as session:
-        api.reclaim_milestone(session.suite, session.account, grant_id, index)
-        m = api.get_grant(session.suite, grant_id).milestones[index]
+    with client(network, account) as gov:
+        m = gov.treasury.reclaim_milestone(grant_id, index).value
     _print_milestone(as_json, "reclaimed", grant_id, m)

@@ -496,7 +496,7 @@ class _Lifecycle:
                      detail=f"{fetched.files} files, {fetched.bytes:,} bytes, {fetched.blocks} blocks: ok")
 
     def grant_for_v2(self, v1: dict[str, Any]) -> None:
-        from modelgov.chain import treasury as tr
+        from modelgov.chain.treasury import MilestoneSpec
         from modelgov.demo import mlp
         from modelgov.storage import ipfs
 
@@ -505,15 +505,17 @@ class _Lifecycle:
         desc.write_text("# Milestone 1\n\nDeliver demo-mlp v2: train v1 on the synthetic batch.\n")
         desc_cid = ipfs.pin_path(desc).cid
         model_id = self.gov.registry.model_id(MODEL)
-        receipt, grant_id = tr.create_grant(
-            s.treasury, self.who["sam"], grantee=str(self.who["gus"].address), token=str(s.token.address),
-            milestones=[tr.MilestoneSpec(amount=GRANT_AMOUNT, description_cid=desc_cid,
-                                         deadline=int(self.chain.pending_timestamp) + 30 * 86400,
-                                         model=MODEL, model_id=model_id)],
+        client = self.gov
+        created = client.treasury.create_grant(
+            str(self.who["gus"].address), str(s.token.address),
+            [MilestoneSpec(amount=GRANT_AMOUNT, description_cid=desc_cid,
+                           deadline=int(self.chain.pending_timestamp) + 30 * 86400,
+                           model=MODEL, model_id=model_id)],
+            sender=self.who["sam"],
         )
-        self.result.grant_id = grant_id
+        self.result.grant_id = grant_id = created.value
         self.log.add("sam", f"create grant {grant_id}: 1,000 MGOV for demo-mlp v2 (steward allowance)",
-                     receipt)
+                     created.receipt)
         trained, report = mlp.train(v1["weights"])
         self.log.add("gus", "train v1 → v2 (20 SGD steps, deterministic)",
                      detail=f"loss {report.loss_before:.3f} → {report.loss_after:.3f}, "
@@ -521,10 +523,11 @@ class _Lifecycle:
         v2 = self.release_version(2, parent=v1["version_id"], actor="gus", weights=trained)
         self.result.v2_cid = v2["cid"]
         self.audit(v2["version_id"], relay_second=False)
-        r = tr.submit_milestone(s.treasury, self.who["gus"], grant_id, 0, v2["version_id"])
+        r = client.treasury.submit_milestone(grant_id, 0, v2["version_id"], sender=self.who["gus"]).receipt
         self.log.add("gus", f"submit milestone 0 of grant {grant_id} with version {v2['version_id']}", r)
         before = int(s.token.balanceOf(self.who["gus"]))
-        r = tr.approve_milestone(s.treasury, self.who["sam"], grant_id, 0)
+        r = client.treasury.approve_milestone(grant_id, 0, sender=self.who["sam"]).receipt
+        client.close()
         paid = int(s.token.balanceOf(self.who["gus"])) - before
         self.result.grant_released = str(paid)
         self.log.add("sam", "approve milestone 0 → treasury pays the grantee", r,
