@@ -437,6 +437,11 @@ def measure() -> tuple[list[Table], list[str]]:
             "Execution gas (receipt minus the intrinsic 21,000 + calldata), ours − reference: "
             + ours_diff + ". The same ModelGovernor bytecode wired to the Wizard token instead of"
             " GovernanceToken, same run: " + wizard_diff + why)
+        t_gov.notes.append(
+            f"Deployment: ModelGovernor's bytecode is {_code_size(suite.governor.address) - _code_size(same.governor.address):+,} B"
+            " against the same-module OZ governor: its own ERC-4824 `daoURI` / `setDaoURI` (a string in"
+            " storage, set by governance; no OZ module to match) and its `_validateCancel` restriction."
+            " Every operation of a proposal's life stays within the goal.")
         tables.append(t_gov)
 
         t_mod = Table("What PreventLateQuorum + ProposalGuardian + SequentialProposalId + NoncesKeyed cost"
