@@ -3,8 +3,9 @@
 Every figure is ``gas_used`` from a mined transaction receipt (no estimates):
 
 1. governance: propose, each castVote, queue, execute through ``ModelGovernor`` vs an OZ governor
-   with the same modules (OZ-Wizard style, ``bench/contracts/RefGovernorLateQuorum.sol``) and vs a
-   plain one without PreventLateQuorum and ProposalGuardian (``bench/contracts/RefGovernorPlain.sol``); each governor has
+   with the same modules (OZ-Wizard style, ``bench/contracts/RefGovernorLateQuorum.sol``: PreventLateQuorum,
+   ProposalGuardian, SequentialProposalId, NoncesKeyed) and vs a
+   plain one without those four (``bench/contracts/RefGovernorPlain.sol``); each governor has
    its own token and timelock, the same parameters, voters and proposal (a timelock-held token
    transfer);
 2. attestations: ``ModelRegistry.attest`` / ``attestBySig`` vs EAS 1.9.0 ``attest`` /
@@ -265,7 +266,7 @@ def govern(system: GovSystem, targets: list[str], calldatas: list[bytes], descri
 
     rec("propose", gov.propose(targets, values, calldatas, description, sender=proposer))
     desc_hash = keccak(text=description)
-    pid = gov.hashProposal(targets, values, calldatas, desc_hash)
+    pid = gov.getProposalId(targets, values, calldatas, desc_hash)  # sequential ids on 3 of 4
     chain.mine(timestamp=gov.proposalSnapshot(pid) + 1)
     for i, (voter, (_, support, label)) in enumerate(zip(voters, votes), start=1):
         rec(f"castVote #{i} ({label})", gov.castVote(pid, support, sender=voter))
@@ -426,8 +427,8 @@ def measure() -> tuple[list[Table], list[str]]:
 
         ours_diff, wizard_diff = diff(ours, same), diff(ours_w, same)
         if all(part.endswith(" +0") for part in ours_diff.split(", ")):
-            why = (" — identical: ModelGovernor adds no code of its own beyond the override"
-                   " resolution, and GovernanceToken's `clock()` casts `block.timestamp` like the"
+            why = (" — identical: ModelGovernor adds no code of its own on these paths beyond the"
+                   " override resolution (its `daoURI` / `setDaoURI` only shift the dispatch table), and GovernanceToken's `clock()` casts `block.timestamp` like the"
                    " Wizard token's.")
         else:
             why = (" — so any difference left is in the token (GovernanceToken vs the Wizard token),"
@@ -436,24 +437,33 @@ def measure() -> tuple[list[Table], list[str]]:
             "Execution gas (receipt minus the intrinsic 21,000 + calldata), ours − reference: "
             + ours_diff + ". The same ModelGovernor bytecode wired to the Wizard token instead of"
             " GovernanceToken, same run: " + wizard_diff + why)
+        t_gov.notes.append(
+            f"Deployment: ModelGovernor's bytecode is {_code_size(suite.governor.address) - _code_size(same.governor.address):+,} B"
+            " against the same-module OZ governor: its own ERC-4824 `daoURI` / `setDaoURI` (a string in"
+            " storage, set by governance; no OZ module to match) and its `_validateCancel` restriction."
+            " Every operation of a proposal's life stays within the goal.")
         tables.append(t_gov)
 
-        t_mod = Table("What PreventLateQuorum + ProposalGuardian cost (same-module OZ governor vs the plain one)",
-                      "OZ + PreventLateQuorum + ProposalGuardian", "OZ plain")
+        t_mod = Table("What PreventLateQuorum + ProposalGuardian + SequentialProposalId + NoncesKeyed cost"
+                      " (same-module OZ governor vs the plain one)",
+                      "OZ + LateQuorum, Guardian, SequentialId, NoncesKeyed", "OZ plain")
         for op in gas[same.name]:
             t_mod.add(op, gas[same.name][op], gas[plain.name][op])
         t_mod.add("deploy governor", same.deploy_gas["governor"], plain.deploy_gas["governor"])
-        t_mod.notes.append("PreventLateQuorum + ProposalGuardian cost (same-module − plain): " + ", ".join(
+        t_mod.notes.append("The four modules cost (same-module − plain): " + ", ".join(
             f"{r.op.split(' (')[0]} {r.ours - r.ref:+,}" for r in t_mod.rows) + " gas; bytecode "
             f"{_code_size(same.governor.address) - _code_size(plain.governor.address):+,} B.")
         t_mod.notes.append(
-            "The same-module governor adds PreventLateQuorum and ProposalGuardian to the plain one;"
-            " ProposalGuardian only acts in `cancel` (one more storage read) and adds bytecode. PreventLateQuorum: "
+            "The same-module governor adds PreventLateQuorum, ProposalGuardian, SequentialProposalId and"
+            " NoncesKeyed to the plain one; ProposalGuardian only acts in `cancel` (one more storage read)"
+            " and NoncesKeyed only in `castVoteBySig`; SequentialProposalId stores the hash → number"
+            " mapping and the counter in `propose` (two fresh slots) and looks the number up in `queue` /"
+            " `execute` / `cancel`. PreventLateQuorum: "
             "every vote until quorum re-reads the quorum (total-supply checkpoint lookup) and the vote "
             "that reaches it stores the extended deadline (one fresh slot); after that a vote, and queue / "
             "execute (through `state()` → `proposalDeadline()`), pay one extra storage read of it. "
             "`propose` differs by ~100 gas from function dispatch only. ModelGovernor adds no code of its "
-            "own beyond the override resolution.")
+            "own beyond the override resolution and ERC-4824 `daoURI` / `setDaoURI` (off these paths).")
         t_mod.notes.append(
             f"Parameters (all three governors): voting delay {params.voting_delay} s, period "
             f"{params.voting_period} s, quorum {params.quorum_percent} %, threshold "

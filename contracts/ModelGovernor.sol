@@ -9,6 +9,9 @@ import {GovernorVotesQuorumFraction} from "@openzeppelin/contracts/governance/ex
 import {GovernorTimelockControl} from "@openzeppelin/contracts/governance/extensions/GovernorTimelockControl.sol";
 import {GovernorPreventLateQuorum} from "@openzeppelin/contracts/governance/extensions/GovernorPreventLateQuorum.sol";
 import {GovernorProposalGuardian} from "@openzeppelin/contracts/governance/extensions/GovernorProposalGuardian.sol";
+import {GovernorSequentialProposalId} from "@openzeppelin/contracts/governance/extensions/GovernorSequentialProposalId.sol";
+import {GovernorNoncesKeyed} from "@openzeppelin/contracts/governance/extensions/GovernorNoncesKeyed.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 
@@ -19,6 +22,13 @@ import {TimelockController} from "@openzeppelin/contracts/governance/TimelockCon
  * protection against last-minute quorum (a late quorum extends the vote), and a proposal guardian
  * (set by governance with `setProposalGuardian`) who can cancel any proposal that is not executed
  * yet, queued ones included (the timelock operation is cancelled with it).
+ *
+ * Proposals are numbered 1, 2, 3… (GovernorSequentialProposalId); `hashProposal` still gives the
+ * hash of a proposal's contents and `getProposalId` maps that hash to its number. Signed votes
+ * (`castVoteBySig`) may use a nonce keyed by the proposal (GovernorNoncesKeyed: key =
+ * `uint192(proposalId)`, i.e. the proposal number), so a voter can sign ballots for several
+ * proposals offline and have them relayed in any order; the plain per-voter nonce still works.
+ * The DAO's ERC-4824 registration document is at {daoURI}, set by governance.
  * @dev Composed only of OpenZeppelin v5 modules; this contract resolves their overrides and adds
  * one restriction: OpenZeppelin's fallback "no proposal guardian set → a proposer may cancel its
  * proposal at any stage" is disabled ({_validateCancel}), so a proposer can still only cancel its
@@ -34,8 +44,18 @@ contract ModelGovernor is
     GovernorVotesQuorumFraction,
     GovernorTimelockControl,
     GovernorPreventLateQuorum,
-    GovernorProposalGuardian
+    GovernorProposalGuardian,
+    GovernorSequentialProposalId,
+    GovernorNoncesKeyed
 {
+    string private _daoURI;
+
+    /**
+     * @dev Emitted when governance sets the DAO's ERC-4824 URI.
+     * @param daoURI The new URI of the DAO's ERC-4824 JSON document.
+     */
+    event DaoURIUpdated(string daoURI);
+
     /**
      * @param token_ The ERC-5805 voting token.
      * @param timelock_ The timelock that executes successful proposals and holds admin roles.
@@ -62,6 +82,24 @@ contract ModelGovernor is
         GovernorPreventLateQuorum(voteExtension_)
     {}
 
+    /**
+     * @notice ERC-4824: the URI of the DAO's registration document (name, members, proposals,
+     * governance); empty until governance sets it.
+     */
+    function daoURI() external view returns (string memory) {
+        return _daoURI;
+    }
+
+    /**
+     * @notice Set the ERC-4824 {daoURI}. Only through a passed proposal (the timelock).
+     * @dev Reverts with {GovernorOnlyExecutor} for any other caller. Emits {DaoURIUpdated}.
+     * @param newDaoURI The new URI (e.g. `ipfs://<CID>` of the document `modelgov dao uri` builds).
+     */
+    function setDaoURI(string calldata newDaoURI) external onlyGovernance {
+        _daoURI = newDaoURI;
+        emit DaoURIUpdated(newDaoURI);
+    }
+
     /// @inheritdoc Governor
     function proposalThreshold() public view override(Governor, GovernorSettings) returns (uint256) {
         return super.proposalThreshold();
@@ -86,6 +124,50 @@ contract ModelGovernor is
         uint256 proposalId
     ) public view override(Governor, GovernorTimelockControl) returns (bool) {
         return super.proposalNeedsQueuing(proposalId);
+    }
+
+    /// @inheritdoc GovernorSequentialProposalId
+    function getProposalId(
+        address[] memory targets,
+        uint256[] memory values,
+        bytes[] memory calldatas,
+        bytes32 descriptionHash
+    ) public view override(Governor, GovernorSequentialProposalId) returns (uint256) {
+        return super.getProposalId(targets, values, calldatas, descriptionHash);
+    }
+
+    function _propose(
+        address[] memory targets,
+        uint256[] memory values,
+        bytes[] memory calldatas,
+        string memory description,
+        address proposer
+    ) internal override(Governor, GovernorSequentialProposalId) returns (uint256) {
+        return super._propose(targets, values, calldatas, description, proposer);
+    }
+
+    function _validateVoteSig(
+        uint256 proposalId,
+        uint8 support,
+        address voter,
+        bytes memory signature
+    ) internal override(Governor, GovernorNoncesKeyed) returns (bool) {
+        return super._validateVoteSig(proposalId, support, voter, signature);
+    }
+
+    function _validateExtendedVoteSig(
+        uint256 proposalId,
+        uint8 support,
+        address voter,
+        string memory reason,
+        bytes memory params,
+        bytes memory signature
+    ) internal override(Governor, GovernorNoncesKeyed) returns (bool) {
+        return super._validateExtendedVoteSig(proposalId, support, voter, reason, params, signature);
+    }
+
+    function _useCheckedNonce(address owner, uint256 nonce) internal override(Nonces, GovernorNoncesKeyed) {
+        super._useCheckedNonce(owner, nonce);
     }
 
     function _tallyUpdated(uint256 proposalId) internal override(Governor, GovernorPreventLateQuorum) {

@@ -41,7 +41,8 @@ def propose(governor, proposal: Proposal, proposer) -> int:
         proposal.targets, proposal.values, proposal.calldatas, proposal.description,
         sender=proposer,
     )
-    return governor.hashProposal(*proposal.args())
+    # sequential ids (GovernorSequentialProposalId): the id comes from the chain
+    return governor.getProposalId(*proposal.args())
 
 
 def advance_to_voting(chain, governor, proposal_id: int) -> None:

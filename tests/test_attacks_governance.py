@@ -3,7 +3,7 @@ asserts that it fails; a regression in the contracts or the deployment wiring ma
 
 Covered here (see SECURITY.md): vote buying/borrowing after the snapshot, flash-loan votes,
 early or repeated execution (through the governor and directly through the timelock), proposal-id
-front-running, vote-signature replay, and changing governor settings or timelock roles without a
+front-running, vote-signature replay (plain and keyed nonces), and changing governor settings or timelock roles without a
 passed proposal; from the external review (issue 14): a stopped activation executed much later
 over a newer version, and the proposal guardian's cancel.
 """
@@ -267,6 +267,27 @@ def test_cast_vote_by_sig_cannot_be_replayed(chain, project, governor, token, ti
     with ape.reverts(other.GovernorInvalidSignature, voter=signer.address):
         other.castVoteBySig(id1, FOR, signer.address, ballot(chain, governor, signer, id1, FOR,
                                                              nonce=0), sender=stranger)
+
+
+def test_a_keyed_ballot_works_only_for_its_proposal_and_only_once(chain, governor, timelock,
+                                                                  voters, stranger):
+    """Keyed nonces (key = proposal id): a ballot signed for proposal A with A's keyed nonce is
+    refused on B (both the digest and the key differ), is refused when replayed on A, and using
+    it moves only A's sequence (B's ballot, signed earlier, still relays)."""
+    signer = voters[1]
+    pa, pb = harmless(timelock, 306, "Keyed A"), harmless(timelock, 307, "Keyed B")
+    ida, idb = propose(governor, pa, voters[0]), propose(governor, pb, voters[0])
+    advance_to_voting(chain, governor, idb)
+    sig_a = ballot(chain, governor, signer, ida, FOR, nonce=ida << 64)
+    sig_b = ballot(chain, governor, signer, idb, FOR, nonce=idb << 64)
+    with ape.reverts(governor.GovernorInvalidSignature, voter=signer.address):
+        governor.castVoteBySig(idb, FOR, signer.address, sig_a, sender=stranger)
+    governor.castVoteBySig(ida, FOR, signer.address, sig_a, sender=stranger)
+    with ape.reverts(governor.GovernorInvalidSignature, voter=signer.address):
+        governor.castVoteBySig(ida, FOR, signer.address, sig_a, sender=stranger)
+    assert governor.nonces(signer, ida) == (ida << 64) + 1 and governor.nonces(signer, idb) == idb << 64
+    governor.castVoteBySig(idb, FOR, signer.address, sig_b, sender=stranger)
+    assert governor.hasVoted(ida, signer) and governor.hasVoted(idb, signer)
 
 
 # --------------------------------------------------------------------------- governance only

@@ -42,7 +42,9 @@ def test_build_id_matches_governor(run_cli, tmp_path, governor, stranger):
     args = (data["targets"], [int(v) for v in data["values"]],
             [bytes.fromhex(c[2:]) for c in data["calldatas"]],
             bytes.fromhex(data["description_hash"][2:]))
-    assert int(data["proposal_id"]) == governor.hashProposal(*args)
+    assert int(data["proposal_hash"]) == governor.hashProposal(*args)
+    # not submitted yet: the id shown is the content hash (accepted by every command)
+    assert data["proposal_id"] == data["proposal_hash"] and data["submitted"] is False
 
 
 def test_full_lifecycle_through_cli(run_cli, tmp_path, chain, governor, token, timelock,
@@ -175,3 +177,112 @@ def test_ape_run_deploy_refuses_the_throwaway_local_chain(tmp_path):
     errors = [line for line in proc.stderr.splitlines() + proc.stdout.splitlines() if line.startswith("Error")]
     assert len(errors) == 1 and "modelgov deploy" in errors[0], proc.stderr + proc.stdout
     assert not (tmp_path / "deployments").exists()
+
+
+# --------------------------------------------------------------------------- issue 15: v2
+def test_sequential_id_and_content_hash_both_address_a_proposal(run_cli, tmp_path, governor,
+                                                                stranger):
+    path = pay_proposal(tmp_path, stranger.address, 3, title="Numbered")
+    sub = json.loads(run_cli("proposal", "submit", path, "--account", "TEST::1", "--json").stdout)
+    pid, digest = int(sub["proposal_id"]), int(sub["proposal_hash"])
+    assert pid == governor.latestProposalId() and digest != pid
+    by_id = json.loads(run_cli("proposal", "status", pid, "--json").stdout)
+    by_hash = json.loads(run_cli("proposal", "status", digest, "--json").stdout)
+    assert by_id == by_hash and by_id["proposal_id"] == str(pid) and by_id["title"] == "Numbered"
+    built = json.loads(run_cli("proposal", "build", path, "--json").stdout)
+    assert built["proposal_id"] == str(pid) and built["submitted"] is True
+    missing = run_cli("proposal", "status", 987654321)
+    assert missing.exit_code != 0 and "no proposal 987654321" in missing.stderr
+
+
+def test_cancel_by_proposer_while_pending_and_by_the_guardian(run_cli, tmp_path, chain, governor,
+                                                              accounts, voters, stranger):
+    path = pay_proposal(tmp_path, stranger.address, 4, title="Cancel me")
+    pid = json.loads(run_cli("proposal", "submit", path, "--account", "TEST::1",
+                             "--json").stdout)["proposal_id"]
+    refused = run_cli("proposal", "cancel", pid, "--account", "TEST::2")
+    assert refused.exit_code != 0 and refused.stderr.count("\n") == 1
+    assert "may not cancel" in refused.stderr and "while Pending" in refused.stderr
+    done = run_cli("proposal", "cancel", pid, "--account", "TEST::1", "--json")
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["state"] == "Canceled"
+    again = run_cli("proposal", "cancel", pid, "--account", "TEST::1")
+    assert again.exit_code != 0 and "cannot be canceled (state Canceled)" in again.stderr
+
+    # an active proposal: the proposer no longer may; the guardian (set by governance) may
+    from governance_helpers import govern
+
+    guardian = accounts[8]
+    other = pay_proposal(tmp_path, stranger.address, 5, title="Guarded")
+    pid2 = int(json.loads(run_cli("proposal", "submit", other, "--account", "TEST::1",
+                                  "--json").stdout)["proposal_id"])
+    advance_to_voting(chain, governor, pid2)
+    late = run_cli("proposal", "cancel", pid2, "--account", "TEST::1")
+    assert late.exit_code != 0 and "no proposal guardian is set" in late.stderr
+    govern(chain, governor, [(governor, "setProposalGuardian", (guardian.address,))],
+           "# Guardian", voters[0], voters)
+    assert governor.proposalGuardian() == guardian.address
+    late = run_cli("proposal", "cancel", pid2, "--account", "TEST::1")
+    assert late.exit_code != 0 and f"or the proposal guardian {guardian.address}" in late.stderr
+    ok = run_cli("proposal", "cancel", pid2, "--account", "TEST::8")
+    assert ok.exit_code == 0, ok.stderr
+    assert "Canceled" in ok.stdout
+
+
+def test_list_filters_by_state(run_cli, tmp_path, chain, governor, stranger):
+    a = pay_proposal(tmp_path, stranger.address, 6, title="Stays pending")
+    run_cli("proposal", "submit", a, "--account", "TEST::1")
+    assert json.loads(run_cli("proposal", "list", "--state", "active", "--json").stdout) == []
+    pending = json.loads(run_cli("proposal", "list", "--state", "pending", "--json").stdout)
+    assert [p["title"] for p in pending] == ["Stays pending"]
+    plain = run_cli("proposal", "list", "--state", "executed")
+    assert plain.exit_code == 0 and plain.stdout.strip() == "no executed proposals"
+    bad = run_cli("proposal", "list", "--state", "sleeping")
+    assert bad.exit_code != 0
+
+
+def test_simulate_on_a_fork_of_a_chain_holding_the_suite(run_cli, deployment_file, tmp_path,
+                                                        chain, token, timelock, deployer,
+                                                        stranger):
+    """`--fork-url` forks the test chain (which holds the deployed suite) with anvil on a free
+    loopback port, runs the proposal there, and stops that anvil; the test chain is untouched."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    token.transfer(timelock, 10, sender=deployer)
+    chain.mine()
+    path = pay_proposal(tmp_path, stranger.address, 10, title="Forked")
+    modelgov = Path(sys.executable).with_name("modelgov")
+    env = {**os.environ, "MODELGOV_DEPLOYMENTS": str(deployment_file.parent),
+           "MODELGOV_HOME": str(tmp_path / "home")}
+    head = chain.blocks.head.number
+    proc = subprocess.run(
+        [str(modelgov), "proposal", "simulate", str(path), "--fork-url", chain.provider.uri,
+         "--fork-block-number", str(head), "--json"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["final_state"] == "Executed" and report["voters"]
+    assert chain.blocks.head.number == head and token.balanceOf(stranger) == 0
+    # the fork's anvil was stopped (by its PID): no pid file left, and the process is gone
+    forks = list((tmp_path / "home").glob("anvil-fork-*"))
+    assert forks and not any((f / "pid").exists() for f in forks)
+    argv = json.loads((forks[0] / "service.json").read_text())["argv"]
+    assert argv[argv.index("--host") + 1] == "127.0.0.1"
+
+
+def test_dao_uri_builds_the_erc4824_document(run_cli, tmp_path, governor, token, chain):
+    out = tmp_path / "dao.json"
+    r = run_cli("dao", "uri", "--base-url", "https://dao.example/", "--governance-uri",
+                "ipfs://bafygov", "-o", out)
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(out.read_text())
+    assert doc["@context"] == "http://www.daostar.org/schemas" and doc["type"] == "DAO"
+    assert doc["name"] == f"{token.name()} DAO"
+    assert doc["proposalsURI"] == "https://dao.example/api/proposals"
+    assert doc["membersURI"] == "https://dao.example/api/treasury"
+    assert doc["governanceURI"] == "ipfs://bafygov"
+    assert doc["contracts"]["governor"] == f"eip155:{chain.chain_id}:{governor.address}"
+    assert run_cli("dao", "uri", "--current").stdout.strip() == "(not set)"

@@ -286,3 +286,64 @@ def test_random_vote_splits_tally_and_outcome(chain, governor, token, deployer, 
         assert governor.state(pid) == (SUCCEEDED if passed else DEFEATED)
     finally:
         chain.restore(snap)
+
+
+# --------------------------------------------------------------------------- issue 15: v2
+def test_proposal_ids_are_sequential_and_the_hash_maps_to_them(chain, governor, token, voters,
+                                                               deployer, stranger):
+    first = governor.latestProposalId()
+    a = make_proposal([(token, "transfer", (deployer.address, 1))], "# Seq a")
+    b = make_proposal([(token, "transfer", (deployer.address, 2))], "# Seq b")
+    ra = governor.propose(a.targets, a.values, a.calldatas, a.description, sender=voters[0])
+    rb = governor.propose(b.targets, b.values, b.calldatas, b.description, sender=voters[0])
+    ids = [r.events.filter(governor.ProposalCreated)[0].proposalId for r in (ra, rb)]
+    assert ids == [first + 1, first + 2] and governor.latestProposalId() == first + 2
+    assert governor.getProposalId(*a.args()) == first + 1
+    assert governor.hashProposal(*a.args()) != first + 1  # the content hash is no longer the id
+    assert governor.state(first + 1) == PENDING
+    unknown = make_proposal([(token, "transfer", (deployer.address, 3))], "# Never proposed")
+    with ape.reverts(governor.GovernorNonexistentProposal, proposalId=0):
+        governor.getProposalId(*unknown.args())
+    # anyone may call the views; nobody can re-initialise the counter (no external setter)
+    assert governor.latestProposalId(sender=stranger) == first + 2
+    assert "initializeLatestProposalId" not in {
+        i.name for i in governor.contract_type.abi if i.type == "function"}
+
+
+def test_cast_vote_by_sig_with_a_nonce_keyed_by_the_proposal(chain, governor, token, voters,
+                                                             deployer, stranger):
+    """GovernorNoncesKeyed: key = uint192(proposalId); the nonce signed is key << 64 | n."""
+    from eth_account.messages import encode_typed_data
+
+    from modelgov.chain.gasless import keyed_nonce, sign_ballot
+
+    proposal = make_proposal([(token, "transfer", (deployer.address, 0))], "# Keyed")
+    pid = propose(governor, proposal, voters[0])
+    advance_to_voting(chain, governor, pid)
+    signer = voters[2]
+    assert governor.nonces(signer, pid) == keyed_nonce(pid) == pid << 64
+    plain_before = governor.nonces(signer)
+    signed = sign_ballot(signer, chain_id=chain.chain_id, governor=governor.address,
+                         proposal_id=pid, support=FOR)
+    assert encode_typed_data(full_message=signed.typed_data())  # well-formed EIP-712
+    sig = bytes.fromhex(signed.signature[2:])
+    r = governor.castVoteBySig(pid, FOR, signer.address, sig, sender=stranger)  # anyone relays
+    ev = r.events.filter(governor.VoteCast)[0]
+    assert (ev.voter, ev.proposalId, ev.support) == (signer.address, pid, FOR)
+    assert governor.nonces(signer, pid) == (pid << 64) + 1
+    assert governor.nonces(signer) == plain_before  # the plain sequence is untouched
+    with ape.reverts(governor.GovernorInvalidSignature, voter=signer.address):
+        governor.castVoteBySig(pid, FOR, signer.address, sig, sender=stranger)
+
+
+def test_dao_uri_is_set_only_by_governance(chain, governor, voters, stranger):
+    assert governor.daoURI() == ""
+    for who in (stranger, voters[0]):
+        with ape.reverts(governor.GovernorOnlyExecutor, account=who.address):
+            governor.setDaoURI("ipfs://evil", sender=who)
+    proposal = make_proposal([(governor, "setDaoURI", ("ipfs://bafydao",))], "# daoURI")
+    pid = pass_proposal(chain, governor, proposal, voters[0], voters)
+    receipt = execute_proposal(chain, governor, proposal, pid, stranger)
+    events = receipt.events.filter(governor.DaoURIUpdated)
+    assert len(events) == 1 and events[0].daoURI == "ipfs://bafydao"
+    assert governor.daoURI() == "ipfs://bafydao"

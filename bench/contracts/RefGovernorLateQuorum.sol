@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Benchmark reference (not part of the product): an OZ Governor with the SAME modules as
 // contracts/ModelGovernor.sol, written the way the OpenZeppelin Contracts Wizard writes governors
-// (Settings, CountingSimple, Votes, QuorumFraction, TimelockControl), plus PreventLateQuorum and
-// ProposalGuardian with the overrides the compiler requires. Parameters are constructor arguments so that every governor
+// (Settings, CountingSimple, Votes, QuorumFraction, TimelockControl), plus PreventLateQuorum,
+// ProposalGuardian, SequentialProposalId and NoncesKeyed with the overrides the compiler requires. Parameters are constructor arguments so that every governor
 // in the benchmark runs with the same values.
 pragma solidity ^0.8.27;
 
@@ -10,6 +10,9 @@ import {Governor} from "@openzeppelin/contracts/governance/Governor.sol";
 import {GovernorCountingSimple} from "@openzeppelin/contracts/governance/extensions/GovernorCountingSimple.sol";
 import {GovernorPreventLateQuorum} from "@openzeppelin/contracts/governance/extensions/GovernorPreventLateQuorum.sol";
 import {GovernorProposalGuardian} from "@openzeppelin/contracts/governance/extensions/GovernorProposalGuardian.sol";
+import {GovernorSequentialProposalId} from "@openzeppelin/contracts/governance/extensions/GovernorSequentialProposalId.sol";
+import {GovernorNoncesKeyed} from "@openzeppelin/contracts/governance/extensions/GovernorNoncesKeyed.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {GovernorSettings} from "@openzeppelin/contracts/governance/extensions/GovernorSettings.sol";
 import {GovernorTimelockControl} from "@openzeppelin/contracts/governance/extensions/GovernorTimelockControl.sol";
 import {GovernorVotes} from "@openzeppelin/contracts/governance/extensions/GovernorVotes.sol";
@@ -25,7 +28,9 @@ contract RefGovernorLateQuorum is
     GovernorVotesQuorumFraction,
     GovernorTimelockControl,
     GovernorPreventLateQuorum,
-    GovernorProposalGuardian
+    GovernorProposalGuardian,
+    GovernorSequentialProposalId,
+    GovernorNoncesKeyed
 {
     constructor(
         IVotes _token,
@@ -64,6 +69,49 @@ contract RefGovernorLateQuorum is
 
     function state(uint256 proposalId) public view override(Governor, GovernorTimelockControl) returns (ProposalState) {
         return super.state(proposalId);
+    }
+
+    function getProposalId(
+        address[] memory targets,
+        uint256[] memory values,
+        bytes[] memory calldatas,
+        bytes32 descriptionHash
+    ) public view override(Governor, GovernorSequentialProposalId) returns (uint256) {
+        return super.getProposalId(targets, values, calldatas, descriptionHash);
+    }
+
+    function _propose(
+        address[] memory targets,
+        uint256[] memory values,
+        bytes[] memory calldatas,
+        string memory description,
+        address proposer
+    ) internal override(Governor, GovernorSequentialProposalId) returns (uint256) {
+        return super._propose(targets, values, calldatas, description, proposer);
+    }
+
+    function _useCheckedNonce(address owner, uint256 nonce) internal override(Nonces, GovernorNoncesKeyed) {
+        super._useCheckedNonce(owner, nonce);
+    }
+
+    function _validateExtendedVoteSig(
+        uint256 proposalId,
+        uint8 support,
+        address voter,
+        string memory reason,
+        bytes memory params,
+        bytes memory signature
+    ) internal override(Governor, GovernorNoncesKeyed) returns (bool) {
+        return super._validateExtendedVoteSig(proposalId, support, voter, reason, params, signature);
+    }
+
+    function _validateVoteSig(
+        uint256 proposalId,
+        uint8 support,
+        address voter,
+        bytes memory signature
+    ) internal override(Governor, GovernorNoncesKeyed) returns (bool) {
+        return super._validateVoteSig(proposalId, support, voter, signature);
     }
 
     function _cancel(

@@ -1,8 +1,11 @@
 """Proposals on chain: spec → calldata → simulate → propose, vote, queue, execute.
 
 - :func:`build` turns a :class:`~modelgov.chain.proposal_spec.ProposalSpec` into targets, values,
-  calldatas, a Tally-style description (first line ``# Title``) and the proposal id — computed
-  locally and equal to ``governor.hashProposal``.
+  calldatas, a Tally-style description (first line ``# Title``) and its content hash (computed
+  locally, equal to ``governor.hashProposal``).
+- Proposal ids are sequential (ModelGovernor has OZ ``GovernorSequentialProposalId``): the id of
+  a submitted proposal comes from the chain (``getProposalId`` / the ``ProposalCreated`` event).
+  Every function taking a proposal id also takes the content hash (:func:`resolve_id`).
 - :func:`simulate` runs the whole proposal in a chain snapshot that is reverted afterwards
   (on a remote network, on an anvil fork of it), voting with the largest delegates.
 - :func:`submit`, :func:`cast_vote`, :func:`queue`, :func:`execute`, :func:`delegate` send
@@ -72,11 +75,20 @@ class BuiltProposal:
     values: list[int]
     calldatas: list[bytes]
     description_hash: bytes
+    #: the on-chain (sequential) id once submitted; until then the content hash, which every
+    #: command accepts as well (:func:`resolve_id`)
     proposal_id: int
     summary: list[str] = field(default_factory=list)
     upgrades: list[dict[str, Any]] = field(default_factory=list)
     #: live facts shown next to the proposal (audits, active version) — NOT in the description
     chain_state: list[str] = field(default_factory=list)
+    #: ``hashProposal(targets, values, calldatas, descriptionHash)``: the content hash
+    proposal_hash: int = 0
+
+    @property
+    def submitted(self) -> bool:
+        """Whether ``proposal_id`` is the on-chain number (the proposal exists on chain)."""
+        return self.proposal_id != self.proposal_hash
 
     def args(self) -> tuple[list[str], list[int], list[bytes], bytes]:
         return self.targets, self.values, self.calldatas, self.description_hash
@@ -90,6 +102,8 @@ class BuiltProposal:
             "calldatas": ["0x" + c.hex() for c in self.calldatas],
             "description_hash": "0x" + self.description_hash.hex(),
             "proposal_id": str(self.proposal_id),
+            "proposal_hash": str(self.proposal_hash),
+            "submitted": self.submitted,
             "summary": self.summary,
             "chain_state": self.chain_state,
         }
@@ -98,7 +112,11 @@ class BuiltProposal:
 def compute_proposal_id(
     targets: list[str], values: list[int], calldatas: list[bytes], description_hash: bytes
 ) -> int:
-    """OZ v5 ``hashProposal``: ``uint256(keccak256(abi.encode(targets, values, calldatas, h)))``."""
+    """OZ v5 ``hashProposal``: ``uint256(keccak256(abi.encode(targets, values, calldatas, h)))``.
+
+    This is the proposal's content hash, not its on-chain id (ids are sequential): use
+    :func:`onchain_id` or :func:`resolve_id` for the id.
+    """
     encoded = encode(
         ["address[]", "uint256[]", "bytes[]", "bytes32"],
         [targets, values, calldatas, description_hash],
@@ -159,13 +177,33 @@ def build(
     if proposer:
         description += f"#proposer={proposer}"
     description_hash = keccak(text=description)
-    pid = compute_proposal_id(targets, values, calldatas, description_hash)
+    digest = compute_proposal_id(targets, values, calldatas, description_hash)
+    number = _proposal_number(suite, targets, values, calldatas, description_hash)
     from modelgov.chain.proposal_text import chain_state_lines
 
     return BuiltProposal(
-        spec.title, description, targets, values, calldatas, description_hash, pid, summary, upgrades,
-        chain_state_lines(upgrades),
+        spec.title, description, targets, values, calldatas, description_hash,
+        digest if number is None else number, summary, upgrades, chain_state_lines(upgrades),
+        proposal_hash=digest,
     )
+
+
+def _proposal_number(suite: Suite, targets: list[str], values: list[int], calldatas: list[bytes],
+                     description_hash: bytes) -> int | None:
+    """``governor.getProposalId``: the sequential id of a proposal with these contents, or None
+    when none was submitted."""
+    from ape.exceptions import ApeException
+
+    try:
+        return int(suite.governor.getProposalId(targets, values, calldatas, description_hash))
+    except ApeException:  # GovernorNonexistentProposal(0)
+        return None
+
+
+def onchain_id(suite: Suite, built: BuiltProposal) -> int | None:
+    """The on-chain (sequential) id of ``built`` now — e.g. right after :func:`submit` — or None
+    when it was not submitted."""
+    return _proposal_number(suite, *built.args())
 
 
 def _contract(suite: Suite, name: str, where: str) -> Any:
@@ -428,12 +466,32 @@ def _created(suite: Suite, proposal_id: int) -> Any:
     raise NotFoundError(f"no proposal {proposal_id} on this governor")
 
 
+def resolve_id(suite: Suite, ref: int) -> int:
+    """The on-chain id of proposal ``ref``: its sequential id, or its content hash
+    (``hashProposal``, what ids were before sequential numbering) matched against the
+    ``ProposalCreated`` events.
+
+    Raises:
+        NotFoundError: no proposal with that id or hash on this governor.
+    """
+    ref = int(ref)
+    if 0 < ref < 2**256 and suite.governor.proposalSnapshot(ref) != 0:
+        return ref
+    for log in _created_events(suite):
+        digest = compute_proposal_id([str(t) for t in log.targets], [int(v) for v in log.values],
+                                     [bytes(c) for c in log.calldatas], keccak(text=log.description))
+        if digest == ref:
+            return int(log.proposalId)
+    raise NotFoundError(f"no proposal {ref} on this governor")
+
+
 def status(suite: Suite, proposal_id: int) -> ProposalStatus:
-    """Read a proposal's state, votes, quorum, deadline and eta.
+    """Read a proposal's state, votes, quorum, deadline and eta (``proposal_id``: id or hash).
 
     Raises:
         NotFoundError: no such proposal.
     """
+    proposal_id = resolve_id(suite, proposal_id)
     log = _created(suite, proposal_id)
     gov = suite.governor
     against, for_, abstain = gov.proposalVotes(proposal_id)
@@ -475,9 +533,23 @@ def _state(suite: Suite, proposal_id: int) -> ProposalState:
     return state
 
 
-def list_proposals(suite: Suite) -> list[ProposalStatus]:
-    """Every proposal of this governor since deployment, oldest first."""
-    return [status(suite, int(log.proposalId)) for log in _created_events(suite)]
+STATE_NAMES = tuple(s.name.lower() for s in ProposalState)
+
+
+def list_proposals(suite: Suite, state: str | None = None) -> list[ProposalStatus]:
+    """Every proposal of this governor since deployment, oldest first; only those in ``state``
+    (``active``, ``pending``, ``succeeded``, ``queued``, ``executed``, ``defeated``, ``canceled``,
+    ``expired``) if given.
+
+    Raises:
+        ValidationError: unknown state name.
+    """
+    if state is not None and state.lower() not in STATE_NAMES:
+        raise ValidationError(f"state must be one of {', '.join(STATE_NAMES)}; got {state!r}")
+    rows = [status(suite, int(log.proposalId)) for log in _created_events(suite)]
+    if state is None:
+        return rows
+    return [r for r in rows if r.state.lower() == state.lower()]
 
 
 # --------------------------------------------------------------------------- writing
@@ -494,13 +566,16 @@ def _send(action: str, suite: Suite, fn: Any, *args: Any, sender: Any) -> Any:
 def submit(suite: Suite, built: BuiltProposal, account: Any) -> Any:
     """``propose`` the built proposal; refuses one that already exists or lacks votes.
 
+    The new proposal's id is :func:`onchain_id` afterwards (or the receipt's ``ProposalCreated``).
+
     Raises:
         StateError: the proposal exists, or the account is below the proposal threshold.
         TransactionRevertedError: the governor refused it.
     """
     gov = suite.governor
-    if gov.proposalSnapshot(built.proposal_id) != 0:
-        raise StateError(f"proposal {built.proposal_id} already exists")
+    number = onchain_id(suite, built)
+    if number is not None:
+        raise StateError(f"proposal {number} already exists")
     threshold = gov.proposalThreshold()
     votes = gov.getVotes(account.address, gov.clock() - 1)
     if votes < threshold:
@@ -520,9 +595,8 @@ def cast_vote(suite: Suite, account: Any, proposal_id: int, support: str, reason
     if support not in SUPPORT:
         raise ValidationError(f"vote must be one of for, against, abstain; got {support!r}")
     gov = suite.governor
-    st = ProposalState(gov.state(proposal_id)) if gov.proposalSnapshot(proposal_id) else None
-    if st is None:
-        raise NotFoundError(f"no proposal {proposal_id} on this governor")
+    proposal_id = resolve_id(suite, proposal_id)
+    st = ProposalState(gov.state(proposal_id))
     if st is not ProposalState.Active:
         raise StateError(f"voting is not open for proposal {proposal_id} (state {st.name})")
     if gov.hasVoted(proposal_id, account.address):
@@ -549,10 +623,8 @@ def queue(suite: Suite, account: Any, proposal_id: int) -> Any:
     Raises:
         StateError: the proposal has not succeeded (still active, defeated, already queued...).
     """
-    st = ProposalState(suite.governor.state(proposal_id)) if suite.governor.proposalSnapshot(
-        proposal_id) else None
-    if st is None:
-        raise NotFoundError(f"no proposal {proposal_id} on this governor")
+    proposal_id = resolve_id(suite, proposal_id)
+    st = ProposalState(suite.governor.state(proposal_id))
     if st is not ProposalState.Succeeded:
         raise StateError(f"proposal {proposal_id} is not queueable yet (state {st.name})")
     return _send("queue", suite, suite.governor.queue, *_args_of(suite, proposal_id), sender=account)
@@ -569,9 +641,8 @@ def execute(suite: Suite, account: Any, proposal_id: int) -> Any:
     from ape import chain
 
     gov = suite.governor
-    st = _state(suite, proposal_id) if gov.proposalSnapshot(proposal_id) else None
-    if st is None:
-        raise NotFoundError(f"no proposal {proposal_id} on this governor")
+    proposal_id = resolve_id(suite, proposal_id)
+    st = _state(suite, proposal_id)
     if st is not ProposalState.Queued:
         raise StateError(f"proposal {proposal_id} is not queued (state {st.name})")
     eta = gov.proposalEta(proposal_id)
@@ -579,6 +650,34 @@ def execute(suite: Suite, account: Any, proposal_id: int) -> Any:
     if now < eta:
         raise StateError(f"proposal {proposal_id}: eta not reached ({eta - now} s to go)")
     return _send("execute", suite, gov.execute, *_args_of(suite, proposal_id), sender=account)
+
+
+def cancel(suite: Suite, account: Any, proposal_id: int) -> Any:
+    """Cancel a proposal: its proposer while it is Pending, or the proposal guardian
+    (``setProposalGuardian``) at any stage before execution (a queued proposal's timelock
+    operation is cancelled with it).
+
+    Raises:
+        StateError: the proposal is already canceled, executed or expired, or ``account`` may not
+            cancel it now (who may is named).
+    """
+    gov = suite.governor
+    proposal_id = resolve_id(suite, proposal_id)
+    st = _state(suite, proposal_id)
+    if st in (ProposalState.Canceled, ProposalState.Executed, ProposalState.Expired):
+        raise StateError(f"proposal {proposal_id} cannot be canceled (state {st.name})")
+    who = str(account.address).lower()
+    guardian = str(gov.proposalGuardian())
+    proposer = str(gov.proposalProposer(proposal_id))
+    is_guardian = guardian.lower() == who and int(guardian, 16) != 0
+    if not is_guardian and not (proposer.lower() == who and st is ProposalState.Pending):
+        by_guardian = (f"or the proposal guardian {guardian}" if int(guardian, 16)
+                       else "(no proposal guardian is set)")
+        raise StateError(
+            f"{account.address} may not cancel proposal {proposal_id} (state {st.name}): only its "
+            f"proposer {proposer} while Pending, {by_guardian}"
+        )
+    return _send("cancel", suite, gov.cancel, *_args_of(suite, proposal_id), sender=account)
 
 
 def delegate(suite: Suite, account: Any, to: str | None = None) -> Any:
@@ -647,10 +746,11 @@ def simulate(suite: Suite, built: BuiltProposal) -> SimulationReport:
             impersonated.append(acct)
         proposer = impersonated[0]
         before = _active_versions(suite, built)
-        pid = built.proposal_id
-        if gov.proposalSnapshot(pid) == 0:
+        pid = onchain_id(suite, built)
+        if pid is None:
             gas["propose"] = _step("propose", suite, gov.propose, *built.args()[:3],
                                    built.description, sender=proposer).gas_used
+            pid = onchain_id(suite, built)
         if ProposalState(gov.state(pid)) is ProposalState.Pending:
             chain.pending_timestamp = gov.proposalSnapshot(pid) + 1
             chain.mine()
@@ -788,6 +888,7 @@ def verify(
         NotFoundError: no such proposal on this governor.
         ProposalFileError: the file does not build against this deployment.
     """
+    proposal_id = resolve_id(suite, proposal_id)
     log = _created(suite, proposal_id)
     description = str(log.description)
     suffix = _PROPOSER_SUFFIX.search(description)

@@ -186,8 +186,19 @@ def sign_attestation(signer: Any, request: AttestationRequest) -> SignedAttestat
     Raises:
         SignatureError: the signer declined or produced no signature.
     """
-    signable = request.signable()
-    result = signer.sign_message(signable)
+    return SignedAttestation(request=request, signature=sign_typed_data(signer, request.typed_data()))
+
+
+def sign_typed_data(signer: Any, full_message: dict[str, Any]) -> str:
+    """Sign an EIP-712 message (``eth_account`` ``full_message`` form) offline with ``signer`` (an
+    eth_account ``LocalAccount`` or an Ape account); returns the 65-byte r ‖ s ‖ v as ``0x…`` hex.
+
+    Raises:
+        SignatureError: the signer declined or produced no signature.
+    """
+    from eth_account.messages import encode_typed_data
+
+    result = signer.sign_message(encode_typed_data(full_message=full_message))
     if result is None:
         raise SignatureError("the account declined to sign")
     if hasattr(result, "encode_rsv"):  # Ape MessageSignature
@@ -196,7 +207,30 @@ def sign_attestation(signer: Any, request: AttestationRequest) -> SignedAttestat
         raw = bytes(result.signature)
     else:  # pragma: no cover - other account plugins
         raise SignatureError(f"unsupported signature object {type(result).__name__}")
-    return SignedAttestation(request=request, signature="0x" + raw.hex())
+    return "0x" + raw.hex()
+
+
+def load_signer(key_file: str | Path | None, password_file: str | Path | None,
+                account: str | None) -> Any:
+    """The signer of an offline signature: ``key_file`` (:func:`load_key`, with the password read
+    from ``password_file``) if given, else the Ape account ``account`` (alias or ``TEST::n``).
+
+    Raises:
+        WalletError: unreadable key or password file, wrong password.
+        ConfigError: unknown Ape account alias.
+    """
+    if key_file:
+        password = None
+        if password_file:
+            try:
+                password = Path(password_file).read_text().rstrip("\n")
+            except OSError as exc:
+                raise WalletError(f"cannot read password file {password_file}: {exc.strerror}") from None
+        return load_key(key_file, password)
+    from modelgov.chain.ape_env import load_account, prepare_environment
+
+    prepare_environment()
+    return load_account(account)
 
 
 def load_key(path: str | Path, password: str | None) -> Any:

@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "proposal": ("modelgov.cli.governance_cmd:proposal", "Build, simulate and run proposals."),
     "vote": ("modelgov.cli.governance_cmd:vote", "Vote on a proposal."),
     "delegate": ("modelgov.cli.governance_cmd:delegate", "Delegate your votes."),
+    "relay": ("modelgov.cli.relay_cmd:relay", "Send signed votes and delegations (you pay the gas)."),
+    "dao": ("modelgov.cli.dao_cmd:dao", "The DAO's ERC-4824 document (daoURI)."),
     "treasury": ("modelgov.cli.treasury_cmd:treasury", "Inspect the grant treasury."),
     "grant": ("modelgov.cli.treasury_cmd:grant", "Create and manage training grants."),
     "index": ("modelgov.cli.index_cmd:index", "Index the suite's events into a database."),

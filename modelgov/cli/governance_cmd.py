@@ -1,5 +1,9 @@
 """``modelgov proposal …``, ``modelgov vote``, ``modelgov delegate``: a thin face on
-:mod:`modelgov.chain.governance`."""
+:mod:`modelgov.chain.governance` (and :mod:`modelgov.chain.gasless` for ``--sign``).
+
+Proposal ids are sequential (1, 2, 3…); every command taking PROPOSAL_ID also takes the
+proposal's content hash (``hashProposal``, the id before sequential numbering).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,30 @@ bind_option = click.option(
     help="Append #proposer=<account> to the description so only you can submit it "
     "(OZ front-running protection).",
 )
+id_argument = click.argument("proposal_id", type=click.IntRange(min=0), metavar="PROPOSAL_ID")
+sign_option = click.option(
+    "--sign", is_flag=True,
+    help="Sign offline (EIP-712) instead of sending a transaction; `modelgov relay FILE` sends "
+    "it from an account that pays the gas.")
+output_option = click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+                             help="With --sign: write the signature file here (default: stdout).")
+key_file_option = click.option(
+    "--key-file", type=click.Path(dir_okay=False, exists=True), default=None,
+    help="With --sign: sign with this key (raw hex, or an encrypted JSON keyfile) instead of "
+    "--account (as `audit sign`).")
+password_file_option = click.option(
+    "--password-file", type=click.Path(dir_okay=False, exists=True), default=None,
+    help="Password of an encrypted --key-file.")
+
+
+def _save_signed(signed, output: str | None) -> None:
+    from modelgov.chain.gasless import save
+
+    if output:
+        save(signed, output)
+        click.echo(f"signed {signed.summary} → {output}")
+    else:
+        echo_json(signed.to_json())
 
 
 def _built(session, file: str, bind: bool):
@@ -51,12 +79,14 @@ def proposal_build(file: str, network: str, account: str | None, bind_proposer: 
     with open_session(network, account, sign=bind_proposer) as session:
         built = _built(session, file, bind_proposer)
         onchain = int(session.suite.governor.hashProposal(*built.args()))
-    if onchain != built.proposal_id:  # pragma: no cover - would be a bug in compute_proposal_id
-        raise click.ClickException("local proposal id differs from governor.hashProposal")
+    if onchain != built.proposal_hash:  # pragma: no cover - would be a bug in compute_proposal_id
+        raise click.ClickException("local proposal hash differs from governor.hashProposal")
     if as_json:
         echo_json(built.as_dict())
         return
-    click.echo(f"proposal id      {built.proposal_id}")
+    click.echo(f"proposal id      {built.proposal_id}"
+               + ("" if built.submitted else " (the content hash: the id is numbered on submit)"))
+    click.echo(f"proposal hash    {built.proposal_hash}")
     click.echo(f"description hash 0x{built.description_hash.hex()}")
     for i, (t, v, c) in enumerate(zip(built.targets, built.values, built.calldatas)):
         click.echo(f"action {i + 1}: {term(built.summary[i])}")
@@ -72,7 +102,7 @@ def proposal_build(file: str, network: str, account: str | None, bind_proposer: 
 
 @proposal.command("verify")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.argument("proposal_id", type=int)
+@id_argument
 @network_option
 @json_option
 def proposal_verify(file: str, proposal_id: int, network: str, as_json: bool) -> None:
@@ -99,14 +129,32 @@ def proposal_verify(file: str, proposal_id: int, network: str, as_json: bool) ->
 
 @proposal.command("simulate")
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--fork-url", default=None,
+              help="Simulate on a local anvil fork of this RPC URL (any network; the deployment "
+              "is --network's). The fork runs on 127.0.0.1 and is stopped afterwards.")
+@click.option("--fork-block-number", type=click.IntRange(min=0), default=None,
+              help="With --fork-url: fork at this block (default: the latest).")
 @network_option
 @json_option
-def proposal_simulate(file: str, network: str, as_json: bool) -> None:
-    """Run FILE end to end (propose, vote, queue, execute) in a snapshot that is reverted."""
+def proposal_simulate(file: str, fork_url: str | None, fork_block_number: int | None, network: str,
+                      as_json: bool) -> None:
+    """Run FILE end to end (propose, vote, queue, execute) in a snapshot that is reverted.
+
+    Votes come from the largest delegates, impersonated. With --fork-url nothing is sent to the
+    real network: the whole run happens on a throwaway anvil fork.
+    """
     from modelgov.chain.governance import simulate
     from modelgov.chain.session import open_session
 
-    with open_session(network, None, sign=False) as session:
+    if fork_block_number is not None and fork_url is None:
+        raise click.UsageError("--fork-block-number needs --fork-url")
+    if fork_url is not None:
+        from modelgov.chain.fork import open_fork_session
+
+        opened = open_fork_session(network, fork_url, fork_block_number)
+    else:
+        opened = open_session(network, None, sign=False)
+    with opened as session:
         report = simulate(session.suite, _built(session, file, False))
     if as_json:
         echo_json(report.as_dict())
@@ -127,19 +175,20 @@ def proposal_simulate(file: str, network: str, as_json: bool) -> None:
 def proposal_submit(file: str, network: str, account: str | None, bind_proposer: bool,
                     as_json: bool) -> None:
     """Propose FILE to the governor."""
-    from modelgov.chain.governance import status, submit
+    from modelgov.chain.governance import onchain_id, status, submit
     from modelgov.chain.session import open_session
 
     with open_session(network, account) as session:
         built = _built(session, file, bind_proposer)
         receipt = submit(session.suite, built, session.account)
-        st = status(session.suite, built.proposal_id)
+        pid = onchain_id(session.suite, built)
+        st = status(session.suite, pid)
     if as_json:
-        echo_json({"proposal_id": str(built.proposal_id), "tx": str(receipt.txn_hash),
-                   "gas": receipt.gas_used, "state": st.state})
+        echo_json({"proposal_id": str(pid), "proposal_hash": str(built.proposal_hash),
+                   "tx": str(receipt.txn_hash), "gas": receipt.gas_used, "state": st.state})
         return
     click.echo(_receipt_line("propose", receipt))
-    click.echo(f"proposal {built.proposal_id}: {st.state}, voting opens {_when(st.snapshot)}")
+    click.echo(f"proposal {pid}: {st.state}, voting opens {_when(st.snapshot)}")
 
 
 def _when(ts: int) -> str:
@@ -147,26 +196,30 @@ def _when(ts: int) -> str:
 
 
 @proposal.command("list")
+@click.option("--state", "state_filter", default=None,
+              type=click.Choice(["active", "pending", "succeeded", "queued", "executed", "defeated",
+                                 "canceled", "expired"], case_sensitive=False),
+              help="Only proposals in this state.")
 @network_option
 @json_option
-def proposal_list(network: str, as_json: bool) -> None:
-    """Every proposal of the governor, oldest first."""
+def proposal_list(state_filter: str | None, network: str, as_json: bool) -> None:
+    """Every proposal of the governor (or those in --state), oldest first."""
     from modelgov.chain.governance import list_proposals
     from modelgov.chain.session import open_session
 
     with open_session(network, None, sign=False) as session:
-        rows = list_proposals(session.suite)
+        rows = list_proposals(session.suite, state_filter)
     if as_json:
         echo_json([r.as_dict() for r in rows])
         return
     if not rows:
-        click.echo("no proposals")
+        click.echo(f"no {state_filter.lower()} proposals" if state_filter else "no proposals")
     for r in rows:
         click.echo(f"{r.proposal_id}  {r.state:<9}  {r.title}")  # title_of made it terminal-safe
 
 
 @proposal.command("status")
-@click.argument("proposal_id", type=int)
+@id_argument
 @network_option
 @json_option
 def proposal_status(proposal_id: int, network: str, as_json: bool) -> None:
@@ -189,7 +242,7 @@ def proposal_status(proposal_id: int, network: str, as_json: bool) -> None:
 
 def _tx_command(name: str, help_text: str):
     @proposal.command(name, help=help_text)
-    @click.argument("proposal_id", type=int)
+    @id_argument
     @network_option
     @account_option
     @json_option
@@ -201,11 +254,11 @@ def _tx_command(name: str, help_text: str):
             receipt = getattr(governance, name)(session.suite, session.account, proposal_id)
             st = governance.status(session.suite, proposal_id)
         if as_json:
-            echo_json({"proposal_id": str(proposal_id), "tx": str(receipt.txn_hash),
+            echo_json({"proposal_id": str(st.proposal_id), "tx": str(receipt.txn_hash),
                        "gas": receipt.gas_used, "state": st.state})
             return
         click.echo(_receipt_line(name, receipt))
-        click.echo(f"proposal {proposal_id}: {st.state}"
+        click.echo(f"proposal {st.proposal_id}: {st.state}"
                    + (f", executable after {_when(st.eta)}" if st.state == "Queued" else ""))
 
     return command
@@ -213,18 +266,39 @@ def _tx_command(name: str, help_text: str):
 
 _tx_command("queue", "Queue a succeeded proposal in the timelock.")
 _tx_command("execute", "Execute a queued proposal once its eta has passed.")
+_tx_command("cancel", "Cancel a proposal: its proposer while it is Pending, or the proposal "
+            "guardian at any stage before execution (a queued one's timelock operation too).")
 
 
 @click.command()
-@click.argument("proposal_id", type=int)
+@id_argument
 @click.argument("support", type=click.Choice(["for", "against", "abstain"]))
 @click.option("--reason", default="", help="A reason, recorded on chain.")
+@sign_option
+@output_option
+@click.option("--offline", is_flag=True,
+              help="With --sign: contact no node (chain id and governor from the deployments "
+              "file; PROPOSAL_ID must be the proposal's number).")
+@key_file_option
+@password_file_option
 @network_option
 @account_option
 @json_option
-def vote(proposal_id: int, support: str, reason: str, network: str, account: str | None,
-         as_json: bool) -> None:
-    """Vote for, against or abstain on PROPOSAL_ID."""
+def vote(proposal_id: int, support: str, reason: str, sign: bool, output: str | None,
+         offline: bool, key_file: str | None, password_file: str | None, network: str,
+         account: str | None, as_json: bool) -> None:
+    """Vote for, against or abstain on PROPOSAL_ID.
+
+    With --sign, nothing is sent: an EIP-712 Ballot for castVoteBySig is signed with a nonce
+    keyed by the proposal (key = proposal id, OZ GovernorNoncesKeyed), so ballots for several
+    proposals relay independently, in any order.
+    """
+    if sign:
+        _sign_vote(proposal_id, support, reason, output, offline, key_file, password_file, network,
+                   account)
+        return
+    if output or offline or key_file:
+        raise click.UsageError("-o/--offline/--key-file go with --sign")
     from modelgov.chain.governance import cast_vote, status
     from modelgov.chain.session import open_session
 
@@ -232,7 +306,7 @@ def vote(proposal_id: int, support: str, reason: str, network: str, account: str
         receipt = cast_vote(session.suite, session.account, proposal_id, support, reason)
         st = status(session.suite, proposal_id)
     if as_json:
-        echo_json({"proposal_id": str(proposal_id), "tx": str(receipt.txn_hash),
+        echo_json({"proposal_id": str(st.proposal_id), "tx": str(receipt.txn_hash),
                    "gas": receipt.gas_used, "votes_for": str(st.votes_for),
                    "votes_against": str(st.votes_against), "votes_abstain": str(st.votes_abstain)})
         return
@@ -240,12 +314,72 @@ def vote(proposal_id: int, support: str, reason: str, network: str, account: str
     click.echo(f"votes now: for {st.votes_for}  against {st.votes_against}  abstain {st.votes_abstain}")
 
 
+def _sign_vote(proposal_id: int, support: str, reason: str, output: str | None, offline: bool,
+               key_file: str | None, password_file: str | None, network: str,
+               account: str | None) -> None:
+    from modelgov.chain.gasless import keyed_nonce, sign_ballot
+    from modelgov.chain.signing import load_signer
+    from modelgov.errors import StateError, ValidationError
+
+    if reason:
+        raise ValidationError("--reason cannot be signed (castVoteBySig records none); vote "
+                              "without --sign to give one")
+    if offline:
+        from modelgov.chain.ape_env import network_name
+        from modelgov.chain.deployments import read_deployment
+
+        if proposal_id >= 2**64:
+            raise ValidationError("--offline needs the proposal's number, not its hash")
+        record = read_deployment(network_name(network))
+        signer = load_signer(key_file, password_file, account)
+        signed = sign_ballot(signer, chain_id=int(record["chain_id"]),
+                             governor=record["contracts"]["governor"], proposal_id=proposal_id,
+                             support=support)
+        _save_signed(signed, output)
+        return
+    from modelgov.chain.governance import ProposalState, resolve_id
+    from modelgov.chain.session import open_session
+
+    with open_session(network, None, sign=False) as session:
+        from ape import chain
+
+        gov = session.suite.governor
+        pid = resolve_id(session.suite, proposal_id)
+        signer = load_signer(key_file, password_file, account)
+        st = ProposalState(gov.state(pid))
+        if st not in (ProposalState.Pending, ProposalState.Active):
+            raise StateError(f"voting is over for proposal {pid} (state {st.name})")
+        if gov.hasVoted(pid, signer.address):
+            raise StateError(f"{signer.address} already voted on proposal {pid}")
+        nonce = int(gov.nonces(signer.address, keyed_nonce(pid) >> 64))
+        signed = sign_ballot(signer, chain_id=int(chain.chain_id), governor=str(gov.address),
+                             proposal_id=pid, support=support, nonce=nonce)
+    _save_signed(signed, output)
+
+
 @click.command()
 @click.argument("address", required=False)
+@sign_option
+@output_option
+@click.option("--expiry", default="+7d", show_default=True,
+              help="With --sign: until when the signature is valid (+7d, +12h, unix time, ISO).")
+@key_file_option
+@password_file_option
 @network_option
 @account_option
-def delegate(address: str | None, network: str, account: str | None) -> None:
-    """Delegate your voting power to ADDRESS (default: yourself)."""
+def delegate(address: str | None, sign: bool, output: str | None, expiry: str,
+             key_file: str | None, password_file: str | None, network: str,
+             account: str | None) -> None:
+    """Delegate your voting power to ADDRESS (default: yourself).
+
+    With --sign, nothing is sent: an ERC20Votes Delegation (delegatee, nonce, expiry) for the
+    token's delegateBySig is signed; the token nonce is read from the chain.
+    """
+    if sign:
+        _sign_delegation(address, output, expiry, key_file, password_file, network, account)
+        return
+    if output or key_file:
+        raise click.UsageError("-o/--key-file go with --sign")
     from modelgov.chain.governance import delegate as do_delegate
     from modelgov.chain.session import open_session
 
@@ -254,3 +388,24 @@ def delegate(address: str | None, network: str, account: str | None) -> None:
         votes = session.suite.token.getVotes(address or session.account.address)
     click.echo(_receipt_line("delegate", receipt))
     click.echo(f"{address or session.account.address} now has {votes} votes (from the next second)")
+
+
+def _sign_delegation(address: str | None, output: str | None, expiry: str, key_file: str | None,
+                     password_file: str | None, network: str, account: str | None) -> None:
+    from modelgov.chain.gasless import sign_delegation
+    from modelgov.chain.session import open_session
+    from modelgov.chain.signing import load_signer
+    from modelgov.cli.registry_cmd import parse_deadline
+
+    until = parse_deadline(expiry)
+    with open_session(network, None, sign=False) as session:
+        from ape import chain
+
+        token = session.suite.token
+        signer = load_signer(key_file, password_file, account)
+        _, name, version, *_ = token.eip712Domain()
+        signed = sign_delegation(signer, chain_id=int(chain.chain_id), token=str(token.address),
+                                 domain_name=str(name), domain_version=str(version),
+                                 delegatee=address or str(signer.address),
+                                 nonce=int(token.nonces(signer.address)), expiry=until)
+    _save_signed(signed, output)

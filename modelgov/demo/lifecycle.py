@@ -180,7 +180,7 @@ class _Lifecycle:
         self.log.add(proposer, f"simulate {path.name}",
                      detail=f"{report.final_state}; " + "; ".join(report.changes or ["ok"]))
         r = gov.submit(s, built, author)
-        pid = built.proposal_id
+        pid = gov.onchain_id(s, built)  # sequential ids: known once submitted
         self.log.add(proposer, f"propose {path.name}", r, detail=f"id {str(pid)[:12]}…")
         self.chain.pending_timestamp = g.proposalSnapshot(pid) + 1
         self.chain.mine()

@@ -1,0 +1,93 @@
+"""A throwaway anvil fork of any network, for ``modelgov proposal simulate --fork-url``.
+
+:func:`open_fork_session` starts ``anvil --fork-url URL [--fork-block-number N]`` bound to
+127.0.0.1 on a free port (through the one service start/stop of
+:mod:`modelgov.storage.services`: the PID it started is recorded and only that PID is stopped),
+waits until it answers ``eth_chainId``, connects Ape to it and loads the deployment of
+``--network``. The fork is stopped when the session ends, whatever happened.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from modelgov.chain.session import ChainSession
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _rpc_probe(url: str) -> Any:
+    def probe() -> bool:
+        import httpx
+
+        try:
+            r = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId",
+                                      "params": []}, timeout=1.0)
+        except httpx.HTTPError:
+            return False
+        return r.status_code == 200 and "result" in r.text
+
+    return probe
+
+
+def fork_spec(fork_url: str, block: int | None = None, port: int | None = None) -> Any:
+    """The service description of an anvil fork of ``fork_url`` on 127.0.0.1:``port``."""
+    from modelgov.chain.anvil import _anvil_binary
+    from modelgov.storage.services import ServiceSpec
+
+    port = port or _free_port()
+    url = f"http://127.0.0.1:{port}"
+
+    def command(folder: Path) -> list[str]:
+        argv = [_anvil_binary(), "--host", "127.0.0.1", "--port", str(port),
+                "--fork-url", fork_url, "--hardfork", "cancun"]
+        if block is not None:
+            argv += ["--fork-block-number", str(block)]
+        return argv
+
+    return ServiceSpec(name=f"anvil-fork-{port}", url=url, command=command, probe=_rpc_probe(url),
+                       timeout=60)
+
+
+@contextmanager
+def open_fork_session(network: str | None, fork_url: str,
+                      block: int | None = None) -> Iterator[ChainSession]:
+    """Fork ``fork_url`` locally and yield a read-only session on the fork with ``network``'s
+    deployment. Impersonation, balances and snapshots work there as on the local chain.
+
+    Raises:
+        InsecureEndpointError: a plain-HTTP fork URL outside loopback (see ``check_rpc_choice``).
+        ServiceError: anvil did not start or the fork URL did not answer.
+        DeploymentNotFoundError: no deployment for ``network``.
+    """
+    from modelgov.chain.ape_env import check_rpc_choice, network_name, prepare_environment
+    from modelgov.chain.deploy import load_suite
+    from modelgov.chain.deployments import read_deployment
+    from modelgov.storage.services import start, stop
+
+    check_rpc_choice(fork_url)
+    name = network_name(network)
+    record = read_deployment(name)  # fail before starting anything
+    spec = fork_spec(fork_url, block)
+    start(spec)
+    try:
+        prepare_environment()
+        from ape import networks
+
+        from modelgov.chain.ape_env import _configure_ape_logging
+
+        _configure_ape_logging()
+        with networks.parse_network_choice("ethereum:local:foundry",
+                                           provider_settings={"host": spec.url}) as provider:
+            yield ChainSession(network=name, provider=provider, suite=load_suite(record),
+                               account=None)
+    finally:
+        stop(spec)

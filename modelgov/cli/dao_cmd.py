@@ -1,0 +1,53 @@
+"""``modelgov dao uri``: the DAO's ERC-4824 document (what ``governor.daoURI()`` points at)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from modelgov.cli._chain import network_option
+from modelgov.cli._common import echo_json
+
+
+@click.group()
+def dao() -> None:
+    """The DAO as other tools see it (ERC-4824 daoURI)."""
+
+
+@dao.command("uri")
+@click.option("--name", default=None, help="DAO name (default: '<token name> DAO').")
+@click.option("--description", default=None, help="One-paragraph description.")
+@click.option("--base-url", default=None,
+              help="Public URL of the dashboard (`modelgov ui`): membersURI, proposalsURI and "
+              "activityLogURI point at its JSON API.")
+@click.option("--governance-uri", default=None,
+              help="URI of the governance document (charter, process).")
+@click.option("--current", is_flag=True, help="Print the governor's daoURI() now instead.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the JSON here (default: stdout).")
+@network_option
+def dao_uri(name: str | None, description: str | None, base_url: str | None,
+            governance_uri: str | None, current: bool, output: str | None, network: str) -> None:
+    """Build the ERC-4824 DAO JSON of the deployment.
+
+    Serve it: pin the file (`ipfs://<CID>`) or host it over HTTPS, then propose
+    `governor.setDaoURI("<uri>")`; daoURI() returns it once the proposal executes.
+    """
+    from modelgov.chain.dao import dao_document
+    from modelgov.chain.session import open_session
+
+    with open_session(network, None, sign=False) as session:
+        from ape import chain
+
+        if current:
+            click.echo(str(session.suite.governor.daoURI()) or "(not set)")
+            return
+        doc = dao_document(session.suite, int(chain.chain_id), name=name, description=description,
+                           base_url=base_url, governance_uri=governance_uri)
+    if output:
+        Path(output).write_text(json.dumps(doc, indent=2) + "\n")
+        click.echo(f"ERC-4824 DAO document → {output}")
+    else:
+        echo_json(doc)
