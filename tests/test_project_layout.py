@@ -119,3 +119,21 @@ def test_a_changed_contract_is_rebuilt_by_the_next_process(clone_in_system_tmp: 
     manifest_path.write_text(json.dumps(manifest))
     after = _run(PROBE, clone_in_system_tmp)
     assert "probeAfterEdit" in after
+
+
+def test_shipped_abis_match_the_compiled_contracts() -> None:
+    """The ABIs inside the package (modelgov/chain/abi) are the compiled ones: a user with
+    `pip install modelgov` reads a deployed suite with them. Refresh: python tools/export_abis.py"""
+    import json
+
+    import ape
+
+    from modelgov.chain.abi import SHIPPED, load_abi
+
+    project = ape.project
+    for name in SHIPPED:
+        compiled = [json.loads(a.model_dump_json(by_alias=True, exclude_none=True))
+                    for a in getattr(project, name).contract_type.abi]
+        key = lambda item: json.dumps(item, sort_keys=True)  # noqa: E731
+        assert sorted(map(key, load_abi(name))) == sorted(map(key, compiled)), (
+            f"modelgov/chain/abi/{name}.json is stale: run python tools/export_abis.py")
