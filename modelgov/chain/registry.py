@@ -602,13 +602,14 @@ def relay(registry: Any, signed: Any, sender: Any) -> Attestation:
     now = int(chain.pending_timestamp)
     if r.deadline < now:
         raise SignatureError(f"{action}: signature expired at {r.deadline} (chain time {now})")
-    current = int(registry.nonces(r.auditor))
+    current = int(registry.nonces(r.auditor, r.version_id)) & (2**64 - 1)  # per-version nonce
     if r.nonce != current:
         raise SignatureError(f"{action}: nonce {r.nonce} is not the auditor's next nonce ({current})")
     _check_attestable(registry, r.version_id, r.auditor, action)
-    args = (r.auditor, r.version_id, r.verdict, r.report_cid_bytes(), r.nonce, r.deadline,
-            signed.signature_bytes())
-    _transact(registry, action, "attestBySig", args, sender)
+    expiry = (r.expires_at,) if r.expires_at else ()
+    args = (r.auditor, r.version_id, r.verdict, r.report_cid_bytes(), *expiry, r.keyed_nonce(),
+            r.deadline, signed.signature_bytes())
+    _transact(registry, action, "attestWithExpiryBySig" if expiry else "attestBySig", args, sender)
     return attestation_of(registry, r.version_id, r.auditor)
 
 
