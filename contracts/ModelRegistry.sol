@@ -764,9 +764,8 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         if (v.modelId != modelId) revert ModelRegistryVersionNotOfModel(versionId, modelId);
         if (v.suspended) revert ModelRegistryVersionSuspended(versionId);
 
-        uint256 previous = _aliasTargets[modelId][aliasName];
+        uint256 previous = _aliasNames[modelId].add(aliasName) ? 0 : _aliasTargets[modelId][aliasName];
         _aliasTargets[modelId][aliasName] = versionId;
-        if (previous == 0) _aliasNames[modelId].add(aliasName);
         emit AliasSet(modelId, aliasName, versionId, previous);
     }
 
@@ -774,10 +773,9 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
     function clearAlias(uint256 modelId, string calldata aliasName) external {
         _checkAliasManager();
         _model(modelId);
+        if (!_aliasNames[modelId].remove(aliasName)) revert ModelRegistryUnknownAlias(modelId, aliasName);
         uint256 previous = _aliasTargets[modelId][aliasName];
-        if (previous == 0) revert ModelRegistryUnknownAlias(modelId, aliasName);
         delete _aliasTargets[modelId][aliasName];
-        _aliasNames[modelId].remove(aliasName);
         emit AliasCleared(modelId, aliasName, previous);
     }
 
