@@ -518,17 +518,22 @@ def measure() -> tuple[list[Table], list[str]]:
             req = AttestationRequest(chain_id=chain.chain_id, registry=str(registry.address),
                                      auditor=auditor_b.address, version_id=version_id, verdict=APPROVED,
                                      report_cid=cid_from_bytes(report(version_id, "b")),
-                                     nonce=registry.nonces(auditor_b.address),
+                                     # per-version nonces (issue 15): the sequence number on this version
+                                     nonce=int(registry.nonces(auditor_b.address, version_id)) & (2**64 - 1),
                                      deadline=chain.pending_timestamp + 3600)
             s = sign_attestation(auditor_b, req)
-            return _gas(registry.attestBySig(req.auditor, version_id, APPROVED, req.report_cid_bytes(), req.nonce,
-                                             req.deadline, s.signature_bytes(), sender=relayer))
+            return _gas(registry.attestBySig(req.auditor, version_id, APPROVED, req.report_cid_bytes(),
+                                             req.keyed_nonce(), req.deadline, s.signature_bytes(), sender=relayer))
 
-        for version_id, label in ((2, "auditor's first signature, relayed"), (3, "auditor's second signature")):
+        for version_id, label in ((2, "auditor's first signature, relayed"),
+                                  (3, "auditor's signature on another version (its own nonce)")):
             a = by_sig(version_id)
             e = harness.attest_by_delegation(auditor_b, relayer, ATTEST_SCHEMA,
                                              harness.verdict_data(version_id, APPROVED, report(version_id, "b")))
             t_att.add("attestBySig / attestByDelegation", a, e, 0.5, note=label)
+        a = _gas(registry.attestWithExpiry(3, APPROVED, report(3, "a"), chain.pending_timestamp + 90 * 86_400,
+                                           sender=auditor_a))
+        t_att.add("attestWithExpiry", a, note="approval expiring in 90 days (issue 15): one more slot")
         # Upstream's prebuilt EAS bytecode as a cross-check of our EAS build.
         up1 = up_h.attest(auditor_a, ATTEST_SCHEMA, harness.verdict_data(1, APPROVED, report(1, "a")))
         up2 = up_h.attest_by_delegation(auditor_b, relayer, ATTEST_SCHEMA,
@@ -559,6 +564,10 @@ def measure() -> tuple[list[Table], list[str]]:
         t_reg.add("governor.execute(activateVersion)", gov_gas["execute"], g_act1,
                   note="full execute of a proposal through ModelGovernor + timelock; ref: the inner call")
         t_reg.add("whole proposal: propose + 3 votes + queue + execute", sum(gov_gas.values()))
+        g_alias = _gas(registry.setAlias(model_a, "champion", 1, sender=governance))
+        g_move = _gas(registry.setAlias(model_a, "champion", 2, sender=governance))
+        t_reg.add("setAlias", g_alias, note="new alias (issue 15; inner call, governance or ALIAS_MANAGER_ROLE)")
+        t_reg.add("setAlias", g_move, note="alias moved to another version")
 
         # --- treasury ---------------------------------------------------------------------
         coin, _ = _deploy(deployer, p.MockStablecoin)

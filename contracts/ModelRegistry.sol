@@ -4,7 +4,8 @@ pragma solidity ^0.8.27;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {NoncesKeyed} from "@openzeppelin/contracts/utils/NoncesKeyed.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {IVerifiedModels} from "./interfaces/IVerifiedModels.sol";
 
@@ -23,8 +24,20 @@ import {IVerifiedModels} from "./interfaces/IVerifiedModels.sol";
  * rejections everywhere at once (and re-granting the role brings them back). Tallies are computed
  * over the version's auditor list, which only auditors (governance-appointed) can grow.
  *
- * Signatures: a direct {attest} or {revokeAttestation} uses up the auditor's current nonce, so an
- * older signed attestation can never be relayed over a newer direct verdict or withdrawal.
+ * Signatures: nonces are per version ({NoncesKeyed}, key = version id): an auditor may sign
+ * attestations of several versions offline and have them relayed in any order, while signatures
+ * on ONE version are used in nonce order. A direct {attest} or {revokeAttestation} uses up the
+ * auditor's current nonce on that version, so an older signed attestation can never be relayed over
+ * a newer direct verdict or withdrawal on the same version.
+ *
+ * Expiry: an approval may carry an expiry ({attestWithExpiry}, or signed); from that time on it
+ * counts nowhere ({isAudited}, {auditStatus}, activation, {activeVersionId}, and so the treasury
+ * and the oracle, which read those), exactly as if it had been withdrawn. Rejections never expire:
+ * a lapsing rejection would silently re-enable a version nobody re-audited.
+ *
+ * Aliases (MLflow-style named pointers such as "champion"): governance or an `ALIAS_MANAGER_ROLE`
+ * holder points a name at a version of the model ({setAlias}); {aliasOf} reads 0 while that
+ * version is suspended. An alias never activates anything: only {activateVersion} does.
  *
  * @dev Gas: attestation storage is kept to two fresh slots per (version, auditor) plus one list
  * entry the first time an auditor attests a version. The report CID is stored compactly: its length,
@@ -52,20 +65,29 @@ import {IVerifiedModels} from "./interfaces/IVerifiedModels.sol";
  * attestation covers the weights and their verifier together; activating the version activates
  * its verifier ({activeVerifier}).
  */
-contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712, Nonces {
+contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712, NoncesKeyed {
+    using EnumerableSet for EnumerableSet.StringSet;
+
     /// @notice May attest versions.
     bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
     /// @notice May suspend versions in an emergency.
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
-    /// @notice EIP-712 type of a signed attestation (`reportCid` is hashed, as EIP-712 does for `bytes`).
+    /// @notice May set and clear model aliases (governance may too).
+    bytes32 public constant ALIAS_MANAGER_ROLE = keccak256("ALIAS_MANAGER_ROLE");
+    /**
+     * @notice EIP-712 type of a signed attestation (`reportCid` is hashed, as EIP-712 does for
+     * `bytes`). `expiresAt` is 0 for an attestation that never expires; `nonce` is the auditor's
+     * keyed nonce on the version (`nonces(auditor, versionId)`: the version id in the upper 192
+     * bits, the sequence number in the lower 64).
+     */
     bytes32 public constant ATTESTATION_TYPEHASH =
         keccak256(
-            "Attestation(address auditor,uint256 versionId,uint8 verdict,bytes reportCid,uint256 nonce,uint256 deadline)"
+            "Attestation(address auditor,uint256 versionId,uint8 verdict,bytes reportCid,uint48 expiresAt,uint256 nonce,uint256 deadline)"
         );
 
     /// @notice Longest report CID stored (bytes).
     uint256 public constant MAX_REPORT_CID_LENGTH = 56;
-    /// @notice Longest model name (bytes).
+    /// @notice Longest model name or alias (bytes).
     uint256 public constant MAX_NAME_LENGTH = 64;
 
     /// @dev keccak256 of the import profiles a version may name (see `modelgov/cid/profiles.py`).
@@ -152,11 +174,14 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
     struct StoredAttestation {
         // slot 0
         Verdict verdict;
-        uint48 attestedAt; // non-zero once the auditor ever attested (listed in _auditors)
+        uint40 attestedAt; // non-zero once the auditor ever attested (listed in _auditors)
+        bool expires; // `expiresAt` holds the expiry of the live attestation
         uint8 reportLength;
         bytes24 reportHead;
         // slot 1 (only written when reportLength > 24)
         bytes32 reportTail;
+        // slot 2 (only written, and read, when `expires`)
+        uint48 expiresAt;
     }
 
     uint256 private _requiredApprovals;
@@ -170,6 +195,8 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
     mapping(uint256 versionId => mapping(address auditor => StoredAttestation)) private _attestations;
     mapping(uint256 versionId => mapping(uint256 index => address auditor)) private _auditors;
     mapping(uint256 versionId => address verifier) private _verifiers;
+    mapping(uint256 modelId => EnumerableSet.StringSet) private _aliasNames;
+    mapping(uint256 modelId => mapping(string aliasName => uint256 versionId)) private _aliasTargets;
 
     /// @notice `modelId` does not exist.
     error ModelRegistryUnknownModel(uint256 modelId);
@@ -226,19 +253,41 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
     error ModelRegistryAlreadyAttested(uint256 versionId);
     /// @notice `verifier` holds no contract code.
     error ModelRegistryInvalidVerifier(address verifier);
+    /// @notice A signed attestation's `nonce` is not keyed by its version (`nonce >> 64` must be `versionId`).
+    error ModelRegistryInvalidNonceKey(uint256 versionId, uint256 nonce);
+    /// @notice `expiresAt` is not in the future, or `verdict` is a rejection (rejections never expire).
+    error ModelRegistryInvalidExpiry(Verdict verdict, uint48 expiresAt);
+    /// @notice `aliasName` is empty or longer than {MAX_NAME_LENGTH} bytes.
+    error ModelRegistryInvalidAlias(string aliasName);
+    /// @notice `modelId` has no alias called `aliasName`.
+    error ModelRegistryUnknownAlias(uint256 modelId, string aliasName);
 
     /// @notice Governance created a model.
     event ModelCreated(uint256 indexed modelId, string name, bytes modelCardCid);
-    /// @notice Someone submitted a version.
+    /**
+     * @notice Someone submitted a version. The event carries the whole record (every field of
+     * {VersionInput}), so an indexer never reads a version back.
+     */
     event VersionSubmitted(
         uint256 indexed modelId,
         uint256 indexed versionId,
         address indexed submitter,
         bytes cid,
-        uint256 parentVersionId
+        uint256 parentVersionId,
+        bytes32 arweaveTx,
+        bytes32 manifestDigest,
+        bytes changelogCid,
+        string importProfile,
+        bytes[] datasetCids
     );
-    /// @notice An auditor recorded (or replaced) an attestation.
-    event VersionAttested(uint256 indexed versionId, address indexed auditor, Verdict verdict, bytes reportCid);
+    /// @notice An auditor recorded (or replaced) an attestation; `expiresAt` is 0 if it never expires.
+    event VersionAttested(
+        uint256 indexed versionId,
+        address indexed auditor,
+        Verdict verdict,
+        bytes reportCid,
+        uint48 expiresAt
+    );
     /// @notice An auditor withdrew an attestation.
     event AttestationRevoked(uint256 indexed versionId, address indexed auditor);
     /// @notice Governance changed the number of approvals needed for activation.
@@ -258,6 +307,10 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
     event VersionReinstated(uint256 indexed modelId, uint256 indexed versionId, uint256 activeVersionId);
     /// @notice The submitter bound the zk verifier of `versionId`'s circuit.
     event VerifierBound(uint256 indexed versionId, address indexed verifier);
+    /// @notice `aliasName` of `modelId` now points at `versionId` (`previousVersionId`: 0 for a new alias).
+    event AliasSet(uint256 indexed modelId, string aliasName, uint256 indexed versionId, uint256 previousVersionId);
+    /// @notice `aliasName` of `modelId` was removed; it pointed at `previousVersionId`.
+    event AliasCleared(uint256 indexed modelId, string aliasName, uint256 previousVersionId);
 
     /**
      * @param admin Governance (the timelock): receives `DEFAULT_ADMIN_ROLE`, nobody else gets a role.
@@ -360,7 +413,7 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         for (uint256 i = 0; i < datasets; ++i) {
             v.datasetCids.push(input.datasetCids[i]);
         }
-        emit VersionSubmitted(modelId, versionId, msg.sender, input.cid, input.parentVersionId);
+        _emitVersionSubmitted(modelId, versionId, input);
     }
 
     /// @notice The full record of `versionId`.
@@ -421,20 +474,36 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
 
     /**
      * @notice Attest `versionId` (auditors only; not a version the caller submitted). Replaces the
-     * caller's previous attestation and uses up the caller's nonce, so signatures made before can
-     * no longer be relayed over it.
+     * caller's previous attestation and uses up the caller's nonce on `versionId`, so signatures
+     * made before on this version can no longer be relayed over it. The attestation never expires.
      * @param verdict Approved or Rejected.
      * @param reportCid Binary CID of the audit report (1..56 bytes).
      */
     function attest(uint256 versionId, Verdict verdict, bytes calldata reportCid) external onlyRole(AUDITOR_ROLE) {
-        _useNonce(msg.sender);
-        _attest(msg.sender, versionId, verdict, reportCid);
+        _attest(msg.sender, versionId, verdict, reportCid, 0, true);
+    }
+
+    /**
+     * @notice Same as {attest}, with an expiry: from `expiresAt` on (a unix time, 0 = never) the
+     * attestation counts nowhere, as if withdrawn. Only approvals may expire.
+     * @dev Reverts with {ModelRegistryInvalidExpiry} when `expiresAt` is not in the future or the
+     * verdict is a rejection.
+     */
+    function attestWithExpiry(
+        uint256 versionId,
+        Verdict verdict,
+        bytes calldata reportCid,
+        uint48 expiresAt
+    ) external onlyRole(AUDITOR_ROLE) {
+        _attest(msg.sender, versionId, verdict, reportCid, expiresAt, true);
     }
 
     /**
      * @notice Record an attestation signed by `auditor` (EIP-712, or ERC-1271 for contract
-     * wallets); anyone may relay it. Each signature is usable once (`nonce`) until `deadline`. The
-     * auditor may not attest a version it submitted.
+     * wallets); anyone may relay it. The attestation never expires (signed with `expiresAt` 0).
+     * Each signature is usable once, in nonce order among the auditor's signatures on the same
+     * version, until `deadline`. The auditor may not attest a version it submitted.
+     * @param nonce The auditor's keyed nonce on `versionId` (see {ATTESTATION_TYPEHASH}).
      */
     function attestBySig(
         address auditor,
@@ -445,19 +514,24 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         uint256 deadline,
         bytes calldata signature
     ) external {
-        if (block.timestamp > deadline) revert ModelRegistryExpiredSignature(deadline);
-        _checkRole(AUDITOR_ROLE, auditor);
-        _useCheckedNonce(auditor, nonce);
-        bytes32 digest = _attestationDigest(auditor, versionId, verdict, reportCid, nonce, deadline);
-        if (!SignatureChecker.isValidSignatureNowCalldata(auditor, digest, signature)) {
-            revert ModelRegistryInvalidSignature(auditor);
-        }
-        _attest(auditor, versionId, verdict, reportCid);
+        _attestBySig(auditor, versionId, verdict, reportCid, 0, nonce, deadline, signature);
     }
 
-    /**
-     * @notice The EIP-712 digest an auditor signs for {attestBySig}.
-     */
+    /// @notice Same as {attestBySig} for a signed attestation with an expiry (see {attestWithExpiry}).
+    function attestWithExpiryBySig(
+        address auditor,
+        uint256 versionId,
+        Verdict verdict,
+        bytes calldata reportCid,
+        uint48 expiresAt,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        _attestBySig(auditor, versionId, verdict, reportCid, expiresAt, nonce, deadline, signature);
+    }
+
+    /// @notice The EIP-712 digest an auditor signs for {attestBySig} (an attestation without expiry).
     function attestationDigest(
         address auditor,
         uint256 versionId,
@@ -466,19 +540,33 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         uint256 nonce,
         uint256 deadline
     ) external view returns (bytes32) {
-        return _attestationDigest(auditor, versionId, verdict, reportCid, nonce, deadline);
+        return _attestationDigest(auditor, versionId, verdict, reportCid, 0, nonce, deadline);
+    }
+
+    /// @notice The EIP-712 digest an auditor signs for {attestWithExpiryBySig}.
+    function attestationWithExpiryDigest(
+        address auditor,
+        uint256 versionId,
+        Verdict verdict,
+        bytes calldata reportCid,
+        uint48 expiresAt,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32) {
+        return _attestationDigest(auditor, versionId, verdict, reportCid, expiresAt, nonce, deadline);
     }
 
     /**
      * @notice Withdraw the caller's live attestation on `versionId` (works after losing the
-     * auditor role too). Uses up the caller's nonce: signatures made before are void.
+     * auditor role too). Uses up the caller's nonce on `versionId`: signatures made before on this
+     * version are void.
      */
     function revokeAttestation(uint256 versionId) external {
         _version(versionId);
         StoredAttestation storage a = _attestations[versionId][msg.sender];
         if (a.verdict == Verdict.None) revert ModelRegistryNoAttestation(versionId, msg.sender);
         a.verdict = Verdict.None;
-        _useNonce(msg.sender); // outstanding signatures must not undo the withdrawal
+        _useNonce(msg.sender, uint192(versionId)); // outstanding signatures must not undo the withdrawal
         emit AttestationRevoked(versionId, msg.sender);
     }
 
@@ -500,7 +588,7 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
 
     /**
      * @notice Approvals, rejections and the list of counted attestations of `versionId`: live
-     * ones whose auditor still holds `AUDITOR_ROLE`.
+     * ones (not withdrawn, not expired) whose auditor still holds `AUDITOR_ROLE`.
      */
     function auditStatus(uint256 versionId) external view returns (AuditStatus memory status) {
         Version storage v = _version(versionId);
@@ -514,20 +602,30 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         for (uint256 i = 0; i < count; ++i) {
             address auditor = _auditors[versionId][i];
             StoredAttestation storage a = _attestations[versionId][auditor];
-            if (a.verdict == Verdict.None || !hasRole(AUDITOR_ROLE, auditor)) continue;
+            if (!_counts(auditor, a)) continue;
             status.attestations[n++] = Attestation(auditor, a.verdict, a.attestedAt, _unpackReport(a));
         }
     }
 
     /**
      * @notice `auditor`'s live attestation on `versionId` (verdict `None` if there is none), whether
-     * or not it counts (see {auditStatus}).
+     * or not it counts (see {auditStatus}): an expired one is still returned, see {attestationExpiry}.
      */
     function attestationOf(uint256 versionId, address auditor) external view returns (Attestation memory) {
         _version(versionId);
         StoredAttestation storage a = _attestations[versionId][auditor];
         if (a.verdict == Verdict.None) return Attestation(auditor, Verdict.None, 0, "");
         return Attestation(auditor, a.verdict, a.attestedAt, _unpackReport(a));
+    }
+
+    /**
+     * @notice When `auditor`'s attestation on `versionId` expires (it counts while
+     * `block.timestamp < expiresAt`); 0 if it never expires or there is no live attestation.
+     */
+    function attestationExpiry(uint256 versionId, address auditor) external view returns (uint48) {
+        _version(versionId);
+        StoredAttestation storage a = _attestations[versionId][auditor];
+        return a.verdict != Verdict.None && a.expires ? a.expiresAt : 0;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -647,26 +745,136 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
     }
 
     // ------------------------------------------------------------------------------------------
+    // Aliases
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * @notice Point `aliasName` of `modelId` at `versionId` (governance or `ALIAS_MANAGER_ROLE`),
+     * creating the alias or moving it. The version must belong to the model and must not be
+     * suspended. An alias is a label for tooling (MLflow-style "champion", "staging"): it never
+     * activates anything and needs no audit.
+     * @param aliasName 1..{MAX_NAME_LENGTH} bytes, like a model name.
+     */
+    function setAlias(uint256 modelId, string calldata aliasName, uint256 versionId) external {
+        _checkAliasManager();
+        _model(modelId);
+        uint256 length = bytes(aliasName).length;
+        if (length == 0 || length > MAX_NAME_LENGTH) revert ModelRegistryInvalidAlias(aliasName);
+        Version storage v = _version(versionId);
+        if (v.modelId != modelId) revert ModelRegistryVersionNotOfModel(versionId, modelId);
+        if (v.suspended) revert ModelRegistryVersionSuspended(versionId);
+
+        uint256 previous = _aliasNames[modelId].add(aliasName) ? 0 : _aliasTargets[modelId][aliasName];
+        _aliasTargets[modelId][aliasName] = versionId;
+        emit AliasSet(modelId, aliasName, versionId, previous);
+    }
+
+    /// @notice Remove `aliasName` of `modelId` (governance or `ALIAS_MANAGER_ROLE`).
+    function clearAlias(uint256 modelId, string calldata aliasName) external {
+        _checkAliasManager();
+        _model(modelId);
+        if (!_aliasNames[modelId].remove(aliasName)) revert ModelRegistryUnknownAlias(modelId, aliasName);
+        uint256 previous = _aliasTargets[modelId][aliasName];
+        delete _aliasTargets[modelId][aliasName];
+        emit AliasCleared(modelId, aliasName, previous);
+    }
+
+    /**
+     * @notice The version `aliasName` of `modelId` points at; 0 if there is no such alias or while
+     * that version is suspended (the pointer itself is kept: reinstating the version restores it).
+     */
+    function aliasOf(uint256 modelId, string calldata aliasName) external view returns (uint256) {
+        _model(modelId);
+        uint256 versionId = _aliasTargets[modelId][aliasName];
+        return versionId == 0 || _versions[versionId].suspended ? 0 : versionId;
+    }
+
+    /// @notice The alias names of `modelId`, in no particular order.
+    function aliasesOf(uint256 modelId) external view returns (string[] memory) {
+        _model(modelId);
+        return _aliasNames[modelId].values();
+    }
+
+    /**
+     * @notice ERC-165: true for {IModelRegistry}, {IVerifiedModels} and what {AccessControl}
+     * supports.
+     */
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return
+            interfaceId == type(IModelRegistry).interfaceId ||
+            interfaceId == type(IVerifiedModels).interfaceId ||
+            super.supportsInterface(interfaceId);
+    }
+
+    // ------------------------------------------------------------------------------------------
     // Internals
     // ------------------------------------------------------------------------------------------
 
-    function _attest(address auditor, uint256 versionId, Verdict verdict, bytes calldata reportCid) private {
+    /// @dev Governance or an alias manager; reverts naming `ALIAS_MANAGER_ROLE` otherwise.
+    function _checkAliasManager() private view {
+        if (!hasRole(ALIAS_MANAGER_ROLE, msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert AccessControlUnauthorizedAccount(msg.sender, ALIAS_MANAGER_ROLE);
+        }
+    }
+
+    /// @dev Checks and records an attestation; `direct` uses up the auditor's nonce on the version.
+    function _attest(
+        address auditor,
+        uint256 versionId,
+        Verdict verdict,
+        bytes calldata reportCid,
+        uint48 expiresAt,
+        bool direct
+    ) private {
         Version storage v = _version(versionId);
         if (verdict == Verdict.None) revert ModelRegistryInvalidVerdict();
         uint256 length = reportCid.length;
         if (length == 0 || length > MAX_REPORT_CID_LENGTH) revert ModelRegistryInvalidReportCid(length);
-
+        if (expiresAt != 0 && (verdict != Verdict.Approved || expiresAt <= block.timestamp)) {
+            revert ModelRegistryInvalidExpiry(verdict, expiresAt);
+        }
         if (v.submitter == auditor) revert ModelRegistrySelfAttestation(versionId, auditor);
 
+        if (direct) _useNonce(auditor, uint192(versionId)); // versionId < 2**64: a known version
         StoredAttestation storage a = _attestations[versionId][auditor];
         if (a.attestedAt == 0) _auditors[versionId][v.auditorCount++] = auditor;
 
         a.verdict = verdict;
-        a.attestedAt = uint48(block.timestamp);
+        a.attestedAt = uint40(block.timestamp);
+        a.expires = expiresAt != 0;
         a.reportLength = uint8(length);
         a.reportHead = bytes24(reportCid);
         if (length > 24) a.reportTail = bytes32(reportCid[24:]);
-        emit VersionAttested(versionId, auditor, verdict, reportCid);
+        if (expiresAt != 0) a.expiresAt = expiresAt;
+        emit VersionAttested(versionId, auditor, verdict, reportCid, expiresAt);
+    }
+
+    function _attestBySig(
+        address auditor,
+        uint256 versionId,
+        Verdict verdict,
+        bytes calldata reportCid,
+        uint48 expiresAt,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) private {
+        if (block.timestamp > deadline) revert ModelRegistryExpiredSignature(deadline);
+        _checkRole(AUDITOR_ROLE, auditor);
+        if (nonce >> 64 != versionId) revert ModelRegistryInvalidNonceKey(versionId, nonce);
+        _useCheckedNonce(auditor, nonce);
+        bytes32 digest = _attestationDigest(auditor, versionId, verdict, reportCid, expiresAt, nonce, deadline);
+        if (!SignatureChecker.isValidSignatureNowCalldata(auditor, digest, signature)) {
+            revert ModelRegistryInvalidSignature(auditor);
+        }
+        _attest(auditor, versionId, verdict, reportCid, expiresAt, false);
+    }
+
+    /// @dev Whether an attestation counts now: live, not expired, and its auditor still an auditor.
+    function _counts(address auditor, StoredAttestation storage a) private view returns (bool) {
+        if (a.verdict == Verdict.None) return false;
+        if (a.expires && block.timestamp >= a.expiresAt) return false;
+        return hasRole(AUDITOR_ROLE, auditor);
     }
 
     /// @dev Live attestations of current auditors, by verdict.
@@ -678,7 +886,7 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         for (uint256 i = 0; i < count; ++i) {
             address auditor = _auditors[versionId][i];
             StoredAttestation storage a = _attestations[versionId][auditor];
-            if (a.verdict == Verdict.None || !hasRole(AUDITOR_ROLE, auditor)) continue;
+            if (!_counts(auditor, a)) continue;
             if (a.verdict == Verdict.Approved) ++approvals;
             else ++rejections;
         }
@@ -689,6 +897,7 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         uint256 versionId,
         Verdict verdict,
         bytes calldata reportCid,
+        uint48 expiresAt,
         uint256 nonce,
         uint256 deadline
     ) private view returns (bytes32) {
@@ -701,11 +910,27 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
                         versionId,
                         verdict,
                         keccak256(reportCid),
+                        expiresAt,
                         nonce,
                         deadline
                     )
                 )
             );
+    }
+
+    function _emitVersionSubmitted(uint256 modelId, uint256 versionId, VersionInput calldata input) private {
+        emit VersionSubmitted(
+            modelId,
+            versionId,
+            msg.sender,
+            input.cid,
+            input.parentVersionId,
+            input.arweaveTx,
+            input.manifestDigest,
+            input.changelogCid,
+            input.importProfile,
+            input.datasetCids
+        );
     }
 
     function _unpackReport(StoredAttestation storage a) private view returns (bytes memory out) {

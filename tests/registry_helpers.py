@@ -10,6 +10,17 @@ from modelgov.cid.text import DAG_PB, RAW, cid_bytes_for, cid_from_bytes
 NONE, APPROVED, REJECTED = 0, 1, 2
 ZERO32 = b"\x00" * 32
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+SEQ_MASK = 2**64 - 1  # the sequence part of a keyed nonce (the version id is above it)
+
+
+def keyed(version_id: int, seq: int) -> int:
+    """The registry's keyed nonce of sequence number ``seq`` on ``version_id``."""
+    return (version_id << 64) | seq
+
+
+def next_nonce(registry, auditor, version_id: int) -> int:
+    """``auditor``'s next sequence number on ``version_id``."""
+    return int(registry.nonces(auditor, version_id)) & SEQ_MASK
 
 
 def cid(seed: str | int, version: int = 1) -> bytes:
@@ -59,6 +70,7 @@ def signed(
     deadline: int | None = None,
     chain_id: int | None = None,
     verifying: str | None = None,
+    expires_at: int = 0,
 ):
     """A SignedAttestation by ``signer`` (for ``auditor``, default the signer itself)."""
     auditor = auditor or signer.address
@@ -69,15 +81,17 @@ def signed(
         version_id=version_id,
         verdict=verdict,
         report_cid=report or cid_text(f"report-{version_id}-{auditor}"),
-        nonce=registry.nonces(auditor) if nonce is None else nonce,
+        nonce=next_nonce(registry, auditor, version_id) if nonce is None else nonce,
         deadline=deadline if deadline is not None else chain.pending_timestamp + 3600,
+        expires_at=expires_at,
     )
     return sign_attestation(signer, request)
 
 
 def relay_args(s) -> tuple:
+    """Arguments of ``attestBySig`` (a signature without expiry)."""
     r = s.request
-    return (r.auditor, r.version_id, r.verdict, r.report_cid_bytes(), r.nonce, r.deadline,
+    return (r.auditor, r.version_id, r.verdict, r.report_cid_bytes(), r.keyed_nonce(), r.deadline,
             s.signature_bytes())
 
 
@@ -86,3 +100,10 @@ def R(contract):  # noqa: N802 - short on purpose: R(registry).version(1)
     from modelgov.chain.client import Deployment, ModelGov
 
     return ModelGov(None, deployment=Deployment({"registry": str(contract.address)})).registry
+
+
+def relay_expiry_args(s) -> tuple:
+    """Arguments of ``attestWithExpiryBySig``."""
+    r = s.request
+    return (r.auditor, r.version_id, r.verdict, r.report_cid_bytes(), r.expires_at,
+            r.keyed_nonce(), r.deadline, s.signature_bytes())

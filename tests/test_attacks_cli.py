@@ -270,20 +270,22 @@ def test_hostile_chain_data_does_not_break_readers(
 
 def test_audit_sign_reads_the_nonce_from_the_chain(run_cli, registry, governance, accounts,
                                                    tmp_path) -> None:
-    """Issue 14 item 10: after the auditor used a nonce, `audit sign` (no --nonce) signs with
-    the next one, so the relay works; --offline needs --nonce; a used --nonce is refused."""
+    """Issue 14 item 10 with issue 15's per-version nonces: after the auditor used a nonce on a
+    version, `audit sign` (no --nonce) signs with that version's next one, so the relay works;
+    another version's nonce is untouched; --offline needs --nonce; a used --nonce is refused."""
     _, (v1, v2) = _model_with_version(registry, governance, accounts, "nonces", ("a", "b"),
                                       auditors=(4,))
-    registry.attest(v1, 1, bytes.fromhex("01551220") + bytes(32), sender=accounts[4])
-    assert registry.nonces(accounts[4]) == 1
+    registry.attest(v2, 1, bytes.fromhex("01551220") + bytes(32), sender=accounts[4])
+    assert registry.nonces(accounts[4], v2) & (2**64 - 1) == 1
+    assert registry.nonces(accounts[4], v1) & (2**64 - 1) == 0
     sig = tmp_path / "sig.json"
-    signed = run_cli("audit", "sign", v2, "--verdict", "approve", "--report-cid", REPORT,
+    signed = run_cli("audit", "sign", v2, "--verdict", "reject", "--report-cid", REPORT,
                      "--account", "TEST::4", "-o", sig)
     assert signed.exit_code == 0, signed.stderr
     assert yaml.safe_load(sig.read_text())["nonce"] == 1
     relayed = run_cli("audit", "relay", sig, "--account", "TEST::9")
     assert relayed.exit_code == 0, relayed.stderr
-    assert registry.auditStatus(v2).approvals == 1
+    assert (registry.auditStatus(v2).approvals, registry.auditStatus(v2).rejections) == (0, 1)
     one_line_refusal(run_cli("audit", "sign", v2, "--verdict", "reject", "--report-cid", REPORT,
                              "--account", "TEST::4", "--offline"), "--offline needs --nonce")
     one_line_refusal(run_cli("audit", "sign", v2, "--verdict", "reject", "--report-cid", REPORT,

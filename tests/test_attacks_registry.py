@@ -7,7 +7,10 @@ a stale signed verdict overriding a newer direct one, an auditor removed by gove
 counting, the guardian's powers, and audit state changing between a proposal and its execution;
 from the external review (issue 14): the guardian choosing an older or rejected version by
 suspending newer ones, a reinstatement executing after a rejection, CID squatting, an auditor
-attesting its own version, and free-text import profiles.
+attesting its own version, and free-text import profiles. Registry v2 (issue 15): signatures
+moved between versions through per-version nonces, expiring approvals used after their expiry
+(activation queued in the timelock, a treasury milestone), a rejection given an expiry to lapse by
+itself, and aliases pointed at another model's or a suspended version.
 """
 
 from __future__ import annotations
@@ -17,7 +20,17 @@ import pytest
 from eth_utils import keccak
 
 from governance_helpers import execute_proposal, make_proposal, pass_proposal
-from registry_helpers import APPROVED, REJECTED, cid, cid_text, relay_args, signed, version_input
+from registry_helpers import (
+    APPROVED,
+    REJECTED,
+    cid,
+    cid_text,
+    keyed,
+    relay_args,
+    relay_expiry_args,
+    signed,
+    version_input,
+)
 
 AUDITOR_ROLE = keccak(text="AUDITOR_ROLE")
 GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
@@ -72,11 +85,15 @@ def test_signature_is_bound_to_its_registry_and_version(chain, project, registry
     other.createModel("attacked", cid("card"), sender=governance)
     other.submitVersion(1, version_input("v1"), sender=stranger)
     s = signed(chain, registry, a, v1)
-    assert other.nonces(a) == registry.nonces(a) == 0
-    with ape.reverts(other.ModelRegistryInvalidSignature, auditor=a.address):
-        other.attestBySig(*relay_args(s), sender=stranger)
+    assert other.nonces(a, v1) & (2**64 - 1) == registry.nonces(a, v1) & (2**64 - 1) == 0
+    if v1 == 1:  # same version id on both registries: only the domain tells them apart
+        with ape.reverts(other.ModelRegistryInvalidSignature, auditor=a.address):
+            other.attestBySig(*relay_args(s), sender=stranger)
     args = list(relay_args(s))
-    args[1] = v2
+    args[1] = v2  # the nonce is keyed by v1: refused before the signature is even checked
+    with ape.reverts(registry.ModelRegistryInvalidNonceKey, versionId=v2, nonce=keyed(v1, 0)):
+        registry.attestBySig(*args, sender=stranger)
+    args[4] = keyed(v2, 0)  # re-keyed for v2: the signature does not cover it
     with ape.reverts(registry.ModelRegistryInvalidSignature, auditor=a.address):
         registry.attestBySig(*args, sender=stranger)
     args = list(relay_args(s))
@@ -299,3 +316,120 @@ def test_free_text_import_profile_is_refused(registry, atk_model, stranger):
     forged = "unixfs-v1-2025\n\n- 3 approval(s), 0 rejection(s)\n<!--"
     with ape.reverts(registry.ModelRegistryUnknownImportProfile, importProfile=forged):
         registry.submitVersion(atk_model, version_input("forged", profile=forged), sender=stranger)
+
+
+# --------------------------------------------------------------------------- registry v2 (issue 15)
+def test_direct_verdict_voids_the_signatures_of_that_version_only(chain, registry, atk_model,
+                                                                  atk_auditors, stranger):
+    """The auditor signed approvals of v1 and v2 for a relayer, then rejects v1 directly. The
+    v1 approval is dead (its nonce is used); v2's is unaffected (per-version nonces) and cannot
+    be re-aimed at v1."""
+    a = atk_auditors[0]
+    v1 = submit(registry, atk_model, stranger, "pv1")
+    v2 = submit(registry, atk_model, stranger, "pv2")
+    s1, s2 = signed(chain, registry, a, v1), signed(chain, registry, a, v2)
+    registry.attest(v1, REJECTED, cid("found it"), sender=a)
+    with ape.reverts(registry.InvalidAccountNonce, account=a.address, currentNonce=keyed(v1, 1)):
+        registry.attestBySig(*relay_args(s1), sender=stranger)
+    args = list(relay_args(s2))
+    args[1] = v1
+    with ape.reverts(registry.ModelRegistryInvalidNonceKey):
+        registry.attestBySig(*args, sender=stranger)
+    registry.attestBySig(*relay_args(s2), sender=stranger)
+    assert registry.attestationOf(v1, a).verdict == REJECTED
+    assert registry.attestationOf(v2, a).verdict == APPROVED
+
+
+def test_rejection_cannot_be_given_an_expiry(chain, registry, governance, atk_model, atk_auditors,
+                                             stranger):
+    """A rejection that lapsed by itself would silently make the version it blocked active again
+    (active = last activated and audited now). Refused directly and by signature."""
+    v = submit(registry, atk_model, stranger, "lapse")
+    approve(registry, v, atk_auditors[0], atk_auditors[1])
+    registry.activateVersion(atk_model, v, 0, sender=governance)
+    soon = chain.pending_timestamp + 60
+    with ape.reverts(registry.ModelRegistryInvalidExpiry, verdict=REJECTED, expiresAt=soon):
+        registry.attestWithExpiry(v, REJECTED, cid("temporary"), soon, sender=atk_auditors[2])
+    s = signed(chain, registry, atk_auditors[2], v, REJECTED, expires_at=soon)
+    with ape.reverts(registry.ModelRegistryInvalidExpiry):
+        registry.attestWithExpiryBySig(*relay_expiry_args(s), sender=stranger)
+    registry.attest(v, REJECTED, cid("for good"), sender=atk_auditors[2])
+    chain.mine(deltatime=3600)
+    assert registry.activeVersionId(atk_model) == 0 and not registry.isAudited(v)
+
+
+def test_activation_queued_before_an_approval_expires_cannot_execute_after(
+        chain, governor, registry, atk_model, atk_auditors, voters, stranger):
+    """A proposal to activate v is passed while both approvals are live; one of them expires
+    during the timelock delay: execution reverts (the audit is read at execution)."""
+    v = submit(registry, atk_model, stranger, "expiring")
+    registry.attest(v, APPROVED, cid("long"), sender=atk_auditors[0])
+    registry.attestWithExpiry(v, APPROVED, cid("short"), chain.pending_timestamp + 3600,
+                              sender=atk_auditors[1])
+    proposal = make_proposal([(registry, "activateVersion", (atk_model, v, 0))], "# Activate v")
+    pid = pass_proposal(chain, governor, proposal, voters[0], voters)
+    chain.pending_timestamp = max(governor.proposalEta(pid) + 1,
+                                  registry.attestationExpiry(v, atk_auditors[1]))
+    with ape.reverts(registry.ModelRegistryNotAudited, versionId=v, approvals=1):
+        governor.execute(*proposal.args(), sender=stranger)
+    assert registry.activeVersionId(atk_model) == 0
+
+
+def test_expired_approval_cannot_release_a_grant(chain, registry, treasury, stablecoin, governance,
+                                                 atk_model, atk_auditors, deployer, accounts):
+    """The treasury pays a milestone only for a version audited now: an approval that expired
+    between the grantee's submission and the review no longer counts."""
+    from treasury_helpers import USD, fund, milestone
+
+    grantee = accounts[8]
+    fund(treasury, stablecoin, deployer, 1_000 * USD)
+    treasury.createGrant(grantee, stablecoin,
+                         [milestone(100 * USD, chain.pending_timestamp + 10 * 86_400, atk_model)],
+                         sender=governance)
+    gid = treasury.grantCount()
+    v = submit(registry, atk_model, grantee, "granted")
+    expires = chain.pending_timestamp + 600
+    registry.attestWithExpiry(v, APPROVED, cid("a"), expires, sender=atk_auditors[0])
+    registry.attest(v, APPROVED, cid("b"), sender=atk_auditors[1])
+    treasury.submitMilestone(gid, 0, v, sender=grantee)
+    chain.pending_timestamp = expires
+    with ape.reverts(treasury.GrantTreasuryVersionNotAudited, versionId=v):
+        treasury.approveMilestone(gid, 0, sender=governance)
+    registry.attest(v, APPROVED, cid("a-renewed"), sender=atk_auditors[0])
+    treasury.approveMilestone(gid, 0, sender=governance)
+    assert stablecoin.balanceOf(grantee) == 100 * USD
+
+
+def test_alias_manager_cannot_point_at_foreign_or_suspended_versions_nor_activate(
+        registry, governance, atk_model, atk_auditors, atk_guardian, stranger, accounts):
+    """An alias manager (a CI bot, say) is compromised: it cannot alias another model's version
+    or a suspended one, cannot steer consumers to a version the guardian suspends later, and has
+    no power beyond aliases."""
+    bot = accounts[9]
+    registry.grantRole(registry.ALIAS_MANAGER_ROLE(), bot, sender=governance)
+    registry.createModel("attacked-other", b"", sender=governance)
+    other_model = registry.modelIdOf("attacked-other")
+    foreign = submit(registry, other_model, stranger, "foreign")
+    own = submit(registry, atk_model, stranger, "own")
+    with ape.reverts(registry.ModelRegistryVersionNotOfModel, versionId=foreign, modelId=atk_model):
+        registry.setAlias(atk_model, "champion", foreign, sender=bot)
+    registry.setAlias(atk_model, "champion", own, sender=bot)
+    registry.suspendVersion(own, sender=atk_guardian)
+    assert registry.aliasOf(atk_model, "champion") == 0  # consumers are not steered to it
+    with ape.reverts(registry.ModelRegistryVersionSuspended, versionId=own):
+        registry.setAlias(atk_model, "latest", own, sender=bot)
+    # aliases are per model: the same name elsewhere is another pointer
+    registry.setAlias(other_model, "champion", foreign, sender=bot)
+    assert registry.aliasOf(other_model, "champion") == foreign
+    assert registry.aliasOf(atk_model, "champion") == 0
+    # nothing beyond aliases
+    approve(registry, foreign, atk_auditors[0], atk_auditors[1])
+    for call in (lambda: registry.activateVersion(other_model, foreign, 0, sender=bot),
+                 lambda: registry.grantRole(registry.ALIAS_MANAGER_ROLE(), stranger, sender=bot),
+                 lambda: registry.reinstateVersion(own, sender=bot)):
+        with ape.reverts(registry.AccessControlUnauthorizedAccount, account=bot.address):
+            call()
+    assert registry.activeVersionId(other_model) == 0
+    registry.revokeRole(registry.ALIAS_MANAGER_ROLE(), bot, sender=governance)
+    with ape.reverts(registry.AccessControlUnauthorizedAccount, account=bot.address):
+        registry.clearAlias(other_model, "champion", sender=bot)

@@ -14,7 +14,10 @@ from registry_helpers import (
     ZERO_ADDRESS,
     cid,
     cid_text,
+    keyed,
+    next_nonce,
     relay_args,
+    relay_expiry_args,
     signed,
     version_input,
 )
@@ -22,6 +25,7 @@ from registry_helpers import (
 AUDITOR_ROLE = keccak(text="AUDITOR_ROLE")
 GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
 ADMIN_ROLE = b"\x00" * 32
+ALIAS_MANAGER_ROLE = keccak(text="ALIAS_MANAGER_ROLE")
 
 
 @pytest.fixture
@@ -309,8 +313,16 @@ def test_python_digest_matches_contract(chain, registry, reg_model, stranger, re
         s = signed(chain, registry, reg_auditors[0], v, verdict, cid_text("rep", version), nonce=5,
                    deadline=123)
         r = s.request
-        assert registry.attestationDigest(r.auditor, v, verdict, r.report_cid_bytes(), 5, 123) == \
-            r.digest()
+        assert registry.attestationDigest(r.auditor, v, verdict, r.report_cid_bytes(),
+                                          keyed(v, 5), 123) == r.digest()
+    e = signed(chain, registry, reg_auditors[0], v, APPROVED, nonce=2, deadline=77,
+               expires_at=10**9)
+    r = e.request
+    assert registry.attestationWithExpiryDigest(r.auditor, v, APPROVED, r.report_cid_bytes(), 10**9,
+                                                keyed(v, 2), 77) == r.digest()
+    assert registry.ATTESTATION_TYPEHASH() == keccak(
+        text="Attestation(address auditor,uint256 versionId,uint8 verdict,bytes reportCid,"
+             "uint48 expiresAt,uint256 nonce,uint256 deadline)")
     fields = registry.eip712Domain()
     assert fields[1] == "ModelRegistry" and fields[2] == "1" and fields[3] == chain.chain_id
 
@@ -323,7 +335,8 @@ def test_attest_by_sig_relayed_by_anyone(chain, registry, reg_model, stranger, r
     ev = receipt.events.filter(registry.VersionAttested)[0]
     assert (ev.auditor, ev.verdict, bytes(ev.reportCid)) == (
         reg_auditors[0].address, REJECTED, s.request.report_cid_bytes())
-    assert registry.nonces(reg_auditors[0]) == 1
+    assert registry.nonces(reg_auditors[0], v) == keyed(v, 1)
+    assert registry.nonces(reg_auditors[0]) == 0  # the unkeyed nonce is never used
     assert registry.auditStatus(v).rejections == 1
 
 
@@ -333,7 +346,7 @@ def test_attest_by_sig_replay_and_forgery_fail(chain, registry, reg_model, stran
     a = reg_auditors[0]
     s = signed(chain, registry, a, v)
     registry.attestBySig(*relay_args(s), sender=stranger)
-    with ape.reverts(registry.InvalidAccountNonce, account=a.address, currentNonce=1):
+    with ape.reverts(registry.InvalidAccountNonce, account=a.address, currentNonce=keyed(v, 1)):
         registry.attestBySig(*relay_args(s), sender=stranger)
     # other chain id / other verifying contract: the contract recovers someone else
     for kw in ({"chain_id": chain.chain_id + 1}, {"verifying": str(token.address)}):
@@ -361,8 +374,14 @@ def test_attest_by_sig_replay_and_forgery_fail(chain, registry, reg_model, stran
         registry.attestBySig(*relay_args(outsider), sender=stranger)
     # a future nonce
     ahead = signed(chain, registry, a, v, nonce=7)
-    with ape.reverts(registry.InvalidAccountNonce, account=a.address, currentNonce=1):
+    with ape.reverts(registry.InvalidAccountNonce, account=a.address, currentNonce=keyed(v, 1)):
         registry.attestBySig(*relay_args(ahead), sender=stranger)
+    # a nonce keyed by another version (or the unkeyed nonce)
+    for nonce in (keyed(v + 1, 1), 1):
+        args = list(relay_args(signed(chain, registry, a, v)))
+        args[4] = nonce
+        with ape.reverts(registry.ModelRegistryInvalidNonceKey, versionId=v, nonce=nonce):
+            registry.attestBySig(*args, sender=stranger)
 
 
 def test_direct_attest_or_revoke_voids_older_signatures(chain, registry, reg_model, stranger,
@@ -371,12 +390,12 @@ def test_direct_attest_or_revoke_voids_older_signatures(chain, registry, reg_mod
     v = submit(registry, reg_model, stranger)
     before = signed(chain, registry, a, v, APPROVED)
     registry.attest(v, REJECTED, cid("found a problem"), sender=a)
-    assert registry.nonces(a) == 1
-    with ape.reverts(registry.InvalidAccountNonce, account=a.address, currentNonce=1):
+    assert registry.nonces(a, v) == keyed(v, 1)
+    with ape.reverts(registry.InvalidAccountNonce, account=a.address, currentNonce=keyed(v, 1)):
         registry.attestBySig(*relay_args(before), sender=stranger)
     before = signed(chain, registry, a, v, APPROVED)
     registry.revokeAttestation(v, sender=a)
-    with ape.reverts(registry.InvalidAccountNonce, account=a.address, currentNonce=2):
+    with ape.reverts(registry.InvalidAccountNonce, account=a.address, currentNonce=keyed(v, 2)):
         registry.attestBySig(*relay_args(before), sender=stranger)
     assert registry.attestationOf(v, a).verdict == NONE
 
@@ -600,6 +619,10 @@ ALLOWED = {
     "revokeRole": {"governance"},
     "renounceRole": set(ROLES),  # only ever for oneself
     "bindVerifier": {"stranger"},  # the version's submitter (here: the stranger), nobody else
+    "attestWithExpiry": {"auditor"},
+    "attestWithExpiryBySig": set(ROLES),  # anyone relays an auditor's signature
+    "setAlias": {"governance"},  # or an ALIAS_MANAGER_ROLE holder (tested below)
+    "clearAlias": {"governance"},
 }
 SPECIAL = {"revokeAttestation": "ModelRegistryNoAttestation", "bindVerifier": "ModelRegistryNotSubmitter"}
 
@@ -612,7 +635,9 @@ def reg_world(chain, registry, governance, reg_model, stranger, reg_auditors, re
     approve_all(registry, v1, reg_auditors)
     registry.suspendVersion(v2, sender=reg_guardian)
     sig = signed(chain, registry, reg_auditors[2], v1)
-    return {"v1": v1, "v2": v2, "sig": sig}
+    sig_expiry = signed(chain, registry, reg_auditors[2], v1, expires_at=chain.pending_timestamp + 10**6)
+    registry.setAlias(1, "champion", v1, sender=governance)
+    return {"v1": v1, "v2": v2, "sig": sig, "sig_expiry": sig_expiry}
 
 
 def _call(registry, fn, reg_world, account, stranger):
@@ -631,6 +656,10 @@ def _call(registry, fn, reg_world, account, stranger):
         "revokeRole": (GUARDIAN_ROLE, stranger.address),
         "renounceRole": (AUDITOR_ROLE, account.address),
         "bindVerifier": (v2, registry.address),  # v2 has no attestation yet
+        "attestWithExpiry": (v1, APPROVED, cid("m"), 2**40),
+        "attestWithExpiryBySig": relay_expiry_args(reg_world["sig_expiry"]),
+        "setAlias": (1, "staging", v1),
+        "clearAlias": (1, "champion"),
     }[fn]
     return getattr(registry, fn)(*args, sender=account)
 
@@ -682,9 +711,18 @@ def test_gas_budget(chain, registry, governance, reg_model, stranger, reg_audito
     s = signed(chain, registry, reg_auditors[1], v)
     r_sig = registry.attestBySig(*relay_args(s), sender=stranger)
     r_act = registry.activateVersion(reg_model, v, 0, sender=governance)
-    gas = {"submitVersion": r_submit.gas_used, "attest": r_attest.gas_used,
-           "attestBySig": r_sig.gas_used, "activateVersion": r_act.gas_used}
+    r_full = registry.submitVersion(reg_model, version_input("g2", changelog=cid("changes"),
+                                                             datasets=(cid("ds"),)), sender=stranger)
+    r_exp = registry.attestWithExpiry(2, APPROVED, cid("report-e"), chain.pending_timestamp + 10**6,
+                                      sender=reg_auditors[0])
+    r_alias = registry.setAlias(reg_model, "champion", v, sender=governance)
+    r_move = registry.setAlias(reg_model, "champion", 2, sender=governance)
+    gas = {"submitVersion": r_submit.gas_used, "submitVersion(changelog+dataset)": r_full.gas_used,
+           "attest": r_attest.gas_used, "attestWithExpiry": r_exp.gas_used,
+           "attestBySig": r_sig.gas_used, "activateVersion": r_act.gas_used,
+           "setAlias(new)": r_alias.gas_used, "setAlias(move)": r_move.gas_used}
     print("registry gas:", gas)
+    assert gas["setAlias(new)"] <= 150_000
     assert gas["attest"] <= 148_000
     assert gas["attestBySig"] <= 148_000
 
@@ -733,3 +771,244 @@ def test_active_verifier_follows_activation(registry, reg_model, reg_auditors, v
     registry.suspendVersion(v2, sender=reg_guardian)
     with ape.reverts(registry.ModelRegistryNoActiveVersion):
         registry.activeVerifier(reg_model)
+
+
+# ---------------------------------------------------------------------------------------------
+# v2 (issue 15): per-version nonces, expiring attestations, full VersionSubmitted, ERC-165, aliases
+# ---------------------------------------------------------------------------------------------
+def test_signatures_on_several_versions_relay_in_any_order(chain, registry, reg_model, stranger,
+                                                           reg_auditors):
+    """Signed offline for v1, v2, v3 (each its nonce 0 on that version), relayed v3, v1, v2."""
+    a = reg_auditors[0]
+    vs = [submit(registry, reg_model, stranger, f"any-{i}") for i in range(3)]
+    sigs = {v: signed(chain, registry, a, v) for v in vs}
+    assert {s.request.nonce for s in sigs.values()} == {0}
+    for v in (vs[2], vs[0], vs[1]):
+        registry.attestBySig(*relay_args(sigs[v]), sender=stranger)
+        assert registry.nonces(a, v) == keyed(v, 1)
+    assert all(registry.auditStatus(v).approvals == 1 for v in vs)
+    assert registry.nonces(a) == 0
+
+
+def test_old_signature_never_overrides_a_newer_one_on_the_same_version(chain, registry, reg_model,
+                                                                      stranger, reg_auditors):
+    """Two signatures on one version (approve with nonce 0, then reject with nonce 1): relaying
+    the newer first fails, and once it is in, the older one can never be relayed over it."""
+    a = reg_auditors[0]
+    v = submit(registry, reg_model, stranger)
+    old = signed(chain, registry, a, v, APPROVED, nonce=0)
+    new = signed(chain, registry, a, v, REJECTED, nonce=1)
+    with ape.reverts(registry.InvalidAccountNonce, currentNonce=keyed(v, 0)):
+        registry.attestBySig(*relay_args(new), sender=stranger)
+    registry.attestBySig(*relay_args(old), sender=stranger)
+    registry.attestBySig(*relay_args(new), sender=stranger)
+    with ape.reverts(registry.InvalidAccountNonce, currentNonce=keyed(v, 2)):
+        registry.attestBySig(*relay_args(old), sender=stranger)
+    assert registry.attestationOf(v, a).verdict == REJECTED
+
+
+def test_attest_with_expiry_counts_until_it_expires(chain, registry, governance, reg_model,
+                                                    stranger, reg_auditors):
+    v = submit(registry, reg_model, stranger)
+    expires = chain.pending_timestamp + 1000
+    receipt = registry.attestWithExpiry(v, APPROVED, cid("r0"), expires, sender=reg_auditors[0])
+    ev = receipt.events.filter(registry.VersionAttested)[0]
+    assert (ev.versionId, ev.auditor, ev.verdict, bytes(ev.reportCid), ev.expiresAt) == (
+        v, reg_auditors[0].address, APPROVED, cid("r0"), expires)
+    assert registry.nonces(reg_auditors[0], v) == keyed(v, 1)
+    registry.attest(v, APPROVED, cid("r1"), sender=reg_auditors[1])
+    assert registry.attestationExpiry(v, reg_auditors[0]) == expires
+    assert registry.attestationExpiry(v, reg_auditors[1]) == 0
+    assert registry.isAudited(v)
+    registry.activateVersion(reg_model, v, 0, sender=governance)
+    assert registry.activeVersionId(reg_model) == v
+    chain.mine(timestamp=expires - 1)
+    assert registry.isAudited(v) and registry.activeVersionId(reg_model) == v
+    chain.mine(timestamp=expires)  # counts while now < expiresAt
+    status = registry.auditStatus(v)
+    assert (status.approvals, status.rejections, status.audited) == (1, 0, False)
+    assert [x.auditor for x in status.attestations] == [reg_auditors[1].address]
+    assert not registry.isAudited(v)
+    assert registry.activeVersionId(reg_model) == 0
+    assert registry.model(reg_model)[2] == 0
+    with ape.reverts(registry.ModelRegistryNoActiveVersion):
+        registry.activeVersion(reg_model)
+    # the record itself is still readable, expiry included
+    assert registry.attestationOf(v, reg_auditors[0]).verdict == APPROVED
+    assert registry.attestationExpiry(v, reg_auditors[0]) == expires
+    # an expired approval cannot activate either
+    v2 = submit(registry, reg_model, stranger, "v2")
+    registry.attestWithExpiry(v2, APPROVED, cid("a"), chain.pending_timestamp + 5, sender=reg_auditors[0])
+    registry.attest(v2, APPROVED, cid("b"), sender=reg_auditors[1])
+    chain.mine(deltatime=10)
+    with ape.reverts(registry.ModelRegistryNotAudited, versionId=v2, approvals=1):
+        registry.activateVersion(reg_model, v2, 0, sender=governance)
+    # re-attesting without expiry makes it count again (and clears the expiry)
+    registry.attest(v, APPROVED, cid("renewed"), sender=reg_auditors[0])
+    assert registry.attestationExpiry(v, reg_auditors[0]) == 0
+    assert registry.isAudited(v) and registry.activeVersionId(reg_model) == v
+
+
+def test_attest_with_expiry_reverts(chain, registry, reg_model, stranger, reg_auditors):
+    v = submit(registry, reg_model, stranger)
+    now = chain.pending_timestamp
+    with ape.reverts(registry.ModelRegistryInvalidExpiry, verdict=APPROVED, expiresAt=now):
+        registry.attestWithExpiry(v, APPROVED, cid("r"), now, sender=reg_auditors[0])
+    with ape.reverts(registry.ModelRegistryInvalidExpiry, verdict=REJECTED):
+        registry.attestWithExpiry(v, REJECTED, cid("r"), now + 100, sender=reg_auditors[0])
+    with ape.reverts(registry.AccessControlUnauthorizedAccount, account=stranger.address,
+                     neededRole=AUDITOR_ROLE):
+        registry.attestWithExpiry(v, APPROVED, cid("r"), now + 100, sender=stranger)
+    # expiry 0 = never; a rejection without expiry is fine
+    registry.attestWithExpiry(v, REJECTED, cid("r"), 0, sender=reg_auditors[0])
+    assert registry.attestationExpiry(v, reg_auditors[0]) == 0
+
+
+def test_attest_with_expiry_by_sig(chain, registry, reg_model, stranger, reg_auditors):
+    a = reg_auditors[0]
+    v = submit(registry, reg_model, stranger)
+    expires = chain.pending_timestamp + 500
+    s = signed(chain, registry, a, v, expires_at=expires)
+    # the expiry is signed: relaying it as a non-expiring attestation, or with another expiry, fails
+    with ape.reverts(registry.ModelRegistryInvalidSignature, auditor=a.address):
+        registry.attestBySig(*relay_args(s), sender=stranger)
+    args = list(relay_expiry_args(s))
+    args[4] = expires + 10**6
+    with ape.reverts(registry.ModelRegistryInvalidSignature, auditor=a.address):
+        registry.attestWithExpiryBySig(*args, sender=stranger)
+    receipt = registry.attestWithExpiryBySig(*relay_expiry_args(s), sender=stranger)
+    ev = receipt.events.filter(registry.VersionAttested)[0]
+    assert (ev.auditor, ev.expiresAt) == (a.address, expires)
+    assert registry.attestationExpiry(v, a) == expires
+    chain.mine(timestamp=expires)
+    assert registry.auditStatus(v).approvals == 0
+    # a signed expiry already in the past is refused
+    late = signed(chain, registry, a, v, expires_at=expires)
+    with ape.reverts(registry.ModelRegistryInvalidExpiry):
+        registry.attestWithExpiryBySig(*relay_expiry_args(late), sender=stranger)
+
+
+def test_python_relay_of_an_expiring_signature(chain, registry, reg_model, stranger, reg_auditors):
+    from modelgov.chain import registry as reg
+
+    v = submit(registry, reg_model, stranger)
+    s = signed(chain, registry, reg_auditors[0], v, expires_at=chain.pending_timestamp + 100)
+    assert reg.relay(registry, s, stranger).verdict == "approved"
+    assert registry.attestationExpiry(v, reg_auditors[0]) == s.request.expires_at
+    again = signed(chain, registry, reg_auditors[0], v)
+    assert again.request.nonce == 1
+    reg.relay(registry, again, stranger)
+    assert registry.attestationExpiry(v, reg_auditors[0]) == 0
+
+
+def test_version_submitted_carries_the_whole_record(registry, reg_model, stranger):
+    parent = submit(registry, reg_model, stranger, "base")
+    datasets = (cid("ds-1"), cid("ds-2", version=0))
+    inp = version_input("full", arweave=b"\x07" * 32, changelog=cid("changes"), parent=parent,
+                        datasets=datasets, profile="kubo-cidv1")
+    receipt = registry.submitVersion(reg_model, inp, sender=stranger)
+    ev = receipt.events.filter(registry.VersionSubmitted)[0]
+    rec = registry.version(ev.versionId)
+    assert (ev.modelId, ev.submitter, bytes(ev.cid), ev.parentVersionId) == (
+        rec.modelId, rec.submitter, bytes(rec.cid), rec.parentVersionId)
+    assert bytes(ev.arweaveTx) == bytes(rec.arweaveTx) == b"\x07" * 32
+    assert bytes(ev.manifestDigest) == bytes(rec.manifestDigest) == inp[2]
+    assert bytes(ev.changelogCid) == bytes(rec.changelogCid) == cid("changes")
+    assert ev.importProfile == rec.importProfile == "kubo-cidv1"
+    assert [bytes(d) for d in ev.datasetCids] == [bytes(d) for d in rec.datasetCids] == list(datasets)
+
+
+def test_supports_interface(project, registry):
+    def selector_xor(contract_type):
+        out = 0
+        for m in contract_type.methods:
+            out ^= int.from_bytes(keccak(text=m.selector)[:4], "big")
+        return out.to_bytes(4, "big")
+
+    for iface in (project.IModelRegistry, project.IVerifiedModels):
+        assert registry.supportsInterface(selector_xor(iface.contract_type))
+    assert registry.supportsInterface(bytes.fromhex("01ffc9a7"))  # ERC-165 itself
+    assert registry.supportsInterface(bytes.fromhex("7965db0b"))  # IAccessControl
+    assert not registry.supportsInterface(bytes.fromhex("ffffffff"))
+    assert not registry.supportsInterface(bytes.fromhex("12345678"))
+
+
+def test_set_alias_moves_and_clears(registry, governance, reg_model, stranger, reg_auditors):
+    v1 = submit(registry, reg_model, stranger, "a1")
+    v2 = submit(registry, reg_model, stranger, "a2")
+    assert registry.aliasOf(reg_model, "champion") == 0 and registry.aliasesOf(reg_model) == []
+    receipt = registry.setAlias(reg_model, "champion", v1, sender=governance)
+    ev = receipt.events.filter(registry.AliasSet)[0]
+    assert (ev.modelId, ev.aliasName, ev.versionId, ev.previousVersionId) == (reg_model, "champion", v1, 0)
+    receipt = registry.setAlias(reg_model, "champion", v2, sender=governance)
+    ev = receipt.events.filter(registry.AliasSet)[0]
+    assert (ev.versionId, ev.previousVersionId) == (v2, v1)
+    registry.setAlias(reg_model, "challenger", v1, sender=governance)
+    assert registry.aliasOf(reg_model, "champion") == v2
+    assert registry.aliasOf(reg_model, "challenger") == v1
+    assert sorted(registry.aliasesOf(reg_model)) == ["challenger", "champion"]
+    receipt = registry.clearAlias(reg_model, "champion", sender=governance)
+    ev = receipt.events.filter(registry.AliasCleared)[0]
+    assert (ev.modelId, ev.aliasName, ev.previousVersionId) == (reg_model, "champion", v2)
+    assert registry.aliasOf(reg_model, "champion") == 0
+    assert registry.aliasesOf(reg_model) == ["challenger"]
+    with ape.reverts(registry.ModelRegistryUnknownAlias, modelId=reg_model, aliasName="champion"):
+        registry.clearAlias(reg_model, "champion", sender=governance)
+    # an alias never activates anything
+    assert registry.activeVersionId(reg_model) == 0
+
+
+def test_alias_manager_role(registry, governance, reg_model, stranger, reg_auditors, reg_guardian):
+    v = submit(registry, reg_model, stranger)
+    for who in (stranger, reg_auditors[0], reg_guardian):
+        with ape.reverts(registry.AccessControlUnauthorizedAccount, account=who.address,
+                         neededRole=ALIAS_MANAGER_ROLE):
+            registry.setAlias(reg_model, "staging", v, sender=who)
+        with ape.reverts(registry.AccessControlUnauthorizedAccount, account=who.address,
+                         neededRole=ALIAS_MANAGER_ROLE):
+            registry.clearAlias(reg_model, "staging", sender=who)
+    assert registry.ALIAS_MANAGER_ROLE() == ALIAS_MANAGER_ROLE
+    assert registry.getRoleAdmin(ALIAS_MANAGER_ROLE) == ADMIN_ROLE
+    with ape.reverts(registry.AccessControlUnauthorizedAccount, account=stranger.address,
+                     neededRole=ADMIN_ROLE):
+        registry.grantRole(ALIAS_MANAGER_ROLE, stranger, sender=stranger)
+    registry.grantRole(ALIAS_MANAGER_ROLE, stranger, sender=governance)
+    registry.setAlias(reg_model, "staging", v, sender=stranger)
+    registry.clearAlias(reg_model, "staging", sender=stranger)
+    registry.revokeRole(ALIAS_MANAGER_ROLE, stranger, sender=governance)
+    with ape.reverts(registry.AccessControlUnauthorizedAccount, account=stranger.address):
+        registry.setAlias(reg_model, "staging", v, sender=stranger)
+
+
+def test_set_alias_reverts(registry, governance, reg_model, stranger, reg_guardian):
+    v = submit(registry, reg_model, stranger)
+    registry.createModel("other", b"", sender=governance)
+    w = submit(registry, 2, stranger, "other-weights")
+    for bad in ("", "x" * 65):
+        with ape.reverts(registry.ModelRegistryInvalidAlias, aliasName=bad):
+            registry.setAlias(reg_model, bad, v, sender=governance)
+    registry.setAlias(reg_model, "x" * 64, v, sender=governance)
+    with ape.reverts(registry.ModelRegistryVersionNotOfModel, versionId=w, modelId=reg_model):
+        registry.setAlias(reg_model, "champion", w, sender=governance)
+    with ape.reverts(registry.ModelRegistryUnknownVersion):
+        registry.setAlias(reg_model, "champion", 10**6, sender=governance)
+    with ape.reverts(registry.ModelRegistryUnknownModel):
+        registry.setAlias(9, "champion", v, sender=governance)
+    with ape.reverts(registry.ModelRegistryUnknownModel):
+        registry.aliasOf(9, "champion")
+    with ape.reverts(registry.ModelRegistryUnknownModel):
+        registry.aliasesOf(9)
+    registry.suspendVersion(v, sender=reg_guardian)
+    with ape.reverts(registry.ModelRegistryVersionSuspended, versionId=v):
+        registry.setAlias(reg_model, "champion", v, sender=governance)
+
+
+def test_alias_reads_zero_while_its_version_is_suspended(registry, governance, reg_model, stranger,
+                                                         reg_guardian):
+    v = submit(registry, reg_model, stranger)
+    registry.setAlias(reg_model, "champion", v, sender=governance)
+    registry.suspendVersion(v, sender=reg_guardian)
+    assert registry.aliasOf(reg_model, "champion") == 0
+    assert registry.aliasesOf(reg_model) == ["champion"]  # the pointer is kept
+    registry.reinstateVersion(v, sender=governance)
+    assert registry.aliasOf(reg_model, "champion") == v

@@ -116,8 +116,9 @@ def test_sign_offline_then_relay(run_cli, tmp_path, registry, cli_model, chain, 
 def test_audit_nonce_is_the_one_sign_needs(run_cli, tmp_path, registry, cli_model, chain, cli_auditors):
     submit(run_cli)
     auditor = cli_auditors[0]
-    before = registry.nonces(auditor)
-    r = run_cli("audit", "nonce", "--account", "TEST::4")
+    # nonces are per version (issue 15): `audit nonce --version` reads the auditor's on that one
+    before = registry.nonces(auditor, 1) & (2**64 - 1)
+    r = run_cli("audit", "nonce", "--version", "1", "--account", "TEST::4")
     assert r.exit_code == 0, r.stderr
     assert int(r.stdout) == before
     sig = tmp_path / "sig.json"
@@ -125,9 +126,10 @@ def test_audit_nonce_is_the_one_sign_needs(run_cli, tmp_path, registry, cli_mode
                 "--deadline", str(chain.pending_timestamp + 3600), "--account", "TEST::4", "-o", sig)
     assert r.exit_code == 0, r.stderr
     assert run_cli("audit", "relay", sig, "--account", "TEST::9").exit_code == 0
-    data = json.loads(run_cli("audit", "nonce", auditor.address.lower(), "--json").stdout)
-    assert data == {"auditor": auditor.address, "nonce": before + 1}
-    failed(run_cli("audit", "nonce", "0x1234"), "not an address")
+    assert registry.nonces(auditor, 1) == (1 << 64) | (before + 1)
+    data = json.loads(run_cli("audit", "nonce", auditor.address.lower(), "--version", "1", "--json").stdout)
+    assert (data["auditor"], data["version_id"], data["nonce"]) == (auditor.address, 1, before + 1)
+    failed(run_cli("audit", "nonce", "0x1234", "--version", "1"), "not an address")
 
 
 def test_sign_needs_no_chain(run_cli, tmp_path, monkeypatch):

@@ -8,7 +8,15 @@ Invariants:
   activation outcome, including the refusal of an activation that states another active version;
 - a version record never changes after submission;
 - approvals / rejections equal the live attestations of current auditors (governance may remove
-  and restore auditors), which auditStatus lists exactly.
+  and restore auditors), which auditStatus lists exactly;
+- (issue 15) an approval with an expiry stops counting once the chain's time reaches it
+  (everywhere: counts, isAudited, activation, the active version);
+- (issue 15) each auditor's nonce on a version is the number of direct attestations, withdrawals
+  and relayed signatures it made on that version; a signature is accepted iff its nonce is the
+  next one on its version, so an older signature never lands over a newer verdict, while
+  signatures on other versions stay valid in any order;
+- (issue 15) aliases: aliasOf is the version last set (0 once cleared, or while the version is
+  suspended) and aliasesOf lists exactly the set names.
 
 Each example runs from a chain snapshot that is restored afterwards.
 """
@@ -28,7 +36,7 @@ from hypothesis.stateful import (
 from eth_utils import keccak
 from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
-from registry_helpers import APPROVED, REJECTED, cid, version_input
+from registry_helpers import APPROVED, REJECTED, SEQ_MASK, cid, relay_args, relay_expiry_args, signed, version_input
 
 AUDITOR_ROLE = keccak(text="AUDITOR_ROLE")
 REFUSALS = {
@@ -41,6 +49,7 @@ REFUSALS = {
     )
 }
 GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
+ALIASES = ("champion", "staging")
 
 
 def test_registry_state_machine(chain, registry, governance, accounts, stranger):
@@ -62,6 +71,10 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
             self.versions: list[dict] = []  # index = versionId - 1
             self.records: list[tuple] = []  # as read right after submission
             self.live: dict[tuple[int, int], int] = {}  # (versionId, auditor idx) -> verdict
+            self.expiry: dict[tuple[int, int], int] = {}  # (versionId, auditor idx) -> expiresAt
+            self.used: dict[tuple[int, int], int] = {}  # (versionId, auditor idx) -> nonces used
+            self.signatures: list = []  # signed attestations, relayed or not
+            self.aliases = {m: {} for m in models}  # model -> alias -> versionId
             self.removed: set[int] = set()  # auditors whose role governance revoked
             self.history = {m: [] for m in models}
             self.activated = {m: 0 for m in models}  # last activation, cleared when suspended
@@ -77,8 +90,15 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
                 chain.restore(self.snapshot)
 
         # --- model of the contract ------------------------------------------------------------
+        def now(self):
+            return chain.blocks.head.timestamp
+
+        def counted(self, vid, w):
+            expires = self.expiry.get((vid, w), 0)
+            return w not in self.removed and (expires == 0 or self.now() < expires)
+
         def counts(self, vid):
-            verdicts = [v for (x, w), v in self.live.items() if x == vid and w not in self.removed]
+            verdicts = [v for (x, w), v in self.live.items() if x == vid and self.counted(x, w)]
             return verdicts.count(APPROVED), verdicts.count(REJECTED)
 
         def active(self, model):
@@ -119,7 +139,84 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
                 return
             registry.attest(vid, verdict, cid(f"r{vid}-{who}-{verdict}"), sender=auditors[who])
             self.live[(vid, who)] = verdict
+            self.expiry.pop((vid, who), None)
+            self.used[(vid, who)] = self.used.get((vid, who), 0) + 1
             self.touched = vid
+
+        @rule(i=st.integers(0, 2), who=st.integers(0, 2), ttl=st.sampled_from([1_000, 2_500]))
+        def attest_expiring(self, i, who, ttl):
+            vid = self.pick(i)
+            if vid is None or who in self.removed:
+                return
+            expires = self.now() + ttl
+            registry.attestWithExpiry(vid, APPROVED, cid(f"e{vid}-{who}"), expires, sender=auditors[who])
+            self.live[(vid, who)] = APPROVED
+            self.expiry[(vid, who)] = expires
+            self.used[(vid, who)] = self.used.get((vid, who), 0) + 1
+            self.touched = vid
+
+        @rule(dt=st.sampled_from([600, 2_000]))
+        def advance_time(self, dt):
+            chain.mine(deltatime=dt)
+
+        @rule(i=st.integers(0, 2), who=st.integers(0, 2), verdict=st.sampled_from([APPROVED, REJECTED]),
+              expiring=st.booleans(), ahead=st.integers(0, 1))
+        def sign(self, i, who, verdict, expiring, ahead):
+            """The auditor signs offline (its next nonce on the version, or the one after)."""
+            vid = self.pick(i)
+            if vid is None:
+                return
+            seq = self.used.get((vid, who), 0) + ahead
+            expires = self.now() + 100_000 if expiring and verdict == APPROVED else 0
+            self.signatures.append(signed(chain, registry, auditors[who], vid, verdict,
+                                          nonce=seq, expires_at=expires, deadline=2**40))
+
+        @rule(k=st.integers(0, 7))
+        def relay(self, k):
+            """Anyone relays one of the signatures, in any order: it lands iff its nonce is the
+            auditor's next one on its version (and the auditor is still one)."""
+            if not self.signatures:
+                return
+            s = self.signatures[k % len(self.signatures)]
+            r = s.request
+            who = next(w for w, a in enumerate(auditors) if a.address == r.auditor)
+            ok = r.nonce == self.used.get((r.version_id, who), 0) and who not in self.removed
+            fn, args = ((registry.attestWithExpiryBySig, relay_expiry_args(s)) if r.expires_at
+                        else (registry.attestBySig, relay_args(s)))
+            if ok:
+                fn(*args, sender=stranger)
+                self.live[(r.version_id, who)] = r.verdict
+                if r.expires_at:
+                    self.expiry[(r.version_id, who)] = r.expires_at
+                else:
+                    self.expiry.pop((r.version_id, who), None)
+                self.used[(r.version_id, who)] = r.nonce + 1
+            else:
+                tx = {"from": stranger.address, "to": registry.address,
+                      "data": bytes(fn.encode_input(*args))}
+                with pytest.raises(Web3ContractLogicError):
+                    chain.provider.web3.eth.call(tx)
+            self.touched = r.version_id
+
+        @rule(model=st.sampled_from(models), i=st.integers(0, 2), name=st.sampled_from(ALIASES))
+        def set_alias(self, model, i, name):
+            vid = self.pick(i)
+            if vid is None:
+                return
+            if self.versions[vid - 1]["model"] != model or vid in self.suspended:
+                data = bytes(registry.setAlias.encode_input(model, name, vid))
+                with pytest.raises(Web3ContractLogicError):
+                    chain.provider.web3.eth.call({"from": governance.address,
+                                                  "to": registry.address, "data": data})
+                return
+            registry.setAlias(model, name, vid, sender=governance)
+            self.aliases[model][name] = vid
+
+        @rule(model=st.sampled_from(models), name=st.sampled_from(ALIASES))
+        def clear_alias(self, model, name):
+            if name in self.aliases[model]:
+                registry.clearAlias(model, name, sender=governance)
+                del self.aliases[model][name]
 
         @rule(i=st.integers(0, 2), who=st.integers(0, 2))
         def revoke(self, i, who):
@@ -128,6 +225,8 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
                 return
             registry.revokeAttestation(vid, sender=auditors[who])
             del self.live[(vid, who)]
+            self.expiry.pop((vid, who), None)
+            self.used[(vid, who)] = self.used.get((vid, who), 0) + 1
             self.touched = vid
 
         @rule(i=st.integers(0, 2), stale=st.booleans())
@@ -216,9 +315,22 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
             assert (status.approvals, status.rejections) == self.counts(vid)
             listed = {(a.auditor, a.verdict) for a in status.attestations}
             expected = {(auditors[w].address, v) for (x, w), v in self.live.items()
-                        if x == vid and w not in self.removed}
+                        if x == vid and self.counted(x, w)}
             assert listed == expected and len(status.attestations) == len(expected)
             assert status.suspended == (vid in self.suspended)
+            for w, a in enumerate(auditors):
+                assert int(registry.nonces(a, vid)) == (vid << 64) | self.used.get((vid, w), 0)
+                live = (vid, w) in self.live
+                assert registry.attestationExpiry(vid, a) == (self.expiry.get((vid, w), 0) if live else 0)
+
+        @invariant()
+        def aliases_match(self):
+            for model in models:
+                assert sorted(registry.aliasesOf(model)) == sorted(self.aliases[model])
+                for name in ALIASES:
+                    vid = self.aliases[model].get(name, 0)
+                    expected = 0 if vid in self.suspended else vid
+                    assert registry.aliasOf(model, name) == expected
 
     run_state_machine_as_test(
         RegistryMachine,

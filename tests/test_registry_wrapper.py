@@ -186,7 +186,8 @@ def test_signature_file_round_trip_and_offline_key(tmp_path, chain, registry):
     assert loaded == s and loaded.recover() == key.address
     assert json.loads(path.read_text())["verdict"] == "approve"
     # matches the contract's digest
-    digest = registry.attestationDigest(key.address, 3, 1, request.report_cid_bytes(), 0, 2**40)
+    digest = registry.attestationDigest(key.address, 3, 1, request.report_cid_bytes(),
+                                        request.keyed_nonce(), 2**40)  # version 3, its nonce 0
     assert digest == request.digest()
     # keyfiles: raw hex and encrypted JSON
     (tmp_path / "k.hex").write_text(key.key.hex())

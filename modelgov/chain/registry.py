@@ -506,11 +506,13 @@ class Registry:
     def is_governance(self, account: str) -> bool:
         return bool(self._view("hasRole", "hasRole", ADMIN_ROLE, account))
 
-    def nonce_of(self, account: str) -> int:
-        """The next EIP-712 nonce of ``account`` (signed attestations)."""
-        return int(self._view("nonces", "nonces", account))
+    def nonce_of(self, account: str, version_id: int) -> int:
+        """The next EIP-712 nonce of ``account`` for attestations of ``version_id`` (nonces are
+        keyed by version: signatures for several versions relay in any order)."""
+        keyed = int(self._view("nonces", "nonces", account, int(version_id)))
+        return keyed & (2**64 - 1)
 
-    def checked_nonce(self, auditor: str, chain_id: int, nonce: int | None = None) -> int:
+    def checked_nonce(self, auditor: str, version_id: int, chain_id: int, nonce: int | None = None) -> int:
         """The auditor's next nonce (or ``nonce``, checked not to be used already), on the chain
         the signature is for.
 
@@ -523,7 +525,7 @@ class Registry:
             raise ChainError(f"the node is chain {connected}, not {chain_id}; "
                              "use --offline --nonce N to sign for another chain")
         try:
-            current = self.nonce_of(auditor)
+            current = self.nonce_of(auditor, version_id)
         except ModelGovError as exc:
             raise ChainError(f"cannot read {auditor}'s nonce from registry {self.address}: {exc}") from None
         if nonce is None:
@@ -640,13 +642,14 @@ class Registry:
         now = connection.rpc.timestamp("pending")
         if r.deadline < now:
             raise SignatureError(f"{action}: signature expired at {r.deadline} (chain time {now})")
-        current = self.nonce_of(r.auditor)
+        current = self.nonce_of(r.auditor, r.version_id)
         if r.nonce != current:
             raise SignatureError(f"{action}: nonce {r.nonce} is not the auditor's next nonce ({current})")
         self._check_attestable(r.version_id, r.auditor, action)
-        args = (r.auditor, r.version_id, r.verdict, r.report_cid_bytes(), r.nonce, r.deadline,
-                signed.signature_bytes())
-        receipt = self._send(action, "attestBySig", args, sender)
+        expiry = (r.expires_at,) if r.expires_at else ()
+        args = (r.auditor, r.version_id, r.verdict, r.report_cid_bytes(), *expiry, r.keyed_nonce(),
+                r.deadline, signed.signature_bytes())
+        receipt = self._send(action, "attestWithExpiryBySig" if expiry else "attestBySig", args, sender)
         return TxResult.of(receipt, self.attestation_of(r.version_id, r.auditor))
 
     def create_model(self, name: str, card_cid: str | None, *,

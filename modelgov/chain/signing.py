@@ -6,7 +6,10 @@ encrypted keyfile) and with Ape accounts (test accounts and aliases alike).
 
 The signed struct (``reportCid`` is ``bytes``, so EIP-712 hashes it with keccak256)::
 
-    Attestation(address auditor,uint256 versionId,uint8 verdict,bytes reportCid,uint256 nonce,uint256 deadline)
+    Attestation(address auditor,uint256 versionId,uint8 verdict,bytes reportCid,uint48 expiresAt,uint256 nonce,uint256 deadline)
+
+``nonce`` is the auditor's sequence number on THIS version (0 for its first signature on it); the
+signed value is the registry's keyed nonce ``versionId << 64 | nonce`` (OZ ``NoncesKeyed``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ ATTESTATION_FIELDS = [
     {"name": "versionId", "type": "uint256"},
     {"name": "verdict", "type": "uint8"},
     {"name": "reportCid", "type": "bytes"},
+    {"name": "expiresAt", "type": "uint48"},
     {"name": "nonce", "type": "uint256"},
     {"name": "deadline", "type": "uint256"},
 ]
@@ -63,6 +67,13 @@ class AttestationRequest:
     report_cid: str
     nonce: int
     deadline: int
+    expires_at: int = 0  # 0: the attestation never expires
+
+    def keyed_nonce(self) -> int:
+        """The signed (and relayed) nonce: ``version_id << 64 | nonce``."""
+        if not 0 <= self.nonce < 2**64:
+            raise ValidationError(f"nonce {self.nonce} is not a per-version sequence number")
+        return (self.version_id << 64) | self.nonce
 
     def report_cid_bytes(self) -> bytes:
         from modelgov.cid.text import cid_to_bytes
@@ -87,7 +98,8 @@ class AttestationRequest:
                 "versionId": self.version_id,
                 "verdict": self.verdict,
                 "reportCid": self.report_cid_bytes(),
-                "nonce": self.nonce,
+                "expiresAt": self.expires_at,
+                "nonce": self.keyed_nonce(),
                 "deadline": self.deadline,
             },
         }
@@ -142,6 +154,7 @@ class SignedAttestation:
                 report_cid=str(doc["report_cid"]),
                 nonce=int(doc["nonce"]),
                 deadline=int(doc["deadline"]),
+                expires_at=int(doc.get("expires_at", 0)),
             )
             signature = str(doc["signature"])
             bytes.fromhex(signature.removeprefix("0x"))

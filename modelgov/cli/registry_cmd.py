@@ -271,19 +271,24 @@ def audit_status_cmd(version_id: int, network: str, as_json: bool) -> None:
 
 @audit.command("nonce")
 @click.argument("auditor", required=False, type=ADDRESS)
+@click.option("--version", "version_id", type=int, required=True,
+              help="The version the signature is for: nonces are kept per version.")
 @network_option
 @account_option
 @json_option
-def audit_nonce(auditor: str | None, network: str, account: str | None, as_json: bool) -> None:
-    """The next registry nonce of AUDITOR (default: --account's address): pass it to `audit sign`.
+def audit_nonce(auditor: str | None, version_id: int, network: str, account: str | None,
+                as_json: bool) -> None:
+    """The next registry nonce of AUDITOR (default: --account's address) on --version: pass it
+    to `audit sign`.
 
-    Each direct attestation, revocation and relayed signature uses one up.
+    Each direct attestation, revocation and relayed signature on that version uses one up;
+    signatures for different versions don't interfere.
     """
     with client(network, account) as gov:
         address = auditor or str(gov.account.address)
-        nonce = gov.registry.nonce_of(address)
+        nonce = gov.registry.nonce_of(address, version_id)
     if as_json:
-        echo_json({"auditor": address, "nonce": nonce})
+        echo_json({"auditor": address, "version_id": version_id, "nonce": nonce})
     else:
         click.echo(nonce)
 
@@ -355,12 +360,12 @@ def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: str, no
             raise DeploymentNotFoundError(f"the {network} deployment lacks a chain id; give --chain-id")
     if offline and nonce is None:
         raise ValidationError("--offline needs --nonce (the auditor's next nonce: "
-                              "`modelgov audit nonce AUDITOR` where a node is reachable)")
+                              "`modelgov audit nonce AUDITOR --version N` where a node is reachable)")
     signer = resolve_signer(account, key_file, password_file)
     auditor_address = to_checksum_address(auditor or signer.address)
     if not offline:
         with gov:
-            nonce = gov.registry_at(registry_address).checked_nonce(auditor_address, int(chain_id), nonce)
+            nonce = gov.registry_at(registry_address).checked_nonce(auditor_address, version_id, int(chain_id), nonce)
     assert nonce is not None
     if auditor is not None and auditor_address != to_checksum_address(signer.address):
         click.echo("note: ERC-1271 auditor: the signature is the owner's ECDSA signature of the "

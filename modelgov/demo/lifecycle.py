@@ -320,7 +320,7 @@ class _Lifecycle:
             version_id=version_id,
             verdict=signing.verdict_code("approve"),
             report_cid=cid,
-            nonce=registry.nonce_of(str(self.who["eve"].address)),
+            nonce=registry.nonce_of(str(self.who["eve"].address), version_id),
             deadline=int(self.chain.pending_timestamp) + 3600,
         )
         signed = signing.sign_attestation(self.who["eve"], request)
