@@ -390,7 +390,7 @@ def test_stopped_activation_cannot_execute_later_over_a_newer_version(
     stranger executes the stale proposal. Before the fix the model rolled back to v1. Now the
     operation expired at the timelock (through the governor and directly), and even inside the
     grace period an activation that states another active version reverts."""
-    from modelgov.chain import governance as gov
+    from modelgov.chain.client import ModelGov
 
     model, (a1, a2, a3), (v1, v2) = _stale_world(registry, governance, accounts, stranger)
     stale = make_proposal([(registry, "activateVersion", (model, v1, 0))], "# Activate v1")
@@ -408,7 +408,7 @@ def test_stopped_activation_cannot_execute_later_over_a_newer_version(
     op = timelock.hashOperationBatch(stale.targets, stale.values, stale.calldatas, b"\x00" * 32,
                                      _salt(governor, stale))
     assert timelock.isOperationExpired(op) and not timelock.isOperationReady(op)
-    assert gov.status(suite, pid).state == "Expired"
+    assert ModelGov.from_suite(suite).governor.status(pid).state == "Expired"
     with ape.reverts(timelock.TimelockUnexpectedOperationState, operationId=op):
         governor.execute(*stale.args(), sender=stranger)
     with ape.reverts(timelock.TimelockUnexpectedOperationState, operationId=op):

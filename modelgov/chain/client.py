@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from modelgov.chain.contract import ContractHandle
     from modelgov.chain.deploy import Suite
+    from modelgov.chain.governor import Governor
     from modelgov.chain.registry import Registry
     from modelgov.chain.token import Token
     from modelgov.chain.treasury import Treasury
@@ -99,8 +100,10 @@ class ModelGov:
     @classmethod
     def from_suite(cls, suite: Suite, account: str | AccountAPI | None = None) -> ModelGov:
         """A client of a suite deployed in this process's Ape connection (tests, the demo)."""
-        return cls(None, account, deployment=Deployment(
+        client = cls(None, account, deployment=Deployment(
             contracts=suite.addresses(), block=suite.block, params=suite.params.__dict__.copy()))
+        client.__dict__["suite"] = suite  # the cached_property: the caller's instances
+        return client
 
     # --- lifecycle --------------------------------------------------------------------------
     def __enter__(self) -> ModelGov:
@@ -205,6 +208,24 @@ class ModelGov:
         from modelgov.chain.token import Token
 
         return Token(self.handle("token"), self)
+
+    @cached_property
+    def suite(self) -> Suite:
+        """The deployment as Ape contract instances (connects Ape): what building and simulating
+        a proposal work with."""
+        from modelgov.chain.deploy import load_suite
+
+        self.connection.ape_provider()
+        d = self.deployment
+        return load_suite({"contracts": d.contracts, "block": d.block, "params": d.params,
+                           "chain_id": d.chain_id})
+
+    @cached_property
+    def governor(self) -> Governor:
+        """The governor: proposals, votes, and the lifecycle writes."""
+        from modelgov.chain.governor import Governor
+
+        return Governor(self)
 
     @cached_property
     def ipfs(self) -> IPFSClient:

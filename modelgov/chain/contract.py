@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ape.contracts import ContractInstance
 
     from modelgov.chain.connection import Connection
+    from modelgov.chain.events import ChainEvent
 
 #: A contract's messages for its custom errors: the error → (modelgov error class, message), or
 #: None for "no message of mine" (a generic :class:`TransactionRevertedError` is raised).
@@ -58,6 +59,18 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+def ape_instance(kind: str, address: str, abi: Sequence[Mapping[str, Any]] | None = None) -> ContractInstance:
+    """An Ape contract instance at ``address`` from the shipped ABI of ``kind`` (no compiler,
+    no explorer); Ape must be connected."""
+    from ape import chain
+    from ethpm_types import ContractType
+
+    entries = list(abi) if abi is not None else list(load_abi(kind))
+    contract_type = ContractType.model_validate({"contractName": kind, "abi": entries})
+    return chain.contracts.instance_at(address, contract_type=contract_type,
+                                       fetch_from_explorer=False, detect_proxy=False)
 
 
 class ContractHandle:
@@ -170,13 +183,8 @@ class ContractHandle:
     @cached_property
     def ape(self) -> ContractInstance:
         """This contract as an Ape contract instance (connects Ape on first use)."""
-        from ape import chain
-        from ethpm_types import ContractType
-
         self.connection.ape_provider()
-        contract_type = ContractType.model_validate({"contractName": self.kind, "abi": list(self.abi)})
-        return chain.contracts.instance_at(self.address, contract_type=contract_type,
-                                           fetch_from_explorer=False, detect_proxy=False)
+        return ape_instance(self.kind, self.address, self.abi)
 
     def simulate(self, fn: str, args: tuple[Any, ...], *, sender: AccountAPI | None, action: str,
                  value: int = 0) -> None:
@@ -221,6 +229,34 @@ class ContractHandle:
                     err.revert = custom
             raise err from None
         return receipt
+
+    def logs(self, event: str, from_block: int = 0, to_block: int | str = "latest") -> list[ChainEvent]:
+        """This contract's ``event`` logs in a block range (``eth_getLogs``, decoded with the ABI).
+
+        Raises:
+            ChainError: the node refused the range or a log does not decode.
+        """
+        from modelgov.chain.events import EventDecoder
+
+        decoder = EventDecoder({self.kind: (self.address, self.abi)})
+        topic = next((e.topic for e in decoder._by_key.values() if e.name == event), None)
+        if topic is None:
+            raise ChainError(f"{self.kind} has no event {event}")
+        raw = self.connection.rpc.request("eth_getLogs", [{
+            "address": self.address, "topics": ["0x" + topic.hex()],
+            "fromBlock": hex(int(from_block)),
+            "toBlock": to_block if isinstance(to_block, str) else hex(int(to_block))}])
+        out = []
+        for log in raw:
+            decoded = decoder.decode({
+                "address": log["address"], "topics": [bytes.fromhex(t[2:]) for t in log["topics"]],
+                "data": bytes.fromhex(log["data"][2:]), "blockNumber": int(log["blockNumber"], 16),
+                "blockHash": bytes.fromhex(log["blockHash"][2:]),
+                "transactionHash": bytes.fromhex(log["transactionHash"][2:]),
+                "logIndex": int(log["logIndex"], 16)})
+            if decoded is not None:
+                out.append(decoded)
+        return out
 
     def events(self, receipt: ReceiptAPI, name: str) -> list[dict[str, Any]]:
         """The ``name`` events this contract emitted in ``receipt``, as argument dicts."""

@@ -9,21 +9,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from modelgov.chain.client import ModelGov
 
 CONTEXT = "http://www.daostar.org/schemas"
 
 
-def dao_document(suite: Any, chain_id: int, *, name: str | None = None,
+def dao_document(gov: ModelGov, *, name: str | None = None,
                  description: str | None = None, base_url: str | None = None,
                  governance_uri: str | None = None) -> dict[str, Any]:
-    """The ERC-4824 DAO JSON of ``suite`` on ``chain_id``.
+    """The ERC-4824 DAO JSON of the client's deployment.
 
     ``membersURI`` → ``/api/treasury`` (holders' voting power), ``proposalsURI`` →
     ``/api/proposals``, ``activityLogURI`` → ``/api/overview``, all under ``base_url``;
     ``contracts`` lists the deployment's addresses as CAIP-10 ids.
     """
-    token_name = str(suite.token.name()) if suite.token is not None else "modelgov"
+    chain_id = gov.connection.chain_id
+    token_name = str(gov.handle("token").call("name"))
     doc: dict[str, Any] = {
         "@context": CONTEXT,
         "type": "DAO",
@@ -39,8 +43,6 @@ def dao_document(suite: Any, chain_id: int, *, name: str | None = None,
         doc["activityLogURI"] = f"{base}/api/overview"
     if governance_uri:
         doc["governanceURI"] = governance_uri
-    doc["contracts"] = {
-        n: f"eip155:{chain_id}:{getattr(suite, n).address}"
-        for n in suite.CONTRACTS if getattr(suite, n, None) is not None
-    }
+    doc["contracts"] = {n: f"eip155:{chain_id}:{address}"
+                        for n, address in gov.deployment.contracts.items()}
     return doc

@@ -172,13 +172,15 @@ def _deploy_extensions(deployer: Any, suite: Suite) -> None:
 
 def load_suite(record: dict[str, Any]) -> Suite:
     """Rebuild a :class:`Suite` from a deployment record, checking code exists at each address.
+    The contracts are typed by the ABIs shipped in the package: nothing is compiled.
 
     Raises:
         DeploymentNotFoundError: an address has no code (e.g. the local chain was reset).
     """
     from ape import chain
 
-    p = project()
+    from modelgov.chain.contract import ape_instance
+
     contracts = record["contracts"]
     loaded: dict[str, Any] = {}
     for name, type_name in CONTRACT_TYPES.items():
@@ -189,7 +191,7 @@ def load_suite(record: dict[str, Any]) -> Suite:
             raise DeploymentNotFoundError(
                 f"no {type_name} code at {address}: the deployment is stale; run `modelgov deploy`"
             )
-        loaded[name] = getattr(p, type_name).at(address)
+        loaded[name] = ape_instance(type_name, address)
     missing = [n for n in ("token", "timelock", "governor") if n not in loaded]
     if missing:
         raise DeploymentNotFoundError(f"deployment lacks {', '.join(missing)}")

@@ -1,10 +1,10 @@
 """A throwaway anvil fork of any network, for ``modelgov proposal simulate --fork-url``.
 
-:func:`open_fork_session` starts ``anvil --fork-url URL [--fork-block-number N]`` bound to
+:func:`fork_client` starts ``anvil --fork-url URL [--fork-block-number N]`` bound to
 127.0.0.1 on a free port (through the one service start/stop of
 :mod:`modelgov.storage.services`: the PID it started is recorded and only that PID is stopped),
 waits until it answers ``eth_chainId``, connects Ape to it and loads the deployment of
-``--network``. The fork is stopped when the session ends, whatever happened.
+``--network`` into a client. The fork is stopped when the client closes, whatever happened.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from modelgov.chain.session import ChainSession
+if TYPE_CHECKING:
+    from modelgov.chain.client import ModelGov
 
 
 def _free_port() -> int:
@@ -58,24 +59,25 @@ def fork_spec(fork_url: str, block: int | None = None, port: int | None = None) 
 
 
 @contextmanager
-def open_fork_session(network: str | None, fork_url: str,
-                      block: int | None = None) -> Iterator[ChainSession]:
-    """Fork ``fork_url`` locally and yield a read-only session on the fork with ``network``'s
-    deployment. Impersonation, balances and snapshots work there as on the local chain.
+def fork_client(network: str | None, fork_url: str, block: int | None = None) -> Iterator[ModelGov]:
+    """Fork ``fork_url`` locally and yield a client on the fork with ``network``'s deployment.
+    Impersonation, balances and snapshots work there as on the local chain.
 
     Raises:
         InsecureEndpointError: a plain-HTTP fork URL outside loopback (see ``check_rpc_choice``).
         ServiceError: anvil did not start or the fork URL did not answer.
         DeploymentNotFoundError: no deployment for ``network``.
     """
-    from modelgov.chain.ape_env import check_rpc_choice, network_name, prepare_environment
-    from modelgov.chain.deploy import load_suite
-    from modelgov.chain.deployments import read_deployment
+    from modelgov.chain.ape_env import (
+        check_rpc_choice,
+        network_name,
+        prepare_environment,
+    )
+    from modelgov.chain.client import Deployment, ModelGov
     from modelgov.storage.services import start, stop
 
     check_rpc_choice(fork_url)
-    name = network_name(network)
-    record = read_deployment(name)  # fail before starting anything
+    deployment = Deployment.read(network_name(network))  # fail before starting anything
     spec = fork_spec(fork_url, block)
     start(spec)
     try:
@@ -86,8 +88,8 @@ def open_fork_session(network: str | None, fork_url: str,
 
         _configure_ape_logging()
         with networks.parse_network_choice("ethereum:local:foundry",
-                                           provider_settings={"host": spec.url}) as provider:
-            yield ChainSession(network=name, provider=provider, suite=load_suite(record),
-                               account=None)
+                                           provider_settings={"host": spec.url}), \
+                ModelGov(None, deployment=deployment) as gov:
+            yield gov
     finally:
         stop(spec)

@@ -23,10 +23,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelgov.chain.signing import DOMAIN_FIELDS, sign_typed_data
 from modelgov.errors import SignatureError, StateError, ValidationError
+
+if TYPE_CHECKING:
+    from ape.api import AccountAPI
+
+    from modelgov.chain.client import ModelGov
 
 VOTE_FILE_TYPE = "modelgov/vote-signature@1"
 DELEGATION_FILE_TYPE = "modelgov/delegation-signature@1"
@@ -236,7 +241,7 @@ class Relayed:
                 "gas": self.gas}
 
 
-def check(suite: Any, signed: Signed, name: str) -> None:
+def check(gov: ModelGov, signed: Signed, name: str) -> None:
     """Refuse, before any gas is spent, a file that cannot work here now.
 
     Raises:
@@ -244,16 +249,15 @@ def check(suite: Any, signed: Signed, name: str) -> None:
             delegation, or a signature that is not the signer's.
         StateError: the vote is not open, or the voter already voted.
     """
-    from ape import chain
-
-    if signed.chain_id != int(chain.chain_id):
-        raise SignatureError(f"{name}: signed for chain {signed.chain_id}, this is chain {chain.chain_id}")
+    chain_id = gov.connection.chain_id
+    if signed.chain_id != chain_id:
+        raise SignatureError(f"{name}: signed for chain {signed.chain_id}, this is chain {chain_id}")
     if isinstance(signed, SignedBallot):
         # (a voter may be an ERC-1271 wallet: the governor checks the signature itself)
-        _check_ballot(suite, signed, name)
+        _check_ballot(gov, signed, name)
     else:
         _check_signer(signed, name)
-        _check_delegation(suite, signed, name)
+        _check_delegation(gov, signed, name)
 
 
 def _check_signer(signed: SignedDelegation, name: str) -> None:
@@ -270,68 +274,106 @@ def _check_signer(signed: SignedDelegation, name: str) -> None:
         raise SignatureError(f"{name}: the signature is not {signed.delegator}'s (the file was altered)")
 
 
-def _check_ballot(suite: Any, ballot: SignedBallot, name: str) -> None:
-    from modelgov.chain.governance import ProposalState, resolve_id
+def _ballot_nonce(gov: ModelGov, voter: str, proposal_id: int) -> int:
+    """The voter's next keyed nonce for ``proposal_id`` (key = the proposal id)."""
+    return int(gov.governor.handle.call("nonces", voter, keyed_nonce(proposal_id) >> 64))
 
-    gov = suite.governor
-    if ballot.governor.lower() != str(gov.address).lower():
+
+def _check_ballot(gov: ModelGov, ballot: SignedBallot, name: str) -> None:
+    from modelgov.chain.enums import ProposalState
+
+    governor = gov.governor
+    if ballot.governor.lower() != governor.address.lower():
         raise SignatureError(f"{name}: signed for governor {ballot.governor}, not this deployment's "
-                             f"{gov.address}")
-    pid = resolve_id(suite, ballot.proposal_id)
+                             f"{governor.address}")
+    pid = governor.resolve_id(ballot.proposal_id)
     if pid != ballot.proposal_id:
         raise SignatureError(f"{name}: signed for {ballot.proposal_id}, which is proposal {pid}'s "
                              "hash: castVoteBySig needs the proposal's id; sign again")
-    if gov.hasVoted(pid, ballot.voter):
+    if governor.handle.call("hasVoted", pid, ballot.voter):
         raise StateError(f"{name}: replayed or superseded: {ballot.voter} already voted on "
                          f"proposal {pid}")
     key = (ballot.nonce >> 64) % 2**192
-    current = int(gov.nonces(ballot.voter, key)) if key else int(gov.nonces(ballot.voter))
+    current = (int(governor.handle.call("nonces", ballot.voter, key)) if key
+               else int(governor.handle.call("nonces", ballot.voter)))
     if ballot.nonce < current:
         raise SignatureError(f"{name}: replayed: nonce {ballot.nonce} of {ballot.voter} was used "
                              f"already (next is {current})")
     if ballot.nonce != current:
         raise SignatureError(f"{name}: nonce {ballot.nonce} is not {ballot.voter}'s next ({current})")
-    st = ProposalState(gov.state(pid))
+    st = ProposalState(int(governor.handle.call("state", pid)))
     if st is not ProposalState.Active:
         raise StateError(f"{name}: voting is not open for proposal {pid} (state {st.name})")
 
 
-def _check_delegation(suite: Any, d: SignedDelegation, name: str) -> None:
-    from ape import chain
-
-    token = suite.token
-    if d.token.lower() != str(token.address).lower():
+def _check_delegation(gov: ModelGov, d: SignedDelegation, name: str) -> None:
+    token = gov.handle("token")
+    if d.token.lower() != token.address.lower():
         raise SignatureError(f"{name}: signed for token {d.token}, not this deployment's {token.address}")
-    current = int(token.nonces(d.delegator))
+    current = int(token.call("nonces", d.delegator))
     if d.nonce < current:
         raise SignatureError(f"{name}: replayed: nonce {d.nonce} of {d.delegator} was used already "
                              f"(next is {current})")
     if d.nonce != current:
         raise SignatureError(f"{name}: nonce {d.nonce} is not {d.delegator}'s next ({current})")
-    now = int(chain.pending_timestamp)
+    now = gov.connection.rpc.timestamp("pending")
     if d.expiry < now:
         raise SignatureError(f"{name}: the delegation expired at {d.expiry} (now {now}); sign again")
 
 
-def relay(suite: Any, relayer: Any, signed: Signed, name: str) -> Relayed:
-    """Check ``signed`` (:func:`check`) and send it from ``relayer``, who pays the gas.
+def ballot_for(gov: ModelGov, signer: Any, ref: int, support: str | int) -> SignedBallot:
+    """Sign a ballot for proposal ``ref`` (id or hash) with the voter's next keyed nonce, read
+    from the chain.
+
+    Raises:
+        StateError: voting is over, or the voter already voted. NotFoundError: no such proposal.
+    """
+    from modelgov.chain.enums import ProposalState
+
+    governor = gov.governor
+    pid = governor.resolve_id(ref)
+    st = ProposalState(int(governor.handle.call("state", pid)))
+    if st not in (ProposalState.Pending, ProposalState.Active):
+        raise StateError(f"voting is over for proposal {pid} (state {st.name})")
+    if governor.handle.call("hasVoted", pid, str(signer.address)):
+        raise StateError(f"{signer.address} already voted on proposal {pid}")
+    return sign_ballot(signer, chain_id=gov.connection.chain_id, governor=governor.address,
+                       proposal_id=pid, support=support, nonce=_ballot_nonce(gov, str(signer.address), pid))
+
+
+def delegation_for(gov: ModelGov, signer: Any, delegatee: str | None, expiry: int) -> SignedDelegation:
+    """Sign a delegation of ``signer``'s votes to ``delegatee`` (default: itself) with the
+    token's next nonce and EIP-712 domain, read from the chain."""
+    token = gov.handle("token")
+    _, name, version, *_ = token.call("eip712Domain")
+    return sign_delegation(signer, chain_id=gov.connection.chain_id, token=token.address,
+                           domain_name=str(name), domain_version=str(version),
+                           delegatee=delegatee or str(signer.address),
+                           nonce=int(token.call("nonces", str(signer.address))), expiry=expiry)
+
+
+def relay(gov: ModelGov, signed: Signed, name: str, *, sender: AccountAPI | None = None) -> Relayed:
+    """Check ``signed`` (:func:`check`) and send it from ``sender`` (default: the client's
+    account), who pays the gas.
 
     Raises:
         SignatureError, StateError: see :func:`check`.
-        TransactionRevertedError: the contract refused it (reason decoded).
+        ModelGovError: the contract refused it (decoded).
     """
-    from modelgov.chain.governance import _send
+    from modelgov.chain.tx import send
 
-    check(suite, signed, name)
+    check(gov, signed, name)
+    relayer = sender if sender is not None else gov.account
     sig = bytes.fromhex(signed.signature.removeprefix("0x"))
     if isinstance(signed, SignedBallot):
-        gov = suite.governor
-        receipt = _send("castVoteBySig", suite, gov.castVoteBySig, signed.proposal_id,
-                        signed.support, signed.voter, sig, sender=relayer)
+        receipt = send(gov.governor.handle, "castVoteBySig",
+                       (signed.proposal_id, signed.support, signed.voter, sig),
+                       sender=relayer, action=f"{name}: castVoteBySig")
         kind = "vote"
     else:
         v = sig[64] if sig[64] >= 27 else sig[64] + 27
-        receipt = _send("delegateBySig", suite, suite.token.delegateBySig, signed.delegatee,
-                        signed.nonce, signed.expiry, v, sig[:32], sig[32:64], sender=relayer)
+        receipt = send(gov.handle("token"), "delegateBySig",
+                       (signed.delegatee, signed.nonce, signed.expiry, v, sig[:32], sig[32:64]),
+                       sender=relayer, action=f"{name}: delegateBySig")
         kind = "delegation"
     return Relayed(name, kind, signed.summary, str(receipt.txn_hash), int(receipt.gas_used))

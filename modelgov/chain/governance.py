@@ -16,9 +16,8 @@
 
 from __future__ import annotations
 
-import enum
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,35 +33,19 @@ from modelgov.chain.proposal_spec import (
     ProposalSpec,
     RoleChange,
 )
-from modelgov.chain.reverts import describe_revert
 
 if TYPE_CHECKING:
+    from modelgov.chain.client import ModelGov
     from modelgov.chain.registry import Registry
+from modelgov.chain.enums import SUPPORT, ProposalState  # noqa: F401 - re-exported
 from modelgov.errors import (
+    ModelGovError,
     NotFoundError,
     ProposalFileError,
     ProposalMismatchError,
     SimulationError,
     StateError,
-    TransactionRevertedError,
-    ValidationError,
 )
-
-
-class ProposalState(enum.IntEnum):
-    """OZ Governor's ``ProposalState``."""
-
-    Pending = 0
-    Active = 1
-    Canceled = 2
-    Defeated = 3
-    Succeeded = 4
-    Queued = 5
-    Expired = 6
-    Executed = 7
-
-
-SUPPORT = {"against": 0, "for": 1, "abstain": 2}
 
 
 @dataclass(frozen=True)
@@ -432,259 +415,20 @@ def _description(
 
 
 # --------------------------------------------------------------------------- reading
-@dataclass(frozen=True)
-class ProposalStatus:
-    """What ``modelgov proposal status`` shows."""
-
-    proposal_id: int
-    state: str
-    proposer: str
-    votes_for: int
-    votes_against: int
-    votes_abstain: int
-    quorum: int
-    snapshot: int
-    deadline: int
-    eta: int
-    title: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: (str(v) if isinstance(v, int) else v) for k, v in asdict(self).items()}
-
-
-def _created_events(suite: Suite) -> list[Any]:
-    from ape import chain
-
-    gov = suite.governor
-    return list(gov.ProposalCreated.range(suite.block, chain.blocks.head.number + 1))
-
-
-def _created(suite: Suite, proposal_id: int) -> Any:
-    for log in _created_events(suite):
-        if int(log.proposalId) == proposal_id:
-            return log
-    raise NotFoundError(f"no proposal {proposal_id} on this governor")
-
-
 def resolve_id(suite: Suite, ref: int) -> int:
-    """The on-chain id of proposal ``ref``: its sequential id, or its content hash
-    (``hashProposal``, what ids were before sequential numbering) matched against the
-    ``ProposalCreated`` events.
-
-    Raises:
-        NotFoundError: no proposal with that id or hash on this governor.
-    """
-    ref = int(ref)
-    if 0 < ref < 2**256 and suite.governor.proposalSnapshot(ref) != 0:
-        return ref
-    for log in _created_events(suite):
-        digest = compute_proposal_id([str(t) for t in log.targets], [int(v) for v in log.values],
-                                     [bytes(c) for c in log.calldatas], keccak(text=log.description))
-        if digest == ref:
-            return int(log.proposalId)
-    raise NotFoundError(f"no proposal {ref} on this governor")
-
-
-def status(suite: Suite, proposal_id: int) -> ProposalStatus:
-    """Read a proposal's state, votes, quorum, deadline and eta (``proposal_id``: id or hash).
+    """The on-chain id of proposal ``ref`` (sequential id or content hash): see
+    :meth:`modelgov.chain.governor.Governor.resolve_id`.
 
     Raises:
         NotFoundError: no such proposal.
     """
-    proposal_id = resolve_id(suite, proposal_id)
-    log = _created(suite, proposal_id)
-    gov = suite.governor
-    against, for_, abstain = gov.proposalVotes(proposal_id)
-    snapshot = gov.proposalSnapshot(proposal_id)
-    now = gov.clock()
-    # before the snapshot the quorum is not fixed yet: show today's value
-    quorum = gov.quorum(snapshot if snapshot < now else now - 1)
-    return ProposalStatus(
-        proposal_id=proposal_id,
-        state=_state(suite, proposal_id).name,
-        proposer=str(log.proposer),
-        votes_for=int(for_),
-        votes_against=int(against),
-        votes_abstain=int(abstain),
-        quorum=int(quorum),
-        snapshot=int(snapshot),
-        deadline=int(gov.proposalDeadline(proposal_id)),
-        eta=int(gov.proposalEta(proposal_id)),
-        title=title_of(str(log.description)),
-    )
+    return _client(suite).governor.resolve_id(ref)
 
 
-def title_of(description: str) -> str:
-    """The title of an on-chain description (first line, without ``# ``), safe for a terminal."""
-    from modelgov.textsafe import md_unescape, term
+def _client(suite: Suite) -> ModelGov:
+    from modelgov.chain.client import ModelGov
 
-    first = description.split("\n", 1)[0] if description else ""
-    return term(md_unescape(first.removeprefix("#").strip()))
-
-
-def _state(suite: Suite, proposal_id: int) -> ProposalState:
-    """The governor's state, except that a Queued proposal whose timelock operation is past
-    ``ModelTimelock.GRACE_PERIOD`` (it can never execute) reads Expired."""
-    state = ProposalState(suite.governor.state(proposal_id))
-    if state is ProposalState.Queued:
-        grace = getattr(suite.timelock, "GRACE_PERIOD", None)
-        if grace is not None and suite.governor.clock() > int(suite.governor.proposalEta(proposal_id)) + int(grace()):
-            return ProposalState.Expired
-    return state
-
-
-STATE_NAMES = tuple(s.name.lower() for s in ProposalState)
-
-
-def list_proposals(suite: Suite, state: str | None = None) -> list[ProposalStatus]:
-    """Every proposal of this governor since deployment, oldest first; only those in ``state``
-    (``active``, ``pending``, ``succeeded``, ``queued``, ``executed``, ``defeated``, ``canceled``,
-    ``expired``) if given.
-
-    Raises:
-        ValidationError: unknown state name.
-    """
-    if state is not None and state.lower() not in STATE_NAMES:
-        raise ValidationError(f"state must be one of {', '.join(STATE_NAMES)}; got {state!r}")
-    rows = [status(suite, int(log.proposalId)) for log in _created_events(suite)]
-    if state is None:
-        return rows
-    return [r for r in rows if r.state.lower() == state.lower()]
-
-
-# --------------------------------------------------------------------------- writing
-def _send(action: str, suite: Suite, fn: Any, *args: Any, sender: Any) -> Any:
-    from ape.exceptions import ApeException
-
-    try:
-        return fn(*args, sender=sender)
-    except ApeException as exc:
-        types = [getattr(suite, n).contract_type for n in suite.CONTRACTS if getattr(suite, n)]
-        raise TransactionRevertedError(f"{action} reverted: {describe_revert(exc, types)}") from exc
-
-
-def submit(suite: Suite, built: BuiltProposal, account: Any) -> Any:
-    """``propose`` the built proposal; refuses one that already exists or lacks votes.
-
-    The new proposal's id is :func:`onchain_id` afterwards (or the receipt's ``ProposalCreated``).
-
-    Raises:
-        StateError: the proposal exists, or the account is below the proposal threshold.
-        TransactionRevertedError: the governor refused it.
-    """
-    gov = suite.governor
-    number = onchain_id(suite, built)
-    if number is not None:
-        raise StateError(f"proposal {number} already exists")
-    threshold = gov.proposalThreshold()
-    votes = gov.getVotes(account.address, gov.clock() - 1)
-    if votes < threshold:
-        raise StateError(f"{account.address} has {votes} votes, below the threshold {threshold}")
-    targets, values, calldatas, _ = built.args()
-    return _send("propose", suite, gov.propose, targets, values, calldatas, built.description,
-                 sender=account)
-
-
-def cast_vote(suite: Suite, account: Any, proposal_id: int, support: str, reason: str = "") -> Any:
-    """Vote ``for``/``against``/``abstain`` (with an optional reason).
-
-    Raises:
-        ValidationError: unknown support value.
-        StateError: voting is not open, or the account already voted.
-    """
-    if support not in SUPPORT:
-        raise ValidationError(f"vote must be one of for, against, abstain; got {support!r}")
-    gov = suite.governor
-    proposal_id = resolve_id(suite, proposal_id)
-    st = ProposalState(gov.state(proposal_id))
-    if st is not ProposalState.Active:
-        raise StateError(f"voting is not open for proposal {proposal_id} (state {st.name})")
-    if gov.hasVoted(proposal_id, account.address):
-        raise StateError(f"{account.address} already voted on proposal {proposal_id}")
-    if reason:
-        return _send("castVoteWithReason", suite, gov.castVoteWithReason, proposal_id,
-                     SUPPORT[support], reason, sender=account)
-    return _send("castVote", suite, gov.castVote, proposal_id, SUPPORT[support], sender=account)
-
-
-def _args_of(suite: Suite, proposal_id: int) -> tuple[list[str], list[int], list[bytes], bytes]:
-    log = _created(suite, proposal_id)
-    return (
-        [str(t) for t in log.targets],
-        [int(v) for v in log.values],
-        [bytes(c) for c in log.calldatas],
-        keccak(text=log.description),
-    )
-
-
-def queue(suite: Suite, account: Any, proposal_id: int) -> Any:
-    """Queue a succeeded proposal in the timelock.
-
-    Raises:
-        StateError: the proposal has not succeeded (still active, defeated, already queued...).
-    """
-    proposal_id = resolve_id(suite, proposal_id)
-    st = ProposalState(suite.governor.state(proposal_id))
-    if st is not ProposalState.Succeeded:
-        raise StateError(f"proposal {proposal_id} is not queueable yet (state {st.name})")
-    return _send("queue", suite, suite.governor.queue, *_args_of(suite, proposal_id), sender=account)
-
-
-def execute(suite: Suite, account: Any, proposal_id: int) -> Any:
-    """Execute a queued proposal once its eta has passed.
-
-    Raises:
-        StateError: not queued (or expired: past the timelock's grace period), or the eta has not
-            been reached.
-        TransactionRevertedError: an action reverted (reason decoded).
-    """
-    from ape import chain
-
-    gov = suite.governor
-    proposal_id = resolve_id(suite, proposal_id)
-    st = _state(suite, proposal_id)
-    if st is not ProposalState.Queued:
-        raise StateError(f"proposal {proposal_id} is not queued (state {st.name})")
-    eta = gov.proposalEta(proposal_id)
-    now = chain.pending_timestamp
-    if now < eta:
-        raise StateError(f"proposal {proposal_id}: eta not reached ({eta - now} s to go)")
-    return _send("execute", suite, gov.execute, *_args_of(suite, proposal_id), sender=account)
-
-
-def cancel(suite: Suite, account: Any, proposal_id: int) -> Any:
-    """Cancel a proposal: its proposer while it is Pending, or the proposal guardian
-    (``setProposalGuardian``) at any stage before execution (a queued proposal's timelock
-    operation is cancelled with it).
-
-    Raises:
-        StateError: the proposal is already canceled, executed or expired, or ``account`` may not
-            cancel it now (who may is named).
-    """
-    gov = suite.governor
-    proposal_id = resolve_id(suite, proposal_id)
-    st = _state(suite, proposal_id)
-    if st in (ProposalState.Canceled, ProposalState.Executed, ProposalState.Expired):
-        raise StateError(f"proposal {proposal_id} cannot be canceled (state {st.name})")
-    who = str(account.address).lower()
-    guardian = str(gov.proposalGuardian())
-    proposer = str(gov.proposalProposer(proposal_id))
-    is_guardian = guardian.lower() == who and int(guardian, 16) != 0
-    if not is_guardian and not (proposer.lower() == who and st is ProposalState.Pending):
-        by_guardian = (f"or the proposal guardian {guardian}" if int(guardian, 16)
-                       else "(no proposal guardian is set)")
-        raise StateError(
-            f"{account.address} may not cancel proposal {proposal_id} (state {st.name}): only its "
-            f"proposer {proposer} while Pending, {by_guardian}"
-        )
-    return _send("cancel", suite, gov.cancel, *_args_of(suite, proposal_id), sender=account)
-
-
-def delegate(suite: Suite, account: Any, to: str | None = None) -> Any:
-    """Delegate ``account``'s votes to ``to`` (default: itself)."""
-    target = to or account.address
-    return _send("delegate", suite, suite.token.invoke_transaction, "delegate", target,
-                 sender=account)
+    return ModelGov.from_suite(suite)
 
 
 # --------------------------------------------------------------------------- simulation
@@ -731,9 +475,7 @@ def simulate(suite: Suite, built: BuiltProposal) -> SimulationReport:
     """
     from ape import accounts, chain
 
-    gov = suite.governor
     snapshot = chain.snapshot()
-    gas: dict[str, int] = {}
     try:
         delegates = top_delegates(suite)
         if not delegates:
@@ -744,51 +486,22 @@ def simulate(suite: Suite, built: BuiltProposal) -> SimulationReport:
             if acct.balance < 10**18:
                 acct.balance = 10**19
             impersonated.append(acct)
-        proposer = impersonated[0]
         before = _active_versions(suite, built)
-        pid = onchain_id(suite, built)
-        if pid is None:
-            gas["propose"] = _step("propose", suite, gov.propose, *built.args()[:3],
-                                   built.description, sender=proposer).gas_used
-            pid = onchain_id(suite, built)
-        if ProposalState(gov.state(pid)) is ProposalState.Pending:
-            chain.pending_timestamp = gov.proposalSnapshot(pid) + 1
-            chain.mine()
-        voted = []
-        if ProposalState(gov.state(pid)) is ProposalState.Active:
-            for acct in impersonated:
-                if not gov.hasVoted(pid, acct.address):
-                    r = _step("castVote", suite, gov.castVote, pid, 1, sender=acct)
-                    gas[f"castVote[{len(voted)}]"] = r.gas_used
-                    voted.append(str(acct.address))
-            chain.pending_timestamp = gov.proposalDeadline(pid) + 1
-            chain.mine()
-        st = ProposalState(gov.state(pid))
-        if st is ProposalState.Succeeded:
-            gas["queue"] = _step("queue", suite, gov.queue, *built.args(), sender=proposer).gas_used
-            st = ProposalState(gov.state(pid))
-        if st is ProposalState.Queued:
-            chain.pending_timestamp = max(chain.pending_timestamp, gov.proposalEta(pid) + 1)
-            gas["execute"] = _step("execute", suite, gov.execute, *built.args(),
-                                   sender=proposer).gas_used
-        final = ProposalState(gov.state(pid))
-        if final is not ProposalState.Executed:
-            raise SimulationError(f"proposal ended {final.name}, not Executed")
+        try:
+            run = _client(suite).governor.run(built, proposer=impersonated[0],
+                                              votes=[(a, "for") for a in impersonated])
+        except ModelGovError as exc:
+            raise SimulationError(f"simulation failed at {exc}") from exc
         after = _active_versions(suite, built)
         changes = [
             f"{model}: active version {before[model] or 'none'} -> {after[model] or 'none'}"
             for model in before
         ]
-        return SimulationReport(pid, final.name, gas, changes, voted)
+        gas = {name.replace("vote[", "castVote["): r.gas_used for name, r in run.steps.items()}
+        voters = [str(impersonated[int(n[5:-1])].address) for n in run.steps if n.startswith("vote[")]
+        return SimulationReport(run.proposal_id, run.state, gas, changes, voters)
     finally:
         chain.restore(snapshot)
-
-
-def _step(name: str, suite: Suite, fn: Any, *args: Any, sender: Any) -> Any:
-    try:
-        return _send(name, suite, fn, *args, sender=sender)
-    except TransactionRevertedError as exc:
-        raise SimulationError(f"simulation failed at {exc}") from exc
 
 
 def _active_versions(suite: Suite, built: BuiltProposal) -> dict[str, Any]:
@@ -888,15 +601,14 @@ def verify(
         NotFoundError: no such proposal on this governor.
         ProposalFileError: the file does not build against this deployment.
     """
-    proposal_id = resolve_id(suite, proposal_id)
-    log = _created(suite, proposal_id)
-    description = str(log.description)
+    governor = _client(suite).governor
+    proposal_id = governor.resolve_id(proposal_id)
+    log = governor._created(proposal_id)
+    description = log.description
     suffix = _PROPOSER_SUFFIX.search(description)
     built = build(spec, suite, proposer=suffix.group(1) if suffix else None,
                   manifest_roots=manifest_roots, check_state=False)
-    targets = [str(t) for t in log.targets]
-    values = [int(v) for v in log.values]
-    calldatas = [bytes(c) for c in log.calldatas]
+    targets, values, calldatas, _ = log.args()
     decoded = [decode_call(suite, t, c) for t, c in zip(targets, calldatas)]
     diffs: list[str] = []
     if len(targets) != len(built.targets):

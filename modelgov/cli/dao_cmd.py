@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from modelgov.cli._chain import network_option
+from modelgov.cli._chain import client, network_option
 from modelgov.cli._common import echo_json
+from modelgov.textsafe import term
 
 
 @click.group()
@@ -36,16 +37,13 @@ def dao_uri(name: str | None, description: str | None, base_url: str | None,
     `governor.setDaoURI("<uri>")`; daoURI() returns it once the proposal executes.
     """
     from modelgov.chain.dao import dao_document
-    from modelgov.chain.session import open_session
 
-    with open_session(network, None, sign=False) as session:
-        from ape import chain
-
+    with client(network) as gov:
         if current:
-            click.echo(str(session.suite.governor.daoURI()) or "(not set)")
+            click.echo(term(str(gov.governor.handle.call("daoURI"))) or "(not set)")
             return
-        doc = dao_document(session.suite, int(chain.chain_id), name=name, description=description,
-                           base_url=base_url, governance_uri=governance_uri)
+        doc = dao_document(gov, name=name, description=description, base_url=base_url,
+                           governance_uri=governance_uri)
     if output:
         Path(output).write_text(json.dumps(doc, indent=2) + "\n")
         click.echo(f"ERC-4824 DAO document → {output}")

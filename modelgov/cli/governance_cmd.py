@@ -8,12 +8,18 @@ proposal's content hash (``hashProposal``, the id before sequential numbering).
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from modelgov.cli._chain import account_option, network_option
+from modelgov.cli._chain import account_option, client, network_option
 from modelgov.cli._common import echo_json, json_option
 from modelgov.textsafe import term
+
+if TYPE_CHECKING:
+    from modelgov.chain.client import ModelGov
+    from modelgov.chain.governance import BuiltProposal
+    from modelgov.chain.tx import TxResult
 
 bind_option = click.option(
     "--bind-proposer",
@@ -47,17 +53,13 @@ def _save_signed(signed, output: str | None) -> None:
         echo_json(signed.to_json())
 
 
-def _built(session, file: str, bind: bool):
-    from modelgov.chain.governance import build
-    from modelgov.chain.proposal_spec import load_proposal
-
-    spec = load_proposal(file)
-    proposer = str(session.account.address) if bind and session.account is not None else None
-    return build(spec, session.suite, proposer=proposer)
+def _built(gov: ModelGov, file: str, bind: bool) -> BuiltProposal:
+    proposer = str(gov.account.address) if bind else None
+    return gov.governor.build(file, proposer=proposer)
 
 
-def _receipt_line(action: str, receipt) -> str:
-    return f"{action}: tx {receipt.txn_hash} (block {receipt.block_number}, gas {receipt.gas_used:,})"
+def _receipt_line(action: str, result: TxResult[Any]) -> str:
+    return f"{action}: tx {result.tx_hash} (block {result.block}, gas {result.gas_used:,})"
 
 
 @click.group()
@@ -74,11 +76,9 @@ def proposal() -> None:
 def proposal_build(file: str, network: str, account: str | None, bind_proposer: bool,
                    as_json: bool) -> None:
     """Print targets, values, calldatas, description hash and the proposal id of FILE."""
-    from modelgov.chain.session import open_session
-
-    with open_session(network, account, sign=bind_proposer) as session:
-        built = _built(session, file, bind_proposer)
-        onchain = int(session.suite.governor.hashProposal(*built.args()))
+    with client(network, account) as gov:
+        built = _built(gov, file, bind_proposer)
+        onchain = int(gov.governor.handle.call("hashProposal", *built.args()))
     if onchain != built.proposal_hash:  # pragma: no cover - would be a bug in compute_proposal_id
         raise click.ClickException("local proposal hash differs from governor.hashProposal")
     if as_json:
@@ -111,14 +111,12 @@ def proposal_verify(file: str, proposal_id: int, network: str, as_json: bool) ->
     Compares the targets, values and calldatas of the governor's ProposalCreated event and its
     description with what FILE builds now. One line; exit 0 on a match, 1 on any difference.
     """
-    from modelgov.chain.governance import verify
     from modelgov.chain.proposal_spec import load_proposal
-    from modelgov.chain.session import open_session
     from modelgov.errors import ProposalMismatchError
 
     spec = load_proposal(file)
-    with open_session(network, None, sign=False) as session:
-        report = verify(session.suite, spec, proposal_id)
+    with client(network) as gov:
+        report = gov.governor.verify(spec, proposal_id)
     if as_json:
         echo_json(report.as_dict())
     elif report.matches:
@@ -143,19 +141,13 @@ def proposal_simulate(file: str, fork_url: str | None, fork_block_number: int | 
     Votes come from the largest delegates, impersonated. With --fork-url nothing is sent to the
     real network: the whole run happens on a throwaway anvil fork.
     """
-    from modelgov.chain.governance import simulate
-    from modelgov.chain.session import open_session
+    from modelgov.chain.fork import fork_client
 
     if fork_block_number is not None and fork_url is None:
         raise click.UsageError("--fork-block-number needs --fork-url")
-    if fork_url is not None:
-        from modelgov.chain.fork import open_fork_session
-
-        opened = open_fork_session(network, fork_url, fork_block_number)
-    else:
-        opened = open_session(network, None, sign=False)
-    with opened as session:
-        report = simulate(session.suite, _built(session, file, False))
+    opened = fork_client(network, fork_url, fork_block_number) if fork_url else client(network)
+    with opened as gov:
+        report = gov.governor.simulate(_built(gov, file, False))
     if as_json:
         echo_json(report.as_dict())
         return
@@ -175,17 +167,14 @@ def proposal_simulate(file: str, fork_url: str | None, fork_block_number: int | 
 def proposal_submit(file: str, network: str, account: str | None, bind_proposer: bool,
                     as_json: bool) -> None:
     """Propose FILE to the governor."""
-    from modelgov.chain.governance import onchain_id, status, submit
-    from modelgov.chain.session import open_session
-
-    with open_session(network, account) as session:
-        built = _built(session, file, bind_proposer)
-        receipt = submit(session.suite, built, session.account)
-        pid = onchain_id(session.suite, built)
-        st = status(session.suite, pid)
+    with client(network, account) as gov:
+        built = _built(gov, file, bind_proposer)
+        receipt = gov.governor.propose(built)
+        pid = receipt.value
+        st = gov.governor.status(pid)
     if as_json:
         echo_json({"proposal_id": str(pid), "proposal_hash": str(built.proposal_hash),
-                   "tx": str(receipt.txn_hash), "gas": receipt.gas_used, "state": st.state})
+                   "tx": receipt.tx_hash, "gas": receipt.gas_used, "state": st.state})
         return
     click.echo(_receipt_line("propose", receipt))
     click.echo(f"proposal {pid}: {st.state}, voting opens {_when(st.snapshot)}")
@@ -204,11 +193,8 @@ def _when(ts: int) -> str:
 @json_option
 def proposal_list(state_filter: str | None, network: str, as_json: bool) -> None:
     """Every proposal of the governor (or those in --state), oldest first."""
-    from modelgov.chain.governance import list_proposals
-    from modelgov.chain.session import open_session
-
-    with open_session(network, None, sign=False) as session:
-        rows = list_proposals(session.suite, state_filter)
+    with client(network) as gov:
+        rows = gov.governor.proposals(state_filter)
     if as_json:
         echo_json([r.as_dict() for r in rows])
         return
@@ -224,11 +210,8 @@ def proposal_list(state_filter: str | None, network: str, as_json: bool) -> None
 @json_option
 def proposal_status(proposal_id: int, network: str, as_json: bool) -> None:
     """State, votes, quorum, deadline and eta of PROPOSAL_ID."""
-    from modelgov.chain.governance import status
-    from modelgov.chain.session import open_session
-
-    with open_session(network, None, sign=False) as session:
-        st = status(session.suite, proposal_id)
+    with client(network) as gov:
+        st = gov.governor.status(proposal_id)
     if as_json:
         echo_json(st.as_dict())
         return
@@ -247,14 +230,11 @@ def _tx_command(name: str, help_text: str):
     @account_option
     @json_option
     def command(proposal_id: int, network: str, account: str | None, as_json: bool) -> None:
-        from modelgov.chain import governance
-        from modelgov.chain.session import open_session
-
-        with open_session(network, account) as session:
-            receipt = getattr(governance, name)(session.suite, session.account, proposal_id)
-            st = governance.status(session.suite, proposal_id)
+        with client(network, account) as gov:
+            receipt = getattr(gov.governor, name)(proposal_id)
+            st = gov.governor.status(proposal_id)
         if as_json:
-            echo_json({"proposal_id": str(st.proposal_id), "tx": str(receipt.txn_hash),
+            echo_json({"proposal_id": str(st.proposal_id), "tx": receipt.tx_hash,
                        "gas": receipt.gas_used, "state": st.state})
             return
         click.echo(_receipt_line(name, receipt))
@@ -299,14 +279,11 @@ def vote(proposal_id: int, support: str, reason: str, sign: bool, output: str | 
         return
     if output or offline or key_file:
         raise click.UsageError("-o/--offline/--key-file go with --sign")
-    from modelgov.chain.governance import cast_vote, status
-    from modelgov.chain.session import open_session
-
-    with open_session(network, account) as session:
-        receipt = cast_vote(session.suite, session.account, proposal_id, support, reason)
-        st = status(session.suite, proposal_id)
+    with client(network, account) as gov:
+        receipt = gov.governor.vote(proposal_id, support, reason)
+        st = gov.governor.status(proposal_id)
     if as_json:
-        echo_json({"proposal_id": str(st.proposal_id), "tx": str(receipt.txn_hash),
+        echo_json({"proposal_id": str(st.proposal_id), "tx": receipt.tx_hash,
                    "gas": receipt.gas_used, "votes_for": str(st.votes_for),
                    "votes_against": str(st.votes_against), "votes_abstain": str(st.votes_abstain)})
         return
@@ -317,9 +294,9 @@ def vote(proposal_id: int, support: str, reason: str, sign: bool, output: str | 
 def _sign_vote(proposal_id: int, support: str, reason: str, output: str | None, offline: bool,
                key_file: str | None, password_file: str | None, network: str,
                account: str | None) -> None:
-    from modelgov.chain.gasless import keyed_nonce, sign_ballot
+    from modelgov.chain.gasless import sign_ballot
     from modelgov.chain.signing import load_signer
-    from modelgov.errors import StateError, ValidationError
+    from modelgov.errors import ValidationError
 
     if reason:
         raise ValidationError("--reason cannot be signed (castVoteBySig records none); vote "
@@ -337,23 +314,10 @@ def _sign_vote(proposal_id: int, support: str, reason: str, output: str | None, 
                              support=support)
         _save_signed(signed, output)
         return
-    from modelgov.chain.governance import ProposalState, resolve_id
-    from modelgov.chain.session import open_session
+    from modelgov.chain.gasless import ballot_for
 
-    with open_session(network, None, sign=False) as session:
-        from ape import chain
-
-        gov = session.suite.governor
-        pid = resolve_id(session.suite, proposal_id)
-        signer = load_signer(key_file, password_file, account)
-        st = ProposalState(gov.state(pid))
-        if st not in (ProposalState.Pending, ProposalState.Active):
-            raise StateError(f"voting is over for proposal {pid} (state {st.name})")
-        if gov.hasVoted(pid, signer.address):
-            raise StateError(f"{signer.address} already voted on proposal {pid}")
-        nonce = int(gov.nonces(signer.address, keyed_nonce(pid) >> 64))
-        signed = sign_ballot(signer, chain_id=int(chain.chain_id), governor=str(gov.address),
-                             proposal_id=pid, support=support, nonce=nonce)
+    with client(network) as gov:
+        signed = ballot_for(gov, load_signer(key_file, password_file, account), proposal_id, support)
     _save_signed(signed, output)
 
 
@@ -380,32 +344,20 @@ def delegate(address: str | None, sign: bool, output: str | None, expiry: str,
         return
     if output or key_file:
         raise click.UsageError("-o/--key-file go with --sign")
-    from modelgov.chain.governance import delegate as do_delegate
-    from modelgov.chain.session import open_session
-
-    with open_session(network, account) as session:
-        receipt = do_delegate(session.suite, session.account, address)
-        votes = session.suite.token.getVotes(address or session.account.address)
+    with client(network, account) as gov:
+        receipt = gov.governor.delegate(address)
+        votes = gov.token.votes_of(receipt.value)
     click.echo(_receipt_line("delegate", receipt))
-    click.echo(f"{address or session.account.address} now has {votes} votes (from the next second)")
+    click.echo(f"{receipt.value} now has {votes} votes (from the next second)")
 
 
 def _sign_delegation(address: str | None, output: str | None, expiry: str, key_file: str | None,
                      password_file: str | None, network: str, account: str | None) -> None:
-    from modelgov.chain.gasless import sign_delegation
-    from modelgov.chain.session import open_session
+    from modelgov.chain.gasless import delegation_for
     from modelgov.chain.signing import load_signer
     from modelgov.cli.registry_cmd import parse_deadline
 
     until = parse_deadline(expiry)
-    with open_session(network, None, sign=False) as session:
-        from ape import chain
-
-        token = session.suite.token
-        signer = load_signer(key_file, password_file, account)
-        _, name, version, *_ = token.eip712Domain()
-        signed = sign_delegation(signer, chain_id=int(chain.chain_id), token=str(token.address),
-                                 domain_name=str(name), domain_version=str(version),
-                                 delegatee=address or str(signer.address),
-                                 nonce=int(token.nonces(signer.address)), expiry=until)
+    with client(network) as gov:
+        signed = delegation_for(gov, load_signer(key_file, password_file, account), address, until)
     _save_signed(signed, output)

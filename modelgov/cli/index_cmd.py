@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from modelgov.cli._chain import network_option
+from modelgov.cli._chain import client, network_option
 from modelgov.cli._common import echo_json, json_option
 
 db_option = click.option(
@@ -37,15 +37,14 @@ def index(network: str, db_url: str | None, follow: bool, confirmations: int, ba
     """Index the suite's events (models, versions, audits, proposals, votes, grants) into a
     database: resumable, idempotent, reorg-safe. Catches up and exits, or --follow."""
     from modelgov.chain.index_source import index_suite
-    from modelgov.chain.session import open_session
     from modelgov.cli._common import progress
 
     url = _db_url(db_url)
-    with open_session(network, sign=False) as session, progress("indexing blocks", None, unit="blocks") as advance:
+    with client(network) as gov, progress("indexing blocks", None, unit="blocks") as advance:
         def on_progress(done: int, target: int) -> None:
             advance(1)  # one batch of --batch-blocks blocks
 
-        report = index_suite(session.suite, url, follow=follow, confirmations=confirmations,
+        report = index_suite(gov.suite, url, follow=follow, confirmations=confirmations,
                              batch_blocks=batch_blocks, throttle=throttle, on_progress=on_progress)
     if as_json:
         echo_json({**report.to_json(), "db": url.split("@")[-1]})

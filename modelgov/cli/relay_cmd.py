@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from modelgov.cli._chain import account_option, network_option
+from modelgov.cli._chain import account_option, client, network_option
 from modelgov.cli._common import echo_json, json_option
 
 
@@ -23,13 +23,12 @@ def relay(files: tuple[str, ...], network: str, account: str | None, as_json: bo
     and contract, nonce unused, vote open), so a replayed file is refused in one line.
     """
     from modelgov.chain import gasless
-    from modelgov.chain.session import open_session
 
     loaded = [(Path(f).name, gasless.load(f)) for f in files]
     done = []
-    with open_session(network, account) as session:
+    with client(network, account) as gov:
         for name, signed in loaded:
-            result = gasless.relay(session.suite, session.account, signed, name)
+            result = gasless.relay(gov, signed, name)
             done.append(result)
             if not as_json:
                 click.echo(result.line)

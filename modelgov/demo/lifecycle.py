@@ -168,35 +168,29 @@ class _Lifecycle:
         self.chain.mine(deltatime=1)
 
     def govern(self, path: Path, proposer: str = "alice") -> tuple[int, str]:
-        """Build, simulate, submit, vote, queue and execute a proposal file."""
-        from modelgov.chain import governance as gov
-        from modelgov.chain.proposal_spec import load_proposal
-
-        s, g = self.suite, self.suite.governor
+        """Build, simulate, then run a proposal file to execution (Governor.run: propose, vote,
+        queue, execute, moving the local chain's clock between the steps)."""
+        governor = self.gov.governor
         author = self.who[proposer]
-        built = gov.build(load_proposal(path), s, proposer=str(author.address),
-                          manifest_roots=[self.work])
-        report = gov.simulate(s, built)
+        built = governor.build(path, proposer=str(author.address), manifest_roots=[self.work])
+        report = governor.simulate(built)
         self.log.add(proposer, f"simulate {path.name}",
                      detail=f"{report.final_state}; " + "; ".join(report.changes or ["ok"]))
-        r = gov.submit(s, built, author)
-        pid = gov.onchain_id(s, built)  # sequential ids: known once submitted
-        self.log.add(proposer, f"propose {path.name}", r, detail=f"id {str(pid)[:12]}…")
-        self.chain.pending_timestamp = g.proposalSnapshot(pid) + 1
-        self.chain.mine()
-        for name, support in (("alice", "for"), ("bob", "for"), ("carol", "abstain")):
-            r = gov.cast_vote(s, self.who[name], pid, support, reason="demo")
-            self.log.add(name, f"vote {support}", r)
-        self.chain.pending_timestamp = g.proposalDeadline(pid) + 1
-        self.chain.mine()
-        r = gov.queue(s, author, pid)
-        self.log.add(proposer, "queue in timelock", r)
-        self.chain.pending_timestamp = g.proposalEta(pid) + 1
-        self.chain.mine()
-        r = gov.execute(s, self.who["carol"], pid)
-        state = gov.status(s, pid).state
-        self.log.add("carol", "execute", r, detail=state)
-        return pid, state
+        votes = [(self.who[name], support) for name, support in
+                 (("alice", "for"), ("bob", "for"), ("carol", "abstain"))]
+        run = governor.run(built, proposer=author, votes=votes, executor=self.who["carol"],
+                           reason="demo")
+        for step, result in run.steps.items():
+            if step == "propose":
+                self.log.add(proposer, f"propose {path.name}", result.receipt, detail=f"id {run.proposal_id}")
+            elif step.startswith("vote["):
+                name, support = votes[int(step[5:-1])]
+                self.log.add(next(k for k, v in self.who.items() if v == name), f"vote {support}", result.receipt)
+            elif step == "queue":
+                self.log.add(proposer, "queue in timelock", result.receipt)
+            else:
+                self.log.add("carol", "execute", result.receipt, detail=run.state)
+        return run.proposal_id, run.state
 
     def onboard(self) -> None:
         """The onboarding proposal (which also allows MGOV in the treasury), then the deposit."""
