@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from modelgov.chain.contract import ContractHandle
     from modelgov.chain.deploy import Suite
+    from modelgov.chain.oracle import Oracle
     from modelgov.chain.registry import Registry
     from modelgov.storage.arweave import ArweaveClient
     from modelgov.storage.ipfs import IPFSClient
@@ -152,18 +153,38 @@ class ModelGov:
         from modelgov.chain.contract import ContractHandle
 
         messages = None
+        callee_errors: tuple[str, ...] = ()
         if name == "registry":
             from modelgov.chain.registry import messages as registry_messages
 
             messages = registry_messages
+        elif name == "oracle":
+            from modelgov.chain.oracle import messages as oracle_messages
+
+            messages = oracle_messages
+            callee_errors = ("ModelRegistry",)  # the oracle calls the registry; its errors bubble up
         return ContractHandle(CONTRACT_KINDS[name], self.deployment.address(name), self.connection,
-                              messages)
+                              messages, callee_errors=callee_errors)
 
     @cached_property
     def registry(self) -> Registry:
         from modelgov.chain.registry import Registry
 
         return Registry(self.handle("registry"), self)
+
+    @cached_property
+    def oracle(self) -> Oracle:
+        """The deployment's InferenceOracle (another one: ``Oracle.at(gov, address)``).
+
+        Raises:
+            DeploymentNotFoundError: the deployment has no oracle (``modelgov oracle deploy``).
+        """
+        from modelgov.chain.oracle import Oracle
+
+        if "oracle" not in self.deployment.contracts:
+            raise DeploymentNotFoundError(f"the {self.network} deployment has no InferenceOracle: run "
+                                          "`modelgov oracle deploy`, or give the oracle's address")
+        return Oracle(self.handle("oracle"), self)
 
     @cached_property
     def ipfs(self) -> IPFSClient:
