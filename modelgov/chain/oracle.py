@@ -149,8 +149,8 @@ def _record(request_id: int, raw: Sequence[Any]) -> RequestRecord:
 
 def words_hash(words: Sequence[int]) -> str:
     """``keccak256(abi.encode(words))`` as the oracle stores input and output hashes (0x hex)."""
-    from eth_abi import encode
-    from eth_utils import keccak
+    from eth_abi.abi import encode
+    from eth_utils.crypto import keccak
 
     return "0x" + keccak(encode(["uint256[]"], [list(words)])).hex()
 
@@ -245,7 +245,7 @@ class Oracle:
         Raises:
             ValidationError: not an address.
         """
-        from eth_utils import is_address
+        from eth_utils.address import is_address
 
         from modelgov.chain.contract import ContractHandle
 
