@@ -35,12 +35,8 @@ FIELD = 218882428718392752222464057452572750885483644004160343436982041865758084
 
 
 def _version(registry: Any, governance: Any, acct: Any, auditors: list[Any], folder: Path, verifier: str) -> tuple[int, int]:
-    from modelgov.chain.registry import get_version
-    from modelgov.chain.zk_versions import cached_folder
     from modelgov.cid.dag import build_path
     from modelgov.cid.text import cid_to_bytes
-
-    import shutil
 
     for a in auditors:
         registry.grantRole(registry.AUDITOR_ROLE(), a, sender=governance)
@@ -54,7 +50,6 @@ def _version(registry: Any, governance: Any, acct: Any, auditors: list[Any], fol
     for i, a in enumerate(auditors):
         registry.attest(vid, 1, bytes.fromhex("01551220") + bytes([i + 1]) * 32, sender=a)
     registry.activateVersion(model_id, vid, 0, sender=governance)
-    shutil.copytree(folder, cached_folder(get_version(registry, vid)))
     return model_id, vid
 
 
@@ -78,13 +73,17 @@ def measure() -> dict[str, Any]:
 
 
 def _on_chain(root: Path, folder: Path, words: list[list[int]]) -> dict[str, Any]:
+    import shutil
+
     from ape import accounts, chain, networks
     from ape.logging import logger
 
     from modelgov.chain import oracle as orc
+    from modelgov.chain.client import ModelGov
     from modelgov.chain.deploy import LOCAL_PARAMS, deploy_suite
     from modelgov.chain.oracle_node import NodeState, serve_once
     from modelgov.chain.zk_verifier import deploy_verifier
+    from modelgov.chain.zk_versions import cached_folder
     from modelgov.zk import answer
     from modelgov.zk.check import compile_pinned
 
@@ -100,6 +99,9 @@ def _on_chain(root: Path, folder: Path, words: list[list[int]]) -> dict[str, Any
                                  folder, verifier.address)
         config = orc.local_config(str(suite.timelock.address))
         oracle = orc.deploy_oracle(acct, str(suite.timelock.address), str(suite.registry.address), config)
+        suite.oracle = oracle
+        gov = ModelGov.from_suite(suite, acct)
+        shutil.copytree(folder, cached_folder(gov.registry.version(vid)))  # as an IPFS fetch leaves it
         node, prover, dishonest = accounts.test_accounts[6], accounts.test_accounts[8], accounts.test_accounts[7]
         inp = words[0]
         truth = answer.compute(folder, inp)
@@ -110,22 +112,22 @@ def _on_chain(root: Path, folder: Path, words: list[list[int]]) -> dict[str, Any
 
         # optimistic path
         rid, r_req = req()
-        r_prop = orc.propose(oracle, rid, truth, node)
+        r_prop = gov.oracle.propose(rid, truth, sender=node)
         chain.mine(deltatime=config.challenge_window)
-        r_fin = orc.finalize(oracle, rid, truth, node)
+        r_fin = gov.oracle.finalize(rid, truth, sender=node)
         # proof path
         t0 = time.perf_counter()
         proof = answer.prove_words(folder, inp, root / "proof.json")
         prove_s = time.perf_counter() - t0
         rid, r_req2 = req()
-        r_proof = orc.fulfill(oracle, rid, inp, truth, proof.proof_bytes, prover)
+        r_proof = gov.oracle.fulfill(rid, inp, truth, proof.proof_bytes, sender=prover)
         # challenged path: a wrong answer, challenged, settled by the proof
         rid, r_req3 = req()
         wrong = list(truth)
         wrong[0] = (wrong[0] + 1) % FIELD
-        r_prop3 = orc.propose(oracle, rid, wrong, dishonest)
-        r_chal = orc.challenge(oracle, rid, prover)
-        r_proof3 = orc.fulfill(oracle, rid, inp, truth, proof.proof_bytes, prover)
+        r_prop3 = gov.oracle.propose(rid, wrong, sender=dishonest)
+        r_chal = gov.oracle.challenge(rid, sender=prover)
+        r_proof3 = gov.oracle.fulfill(rid, inp, truth, proof.proof_bytes, sender=prover)
 
         # node throughput: N optimistic answers in one pass; compute (witness) per request
         start_block = chain.blocks.head.number + 1
@@ -134,9 +136,9 @@ def _on_chain(root: Path, folder: Path, words: list[list[int]]) -> dict[str, Any
         state = NodeState.load(root / "node.json", str(oracle.address), "serve", start_block)
         from modelgov.chain.oracle_node import registry_folders
 
-        folders = registry_folders(suite.registry)
+        folders = registry_folders(gov.registry)
         t0 = time.perf_counter()
-        done = serve_once(oracle, node, state, folders)
+        done = serve_once(gov.oracle, state, folders, sender=node)
         optimistic_s = time.perf_counter() - t0
         answered = sum(1 for a in done if a["action"] == "proposed")
         t0 = time.perf_counter()
@@ -148,7 +150,7 @@ def _on_chain(root: Path, folder: Path, words: list[list[int]]) -> dict[str, Any
             oracle.request(model_id, w, sender=acct)
         pstate = NodeState.load(root / "prover.json", str(oracle.address), "serve", start_block)
         t0 = time.perf_counter()
-        pdone = serve_once(oracle, prover, pstate, folders, prove=True)
+        pdone = serve_once(gov.oracle, pstate, folders, prove=True, sender=prover)
         prove_pass_s = time.perf_counter() - t0
         proven = sum(1 for a in pdone if a["action"] == "proven")
 

@@ -26,7 +26,7 @@ def test_fixtures(model, verifier, registry, governance, suite, stranger, deploy
     assert model[0] >= 1
 
 
-def test_deploy_request_status_finalize_withdraw(model, run_cli, tmp_path, chain, accounts, timelock):
+def test_deploy_request_status_finalize_withdraw(model, run_cli, tmp_path, chain, accounts, timelock, suite):
     deployed = run_cli("oracle", "deploy", "--window", 60, "--json")
     assert deployed.exit_code == 0, deployed.stderr
     doc = json.loads(deployed.stdout)
@@ -44,12 +44,16 @@ def test_deploy_request_status_finalize_withdraw(model, run_cli, tmp_path, chain
     assert req["request_id"] == 1 and req["status"] == "open" and req["version_id"] == model[1]
     assert req["input"] == INPUT
 
-    from ape import project
+    from modelgov.chain.client import ModelGov
+    from modelgov.chain.oracle import Oracle
+    from modelgov.errors import DeploymentNotFoundError
 
-    from modelgov.chain import oracle as orc
+    gov = ModelGov.from_suite(suite)
+    with pytest.raises(DeploymentNotFoundError, match="no InferenceOracle"):
+        _ = gov.oracle  # the session suite has none: this one is reached by address
 
-    contract = project.InferenceOracle.at(address)
-    orc.propose(contract, 1, TRUE_OUTPUT, accounts[6])
+    proposed = Oracle.at(gov, address).propose(1, TRUE_OUTPUT, sender=accounts[6])
+    assert proposed.value.status == "proposed" and proposed.value.proposer == accounts[6].address
     shown = json.loads(run_cli("oracle", "status", 1, "--json").stdout)
     assert shown["status"] == "proposed" and shown["output"] == TRUE_OUTPUT
     assert shown["proposer"] == accounts[6].address
@@ -89,23 +93,36 @@ def test_cli_errors_are_one_line(model, run_cli, tmp_path, project, deployer, ti
     assert none.exit_code != 0 and "has no active version" in none.stderr
 
 
-def test_wrapper_maps_reverts(model, project, deployer, timelock, registry, accounts):
+def test_wrapper_maps_reverts(model, project, deployer, timelock, registry, accounts, suite):
     from modelgov.chain import oracle as orc
+    from modelgov.chain.client import ModelGov
     from modelgov.errors import NotFoundError, OracleError, StateError
 
     contract = orc.deploy_oracle(deployer, timelock.address, registry.address, orc.local_config(timelock.address))
-    rid = orc.request(contract, model[0], INPUT, accounts[9])
-    with pytest.raises(NotFoundError, match="no request 9"):
-        orc.get_request(contract, 9)
+    gov = ModelGov.from_suite(suite, accounts[9])
+    oracle = orc.Oracle.at(gov, contract.address)
+    asked = oracle.request(model[0], INPUT)  # the client's account signs
+    rid = asked.value
+    assert rid == 1 and asked.gas_used > 0 and asked.tx_hash.startswith("0x")
+    assert oracle.requested(request_id=rid)[0].input == tuple(INPUT)
+    assert oracle.input_of(rid) == INPUT
+    with pytest.raises(NotFoundError, match="no request 9") as unknown:
+        oracle.record(9)
+    assert unknown.value.revert is not None and unknown.value.revert.name == "InferenceOracleUnknownRequest"
     with pytest.raises(OracleError, match="rejected the proof"):
-        orc.fulfill(contract, rid, INPUT, WRONG_OUTPUT, b"\x00", accounts[8])
+        oracle.fulfill(rid, INPUT, WRONG_OUTPUT, b"\x00", sender=accounts[8])
     with pytest.raises(OracleError, match="request 1 is open"):
-        orc.challenge(contract, rid, accounts[7])
+        oracle.challenge(rid, sender=accounts[7])
     with pytest.raises(StateError, match="not governance"):
-        contract_fn = orc._transact
-        contract_fn(contract, "set fee", "setFee", (1,), accounts[9])
-    orc.fulfill(contract, rid, INPUT, TRUE_OUTPUT, b"\x00", accounts[8])
-    record = orc.get_request(contract, rid)
+        oracle._send("set fee", "setFee", (1,), None)
+    # a registry error bubbling up through the oracle is decoded with the registry's ABI
+    with pytest.raises(NotFoundError, match="unknown model #999") as no_model:
+        oracle.request(999, INPUT)
+    assert no_model.value.revert.name == "ModelRegistryUnknownModel"
+    assert no_model.value.revert.contract == "ModelRegistry"
+    proven = oracle.fulfill(rid, INPUT, TRUE_OUTPUT, b"\x00", sender=accounts[8])
+    record = proven.value
     assert record.status == "final" and record.proven and record.version_id == model[1]
+    assert oracle.record(rid) == record and oracle.is_answer(rid, TRUE_OUTPUT)
     with pytest.raises(OracleError, match="nothing to withdraw"):
-        orc.withdraw(contract, accounts[8])  # the local fee is 0: nothing credited
+        oracle.withdraw(sender=accounts[8])  # the local fee is 0: nothing credited

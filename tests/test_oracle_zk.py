@@ -58,7 +58,7 @@ def test_real_proof_settles_a_dispute_through_the_bound_verifier(zk1, registry, 
     from registry_helpers import version_input
 
     from modelgov.chain import oracle as orc
-    from modelgov.chain.registry import get_version
+    from modelgov.chain.client import ModelGov
     from modelgov.chain.zk_verifier import deploy_verifier
     from modelgov.chain.zk_versions import cached_folder
     from modelgov.cid.dag import build_path
@@ -82,10 +82,12 @@ def test_real_proof_settles_a_dispute_through_the_bound_verifier(zk1, registry, 
     for i, a in enumerate(auditors):
         registry.attest(vid, 1, bytes.fromhex("01551220") + bytes([i + 7]) * 32, sender=a)
     registry.activateVersion(model_id, vid, 0, sender=governance)
-    shutil.copytree(zk1.v1, cached_folder(get_version(registry, vid)))  # as an IPFS fetch leaves it
+    gov = ModelGov.from_suite(suite)
+    shutil.copytree(zk1.v1, cached_folder(gov.registry.version(vid)))  # as an IPFS fetch leaves it
 
     config = orc.local_config(timelock.address)
     oracle = orc.deploy_oracle(deployer, timelock.address, registry.address, config)
+    client = orc.Oracle.at(gov, oracle.address)
     consumer = deployer.deploy(project.ModelConsumer, oracle.address, model_id)
     words = answer.quantize(zk1.v1, zk1.samples[100].tolist())
     truth = answer.compute(zk1.v1, words)
@@ -102,7 +104,7 @@ def test_real_proof_settles_a_dispute_through_the_bound_verifier(zk1, registry, 
     assert actions == [{"request_id": rid1, "action": "proposed", "output": truth}]
     again = run_cli(*node)  # a restarted node does not answer twice
     assert again.exit_code == 0 and again.stdout.strip() == ""
-    assert orc.get_request(oracle, rid1).proposer == accounts[6].address
+    assert client.record(rid1).proposer == accounts[6].address
     chain.mine(deltatime=config.challenge_window)
     final = run_cli(*node)
     assert [json.loads(line) for line in final.stdout.splitlines()] == [{"request_id": rid1, "action": "finalized"}]
@@ -115,14 +117,14 @@ def test_real_proof_settles_a_dispute_through_the_bound_verifier(zk1, registry, 
     top = _argmax(truth)
     other = (top + 1) % len(wrong)
     wrong[top], wrong[other] = wrong[other], wrong[top]  # another class wins
-    orc.propose(oracle, rid2, wrong, accounts[7])
+    client.propose(rid2, wrong, sender=accounts[7])
     watch = run_cli("oracle", "watch", "--once", "--oracle", oracle.address, "--account", "TEST::8",
                     "--state", tmp_path / "watch.json", "--json")
     assert watch.exit_code == 0, watch.stderr
     seen = [json.loads(line) for line in watch.stdout.splitlines()]
     assert {"request_id": rid2, "verdict": "wrong", "action": "challenged"} in seen
     assert {"request_id": rid2, "action": "proven", "output": truth} in seen
-    record = orc.get_request(oracle, rid2)
+    record = client.record(rid2)
     assert record.status == "final" and record.proven
     assert oracle.isAnswer(rid2, truth) and consumer.classOf(rid2) == top
     cut = config.proposer_bond * config.treasury_share_bps // 10_000
@@ -132,14 +134,14 @@ def test_real_proof_settles_a_dispute_through_the_bound_verifier(zk1, registry, 
     # --- gas: optimistic path vs proof path (EOA requester, no callback) ------------------------
     r_req = oracle.request(model_id, words, sender=deployer)
     rid3 = oracle.requestCount()
-    r_prop = orc.propose(oracle, rid3, truth, accounts[6])
+    r_prop = client.propose(rid3, truth, sender=accounts[6])
     chain.mine(deltatime=config.challenge_window)
-    r_fin = orc.finalize(oracle, rid3, truth, accounts[6])
+    r_fin = client.finalize(rid3, truth, sender=accounts[6])
     r_req2 = oracle.request(model_id, words, sender=deployer)
     rid4 = oracle.requestCount()
     proof = answer.prove_words(zk1.v1, words, tmp_path / "proof.json")
     assert answer.output_words(proof, len(words)) == truth
-    r_proof = orc.fulfill(oracle, rid4, words, truth, proof.proof_bytes, accounts[8])
+    r_proof = client.fulfill(rid4, words, truth, proof.proof_bytes, sender=accounts[8])
     gas = {"request": r_req.gas_used, "propose": r_prop.gas_used, "finalize": r_fin.gas_used,
            "fulfillWithProof": r_proof.gas_used, "request_by_consumer": ask.gas_used}
     gas["optimistic_path"] = gas["request"] + gas["propose"] + gas["finalize"]

@@ -198,15 +198,16 @@ def test_cli_address_without_verifier_says_so(zk, run_cli, stranger):
     assert len(result.stderr.strip().splitlines()) == 1 and "no contract at" in result.stderr
 
 
-def test_cli_prove_a_registered_version_checked_by_cid(zk, registry, governance, stranger, run_cli, tmp_path):
+def test_cli_prove_a_registered_version_checked_by_cid(zk, registry, governance, stranger, run_cli, tmp_path,
+                                                       suite):
     """``zk prove --version ID``: the version's files (here already in the cache, as a fetch
     from IPFS leaves them) are checked against the registered CID before proving."""
     import shutil
 
     from registry_helpers import version_input
 
+    from modelgov.chain.client import ModelGov
     from modelgov.chain.zk_versions import cached_folder
-    from modelgov.chain.registry import get_version
     from modelgov.cid.dag import build_path
     from modelgov.cid.text import cid_to_bytes
 
@@ -214,7 +215,7 @@ def test_cli_prove_a_registered_version_checked_by_cid(zk, registry, governance,
     registry.createModel("demo-mlp", b"", sender=governance)
     root = build_path(zk.v1, profile).cid
     registry.submitVersion(1, version_input("v1", profile=profile, cid_bytes=cid_to_bytes(root)), sender=stranger)
-    record = get_version(registry, 1)
+    record = ModelGov.from_suite(suite).registry.version(1)
     shutil.copytree(zk.v1, cached_folder(record))
     out = tmp_path / "proof.json"
     result = run_cli("zk", "prove", "--version", 1, "--input", zk.input, "-o", out, "--json")
@@ -245,13 +246,13 @@ def test_check_refuses_an_edited_pinned_verifier_source(zk, verifiers, tmp_path)
 
 
 def test_registry_binding_verifies_a_proof_of_the_active_version(zk, verifiers, registry, governance,
-                                                                  accounts, stranger, run_cli):
+                                                                  accounts, stranger, run_cli, suite):
     """The verifier is bound to the version before its audit; once governance activates the
     version, ``zk verify --model`` checks a proof through the registry's binding, and a proof of
     other weights (v2's circuit) is refused by it."""
     from registry_helpers import version_input
 
-    from modelgov.chain.registry import bind_verifier
+    from modelgov.chain.client import ModelGov
 
     auditors = accounts[4], accounts[5]
     for a in auditors:
@@ -262,7 +263,8 @@ def test_registry_binding_verifies_a_proof_of_the_active_version(zk, verifiers, 
     vid = registry.versionCount()
     unbound = run_cli("zk", "verify", zk.proof_path, "--version", vid)
     assert unbound.exit_code != 0 and "no zk verifier bound" in unbound.stderr
-    assert bind_verifier(registry, vid, verifiers["v1"].address, stranger) == verifiers["v1"].address
+    bound = ModelGov.from_suite(suite).registry.bind_verifier(vid, verifiers["v1"].address, sender=stranger)
+    assert bound.value == verifiers["v1"].address
     for i, a in enumerate(auditors):
         registry.attest(vid, 1, bytes.fromhex("01551220") + bytes([i]) * 32, sender=a)
     registry.activateVersion(mid, vid, 0, sender=governance)

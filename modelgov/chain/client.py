@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from modelgov.chain.contract import ContractHandle
     from modelgov.chain.deploy import Suite
     from modelgov.chain.governor import Governor
+    from modelgov.chain.oracle import Oracle
     from modelgov.chain.registry import Registry
     from modelgov.chain.token import Token
     from modelgov.chain.treasury import Treasury
@@ -173,6 +174,7 @@ class ModelGov:
 
         messages = None
         abi = None
+        callee_errors: tuple[str, ...] = ()
         if name == "registry":
             from modelgov.chain.registry import messages as registry_messages
 
@@ -186,8 +188,13 @@ class ModelGov:
             from modelgov.chain.token import messages as token_messages
 
             messages = token_messages
+        elif name == "oracle":
+            from modelgov.chain.oracle import messages as oracle_messages
+
+            messages = oracle_messages
+            callee_errors = ("ModelRegistry",)  # the oracle calls the registry; its errors bubble up
         return ContractHandle(CONTRACT_KINDS[name], self.deployment.address(name), self.connection,
-                              messages, abi=abi)
+                              messages, abi=abi, callee_errors=callee_errors)
 
     @cached_property
     def registry(self) -> Registry:
@@ -226,6 +233,20 @@ class ModelGov:
         from modelgov.chain.governor import Governor
 
         return Governor(self)
+
+    @cached_property
+    def oracle(self) -> Oracle:
+        """The deployment's InferenceOracle (another one: ``Oracle.at(gov, address)``).
+
+        Raises:
+            DeploymentNotFoundError: the deployment has no oracle (``modelgov oracle deploy``).
+        """
+        from modelgov.chain.oracle import Oracle
+
+        if "oracle" not in self.deployment.contracts:
+            raise DeploymentNotFoundError(f"the {self.network} deployment has no InferenceOracle: run "
+                                          "`modelgov oracle deploy`, or give the oracle's address")
+        return Oracle(self.handle("oracle"), self)
 
     @cached_property
     def ipfs(self) -> IPFSClient:

@@ -79,8 +79,14 @@ class ContractHandle:
 
     def __init__(self, kind: str, address: str, connection: Connection,
                  messages: ErrorMessages | None = None, *,
-                 abi: Sequence[Mapping[str, Any]] | None = None) -> None:
+                 abi: Sequence[Mapping[str, Any]] | None = None,
+                 callee_errors: Sequence[str] = ()) -> None:
+        """``abi``: for a contract outside the suite (any ERC-20); ``callee_errors``: kinds of the
+        contracts this one calls whose custom errors bubble up through it (the oracle reverts
+        with the registry's ``ModelRegistryUnknownModel``): decoded with their ABIs after this
+        one's (``CustomError.contract`` names which)."""
         self.kind = kind
+        self.callee_errors = tuple(callee_errors)
         self.address = to_checksum_address(address)
         self.connection = connection
         self.messages = messages
@@ -119,23 +125,29 @@ class ContractHandle:
         return values[0] if len(values) == 1 else values
 
     @cached_property
-    def _errors(self) -> dict[bytes, dict[str, Any]]:
-        return {keccak(text=_signature(i))[:4]: dict(i) for i in self.abi if i.get("type") == "error"}
+    def _errors(self) -> dict[bytes, tuple[str, dict[str, Any]]]:
+        table: dict[bytes, tuple[str, dict[str, Any]]] = {}
+        for kind in (*reversed(self.callee_errors), self.kind):  # this contract's own win
+            abi = self.abi if kind == self.kind else load_abi(kind)
+            table.update({keccak(text=_signature(i))[:4]: (kind, dict(i))
+                          for i in abi if i.get("type") == "error"})
+        return table
 
     def decode_error(self, data: bytes | None) -> CustomError | None:
         """The custom error in a revert payload, or None (no payload, or not one of this ABI's)."""
         if not data or len(data) < 4:
             return None
-        item = self._errors.get(bytes(data[:4]))
-        if item is None:
+        found = self._errors.get(bytes(data[:4]))
+        if found is None:
             return None
+        kind, item = found
         inputs = item.get("inputs", [])
         try:
             values = abi_decode([canonical_type(i) for i in inputs], bytes(data[4:])) if inputs else ()
         except Exception:  # noqa: BLE001 - a malformed payload: the name alone
-            return CustomError(str(item["name"]), {}, self.kind)
+            return CustomError(str(item["name"]), {}, kind)
         return CustomError(str(item["name"]), {i["name"]: _plain(v) for i, v in zip(inputs, values)},
-                           self.kind)
+                           kind)
 
     def error(self, action: str, data: bytes | None, fallback: str = "") -> ModelGovError:
         """The modelgov error for a revert of this contract (``action`` prefixes the message);

@@ -19,6 +19,11 @@ from modelgov.errors import ChainError
 if TYPE_CHECKING:  # pragma: no cover
     from web3 import Web3
 
+    from modelgov.chain.rpc import Rpc
+
+#: blocks per ``eth_getLogs`` of :func:`rpc_logs` (public nodes cap the range)
+LOG_RANGE = 10_000
+
 
 @dataclass(frozen=True)
 class EventAbi:
@@ -141,6 +146,35 @@ def fetch_logs(web3: Web3, addresses: Sequence[str], from_block: int, to_block: 
     except Exception as exc:
         raise ChainError(f"eth_getLogs {from_block}..{to_block} failed: {' '.join(str(exc).split())[:200]}") from None
     return sorted(logs, key=lambda lg: (int(lg["blockNumber"]), int(lg["logIndex"])))
+
+
+def rpc_logs(rpc: Rpc, address: str, from_block: int, to_block: int,
+             topics: Sequence[bytes | None] = ()) -> list[dict[str, Any]]:
+    """The logs of ``address`` in ``[from_block, to_block]`` matching ``topics`` (None: any),
+    in chain order, over :class:`~modelgov.chain.rpc.Rpc` (no Ape): one ``eth_getLogs`` per
+    :data:`LOG_RANGE` blocks, all sent in one JSON-RPC batch. Returned as :class:`EventDecoder`
+    takes them (bytes and ints).
+
+    Raises:
+        ChainError, NodeUnreachableError: the node refused the query.
+    """
+    if to_block < from_block:
+        return []
+    wanted = ["0x" + t.hex() if t is not None else None for t in topics]
+    ranges = [(lo, min(lo + LOG_RANGE - 1, to_block)) for lo in range(from_block, to_block + 1, LOG_RANGE)]
+    out: list[dict[str, Any]] = []
+    for answer in rpc.batch([("eth_getLogs", [{"address": address, "fromBlock": hex(lo), "toBlock": hex(hi),
+                                               "topics": wanted}]) for lo, hi in ranges]):
+        if isinstance(answer, Exception):
+            raise ChainError(f"eth_getLogs {from_block}..{to_block} failed: {answer}")
+        for log in answer:
+            out.append({"address": str(log["address"]),
+                        "topics": [bytes.fromhex(str(t)[2:]) for t in log["topics"]],
+                        "data": bytes.fromhex(str(log["data"])[2:]),
+                        "blockNumber": int(log["blockNumber"], 16), "logIndex": int(log["logIndex"], 16),
+                        "blockHash": bytes.fromhex(str(log["blockHash"])[2:]),
+                        "transactionHash": bytes.fromhex(str(log["transactionHash"])[2:])})
+    return sorted(out, key=lambda lg: (int(lg["blockNumber"]), int(lg["logIndex"])))
 
 
 def suite_contracts(suite: Any) -> dict[str, tuple[str, list[dict[str, Any]]]]:

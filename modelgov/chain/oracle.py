@@ -1,32 +1,47 @@
-"""Typed access to the InferenceOracle contract (an Ape contract instance).
+"""Typed access to the InferenceOracle: ``gov.oracle`` (:class:`Oracle`).
 
 Words: inputs and outputs cross this boundary as lists of ints, EZKL field elements (see
-:mod:`modelgov.zk.answer`). Writes SIMULATE the call first (``eth_call``) and send only when it
-passes; reverts become modelgov errors naming the decoded custom error: unknown request or model →
-:class:`NotFoundError`; missing role → :class:`StateError`; wrong status, window, value, proof →
-:class:`OracleError`; malformed words or settings → :class:`ValidationError`.
+:mod:`modelgov.zk.answer`). Reads go over JSON-RPC with the shipped ABI (events by
+``eth_getLogs``); writes simulate first and send only when the simulation passes
+(:func:`modelgov.chain.tx.send`). Reverts become modelgov errors carrying the decoded custom
+error as ``err.revert``: unknown request or model → :class:`NotFoundError`; missing role or no
+verifier → :class:`StateError`; wrong status, window, value, proof → :class:`OracleError`;
+malformed words or settings → :class:`ValidationError`. A registry error bubbling up through the
+oracle (``request`` on an unknown model) is decoded with the registry's ABI and message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from modelgov.chain.tx import TxResult, send
 from modelgov.errors import (
     ChainError,
+    CustomError,
     ModelGovError,
     NotFoundError,
     OracleError,
     StateError,
-    TransactionRevertedError,
     ValidationError,
 )
+
+if TYPE_CHECKING:
+    from ape.api import AccountAPI, ReceiptAPI
+    from ape.contracts import ContractInstance
+
+    from modelgov.chain.client import ModelGov
+    from modelgov.chain.contract import ContractHandle
 
 STATUS_NAMES = {0: "none", 1: "open", 2: "proposed", 3: "challenged", 4: "final"}
 OPEN, PROPOSED, CHALLENGED, FINAL = 1, 2, 3, 4
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
+# ---------------------------------------------------------------------------------------------
+# records
+# ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class OracleConfig:
     """The governance-set parameters (wei and seconds)."""
@@ -40,7 +55,7 @@ class OracleConfig:
     treasury_share_bps: int
     treasury: str
 
-    def to_abi(self) -> tuple:
+    def to_abi(self) -> tuple[int, int, int, int, int, int, int, str]:
         return (self.proposer_bond, self.challenger_bond, self.fee, self.challenge_window,
                 self.response_window, self.callback_gas_limit, self.treasury_share_bps, self.treasury)
 
@@ -60,7 +75,7 @@ class RequestRecord:
 
     request_id: int
     requester: str
-    status: str
+    status: str  # none | open | proposed | challenged | final
     proven: bool
     callback_failed: bool
     deadline: int
@@ -79,36 +94,80 @@ class RequestRecord:
         return asdict(self)
 
 
-def _addr(raw: Any) -> str | None:
-    text = str(raw)
-    return None if int(text, 16) == 0 else text
+@dataclass(frozen=True)
+class RequestedEvent:
+    """A ``Requested`` log: the model, the pinned version and verifier, the input words."""
+
+    request_id: int
+    requester: str
+    model_id: int
+    version_id: int
+    verifier: str
+    input: tuple[int, ...]
+    fee: int
+    block: int
+
+    def to_json(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["input"] = list(self.input)
+        return doc
 
 
-def _record(request_id: int, raw: Any) -> RequestRecord:
-    output_hash = bytes(raw.outputHash)
+@dataclass(frozen=True)
+class ProposalEvent:
+    """An ``AnswerProposed`` log: who proposed which output, until when it can be challenged."""
+
+    request_id: int
+    proposer: str
+    output: tuple[int, ...]
+    bond: int
+    deadline: int
+    block: int
+
+    def to_json(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["output"] = list(self.output)
+        return doc
+
+
+def _addr(raw: str) -> str | None:
+    return None if int(raw, 16) == 0 else raw
+
+
+def _record(request_id: int, raw: Sequence[Any]) -> RequestRecord:
+    (requester, status, proven, callback_failed, deadline, verifier, version_id, proposer, model_id,
+     challenger, fee, input_hash, output_hash, proposer_bond, challenger_bond) = tuple(raw)
+    out = bytes(output_hash)
     return RequestRecord(
-        request_id=request_id, requester=str(raw.requester), status=STATUS_NAMES[int(raw.status)],
-        proven=bool(raw.proven), callback_failed=bool(raw.callbackFailed), deadline=int(raw.deadline),
-        verifier=str(raw.verifier), proposer=_addr(raw.proposer), challenger=_addr(raw.challenger),
-        model_id=int(raw.modelId), version_id=int(raw.versionId),
-        input_hash="0x" + bytes(raw.inputHash).hex(),
-        output_hash=None if output_hash == b"\x00" * 32 else "0x" + output_hash.hex(),
-        fee=int(raw.fee), proposer_bond=int(raw.proposerBond), challenger_bond=int(raw.challengerBond))
+        request_id=request_id, requester=str(requester), status=STATUS_NAMES.get(int(status), str(status)),
+        proven=bool(proven), callback_failed=bool(callback_failed), deadline=int(deadline),
+        verifier=str(verifier), proposer=_addr(str(proposer)), challenger=_addr(str(challenger)),
+        model_id=int(model_id), version_id=int(version_id), input_hash="0x" + bytes(input_hash).hex(),
+        output_hash=None if out == b"\x00" * 32 else "0x" + out.hex(),
+        fee=int(fee), proposer_bond=int(proposer_bond), challenger_bond=int(challenger_bond))
+
+
+def words_hash(words: Sequence[int]) -> str:
+    """``keccak256(abi.encode(words))`` as the oracle stores input and output hashes (0x hex)."""
+    from eth_abi.abi import encode
+    from eth_utils.crypto import keccak
+
+    return "0x" + keccak(encode(["uint256[]"], [list(words)])).hex()
+
+
+def _words(words: Sequence[int], what: str) -> list[int]:
+    from modelgov.zk.answer import check_words
+
+    return check_words(list(words), what)
 
 
 # ---------------------------------------------------------------------------------------------
-# revert decoding
+# revert messages
 # ---------------------------------------------------------------------------------------------
-def error_for(oracle: Any, exc: BaseException, action: str, registry: Any = None) -> ModelGovError:
-    """The modelgov error for an oracle revert (registry errors decoded too), prefixed by ``action``."""
-    from modelgov.chain.reverts import decode_custom_error
-
-    types = [oracle.contract_type] + ([registry.contract_type] if registry is not None else [])
-    decoded = decode_custom_error(exc, types)
-    if decoded is None:
-        message = " ".join(str(getattr(exc, "revert_message", None) or exc).split())
-        return TransactionRevertedError(f"{action}: reverted: {message}")
-    name, a = decoded
+def messages(err: CustomError) -> tuple[type[ModelGovError], str] | None:
+    """The oracle's readable message (and error class) for one of its custom errors; a registry
+    error that bubbled up through the oracle gets the registry's."""
+    a = err.args
     status = STATUS_NAMES.get(int(a.get("status", 0) or 0), "?")
     text: dict[str, tuple[type[ModelGovError], str]] = {
         "InferenceOracleNoActiveVersion": (NotFoundError, f"model #{a.get('modelId')} has no active version"),
@@ -131,44 +190,22 @@ def error_for(oracle: Any, exc: BaseException, action: str, registry: Any = None
         "InferenceOracleInvalidCallbackGas": (ValidationError, f"callback gas {a.get('gasLimit')} is above 5,000,000"),
         "InferenceOracleInvalidTreasuryShare": (ValidationError, "treasury share above 50 %, or a share without a treasury"),
         "InferenceOracleInvalidBond": (ValidationError, "bonds must be positive"),
+        "InferenceOracleZeroAddress": (ValidationError, "the admin and the registry must not be the zero address"),
         "AccessControlUnauthorizedAccount": (StateError, f"{a.get('account')} is not governance (DEFAULT_ADMIN_ROLE)"),
-        "ModelRegistryUnknownModel": (NotFoundError, f"unknown model #{a.get('modelId')}"),
         "ReentrancyGuardReentrantCall": (OracleError, "re-entrant call refused"),
     }
-    cls, message = text.get(name, (TransactionRevertedError, f"reverted with {name}({a})"))
-    return cls(f"{action}: {message}")
+    found = text.get(err.name)
+    if found is None and err.contract == "ModelRegistry":
+        from modelgov.chain.registry import messages as registry_messages
 
-
-def _simulate(oracle: Any, action: str, fn: str, args: tuple, sender: Any, value: int, registry: Any) -> None:
-    from modelgov.chain import tx
-
-    tx.simulate(oracle, fn, args, sender=sender, action=action, value=value,
-                on_revert=lambda exc: error_for(oracle, exc, action, registry))
-
-
-def _transact(oracle: Any, action: str, fn: str, args: tuple, sender: Any, value: int = 0,
-              registry: Any = None) -> Any:
-    """Simulate ``fn(*args)`` from ``sender``; send it only if the simulation passes."""
-    from modelgov.chain import tx
-
-    return tx.transact(oracle, fn, args, sender=sender, action=action, value=value,
-                       on_revert=lambda exc: error_for(oracle, exc, action, registry))
-
-
-def _view(oracle: Any, action: str, fn: str, *args: Any) -> Any:
-    from ape.exceptions import ApeException
-
-    try:
-        return getattr(oracle, fn)(*args)
-    except ApeException as exc:
-        _simulate(oracle, action, fn, args, None, 0, None)
-        raise error_for(oracle, exc, action) from None
+        return registry_messages(err)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
-# deploy and reads
+# deployment
 # ---------------------------------------------------------------------------------------------
-def deploy_oracle(deployer: Any, admin: str, registry: str, config: OracleConfig) -> Any:
+def deploy_oracle(deployer: AccountAPI, admin: str, registry: str, config: OracleConfig) -> ContractInstance:
     """Deploy an InferenceOracle over ``registry`` administered by ``admin`` (the timelock).
 
     Raises:
@@ -179,174 +216,250 @@ def deploy_oracle(deployer: Any, admin: str, registry: str, config: OracleConfig
     from modelgov.chain.ape_env import project
 
     try:
-        return deployer.deploy(project().InferenceOracle, admin, registry, config.to_abi())
+        instance: ContractInstance = deployer.deploy(project().InferenceOracle, admin, registry, config.to_abi())
     except ApeException as exc:
         raise ChainError(f"oracle deployment failed: {str(exc).splitlines()[0]}") from exc
+    return instance
 
 
-def get_config(oracle: Any) -> OracleConfig:
-    raw = oracle.config()
-    return OracleConfig(int(raw.proposerBond), int(raw.challengerBond), int(raw.fee), int(raw.challengeWindow),
-                        int(raw.responseWindow), int(raw.callbackGasLimit), int(raw.treasuryShareBps),
-                        str(raw.treasury))
+# ---------------------------------------------------------------------------------------------
+# the client's oracle
+# ---------------------------------------------------------------------------------------------
+class Oracle:
+    """The InferenceOracle of a suite: ``gov.oracle`` (or ``Oracle.at(gov, address)``).
 
-
-def get_request(oracle: Any, request_id: int) -> RequestRecord:
-    """Raises: NotFoundError: no such request."""
-    return _record(int(request_id), _view(oracle, f"request {request_id}", "getRequest", int(request_id)))
-
-
-def credit_of(oracle: Any, account: str) -> int:
-    return int(oracle.creditOf(account))
-
-
-def _logs(event: Any, from_block: int, to_block: int | None = None) -> list[Any]:
-    from ape import chain
-
-    stop = chain.blocks.head.number if to_block is None else to_block
-    if stop < from_block:
-        return []
-    return list(event.range(from_block, stop + 1))
-
-
-def requested(oracle: Any, from_block: int, to_block: int | None = None) -> list[dict[str, Any]]:
-    """Every ``Requested`` event in the block range: request id, model, pinned version and
-    verifier, input words, block."""
-    return [{"request_id": int(log.requestId), "requester": str(log.requester), "model_id": int(log.modelId),
-             "version_id": int(log.versionId), "verifier": str(log.verifier),
-             "input": [int(w) for w in log.input], "block": int(log.block_number)}
-            for log in _logs(oracle.Requested, from_block, to_block)]
-
-
-def proposals(oracle: Any, from_block: int, to_block: int | None = None) -> list[dict[str, Any]]:
-    """Every ``AnswerProposed`` event in the block range."""
-    return [{"request_id": int(log.requestId), "proposer": str(log.proposer),
-             "output": [int(w) for w in log.output], "deadline": int(log.challengeDeadline),
-             "block": int(log.block_number)}
-            for log in _logs(oracle.AnswerProposed, from_block, to_block)]
-
-
-def input_of(oracle: Any, request_id: int, from_block: int = 0) -> list[int]:
-    """The input words of ``request_id`` (from its ``Requested`` event, checked against the stored hash).
-
-    Raises:
-        NotFoundError: no such request or no event for it.
+    Reads return frozen dataclasses; writes take the signer as ``sender=`` (default: the
+    client's account), simulate first, and return a :class:`~modelgov.chain.tx.TxResult`:
+    ``request`` → the request id, ``withdraw`` → the amount, the others → the request's record
+    after the write.
     """
-    from eth_abi import encode
-    from eth_utils import keccak
 
-    record = get_request(oracle, request_id)
-    for ev in requested(oracle, from_block):
-        if ev["request_id"] == request_id:
-            if "0x" + keccak(encode(["uint256[]"], [ev["input"]])).hex() != record.input_hash:
+    def __init__(self, handle: ContractHandle, client: ModelGov | None = None) -> None:
+        self.handle = handle
+        self.client = client
+
+    @classmethod
+    def at(cls, client: ModelGov, address: str) -> Oracle:
+        """The oracle at ``address`` (not the deployment's), read through ``client``'s connection.
+
+        Raises:
+            ValidationError: not an address.
+        """
+        from eth_utils.address import is_address
+
+        from modelgov.chain.contract import ContractHandle
+
+        if not is_address(str(address)):
+            raise ValidationError(f"{address!r} is not an address")
+        return cls(ContractHandle("InferenceOracle", address, client.connection, messages,
+                                  callee_errors=("ModelRegistry",)), client)
+
+    @property
+    def address(self) -> str:
+        return self.handle.address
+
+    def signer(self, sender: AccountAPI | None = None) -> AccountAPI:
+        """``sender``, or the client's account when None.
+
+        Raises:
+            ValidationError: neither is there.
+        """
+        if sender is not None:
+            return sender
+        if self.client is None:
+            raise ValidationError("no signing account: pass sender=")
+        return self.client.account
+
+    def _view(self, action: str, fn: str, *args: Any) -> Any:
+        return self.handle.call(fn, *args, action=action)
+
+    def _send(self, action: str, fn: str, args: tuple[Any, ...], sender: AccountAPI | None,
+              value: int = 0) -> ReceiptAPI:
+        return send(self.handle, fn, args, sender=self.signer(sender), action=action, value=value)
+
+    # --- reads ------------------------------------------------------------------------------
+    def config(self) -> OracleConfig:
+        (proposer_bond, challenger_bond, fee, challenge_window, response_window, callback_gas,
+         share_bps, treasury) = tuple(self._view("oracle config", "config"))
+        return OracleConfig(int(proposer_bond), int(challenger_bond), int(fee), int(challenge_window),
+                            int(response_window), int(callback_gas), int(share_bps), str(treasury))
+
+    def record(self, request_id: int) -> RequestRecord:
+        """Request ``request_id`` as stored. Raises: NotFoundError: no such request."""
+        return _record(int(request_id), self._view(f"request {request_id}", "getRequest", int(request_id)))
+
+    def request_count(self) -> int:
+        """How many requests were made (ids are 1..count)."""
+        return int(self._view("requestCount", "requestCount"))
+
+    def credit_of(self, account: str) -> int:
+        """Wei credited to ``account`` (bonds back, awards, fees), withdrawable."""
+        return int(self._view("creditOf", "creditOf", account))
+
+    def is_answer(self, request_id: int, output_words: Sequence[int]) -> bool:
+        """Whether ``output_words`` is the final answer of ``request_id``."""
+        return bool(self._view(f"request {request_id}", "isAnswer", int(request_id), list(output_words)))
+
+    def head(self) -> int:
+        """The latest block number."""
+        return self.handle.connection.rpc.block_number()
+
+    def now(self) -> int:
+        """The latest block's timestamp (the clock the oracle's windows use)."""
+        return self.handle.connection.rpc.timestamp("latest")
+
+    def _events(self, name: str, from_block: int | None, to_block: int | None,
+                request_id: int | None = None) -> list[tuple[int, dict[str, Any]]]:
+        from modelgov.chain.events import EventDecoder, event_abis, rpc_logs
+
+        topic = next(e.topic for e in event_abis("oracle", self.handle.abi) if e.name == name)
+        start = self._default_from() if from_block is None else int(from_block)
+        stop = self.head() if to_block is None else int(to_block)
+        topics = [topic] + ([int(request_id).to_bytes(32, "big")] if request_id is not None else [])
+        decoder = EventDecoder({"oracle": (self.address, list(self.handle.abi))})
+        out = []
+        for log in rpc_logs(self.handle.connection.rpc, self.address, start, stop, topics):
+            ev = decoder.decode(log)
+            if ev is not None and ev.name == name:
+                out.append((ev.block_number, ev.args))
+        return out
+
+    def _default_from(self) -> int:
+        """Where event scans start by default: the suite's deployment block (the oracle is
+        deployed over the suite's registry, so never before it)."""
+        try:
+            return self.client.deployment.block if self.client is not None else 0
+        except ModelGovError:
+            return 0
+
+    def requested(self, from_block: int | None = None, to_block: int | None = None,
+                  request_id: int | None = None) -> list[RequestedEvent]:
+        """Every ``Requested`` event in ``[from_block, to_block]`` (default: the deployment's
+        block to the head), of one request when ``request_id`` is given."""
+        return [RequestedEvent(int(a["requestId"]), str(a["requester"]), int(a["modelId"]),
+                               int(a["versionId"]), str(a["verifier"]), tuple(int(w) for w in a["input"]),
+                               int(a["fee"]), block)
+                for block, a in self._events("Requested", from_block, to_block, request_id)]
+
+    def proposals(self, from_block: int | None = None, to_block: int | None = None,
+                  request_id: int | None = None) -> list[ProposalEvent]:
+        """Every ``AnswerProposed`` event in the block range (see :meth:`requested`)."""
+        return [ProposalEvent(int(a["requestId"]), str(a["proposer"]), tuple(int(w) for w in a["output"]),
+                              int(a["bond"]), int(a["challengeDeadline"]), block)
+                for block, a in self._events("AnswerProposed", from_block, to_block, request_id)]
+
+    def input_of(self, request_id: int, from_block: int | None = None) -> list[int]:
+        """The input words of ``request_id`` (its ``Requested`` event, checked against the stored hash).
+
+        Raises:
+            NotFoundError: no such request, or no event for it.
+            ChainError: the event's words are not the stored ones.
+        """
+        record = self.record(request_id)
+        for ev in self.requested(from_block, request_id=request_id):
+            if words_hash(ev.input) != record.input_hash:
                 raise ChainError(f"request {request_id}: the event's input is not the stored one")
-            return ev["input"]
-    raise NotFoundError(f"no Requested event for request {request_id} since block {from_block}")
+            return list(ev.input)
+        raise NotFoundError(f"no Requested event for request {request_id} since block "
+                            f"{self._default_from() if from_block is None else from_block}")
 
+    def proposed_output(self, request_id: int, from_block: int | None = None) -> list[int]:
+        """The currently proposed output words of ``request_id``.
 
-def proposed_output(oracle: Any, request_id: int, from_block: int = 0) -> list[int]:
-    """The currently proposed output words of ``request_id``.
+        Raises:
+            NotFoundError: no such request, or nothing proposed now.
+        """
+        record = self.record(request_id)
+        if record.output_hash is None:
+            raise NotFoundError(f"request {request_id} has no answer proposed ({record.status})")
+        for ev in reversed(self.proposals(from_block, request_id=request_id)):
+            if words_hash(ev.output) == record.output_hash:
+                return list(ev.output)
+        raise NotFoundError(f"no AnswerProposed event matches request {request_id}'s output")
 
-    Raises:
-        NotFoundError: no such request, or nothing proposed now.
-    """
-    from eth_abi import encode
-    from eth_utils import keccak
+    # --- writes -----------------------------------------------------------------------------
+    def request(self, model_id: int, input_words: Sequence[int], *,
+                sender: AccountAPI | None = None) -> TxResult[int]:
+        """Ask ``model_id``'s active version (pinned now) about ``input_words``, paying the
+        current fee; the value is the request id.
 
-    record = get_request(oracle, request_id)
-    if record.output_hash is None:
-        raise NotFoundError(f"request {request_id} has no answer proposed ({record.status})")
-    for ev in reversed(proposals(oracle, from_block)):
-        if ev["request_id"] == request_id and "0x" + keccak(encode(["uint256[]"], [ev["output"]])).hex() == record.output_hash:
-            return ev["output"]
-    raise NotFoundError(f"no AnswerProposed event matches request {request_id}'s output")
+        Raises:
+            ValidationError: malformed words. NotFoundError: unknown model or no active version.
+            StateError: the active version has no verifier. OracleError: other refusals.
+        """
+        words = _words(input_words, "input")
+        fee = self.config().fee
+        receipt = self._send(f"request on model #{model_id}", "request", (int(model_id), words), sender, fee)
+        events = self.handle.events(receipt, "Requested")
+        if not events:
+            raise ChainError("request: no Requested event in the receipt")
+        return TxResult.of(receipt, int(events[0]["requestId"]))
 
+    def propose(self, request_id: int, output_words: Sequence[int], *,
+                sender: AccountAPI | None = None) -> TxResult[RequestRecord]:
+        """Answer ``request_id`` with ``output_words`` and the proposer bond.
 
-# ---------------------------------------------------------------------------------------------
-# writes
-# ---------------------------------------------------------------------------------------------
-def _words(words: list[int], what: str) -> list[int]:
-    from modelgov.zk.answer import check_words
+        Raises:
+            ValidationError, NotFoundError, OracleError: see the module.
+        """
+        words = _words(output_words, "output")
+        bond = self.config().proposer_bond
+        receipt = self._send(f"propose for request {request_id}", "propose", (int(request_id), words),
+                             sender, bond)
+        return TxResult.of(receipt, self.record(request_id))
 
-    return check_words(list(words), what)
+    def challenge(self, request_id: int, *, sender: AccountAPI | None = None) -> TxResult[RequestRecord]:
+        """Dispute the proposed answer of ``request_id`` with the challenger bond.
 
+        Raises:
+            NotFoundError, OracleError: see the module.
+        """
+        bond = self.config().challenger_bond
+        receipt = self._send(f"challenge request {request_id}", "challenge", (int(request_id),), sender, bond)
+        return TxResult.of(receipt, self.record(request_id))
 
-def request(oracle: Any, model_id: int, input_words: list[int], sender: Any, registry: Any = None) -> int:
-    """Ask ``model_id``'s active version about ``input_words``, paying the current fee; the request id.
+    def fulfill(self, request_id: int, input_words: Sequence[int], output_words: Sequence[int],
+                proof: bytes, *, sender: AccountAPI | None = None) -> TxResult[RequestRecord]:
+        """Settle ``request_id`` with a proof of ``output_words`` (final at once).
 
-    Raises:
-        ValidationError: malformed words. NotFoundError: unknown model or no active version.
-        StateError: the active version has no verifier. OracleError: other refusals.
-    """
-    words = _words(input_words, "input")
-    fee = get_config(oracle).fee
-    receipt = _transact(oracle, f"request on model #{model_id}", "request", (int(model_id), words), sender,
-                        fee, registry)
-    for log in receipt.events:
-        if log.event_name == "Requested":
-            return int(log.event_arguments["requestId"])
-    raise ChainError("request: no Requested event in the receipt")
+        Raises:
+            ValidationError, NotFoundError, OracleError (e.g. the pinned verifier rejected the proof).
+        """
+        args = (int(request_id), _words(input_words, "input"), _words(output_words, "output"), bytes(proof))
+        receipt = self._send(f"prove request {request_id}", "fulfillWithProof", args, sender)
+        return TxResult.of(receipt, self.record(request_id))
 
+    def finalize(self, request_id: int, output_words: Sequence[int] | None = None, *,
+                 sender: AccountAPI | None = None) -> TxResult[RequestRecord]:
+        """Make the unchallenged proposal of ``request_id`` final (its output read from the
+        events when None).
 
-def propose(oracle: Any, request_id: int, output_words: list[int], sender: Any) -> Any:
-    """Answer ``request_id`` with ``output_words`` and the proposer bond (sent from ``sender``).
+        Raises:
+            NotFoundError, OracleError: see the module.
+        """
+        output = (self.proposed_output(request_id) if output_words is None
+                  else _words(output_words, "output"))
+        receipt = self._send(f"finalize request {request_id}", "finalize", (int(request_id), output), sender)
+        return TxResult.of(receipt, self.record(request_id))
 
-    Raises:
-        ValidationError, NotFoundError, OracleError: see the module.
-    """
-    bond = get_config(oracle).proposer_bond
-    return _transact(oracle, f"propose for request {request_id}", "propose",
-                     (int(request_id), _words(output_words, "output")), sender, bond)
+    def expire_challenge(self, request_id: int, *, sender: AccountAPI | None = None) -> TxResult[RequestRecord]:
+        """Settle an unproven challenge after its response window (the request reopens).
 
+        Raises:
+            NotFoundError, OracleError: see the module.
+        """
+        receipt = self._send(f"expire the challenge of request {request_id}", "expireChallenge",
+                             (int(request_id),), sender)
+        return TxResult.of(receipt, self.record(request_id))
 
-def challenge(oracle: Any, request_id: int, sender: Any) -> Any:
-    """Dispute the proposed answer of ``request_id`` with the challenger bond.
+    def withdraw(self, *, sender: AccountAPI | None = None) -> TxResult[int]:
+        """Withdraw everything credited to the sender; the value is the amount in wei.
 
-    Raises:
-        NotFoundError, OracleError: see the module.
-    """
-    bond = get_config(oracle).challenger_bond
-    return _transact(oracle, f"challenge request {request_id}", "challenge", (int(request_id),), sender, bond)
-
-
-def fulfill(oracle: Any, request_id: int, input_words: list[int], output_words: list[int], proof: bytes,
-            sender: Any) -> Any:
-    """Settle ``request_id`` with a proof of ``output_words`` (final at once).
-
-    Raises:
-        ValidationError, NotFoundError, OracleError (e.g. the pinned verifier rejected the proof).
-    """
-    return _transact(oracle, f"prove request {request_id}", "fulfillWithProof",
-                     (int(request_id), _words(input_words, "input"), _words(output_words, "output"), bytes(proof)),
-                     sender)
-
-
-def finalize(oracle: Any, request_id: int, output_words: list[int] | None, sender: Any) -> Any:
-    """Make the unchallenged proposal of ``request_id`` final (its output read from the events when None).
-
-    Raises:
-        NotFoundError, OracleError: see the module.
-    """
-    output = proposed_output(oracle, request_id) if output_words is None else _words(output_words, "output")
-    return _transact(oracle, f"finalize request {request_id}", "finalize", (int(request_id), output), sender)
-
-
-def expire_challenge(oracle: Any, request_id: int, sender: Any) -> Any:
-    """Settle an unproven challenge after its response window (the request reopens).
-
-    Raises:
-        NotFoundError, OracleError: see the module.
-    """
-    return _transact(oracle, f"expire the challenge of request {request_id}", "expireChallenge",
-                     (int(request_id),), sender)
-
-
-def withdraw(oracle: Any, sender: Any) -> int:
-    """Withdraw everything credited to ``sender``; the amount in wei.
-
-    Raises:
-        OracleError: nothing to withdraw.
-    """
-    amount = credit_of(oracle, str(sender.address))
-    _transact(oracle, "withdraw", "withdraw", (), sender)
-    return amount
+        Raises:
+            OracleError: nothing to withdraw.
+        """
+        signer = self.signer(sender)
+        amount = self.credit_of(str(signer.address))
+        receipt = self._send("withdraw", "withdraw", (), signer)
+        events = self.handle.events(receipt, "Withdrawn")
+        return TxResult.of(receipt, int(events[0]["amount"]) if events else amount)

@@ -20,10 +20,15 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from modelgov.chain import oracle as orc
 from modelgov.errors import OracleNodeStateError, ValidationError
+
+if TYPE_CHECKING:
+    from ape.api import AccountAPI
+
+    from modelgov.chain.oracle import Oracle
+    from modelgov.chain.registry import Registry
 
 FolderFor = Callable[[int], Path]
 STATE_SCHEMA = "modelgov/oracle-node/v1"
@@ -83,24 +88,11 @@ def default_state_path(chain_id: int, oracle: str, role: str) -> Path:
     return state_dir() / "oracle" / f"{chain_id}-{oracle.lower()}-{role}.json"
 
 
-def registry_folders(registry: Any, api: str | None = None) -> FolderFor:
+def registry_folders(registry: Registry, api: str | None = None) -> FolderFor:
     """Version id → its folder, fetched from IPFS when absent and always checked by CID."""
-    from modelgov.chain.registry import get_version
     from modelgov.chain.zk_versions import version_folder
 
-    return lambda version_id: version_folder(get_version(registry, version_id), api=api)
-
-
-def _now() -> int:
-    from ape import chain
-
-    return int(chain.blocks.head.timestamp)
-
-
-def _head() -> int:
-    from ape import chain
-
-    return int(chain.blocks.head.number)
+    return lambda version_id: version_folder(registry.version(version_id), api=api)
 
 
 def _prove(folder: Path, input_words: list[int]) -> tuple[list[int], bytes]:
@@ -111,9 +103,10 @@ def _prove(folder: Path, input_words: list[int]) -> tuple[list[int], bytes]:
     return output_words(proof, len(input_words)), proof.proof_bytes
 
 
-def serve_once(oracle: Any, account: Any, state: NodeState, folder_for: FolderFor, *,
-               prove: bool = False) -> list[dict[str, Any]]:
-    """One pass of the node: answer new requests, finalize or defend its own proposals.
+def serve_once(oracle: Oracle, state: NodeState, folder_for: FolderFor, *, prove: bool = False,
+               sender: AccountAPI | None = None) -> list[dict[str, Any]]:
+    """One pass of the node (signing as ``sender``, default the client's account): answer new
+    requests, finalize or defend its own proposals.
 
     Returns what it did (one dict per action).
 
@@ -123,31 +116,33 @@ def serve_once(oracle: Any, account: Any, state: NodeState, folder_for: FolderFo
     """
     from modelgov.zk.answer import compute
 
+    account = oracle.signer(sender)
     actions: list[dict[str, Any]] = []
-    head = _head()
-    for ev in orc.requested(oracle, state.next_block, head):
-        rid = ev["request_id"]
+    head = oracle.head()
+    for ev in oracle.requested(state.next_block, head):
+        rid = ev.request_id
         if str(rid) in state.handled:
             continue
-        status = orc.get_request(oracle, rid).status
+        status = oracle.record(rid).status
         if status != "open":
             state.mark(rid, action="skipped", reason=f"already {status}")
             continue
-        folder = folder_for(ev["version_id"])
+        folder = folder_for(ev.version_id)
+        words = list(ev.input)
         try:
             if prove:
-                output, proof = _prove(folder, ev["input"])
-                orc.fulfill(oracle, rid, ev["input"], output, proof, account)
+                output, proof = _prove(folder, words)
+                oracle.fulfill(rid, words, output, proof, sender=account)
                 action = "proven"
             else:
-                output = compute(folder, ev["input"])
-                orc.propose(oracle, rid, output, account)
+                output = compute(folder, words)
+                oracle.propose(rid, output, sender=account)
                 action = "proposed"
         except ValidationError as exc:
             state.mark(rid, action="skipped", reason=str(exc))
             actions.append({"request_id": rid, "action": "skipped", "reason": str(exc)})
             continue
-        state.mark(rid, action=action, output=output, version_id=ev["version_id"], input=ev["input"])
+        state.mark(rid, action=action, output=output, version_id=ev.version_id, input=words)
         actions.append({"request_id": rid, "action": action, "output": output})
     state.next_block = head + 1
     state.save()
@@ -155,22 +150,23 @@ def serve_once(oracle: Any, account: Any, state: NodeState, folder_for: FolderFo
     return actions
 
 
-def _tend_proposals(oracle: Any, account: Any, state: NodeState, folder_for: FolderFor) -> list[dict[str, Any]]:
+def _tend_proposals(oracle: Oracle, account: AccountAPI, state: NodeState,
+                    folder_for: FolderFor) -> list[dict[str, Any]]:
     """Finalize own proposals whose window passed; defend challenged ones with a proof."""
     actions: list[dict[str, Any]] = []
     for key, entry in state.handled.items():
         if entry.get("action") != "proposed" or entry.get("settled"):
             continue
         rid = int(key)
-        record = orc.get_request(oracle, rid)
+        record = oracle.record(rid)
         mine = record.proposer is not None and record.proposer.lower() == str(account.address).lower()
-        if record.status == "proposed" and mine and _now() >= record.deadline:
-            orc.finalize(oracle, rid, entry["output"], account)
+        if record.status == "proposed" and mine and oracle.now() >= record.deadline:
+            oracle.finalize(rid, entry["output"], sender=account)
             state.mark(rid, settled="finalized")
             actions.append({"request_id": rid, "action": "finalized"})
-        elif record.status == "challenged" and mine and _now() < record.deadline:
+        elif record.status == "challenged" and mine and oracle.now() < record.deadline:
             output, proof = _prove(folder_for(record.version_id), entry["input"])
-            orc.fulfill(oracle, rid, entry["input"], output, proof, account)
+            oracle.fulfill(rid, entry["input"], output, proof, sender=account)
             state.mark(rid, settled="defended")
             actions.append({"request_id": rid, "action": "defended", "output": output})
         elif record.status in ("final", "open"):
@@ -178,8 +174,10 @@ def _tend_proposals(oracle: Any, account: Any, state: NodeState, folder_for: Fol
     return actions
 
 
-def watch_once(oracle: Any, account: Any, state: NodeState, folder_for: FolderFor) -> list[dict[str, Any]]:
-    """One pass of the watchtower: check every new proposal; challenge and disprove a wrong one.
+def watch_once(oracle: Oracle, state: NodeState, folder_for: FolderFor, *,
+               sender: AccountAPI | None = None) -> list[dict[str, Any]]:
+    """One pass of the watchtower (signing as ``sender``, default the client's account): check
+    every new proposal; challenge and disprove a wrong one.
 
     Returns what it did (one dict per proposal checked).
 
@@ -189,33 +187,35 @@ def watch_once(oracle: Any, account: Any, state: NodeState, folder_for: FolderFo
     """
     from modelgov.zk.answer import compute
 
+    account = oracle.signer(sender)
     actions: list[dict[str, Any]] = []
-    head = _head()
-    for ev in orc.proposals(oracle, state.next_block, head):
-        rid = ev["request_id"]
+    head = oracle.head()
+    for ev in oracle.proposals(state.next_block, head):
+        rid = ev.request_id
+        output = list(ev.output)
         entry = state.handled.get(str(rid))
-        if entry is not None and entry.get("output") == ev["output"]:
+        if entry is not None and entry.get("output") == output:
             continue
-        record = orc.get_request(oracle, rid)
+        record = oracle.record(rid)
         if record.status != "proposed":
             continue
-        inp = orc.input_of(oracle, rid)
+        inp = oracle.input_of(rid)
         folder = folder_for(record.version_id)
         try:
             truth = compute(folder, inp)
         except ValidationError as exc:
-            state.mark(rid, output=ev["output"], verdict="unprovable input", reason=str(exc))
+            state.mark(rid, output=output, verdict="unprovable input", reason=str(exc))
             continue
-        if truth == ev["output"]:
-            state.mark(rid, output=ev["output"], verdict="correct")
+        if truth == output:
+            state.mark(rid, output=output, verdict="correct")
             actions.append({"request_id": rid, "verdict": "correct"})
             continue
-        if _now() >= record.deadline:
-            state.mark(rid, output=ev["output"], verdict="wrong", missed=True)
+        if oracle.now() >= record.deadline:
+            state.mark(rid, output=output, verdict="wrong", missed=True)
             actions.append({"request_id": rid, "verdict": "wrong", "action": "missed"})
             continue
-        orc.challenge(oracle, rid, account)
-        state.mark(rid, output=ev["output"], verdict="wrong", challenged=True, input=inp,
+        oracle.challenge(rid, sender=account)
+        state.mark(rid, output=output, verdict="wrong", challenged=True, input=inp,
                    version_id=record.version_id)
         actions.append({"request_id": rid, "verdict": "wrong", "action": "challenged"})
     state.next_block = head + 1
@@ -225,12 +225,12 @@ def watch_once(oracle: Any, account: Any, state: NodeState, folder_for: FolderFo
         if not entry.get("challenged") or entry.get("proven"):
             continue
         rid = int(key)
-        record = orc.get_request(oracle, rid)
-        if record.status != "challenged" or _now() >= record.deadline:
+        record = oracle.record(rid)
+        if record.status != "challenged" or oracle.now() >= record.deadline:
             state.mark(rid, proven=False, final_status=record.status)
             continue
         output, proof = _prove(folder_for(record.version_id), entry["input"])
-        orc.fulfill(oracle, rid, entry["input"], output, proof, account)
+        oracle.fulfill(rid, entry["input"], output, proof, sender=account)
         state.mark(rid, proven=True, true_output=output)
         actions.append({"request_id": rid, "action": "proven", "output": output})
     return actions

@@ -3,17 +3,26 @@
 The verifier is generated per version (``<version>/zk/Verifier.sol``) and compiled with the
 project's solcjs shim (:func:`modelgov.zk.solc.compile_verifier`), not part of ``contracts/``.
 Everything here takes the verifier's address; binding it to a version record is the registry's
-job (see README "Verifiable inference").
+job (``gov.registry.bind_verifier``, see README "Verifiable inference"). Reads (code, an
+``eth_call`` of ``verifyProof``) go through the client's JSON-RPC reader; deploying and sending
+through Ape (its accounts sign).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelgov.errors import ChainError, ProofRejectedError, ValidationError
 from modelgov.zk.proof import ProofFile
 from modelgov.zk.solc import CONTRACT_NAME, CompiledVerifier
+
+if TYPE_CHECKING:
+    from ape.api import AccountAPI
+    from ape.contracts import ContractContainer
+
+    from modelgov.chain.client import ModelGov
+    from modelgov.chain.rpc import Rpc
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,16 @@ def checksum(address: str) -> str:
     return str(to_checksum_address(address))
 
 
-def _container(compiled: CompiledVerifier) -> Any:
+def _rpc(gov: ModelGov | None) -> Rpc:
+    """``gov``'s reader; without a client, the connected Ape provider's (tests, the bench)."""
+    if gov is not None:
+        return gov.connection.rpc
+    from modelgov.chain.connection import Connection
+
+    return Connection(None).rpc
+
+
+def _container(compiled: CompiledVerifier) -> ContractContainer:
     from ape.contracts import ContractContainer
     from ethpm_types import ContractType
 
@@ -55,7 +73,7 @@ def _container(compiled: CompiledVerifier) -> Any:
     }))
 
 
-def deploy_verifier(account: Any, compiled: CompiledVerifier) -> DeployedVerifier:
+def deploy_verifier(account: AccountAPI, compiled: CompiledVerifier) -> DeployedVerifier:
     """Deploy a compiled verifier from ``account``.
 
     Raises:
@@ -73,16 +91,18 @@ def deploy_verifier(account: Any, compiled: CompiledVerifier) -> DeployedVerifie
                             len(compiled.runtime) // 2, str(receipt.txn_hash))
 
 
-def runtime_code(address: str) -> bytes:
-    """The code at ``address`` on the connected chain.
+def runtime_code(address: str, gov: ModelGov | None = None) -> bytes:
+    """The code at ``address`` (read through ``gov``, default: the connected Ape provider).
 
     Raises:
         ValidationError: not an address.
         ChainError: no code there.
     """
-    from ape import chain
+    return _code(_rpc(gov), address)
 
-    code = bytes(chain.provider.get_code(checksum(address)))
+
+def _code(rpc: Rpc, address: str) -> bytes:
+    code = rpc.get_code(checksum(address))
     if not code:
         raise ChainError(f"no contract at {address}")
     return code
@@ -96,29 +116,29 @@ def _verify_calldata(proof: ProofFile) -> bytes:
     return selector + encode(["bytes", "uint256[]"], [proof.proof_bytes, proof.instances])
 
 
-def verify_on_chain(address: str, proof: ProofFile) -> bool:
-    """Ask the verifier at ``address`` (``eth_call``): true when it accepts the proof.
+def verify_on_chain(address: str, proof: ProofFile, gov: ModelGov | None = None) -> bool:
+    """Ask the verifier at ``address`` (``eth_call`` through ``gov``, default: the connected Ape
+    provider): true when it accepts the proof.
 
     Raises:
         ProofRejectedError: the verifier reverts or answers false.
         ChainError: no contract at ``address``.
     """
-    from ape import chain
-    from ape.exceptions import ApeException
+    from modelgov.chain.rpc import Call, CallReverted
 
     target = checksum(address)
-    runtime_code(target)
-    tx = chain.provider.network.ecosystem.create_transaction(to=target, data=_verify_calldata(proof))
+    rpc = _rpc(gov)
+    _code(rpc, target)
     try:
-        answer = bytes(chain.provider.send_call(tx))
-    except ApeException as exc:
-        raise ProofRejectedError(f"the verifier at {target} rejected the proof (reverted)") from exc
+        answer = rpc.call(Call(target, _verify_calldata(proof)))
+    except CallReverted:
+        raise ProofRejectedError(f"the verifier at {target} rejected the proof (reverted)") from None
     if len(answer) != 32 or int.from_bytes(answer, "big") != 1:
         raise ProofRejectedError(f"the verifier at {target} rejected the proof (answer 0x{answer.hex()})")
     return True
 
 
-def verify_transaction(account: Any, address: str, proof: ProofFile) -> int:
+def verify_transaction(account: AccountAPI, address: str, proof: ProofFile) -> int:
     """Send ``verifyProof`` as a transaction (what a consumer contract pays); returns gas used.
 
     Raises:

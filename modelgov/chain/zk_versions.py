@@ -10,24 +10,27 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from modelgov.chain.registry import VersionRecord, active_version, get_version, resolve_model
 from modelgov.errors import IntegrityError, NotFoundError
 from modelgov.paths import state_dir
 
+if TYPE_CHECKING:
+    from modelgov.chain.registry import Registry, VersionRecord
 
-def version_record(registry: Any, *, version_id: int | None = None, model: str | None = None) -> VersionRecord:
+
+def version_record(registry: Registry, *, version_id: int | None = None,
+                   model: str | None = None) -> VersionRecord:
     """The record of ``version_id``, or of ``model``'s active version.
 
     Raises:
         NotFoundError: unknown version or model, or the model has no active version.
     """
     if version_id is not None:
-        return get_version(registry, version_id)
+        return registry.version(version_id)
     if model is None:
         raise NotFoundError("name a version id or a model")
-    record = active_version(registry, resolve_model(registry, model))
+    record = registry.active_version(registry.resolve_model(model))
     if record is None:
         raise NotFoundError(f"model {model!r} has no active version")
     return record

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from modelgov.cli._chain import account_option, network_option
+from modelgov.cli._chain import ADDRESS, account_option, client, network_option
 from modelgov.cli._common import echo_json, json_option
 
+if TYPE_CHECKING:
+    from modelgov.chain.client import ModelGov
+    from modelgov.chain.oracle import Oracle
+
 _file = click.Path(exists=True, dir_okay=False, path_type=Path)
-oracle_option = click.option("--oracle", "oracle_address", default=None, envvar="MODELGOV_ORACLE",
+oracle_option = click.option("--oracle", "oracle_address", type=ADDRESS, default=None, envvar="MODELGOV_ORACLE",
                              help="Oracle address (default: the deployment's `oracle`).")
 ipfs_option = click.option("--ipfs-api", default=None, help="IPFS RPC URL to fetch pinned versions from.")
 
@@ -25,23 +28,11 @@ def oracle() -> None:
     """Ask the DAO's active model from contracts: optimistic answers, disputes settled by zk proof."""
 
 
-@contextmanager
-def _session(network: str, account: str | None, oracle_address: str | None, sign: bool) -> Iterator[tuple[Any, Any]]:
-    """(session, oracle contract)."""
-    from modelgov.chain.ape_env import project
-    from modelgov.chain.session import open_session
-    from modelgov.chain.zk_verifier import checksum
-    from modelgov.errors import DeploymentNotFoundError
+def _oracle(gov: ModelGov, oracle_address: str | None) -> Oracle:
+    """The oracle at ``--oracle``, else the deployment's."""
+    from modelgov.chain.oracle import Oracle
 
-    with open_session(network, account, sign=sign) as session:
-        if oracle_address is not None:
-            contract = project().InferenceOracle.at(checksum(oracle_address))
-        elif session.suite.oracle is not None:
-            contract = session.suite.oracle
-        else:
-            raise DeploymentNotFoundError(f"the {session.network} deployment has no InferenceOracle: "
-                                          "run `modelgov oracle deploy` or pass --oracle")
-        yield session, contract
+    return gov.oracle if oracle_address is None else Oracle.at(gov, oracle_address)
 
 
 def _ether(wei: int) -> str:
@@ -64,34 +55,32 @@ def oracle_deploy(proposer_bond: int | None, challenger_bond: int | None, fee: i
 
     from modelgov.chain.deployments import write_deployment
     from modelgov.chain.oracle import deploy_oracle, local_config
-    from modelgov.chain.session import open_session
 
-    with open_session(network, account) as session:
-        suite = session.suite
-        config = local_config(str(suite.timelock.address))
+    with client(network, account) as gov:
+        deployment = gov.deployment
+        timelock, registry = deployment.address("timelock"), deployment.address("registry")
+        config = local_config(timelock)
         changes = {k: v for k, v in (("proposer_bond", proposer_bond), ("challenger_bond", challenger_bond),
                                      ("fee", fee), ("challenge_window", window), ("response_window", window))
                    if v is not None}
         config = replace(config, **changes)
-        suite.oracle = deploy_oracle(session.account, str(suite.timelock.address), str(suite.registry.address), config)
-        from ape import chain
-
-        path = write_deployment(session.network, suite.to_record(chain.chain_id))
-    result = {"oracle": str(suite.oracle.address), "config": config.to_json(), "deployment": str(path)}
+        address = str(deploy_oracle(gov.account, timelock, registry, config).address)
+        record = {"chain_id": gov.connection.chain_id, "block": deployment.block,
+                  "contracts": {**deployment.contracts, "oracle": address}, "params": deployment.params}
+        path = write_deployment(gov.network, record)
+    result = {"oracle": address, "config": config.to_json(), "deployment": str(path)}
     if as_json:
         echo_json(result)
     else:
         click.echo(f"InferenceOracle at {result['oracle']} (recorded in {path})")
 
 
-def _input_words(session: Any, model: str, input_file: Path, ipfs_api: str | None) -> tuple[int, list[int]]:
+def _input_words(gov: ModelGov, model: str, input_file: Path, ipfs_api: str | None) -> tuple[int, list[int]]:
     """The model id and the request's input words: ``{"words": [...]}`` as given, else numbers
     quantized by the active version's circuit."""
-    from modelgov.chain.registry import active_version, resolve_model
     from modelgov.errors import NotFoundError, ValidationError
 
-    registry = session.suite.registry
-    model_id = resolve_model(registry, int(model) if model.isdigit() else model)
+    model_id = gov.registry.resolve_model(int(model) if model.isdigit() else model)
     try:
         data = json.loads(input_file.read_text())
     except (OSError, ValueError) as exc:
@@ -106,7 +95,7 @@ def _input_words(session: Any, model: str, input_file: Path, ipfs_api: str | Non
     from modelgov.zk.artifacts import load_circuit
     from modelgov.zk.inputs import parse_samples
 
-    record = active_version(registry, model_id)
+    record = gov.registry.active_version(model_id)
     if record is None:
         raise NotFoundError(f"model {model!r} has no active version")
     folder = version_folder(record, api=ipfs_api)
@@ -128,12 +117,11 @@ def _input_words(session: Any, model: str, input_file: Path, ipfs_api: str | Non
 def oracle_request(model: str, input_file: Path, ipfs_api: str | None, oracle_address: str | None,
                    network: str, account: str | None, as_json: bool) -> None:
     """Ask MODEL's active version (pinned now) about an input; prints the request id."""
-    from modelgov.chain import oracle as orc
-
-    with _session(network, account, oracle_address, True) as (session, contract):
-        model_id, words = _input_words(session, model, input_file, ipfs_api)
-        rid = orc.request(contract, model_id, words, session.account, session.suite.registry)
-        record = orc.get_request(contract, rid)
+    with client(network, account) as gov:
+        orc = _oracle(gov, oracle_address)
+        model_id, words = _input_words(gov, model, input_file, ipfs_api)
+        rid = orc.request(model_id, words).value
+        record = orc.record(rid)
     if as_json:
         echo_json({**record.to_json(), "input": words})
     else:
@@ -148,14 +136,13 @@ def oracle_request(model: str, input_file: Path, ipfs_api: str | None, oracle_ad
 @json_option
 def oracle_status(request_id: int, oracle_address: str | None, network: str, as_json: bool) -> None:
     """Show a request: status, pinned version, answer, bonds, deadline."""
-    from modelgov.chain import oracle as orc
-
-    with _session(network, None, oracle_address, False) as (_, contract):
-        record = orc.get_request(contract, request_id)
+    with client(network) as gov:
+        orc = _oracle(gov, oracle_address)
+        record = orc.record(request_id)
         doc = record.to_json()
         if record.output_hash is not None and record.status in ("proposed", "challenged", "final"):
             try:
-                doc["output"] = orc.proposed_output(contract, request_id)
+                doc["output"] = orc.proposed_output(request_id)
             except Exception:  # noqa: BLE001 - a proven answer differs from the proposal; the hash is shown
                 pass
     if as_json:
@@ -180,15 +167,13 @@ def oracle_status(request_id: int, oracle_address: str | None, network: str, as_
 def oracle_finalize(request_id: int, oracle_address: str | None, network: str, account: str | None,
                     as_json: bool) -> None:
     """Finalize an unchallenged answer after its window, or expire an unproven challenge."""
-    from modelgov.chain import oracle as orc
-
-    with _session(network, account, oracle_address, True) as (session, contract):
-        before = orc.get_request(contract, request_id)
+    with client(network, account) as gov:
+        orc = _oracle(gov, oracle_address)
+        before = orc.record(request_id)
         if before.status == "challenged":
-            orc.expire_challenge(contract, request_id, session.account)
+            record = orc.expire_challenge(request_id).value
         else:
-            orc.finalize(contract, request_id, None, session.account)
-        record = orc.get_request(contract, request_id)
+            record = orc.finalize(request_id).value
     if as_json:
         echo_json(record.to_json())
     else:
@@ -202,25 +187,26 @@ def oracle_finalize(request_id: int, oracle_address: str | None, network: str, a
 @json_option
 def oracle_withdraw(oracle_address: str | None, network: str, account: str | None, as_json: bool) -> None:
     """Withdraw the bonds, awards and fees credited to the account."""
-    from modelgov.chain import oracle as orc
-
-    with _session(network, account, oracle_address, True) as (session, contract):
-        amount = orc.withdraw(contract, session.account)
+    with client(network, account) as gov:
+        amount = _oracle(gov, oracle_address).withdraw().value
     echo_json({"withdrawn_wei": amount}) if as_json else click.echo(f"withdrew {_ether(amount)}")
 
 
+Step = Callable[["Oracle", Any, Any], list[dict[str, Any]]]
+
+
 def _loop(role: str, once: bool, interval: float, state_file: Path | None, network: str, account: str | None,
-          oracle_address: str | None, ipfs_api: str | None, as_json: bool, step: Any) -> None:
-    from ape import chain
+          oracle_address: str | None, ipfs_api: str | None, as_json: bool, step: Step) -> None:
+    from modelgov.chain import oracle_node
 
-    from modelgov.chain.oracle_node import NodeState, default_state_path, registry_folders
-
-    with _session(network, account, oracle_address, True) as (session, contract):
-        path = state_file or default_state_path(chain.chain_id, str(contract.address), role)
-        state = NodeState.load(path, str(contract.address), role)
-        folders = registry_folders(session.suite.registry, ipfs_api)
+    with client(network, account) as gov:
+        orc = _oracle(gov, oracle_address)
+        gov.account  # noqa: B018 - an unknown alias fails before the first pass
+        path = state_file or oracle_node.default_state_path(gov.connection.chain_id, orc.address, role)
+        state = oracle_node.NodeState.load(path, orc.address, role)
+        folders = oracle_node.registry_folders(gov.registry, ipfs_api)
         while True:
-            actions = step(contract, session.account, state, folders)
+            actions = step(orc, state, folders)
             for action in actions:
                 click.echo(json.dumps(action) if as_json else
                            " ".join(f"{k}={v}" for k, v in action.items() if k != "output"))
@@ -253,7 +239,7 @@ def oracle_serve(prove: bool, once: bool, interval: float, state_file: Path | No
     from modelgov.chain.oracle_node import serve_once
 
     _loop("serve", once, interval, state_file, network, account, oracle_address, ipfs_api, as_json,
-          lambda c, a, s, f: serve_once(c, a, s, f, prove=prove))
+          lambda o, s, f: serve_once(o, s, f, prove=prove))
 
 
 @oracle.command("watch")

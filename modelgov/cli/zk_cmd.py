@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from modelgov.cli._chain import account_option, network_option
+from modelgov.cli._chain import account_option, client, network_option
 from modelgov.cli._common import echo_json, json_option
 
 _dir = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -101,14 +101,10 @@ def zk_prove(model_dir: Path | None, version_id: int | None, model_name: str | N
 
 def _registered_folder(network: str, version_id: int | None, model_name: str | None) -> tuple[Path, dict[str, object]]:
     """The folder of a registered version (fetched and checked by CID) and what identifies it."""
-    from modelgov.chain.session import open_session
     from modelgov.chain.zk_versions import version_folder, version_record
-    from modelgov.errors import DeploymentNotFoundError
 
-    with open_session(network, sign=False) as session:
-        if session.suite.registry is None:
-            raise DeploymentNotFoundError(f"the {session.network} deployment has no ModelRegistry")
-        record = version_record(session.suite.registry, version_id=version_id, model=model_name)
+    with client(network) as gov:
+        record = version_record(gov.registry, version_id=version_id, model=model_name)
     return version_folder(record), {"version_id": record.version_id, "cid": record.cid}
 
 
@@ -144,11 +140,10 @@ def zk_verify(proof_file: Path, model_dir: Path | None, verifier: str | None,
 
         result["off_chain"] = verify(proof, model_dir, srs_file=srs_file)["valid"]
     if verifier is not None:
-        from modelgov.chain.ape_env import connect
         from modelgov.chain.zk_verifier import verify_on_chain
 
-        with connect(network):
-            result["on_chain"] = verify_on_chain(verifier, proof)
+        with client(network) as gov:
+            result["on_chain"] = verify_on_chain(verifier, proof, gov)
         result["verifier"] = verifier
     if as_json:
         echo_json(result)
@@ -164,16 +159,13 @@ def _bound_verifier(network: str, version_id: int | None, model_name: str | None
     Raises:
         NotFoundError: unknown version or model, no active version, or no verifier bound.
     """
-    from modelgov.chain import registry as reg
-    from modelgov.chain.session import open_session
     from modelgov.errors import NotFoundError
 
-    with open_session(network, sign=False) as session:
-        registry = session.suite.registry
+    with client(network) as gov:
         if version_id is not None:
-            vid, address = version_id, reg.verifier_of(registry, version_id)
+            vid, address = version_id, gov.registry.verifier_of(version_id)
         else:
-            record, address = reg.active_verifier(registry, model_name or "")
+            record, address = gov.registry.active_verifier(model_name or "")
             vid = record.version_id
     if address is None:
         raise NotFoundError(f"version {vid} has no zk verifier bound (`modelgov version bind-verifier`)")
@@ -189,7 +181,7 @@ def _bound_verifier(network: str, version_id: int | None, model_name: str | None
 @json_option
 def zk_deploy(model_dir: Path, allow_dev_srs: bool, network: str, account: str | None, as_json: bool) -> None:
     """Compile the version's Verifier.sol and deploy it."""
-    from modelgov.chain.ape_env import connect, load_account, network_name
+    from modelgov.chain.connection import network_name
     from modelgov.chain.zk_verifier import deploy_verifier
     from modelgov.zk.artifacts import load_circuit
     from modelgov.zk.check import compile_pinned
@@ -198,8 +190,8 @@ def zk_deploy(model_dir: Path, allow_dev_srs: bool, network: str, account: str |
     circuit = load_circuit(model_dir)
     check_network(circuit.srs_kind, network_name(network), allow_dev_srs)
     compiled = compile_pinned(model_dir)
-    with connect(network):
-        deployed = deploy_verifier(load_account(account), compiled)
+    with client(network, account) as gov:
+        deployed = deploy_verifier(gov.account, compiled)
     if as_json:
         echo_json({**deployed.as_dict(), "vk_sha256": circuit.vk_sha256, "srs": circuit.srs_kind})
         return
@@ -215,12 +207,11 @@ def zk_deploy(model_dir: Path, allow_dev_srs: bool, network: str, account: str |
 @json_option
 def zk_check(model_dir: Path, verifier: str, srs_file: Path | None, network: str, as_json: bool) -> None:
     """Regenerate the verifier from vk + settings, compile, compare with the deployed code."""
-    from modelgov.chain.ape_env import connect
     from modelgov.chain.zk_verifier import runtime_code
     from modelgov.zk.check import check_deployed
 
-    with connect(network):
-        code = runtime_code(verifier)
+    with client(network) as gov:
+        code = runtime_code(verifier, gov)
     report = check_deployed(model_dir, code, srs_file=srs_file)
     report["verifier"] = verifier
     if as_json:

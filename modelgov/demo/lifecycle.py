@@ -414,6 +414,7 @@ class _Lifecycle:
         a dishonest node) is challenged by Carol's watchtower and settled by a proof."""
         from modelgov.chain import oracle as orc
         from modelgov.chain.ape_env import project
+        from modelgov.chain.client import ModelGov
         from modelgov.chain.deployments import write_deployment
         from modelgov.chain.oracle_node import (
             NodeState,
@@ -429,12 +430,13 @@ class _Lifecycle:
         config = orc.local_config(str(s.timelock.address))
         s.oracle = orc.deploy_oracle(d, str(s.timelock.address), str(s.registry.address), config)
         write_deployment("ethereum:local:foundry", s.to_record(self.chain.chain_id))
-        consumer = d.deploy(project().ModelConsumer, s.oracle.address, self.gov.registry.resolve_model(MODEL))
+        self.gov = gov = ModelGov.from_suite(s, d)  # now with the oracle
+        consumer = d.deploy(project().ModelConsumer, s.oracle.address, gov.registry.resolve_model(MODEL))
         self.log.add("deployer", "deploy the InferenceOracle and an example consumer",
                      detail=f"oracle {s.oracle.address}, consumer {consumer.address}")
         x, _ = mlp._data()
         words = answer.quantize(v1["folder"], x[101].tolist())
-        folders = registry_folders(s.registry)
+        folders = registry_folders(gov.registry)
         home = self.work / "oracle"
         start = self.chain.blocks.head.number + 1
         node = NodeState.load(home / f"node-{s.oracle.address}.json", str(s.oracle.address), "serve", start)
@@ -443,12 +445,12 @@ class _Lifecycle:
         r = consumer.ask(words, sender=self.who["alice"])
         first = s.oracle.requestCount()
         self.log.add("alice", f"the consumer asks the oracle to classify a sample (request {first})", r)
-        done = serve_once(s.oracle, self.who["nina"], node, folders)
+        done = serve_once(gov.oracle, node, folders, sender=self.who["nina"])
         proposed = next(a for a in done if a["request_id"] == first)
         self.log.add("nina", f"the node answers request {first} with a bond (EZKL witness of the pinned version)",
                      self._last_receipt("nina"))
         self.chain.mine(deltatime=config.challenge_window)
-        serve_once(s.oracle, self.who["nina"], node, folders)
+        serve_once(gov.oracle, node, folders, sender=self.who["nina"])
         self.log.add("nina", f"finalize request {first} after the challenge window", self._last_receipt("nina"),
                      detail=f"consumer decided class {consumer.classOf(first)}")
 
@@ -458,14 +460,14 @@ class _Lifecycle:
         wrong = list(proposed["output"])
         wrong[0] = (wrong[0] + 2**16) % FIELD_MODULUS
         top = max(range(len(wrong)), key=lambda i: answer.signed(wrong[i]))
-        orc.propose(s.oracle, second, wrong, self.who["gus"])
+        gov.oracle.propose(second, wrong, sender=self.who["gus"])
         self.log.add("gus", f"a dishonest node proposes a wrong answer to request {second} (class {top})",
                      self._last_receipt("gus"))
-        seen = watch_once(s.oracle, self.who["carol"], tower, folders)
+        seen = watch_once(gov.oracle, tower, folders, sender=self.who["carol"])
         if not any(a.get("action") == "proven" and a["request_id"] == second for a in seen):
             raise ModelGovError(f"the watchtower did not settle request {second}: {seen}")
-        record = orc.get_request(s.oracle, second)
-        won = orc.credit_of(s.oracle, str(self.who["carol"].address))
+        record = gov.oracle.record(second)
+        won = gov.oracle.credit_of(str(self.who["carol"].address))
         self.log.add("carol", f"the watchtower challenges request {second} and settles it by proof",
                      self._last_receipt("carol"),
                      detail=f"{record.status}, proven {record.proven}; carol is owed {won / 10**18:g} ETH; "
