@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from modelgov.chain.oracle import Oracle
     from modelgov.chain.registry import Registry
+    from modelgov.chain.tx import TxResult
 
 FolderFor = Callable[[int], Path]
 STATE_SCHEMA = "modelgov/oracle-node/v1"
@@ -132,18 +133,18 @@ def serve_once(oracle: Oracle, state: NodeState, folder_for: FolderFor, *, prove
         try:
             if prove:
                 output, proof = _prove(folder, words)
-                oracle.fulfill(rid, words, output, proof, sender=account)
+                sent = oracle.fulfill(rid, words, output, proof, sender=account)
                 action = "proven"
             else:
                 output = compute(folder, words)
-                oracle.propose(rid, output, sender=account)
+                sent = oracle.propose(rid, output, sender=account)
                 action = "proposed"
         except ValidationError as exc:
             state.mark(rid, action="skipped", reason=str(exc))
             actions.append({"request_id": rid, "action": "skipped", "reason": str(exc)})
             continue
         state.mark(rid, action=action, output=output, version_id=ev.version_id, input=words)
-        actions.append({"request_id": rid, "action": action, "output": output})
+        actions.append({"request_id": rid, "action": action, "output": output, **_tx(sent)})
     state.next_block = head + 1
     state.save()
     actions.extend(_tend_proposals(oracle, account, state, folder_for))
@@ -161,17 +162,22 @@ def _tend_proposals(oracle: Oracle, account: AccountAPI, state: NodeState,
         record = oracle.record(rid)
         mine = record.proposer is not None and record.proposer.lower() == str(account.address).lower()
         if record.status == "proposed" and mine and oracle.now() >= record.deadline:
-            oracle.finalize(rid, entry["output"], sender=account)
+            sent = oracle.finalize(rid, entry["output"], sender=account)
             state.mark(rid, settled="finalized")
-            actions.append({"request_id": rid, "action": "finalized"})
+            actions.append({"request_id": rid, "action": "finalized", **_tx(sent)})
         elif record.status == "challenged" and mine and oracle.now() < record.deadline:
             output, proof = _prove(folder_for(record.version_id), entry["input"])
-            oracle.fulfill(rid, entry["input"], output, proof, sender=account)
+            sent = oracle.fulfill(rid, entry["input"], output, proof, sender=account)
             state.mark(rid, settled="defended")
-            actions.append({"request_id": rid, "action": "defended", "output": output})
+            actions.append({"request_id": rid, "action": "defended", "output": output, **_tx(sent)})
         elif record.status in ("final", "open"):
             state.mark(rid, settled=record.status)
     return actions
+
+
+def _tx(sent: TxResult[Any]) -> dict[str, Any]:
+    """The transaction of an action, as the node reports it (``tx``, ``gas``)."""
+    return {"tx": sent.tx_hash, "gas": sent.gas_used}
 
 
 def watch_once(oracle: Oracle, state: NodeState, folder_for: FolderFor, *,
@@ -214,10 +220,10 @@ def watch_once(oracle: Oracle, state: NodeState, folder_for: FolderFor, *,
             state.mark(rid, output=output, verdict="wrong", missed=True)
             actions.append({"request_id": rid, "verdict": "wrong", "action": "missed"})
             continue
-        oracle.challenge(rid, sender=account)
+        sent = oracle.challenge(rid, sender=account)
         state.mark(rid, output=output, verdict="wrong", challenged=True, input=inp,
                    version_id=record.version_id)
-        actions.append({"request_id": rid, "verdict": "wrong", "action": "challenged"})
+        actions.append({"request_id": rid, "verdict": "wrong", "action": "challenged", **_tx(sent)})
     state.next_block = head + 1
     state.save()
     # prove every challenge of ours still awaiting its proof (also after a restart)
@@ -230,7 +236,7 @@ def watch_once(oracle: Oracle, state: NodeState, folder_for: FolderFor, *,
             state.mark(rid, proven=False, final_status=record.status)
             continue
         output, proof = _prove(folder_for(record.version_id), entry["input"])
-        oracle.fulfill(rid, entry["input"], output, proof, sender=account)
+        sent = oracle.fulfill(rid, entry["input"], output, proof, sender=account)
         state.mark(rid, proven=True, true_output=output)
-        actions.append({"request_id": rid, "action": "proven", "output": output})
+        actions.append({"request_id": rid, "action": "proven", "output": output, **_tx(sent)})
     return actions

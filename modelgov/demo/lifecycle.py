@@ -260,25 +260,6 @@ class _Lifecycle:
         return {"version_id": version_id, "cid": pinned.cid, "folder": folder,
                 "manifest": manifest, "weights": weights}
 
-    def _last_receipt(self, actor: str) -> Any:
-        """The receipt of ``actor``'s transaction just mined (wrappers return decoded records).
-
-        Read from the newest blocks, not from Ape's account history: on a chain resumed from
-        saved state (the local anvil keeps it across runs) the history lookup asks anvil for
-        blocks it no longer has.
-        """
-        from modelgov.errors import ChainError
-
-        address = self.who[actor].address.lower()
-        web3 = self.chain.provider.web3
-        head = web3.eth.block_number
-        for number in range(head, max(head - 8, -1), -1):
-            block = web3.eth.get_block(number, full_transactions=True)
-            for txn in reversed(block["transactions"]):
-                if str(txn["from"]).lower() == address:
-                    return self.chain.provider.get_receipt(txn["hash"].hex())
-        raise ChainError(f"no recent transaction of {actor} ({address}) found")
-
     def _arweave_wallet(self) -> Any:
         from modelgov.storage.arweave_wallet import load_wallet, new_wallet
 
@@ -448,10 +429,11 @@ class _Lifecycle:
         done = serve_once(gov.oracle, node, folders, sender=self.who["nina"])
         proposed = next(a for a in done if a["request_id"] == first)
         self.log.add("nina", f"the node answers request {first} with a bond (EZKL witness of the pinned version)",
-                     self._last_receipt("nina"))
+                     proposed)
         self.chain.mine(deltatime=config.challenge_window)
-        serve_once(gov.oracle, node, folders, sender=self.who["nina"])
-        self.log.add("nina", f"finalize request {first} after the challenge window", self._last_receipt("nina"),
+        finalized = next(a for a in serve_once(gov.oracle, node, folders, sender=self.who["nina"])
+                         if a["request_id"] == first and a["action"] == "finalized")
+        self.log.add("nina", f"finalize request {first} after the challenge window", finalized,
                      detail=f"consumer decided class {consumer.classOf(first)}")
 
         r = consumer.ask(words, sender=self.who["alice"])
@@ -460,16 +442,15 @@ class _Lifecycle:
         wrong = list(proposed["output"])
         wrong[0] = (wrong[0] + 2**16) % FIELD_MODULUS
         top = max(range(len(wrong)), key=lambda i: answer.signed(wrong[i]))
-        gov.oracle.propose(second, wrong, sender=self.who["gus"])
-        self.log.add("gus", f"a dishonest node proposes a wrong answer to request {second} (class {top})",
-                     self._last_receipt("gus"))
+        lie = gov.oracle.propose(second, wrong, sender=self.who["gus"])
+        self.log.add("gus", f"a dishonest node proposes a wrong answer to request {second} (class {top})", lie)
         seen = watch_once(gov.oracle, tower, folders, sender=self.who["carol"])
         if not any(a.get("action") == "proven" and a["request_id"] == second for a in seen):
             raise ModelGovError(f"the watchtower did not settle request {second}: {seen}")
         record = gov.oracle.record(second)
         won = gov.oracle.credit_of(str(self.who["carol"].address))
-        self.log.add("carol", f"the watchtower challenges request {second} and settles it by proof",
-                     self._last_receipt("carol"),
+        proof_tx = next(a for a in seen if a.get("action") == "proven" and a["request_id"] == second)
+        self.log.add("carol", f"the watchtower challenges request {second} and settles it by proof", proof_tx,
                      detail=f"{record.status}, proven {record.proven}; carol is owed {won / 10**18:g} ETH; "
                      f"consumer decided class {consumer.classOf(second)}")
         if not (record.status == "final" and record.proven and s.oracle.isAnswer(second, proposed["output"])):

@@ -27,14 +27,18 @@ class StepLog:
     steps: list[Step] = field(default_factory=list)
 
     def add(self, actor: str, action: str, receipt: Any = None, detail: str = "") -> Step:
-        step = Step(
-            number=len(self.steps) + 1,
-            actor=actor,
-            action=action,
-            tx=str(receipt.txn_hash) if receipt is not None else "",
-            gas=int(receipt.gas_used) if receipt is not None else 0,
-            detail=detail,
-        )
+        """One step; ``receipt``: an Ape receipt, a :class:`~modelgov.chain.tx.TxResult`, or an
+        oracle node's action (a dict with ``tx`` and ``gas``)."""
+        if isinstance(receipt, dict):
+            tx, gas = str(receipt.get("tx", "")), int(receipt.get("gas", 0))
+        elif receipt is not None and hasattr(receipt, "tx_hash"):
+            tx, gas = str(receipt.tx_hash), int(receipt.gas_used)
+        elif receipt is not None:
+            tx, gas = str(receipt.txn_hash), int(receipt.gas_used)
+        else:
+            tx, gas = "", 0
+        step = Step(number=len(self.steps) + 1, actor=actor, action=action, tx=tx, gas=gas,
+                    detail=detail)
         self.steps.append(step)
         if self.on_step is not None:
             self.on_step(step)
