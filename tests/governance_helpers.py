@@ -55,15 +55,21 @@ def advance_past_deadline(chain, governor, proposal_id: int) -> None:
     chain.mine()
 
 
+def client_of(governor):
+    """The typed client of the suite around ``governor`` (its timelock and token)."""
+    from modelgov.chain.client import Deployment, ModelGov
+
+    return ModelGov(None, deployment=Deployment({
+        "governor": str(governor.address), "timelock": str(governor.timelock()),
+        "token": str(governor.token())}))
+
+
 def pass_proposal(chain, governor, proposal: Proposal, proposer, voters) -> int:
-    """Propose, vote For with every voter, and queue. Returns the proposal id."""
-    proposal_id = propose(governor, proposal, proposer)
-    advance_to_voting(chain, governor, proposal_id)
-    for voter in voters:
-        governor.castVote(proposal_id, FOR, sender=voter)
-    advance_past_deadline(chain, governor, proposal_id)
-    governor.queue(*proposal.args(), sender=proposer)
-    return proposal_id
+    """Propose, vote For with every voter, and queue — through the client's one lifecycle
+    helper (``Governor.run``). Returns the proposal id."""
+    run = client_of(governor).governor.run(proposal, proposer=proposer,
+                                           votes=[(v, "for") for v in voters], execute=False)
+    return run.proposal_id
 
 
 def execute_proposal(chain, governor, proposal: Proposal, proposal_id: int, sender):

@@ -152,7 +152,12 @@ class Governor:
 
     @cached_property
     def timelock(self) -> ContractHandle:
-        return self.client.handle("timelock")
+        """The governor's timelock (the deployment's, else the one the governor names)."""
+        from modelgov.chain.contract import ContractHandle
+
+        if "timelock" in self.client.deployment.contracts:
+            return self.client.handle("timelock")
+        return ContractHandle("ModelTimelock", str(self.handle.call("timelock")), self.client.connection)
 
     @property
     def address(self) -> str:
@@ -397,13 +402,14 @@ class Governor:
 
     def run(self, built: BuiltProposal, *, proposer: AccountAPI,
             votes: Sequence[tuple[AccountAPI, str]], executor: AccountAPI | None = None,
-            reason: str = "") -> ProposalRun:
+            reason: str = "", execute: bool = True) -> ProposalRun:
         """Drive ``built`` from submission to execution on a local chain (anvil): propose (unless
         it exists), move the clock to the vote, cast ``votes`` (account, support), move past the
-        deadline, queue, move past the eta, execute. Steps already done are skipped.
+        deadline, queue, move past the eta, execute (``execute=False``: stop once queued).
+        Steps already done are skipped. ``built``: anything with ``args()`` and ``description``.
 
         Raises:
-            StateError: the proposal did not reach Executed (its state is named).
+            StateError: the proposal did not reach Executed (Queued) (its state is named).
             ModelGovError: a step reverted (decoded).
         """
         steps: dict[str, TxResult[int]] = {}
@@ -420,10 +426,11 @@ class Governor:
             self._warp_to(int(self.handle.call("proposalDeadline", pid)) + 1)
         if self.state(pid) is ProposalState.Succeeded:
             steps["queue"] = self.queue(pid, sender=proposer)
-        if self.state(pid) is ProposalState.Queued:
+        if execute and self.state(pid) is ProposalState.Queued:
             self._warp_to(int(self.handle.call("proposalEta", pid)) + 1)
             steps["execute"] = self.execute(pid, sender=executor or proposer)
         final = self.state(pid)
-        if final is not ProposalState.Executed:
-            raise StateError(f"proposal {pid} ended {final.name}, not Executed")
+        wanted = ProposalState.Executed if execute else ProposalState.Queued
+        if final is not wanted:
+            raise StateError(f"proposal {pid} ended {final.name}, not {wanted.name}")
         return ProposalRun(pid, final.name, steps)
