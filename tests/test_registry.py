@@ -889,15 +889,15 @@ def test_attest_with_expiry_by_sig(chain, registry, reg_model, stranger, reg_aud
 
 
 def test_python_relay_of_an_expiring_signature(chain, registry, reg_model, stranger, reg_auditors):
-    from modelgov.chain import registry as reg
+    from registry_helpers import R
 
     v = submit(registry, reg_model, stranger)
     s = signed(chain, registry, reg_auditors[0], v, expires_at=chain.pending_timestamp + 100)
-    assert reg.relay(registry, s, stranger).verdict == "approved"
+    assert R(registry).relay(s, sender=stranger).value.verdict == "approved"
     assert registry.attestationExpiry(v, reg_auditors[0]) == s.request.expires_at
     again = signed(chain, registry, reg_auditors[0], v)
     assert again.request.nonce == 1
-    reg.relay(registry, again, stranger)
+    R(registry).relay(again, sender=stranger)
     assert registry.attestationExpiry(v, reg_auditors[0]) == 0
 
 

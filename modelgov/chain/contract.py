@@ -63,14 +63,14 @@ def _plain(value: Any) -> Any:
 
 def ape_instance(kind: str, address: str, abi: Sequence[Mapping[str, Any]] | None = None) -> ContractInstance:
     """An Ape contract instance at ``address`` from the shipped ABI of ``kind`` (no compiler,
-    no explorer); Ape must be connected."""
-    from ape import chain
+    no explorer); Ape must be connected. Ape's contract cache is left alone: a project that
+    knows the contract (``ape test``) keeps its own type for the address."""
+    from ape.contracts import ContractInstance
     from ethpm_types import ContractType
 
     entries = list(abi) if abi is not None else list(load_abi(kind))
     contract_type = ContractType.model_validate({"contractName": kind, "abi": entries})
-    return chain.contracts.instance_at(address, contract_type=contract_type,
-                                       fetch_from_explorer=False, detect_proxy=False)
+    return ContractInstance(address, contract_type)
 
 
 class ContractHandle:
