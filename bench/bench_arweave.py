@@ -131,7 +131,8 @@ def _sparse_file(size_mb: int) -> Path:
 
 def _upload(path: Path) -> tuple[float, int]:
     """Seconds to pin ``path`` to a fresh arlocal (sign, header, chunks, mine, confirm)."""
-    from modelgov.storage import arlocal_node, arweave
+    from modelgov.devnet import arlocal
+    from modelgov.storage import arweave
     from modelgov.storage.arweave_wallet import load_wallet
 
     home = tempfile.mkdtemp(prefix="modelgov-bench-")
@@ -144,7 +145,7 @@ def _upload(path: Path) -> tuple[float, int]:
     copy = Path(home) / path.name
     shutil.copyfile(path, copy)
     try:
-        arlocal_node.start()
+        arlocal.start()
         wallet = load_wallet(ROOT / "tests" / "fixtures" / "arweave-test-wallet.json")
         t = time.perf_counter()
         result = arweave.upload_file(copy, wallet, arweave.resolve_gateway(None), arweave.model_tags())
@@ -152,7 +153,7 @@ def _upload(path: Path) -> tuple[float, int]:
         assert result.confirmed
         return seconds, result.chunks
     finally:
-        arlocal_node.stop()
+        arlocal.stop()
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)

@@ -121,7 +121,7 @@ def _help_seconds() -> float:
 def run(size_mb: int = 200, rss_mb: int = 1000) -> str:
     """Run the benchmark; returns a markdown section."""
     from modelgov.cid import PROFILES, build_path, get_profile
-    from modelgov.storage import ipfs_node
+    from modelgov.devnet import ipfs_node
     from modelgov.storage.ipfs import IPFSClient
 
     path = _data_file(size_mb)

@@ -22,8 +22,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ape.api import AccountAPI
 
 DEFAULT_NETWORK = "ethereum:local:foundry"
-#: URL of the long-running local chain started by ``modelgov chain start``.
-LOCAL_RPC = "http://127.0.0.1:8545"
 _URL_IN_CHOICE = re.compile(r"(?i)\b(?:https?|wss?)://\S+")
 
 
@@ -205,7 +203,7 @@ def connect(choice: str | None = None) -> Iterator[Any]:
         return
     settings: dict[str, Any] = {}
     if name == DEFAULT_NETWORK:
-        from modelgov.chain.anvil import start_chain
+        from modelgov.devnet.anvil import LOCAL_RPC, start_chain
 
         start_chain()  # the persistent local chain, started on demand (idempotent)
         settings = {"host": os.environ.get("MODELGOV_RPC", LOCAL_RPC)}

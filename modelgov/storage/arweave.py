@@ -34,6 +34,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from modelgov.devnet import arlocal
+from modelgov.endpoints import INSECURE_ENV, check_transport, insecure_allowed, is_loopback
 from modelgov.errors import (
     ArweaveError,
     ConfigError,
@@ -43,8 +45,6 @@ from modelgov.errors import (
     StorageError,
     ValidationError,
 )
-from modelgov.endpoints import INSECURE_ENV, check_transport, insecure_allowed, is_loopback
-from modelgov.storage import arlocal_node
 from modelgov.storage.arweave_merkle import (
     ChunkTree,
     b64url_decode,
@@ -88,7 +88,7 @@ def resolve_gateway(gateway: str | None = None, allow_insecure_http: bool = Fals
     """
     named = gateway or os.environ.get(GATEWAY_ENV) or None
     if not named:
-        return Gateway(arlocal_node.default_url(), embedded=True)
+        return Gateway(arlocal.default_url(), embedded=True)
     url = named.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:

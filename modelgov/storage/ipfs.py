@@ -4,7 +4,7 @@ Why not ``ipfshttpclient``: its last release (0.7.0) refuses current daemons wit
 ``VersionMismatch`` and it is unmaintained. This module needs six calls, all plain HTTP.
 
 Endpoint: ``--api`` / ``$MODELGOV_IPFS_API`` (``http://host:port`` or a multiaddr such as
-``/ip4/127.0.0.1/tcp/5001``), else the local node (:mod:`modelgov.storage.ipfs_node`). Plain
+``/ip4/127.0.0.1/tcp/5001``), else the local node (:mod:`modelgov.devnet.ipfs_node`). Plain
 HTTP is refused outside loopback unless ``allow_insecure`` (``$MODELGOV_IPFS_ALLOW_INSECURE=1``).
 
 - :func:`pin_path`: our CAR streamed to ``dag/import`` (the node stores exactly our DAG,
@@ -47,7 +47,7 @@ def resolve_endpoint(api: str | None = None, *, allow_insecure: bool | None = No
     """
     raw = (api or os.environ.get(ENV_API) or "").strip()
     if not raw:
-        from modelgov.storage.ipfs_node import local_api_url
+        from modelgov.devnet.ipfs_node import local_api_url
 
         return local_api_url()
     if raw.startswith("/"):

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from modelgov.devnet import arlocal as arlocal_service
 from modelgov.errors import (
     ArweaveError,
     ConfigError,
@@ -29,7 +30,7 @@ from modelgov.errors import (
     ValidationError,
     WalletError,
 )
-from modelgov.storage import arlocal_node, arweave
+from modelgov.storage import arweave
 from modelgov.storage.arweave_merkle import MAX_CHUNK_SIZE, tree_from_bytes
 from modelgov.storage.arweave_wallet import KEY_BITS, load_wallet, new_wallet
 
@@ -52,7 +53,7 @@ def arlocal(tmp_path_factory):
         for k, v in env.items():
             mp.setenv(k, v)
         mp.delenv("MODELGOV_ARWEAVE_GATEWAY", raising=False)
-        st = arlocal_node.start()
+        st = arlocal_service.start()
         assert st.ready and st.pid
     try:
         yield {"env": env, "url": st.url, "pid": st.pid}
@@ -60,7 +61,7 @@ def arlocal(tmp_path_factory):
         with pytest.MonkeyPatch.context() as mp:
             for k, v in env.items():
                 mp.setenv(k, v)
-            assert arlocal_node.stop()
+            assert arlocal_service.stop()
 
 
 @pytest.fixture
@@ -295,7 +296,7 @@ def test_no_request_leaves_for_anything_but_the_gateway(env, tmp_path, capsys, m
 
 def test_cli_modules_do_not_import_the_python_client_or_ape():
     code = (
-        "import sys, modelgov.cli.arweave_cmd, modelgov.storage.arweave, modelgov.storage.arlocal_node;"
+        "import sys, modelgov.cli.arweave_cmd, modelgov.storage.arweave, modelgov.devnet.arlocal;"
         "bad = [m for m in ('arweave', 'requests', 'ape') if m in sys.modules];"
         "assert not bad, bad"
     )
