@@ -89,7 +89,7 @@ def warp(seconds: int) -> int:
     """
     import httpx
 
-    def rpc(method: str, params: list) -> object:
+    def rpc(method: str, params: list[object]) -> object:
         try:
             r = httpx.post(_rpc_url(), json={"jsonrpc": "2.0", "id": 1, "method": method,
                                              "params": params}, timeout=10)
