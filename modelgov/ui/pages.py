@@ -138,9 +138,9 @@ class Pages:
         votes = [[mono(v["voter"]), text(v["support_name"]), text(amount(v["weight"])), text(v["reason"])]
                  for v in p["votes"]]
         pid = p["proposal_id"]
-        todo = {"Active": f"modelgov vote {pid} for", "Succeeded": f"modelgov proposal queue {pid}",
-                "Queued": f"modelgov proposal execute {pid}"}.get(p["state"],
-                                                                   f"modelgov proposal status {pid}")
+        next_step = {"Active": f"modelgov vote {pid} for", "Succeeded": f"modelgov proposal queue {pid}",
+                     "Queued": f"modelgov proposal execute {pid}"}
+        todo = next_step.get(p["state"], f"modelgov proposal status {pid}")
         body = (f"<p>{state_badge(p['state'])} proposed by {mono(p['proposer'])} · voting "
                 f"{when(p['vote_start'])} → {when(p['vote_end'])} · eta {when(p['eta'])}</p>"
                 f"{vote_bar(p)}<h2>Actions</h2>"
