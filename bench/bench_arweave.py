@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import random
-import resource
 import shutil
 import socket
 import subprocess
@@ -189,7 +188,7 @@ def run(size_mb: int = 200) -> str:
             break
         js_s, js_root = js
         assert js_root == data_root_of_file(small), "arweave-js disagrees on data_root"
-        ours_s = _best(lambda: data_root_of_file(small))
+        ours_s = _best(lambda small=small: data_root_of_file(small))
         lines.append(
             f"- arweave-js generateTransactionChunks on {js_size} MB: {js_s:.2f} s = "
             f"{mbps(js_s, js_size):.1f} MB/s; ours on the same file {ours_s:.3f} s: "

@@ -35,12 +35,12 @@ FIELD = 218882428718392752222464057452572750885483644004160343436982041865758084
 
 
 def _version(registry: Any, governance: Any, acct: Any, auditors: list[Any], folder: Path, verifier: str) -> tuple[int, int]:
+    import shutil
+
     from modelgov.chain.registry import get_version
     from modelgov.chain.zk_versions import cached_folder
     from modelgov.cid.dag import build_path
     from modelgov.cid.text import cid_to_bytes
-
-    import shutil
 
     for a in auditors:
         registry.grantRole(registry.AUDITOR_ROLE(), a, sender=governance)
@@ -96,7 +96,7 @@ def _on_chain(root: Path, folder: Path, words: list[list[int]]) -> dict[str, Any
         governance = accounts[suite.timelock.address]
         governance.balance += 10**20
         verifier = deploy_verifier(acct, compile_pinned(folder))
-        model_id, vid = _version(suite.registry, governance, acct, [accounts.test_accounts[4], accounts.test_accounts[5]],
+        model_id, _vid = _version(suite.registry, governance, acct, [accounts.test_accounts[4], accounts.test_accounts[5]],
                                  folder, verifier.address)
         config = orc.local_config(str(suite.timelock.address))
         oracle = orc.deploy_oracle(acct, str(suite.timelock.address), str(suite.registry.address), config)

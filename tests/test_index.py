@@ -12,14 +12,14 @@ import pytest
 from eth_utils import keccak
 from sqlalchemy import select
 
-from governance_helpers import FOR, AGAINST, advance_past_deadline, advance_to_voting, make_proposal, propose
-from registry_helpers import APPROVED, REJECTED, cid, version_input
-from modelgov.chain.registry import get_version
+from governance_helpers import AGAINST, FOR, advance_past_deadline, advance_to_voting, make_proposal, propose
 from modelgov.chain.index_source import build_indexer, snapshot_state
+from modelgov.chain.registry import get_version
 from modelgov.errors import StateError
 from modelgov.index import schema as s
 from modelgov.index.projector import Projector
 from modelgov.index.queries import IndexReader
+from registry_helpers import APPROVED, REJECTED, cid, version_input
 
 AUDITOR_ROLE = keccak(text="AUDITOR_ROLE")
 HOSTILE_NAME = "<script>alert(1)</script>\x1b[31m"

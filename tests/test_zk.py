@@ -86,7 +86,7 @@ def test_fixtures_ready(zk, verifiers, deployer, suite, registry, governance, st
 
 def _tampered(proof: ProofFile, **changes) -> ProofFile:
     doc = json.loads(json.dumps(proof.as_dict()))
-    for key, fn in changes.items():
+    for _key, fn in changes.items():
         fn(doc)
     return ProofFile(doc["vk_sha256"], doc["input"], doc["output"], doc["ezkl"])
 
@@ -112,7 +112,7 @@ def test_proof_made_with_regenerated_pk_verifies_off_and_on_chain(zk, verifiers,
 
     proof = zk.proof
     # the proven output is the float model's answer, up to quantization
-    assert max(abs(a - b) for a, b in zip(proof.output, zk.expected_output[0])) < 0.1
+    assert max(abs(a - b) for a, b in zip(proof.output, zk.expected_output[0], strict=False)) < 0.1
     assert pipeline.verify(proof, zk.v1)["valid"] is True
     assert verify_on_chain(verifiers["v1"].address, proof) is True
     gas = verify_transaction(deployer, verifiers["v1"].address, proof)
@@ -203,12 +203,11 @@ def test_cli_prove_a_registered_version_checked_by_cid(zk, registry, governance,
     from IPFS leaves them) are checked against the registered CID before proving."""
     import shutil
 
-    from registry_helpers import version_input
-
-    from modelgov.chain.zk_versions import cached_folder
     from modelgov.chain.registry import get_version
+    from modelgov.chain.zk_versions import cached_folder
     from modelgov.cid.dag import build_path
     from modelgov.cid.text import cid_to_bytes
+    from registry_helpers import version_input
 
     profile = "unixfs-v1-2025"
     registry.createModel("demo-mlp", b"", sender=governance)
@@ -249,9 +248,8 @@ def test_registry_binding_verifies_a_proof_of_the_active_version(zk, verifiers, 
     """The verifier is bound to the version before its audit; once governance activates the
     version, ``zk verify --model`` checks a proof through the registry's binding, and a proof of
     other weights (v2's circuit) is refused by it."""
-    from registry_helpers import version_input
-
     from modelgov.chain.registry import bind_verifier
+    from registry_helpers import version_input
 
     auditors = accounts[4], accounts[5]
     for a in auditors:

@@ -8,7 +8,6 @@ import os
 import random
 import socket
 import stat
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
