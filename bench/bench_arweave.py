@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import random
-import resource
 import shutil
 import socket
 import subprocess
@@ -131,7 +130,8 @@ def _sparse_file(size_mb: int) -> Path:
 
 def _upload(path: Path) -> tuple[float, int]:
     """Seconds to pin ``path`` to a fresh arlocal (sign, header, chunks, mine, confirm)."""
-    from modelgov.storage import arlocal_node, arweave
+    from modelgov.devnet import arlocal
+    from modelgov.storage import arweave
     from modelgov.storage.arweave_wallet import load_wallet
 
     home = tempfile.mkdtemp(prefix="modelgov-bench-")
@@ -144,7 +144,7 @@ def _upload(path: Path) -> tuple[float, int]:
     copy = Path(home) / path.name
     shutil.copyfile(path, copy)
     try:
-        arlocal_node.start()
+        arlocal.start()
         wallet = load_wallet(ROOT / "tests" / "fixtures" / "arweave-test-wallet.json")
         t = time.perf_counter()
         result = arweave.upload_file(copy, wallet, arweave.resolve_gateway(None), arweave.model_tags())
@@ -152,7 +152,7 @@ def _upload(path: Path) -> tuple[float, int]:
         assert result.confirmed
         return seconds, result.chunks
     finally:
-        arlocal_node.stop()
+        arlocal.stop()
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
@@ -188,7 +188,7 @@ def run(size_mb: int = 200) -> str:
             break
         js_s, js_root = js
         assert js_root == data_root_of_file(small), "arweave-js disagrees on data_root"
-        ours_s = _best(lambda: data_root_of_file(small))
+        ours_s = _best(lambda small=small: data_root_of_file(small))
         lines.append(
             f"- arweave-js generateTransactionChunks on {js_size} MB: {js_s:.2f} s = "
             f"{mbps(js_s, js_size):.1f} MB/s; ours on the same file {ours_s:.3f} s: "

@@ -242,7 +242,7 @@ def _deploy_ref_system(deployer: Any, builds: Builds, gov_name: str, params: Any
 def _distribute(system: GovSystem, deployer: Any, voters: list[Any]) -> None:
     from ape import chain
 
-    for voter, (amount, _, _) in zip(voters, VOTES):
+    for voter, (amount, _, _) in zip(voters, VOTES, strict=False):
         system.token.transfer(voter, amount, sender=deployer)
         system.token.invoke_transaction("delegate", voter, sender=voter)
     system.token.transfer(system.timelock.address, 10 * PROPOSAL_AMOUNT, sender=deployer)
@@ -268,7 +268,7 @@ def govern(system: GovSystem, targets: list[str], calldatas: list[bytes], descri
     desc_hash = keccak(text=description)
     pid = gov.getProposalId(targets, values, calldatas, desc_hash)  # sequential ids on 3 of 4
     chain.mine(timestamp=gov.proposalSnapshot(pid) + 1)
-    for i, (voter, (_, support, label)) in enumerate(zip(voters, votes), start=1):
+    for i, (voter, (_, support, label)) in enumerate(zip(voters, votes, strict=False), start=1):
         rec(f"castVote #{i} ({label})", gov.castVote(pid, support, sender=voter))
     chain.mine(timestamp=gov.proposalDeadline(pid) + 1)
     rec("queue", gov.queue(targets, values, calldatas, desc_hash, sender=proposer))

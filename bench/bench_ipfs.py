@@ -121,7 +121,7 @@ def _help_seconds() -> float:
 def run(size_mb: int = 200, rss_mb: int = 1000) -> str:
     """Run the benchmark; returns a markdown section."""
     from modelgov.cid import PROFILES, build_path, get_profile
-    from modelgov.storage import ipfs_node
+    from modelgov.devnet import ipfs_node
     from modelgov.storage.ipfs import IPFSClient
 
     path = _data_file(size_mb)
@@ -149,15 +149,15 @@ def run(size_mb: int = 200, rss_mb: int = 1000) -> str:
     pool = ThreadPoolExecutor(2)
 
     def two_thread_sha() -> None:  # the machine's own ceiling for two hashing threads right now
-        list(pool.map(lambda piece: hashlib.sha256(piece).digest(), pieces))
+        list(pool.map(lambda piece: hashlib.sha256(piece).digest(), pieces))  # noqa: F821 (deleted only after the loop)
 
     for _ in range(REPEAT + 2):
         timed("sha-file", lambda: _sha256_file(path))
-        timed("sha-mem", lambda: hashlib.sha256(in_memory).digest())
+        timed("sha-mem", lambda: hashlib.sha256(in_memory).digest())  # noqa: F821 (deleted only after the loop)
         timed("sha-mem-2", two_thread_sha)
         for name in PROFILES:
-            timed(f"{name}/1", lambda: build_path(path, name, threads=1))
-            timed(f"{name}/2", lambda: build_path(path, name, threads=2))
+            timed(f"{name}/1", lambda name=name: build_path(path, name, threads=1))
+            timed(f"{name}/2", lambda name=name: build_path(path, name, threads=2))
     pool.shutdown()
     del pieces, in_memory
     sha_t, mem_t = timings["sha-file"], timings["sha-mem"]
@@ -199,7 +199,7 @@ def run(size_mb: int = 200, rss_mb: int = 1000) -> str:
             node_cell = ratio_node = "n/a"
             if node_ok:
                 with IPFSClient(ipfs_node.local_api_url(), timeout=600) as client:
-                    add_t, add_cid = _best(lambda: client.add_only_hash(
+                    add_t, add_cid = _best(lambda prof=prof: client.add_only_hash(
                         path, cid_version=prof.cid_version, raw_leaves=prof.raw_leaves,
                         chunk_size=prof.chunk_size), repeat=2)
                 same = "" if add_cid == cid else " (174 links: other CID)"
@@ -223,7 +223,7 @@ def run(size_mb: int = 200, rss_mb: int = 1000) -> str:
     lines += [
         "",
         "CPU-time ratios on one thread (process time, insensitive to other load) — to the file "
-        f"sha256: " + ", ".join(f"{n} **{cpu['sha-file'] / cpu[n + '/1']:.2f}**" for n in PROFILES)
+        "sha256: " + ", ".join(f"{n} **{cpu['sha-file'] / cpu[n + '/1']:.2f}**" for n in PROFILES)
         + "; to the in-memory sha256: " + ", ".join(f"{n} {cpu['sha-mem'] / cpu[n + '/1']:.2f}" for n in PROFILES)
         + ".",
     ]

@@ -97,12 +97,11 @@ def _variant(root: Path, name: str, cols: int, calibration: Path, proves: int) -
 
 def _chain(folder: Path, proof_path: Path) -> dict[str, int]:
     from ape import accounts, networks
+    from ape.logging import logger
 
     from modelgov.chain.zk_verifier import deploy_verifier, verify_on_chain, verify_transaction
     from modelgov.zk.check import compile_pinned
     from modelgov.zk.proof import load_proof
-
-    from ape.logging import logger
 
     logger.set_level("WARNING")
     settings = {"host": os.environ["MODELGOV_BENCH_RPC"]} if os.environ.get("MODELGOV_BENCH_RPC") else None

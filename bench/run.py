@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     _prepare_env()
 
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     names = discover()
     if args.only:
         wanted = [n.strip().removeprefix("bench_") for n in args.only.split(",") if n.strip()]

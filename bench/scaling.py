@@ -71,9 +71,9 @@ def measure(path: Path, counts: list[int], repeat: int = 3) -> tuple[dict[tuple[
 
     for _ in range(repeat):
         for n in counts:
-            timed(("hashlib", n), lambda: hashlib_parallel(path, n))
+            timed(("hashlib", n), lambda n=n: hashlib_parallel(path, n))
             for name, fn in runs.items():
-                outputs[name].add(timed((name, n), lambda: fn(path, n)))
+                outputs[name].add(timed((name, n), lambda fn=fn, n=n: fn(path, n)))
     for name, outs in outputs.items():
         if len(outs) != 1:
             raise AssertionError(f"{name}: the output changed with the thread count")

@@ -88,7 +88,7 @@ def compile_sources(paths: list[Path], cfg: dict[str, Any], compiler: list[str])
         CACHE.mkdir(parents=True, exist_ok=True)
         cache_file.write_text(json.dumps(out))
     arts: dict[str, Artifact] = {}
-    for unit, contracts in out.get("contracts", {}).items():
+    for _unit, contracts in out.get("contracts", {}).items():
         for name, c in contracts.items():
             code = c["evm"]["bytecode"]["object"]
             if not code:

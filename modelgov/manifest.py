@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from modelgov.cid.dag import build_path
+from modelgov.cid.dag import BuildResult, build_path
 from modelgov.cid.profiles import Profile, get_profile
 from modelgov.cid.text import cid_from_bytes, normalize
 from modelgov.errors import IntegrityError, InvalidCIDError, ManifestError, PathError, UnknownProfileError
@@ -89,7 +89,7 @@ def build(
     return from_build(path, prof, result, piece_entry)
 
 
-def from_build(path: str | os.PathLike[str], prof: Profile, result: Any,
+def from_build(path: str | os.PathLike[str], prof: Profile, result: BuildResult,
                piece_entry: dict[str, Any] | None = None) -> dict[str, Any]:
     """The manifest of ``path`` from its :class:`~modelgov.cid.dag.BuildResult` (built with
     sha256), adding the safetensors header facts.
@@ -189,7 +189,7 @@ def load(path: str | os.PathLike[str]) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise PathError(f"{path}: cannot read: {exc}") from None
     try:
-        manifest = json.loads(text)
+        manifest: dict[str, Any] = json.loads(text)
     except ValueError as exc:
         raise ManifestError(f"{path}: not JSON ({exc})") from None
     except RecursionError:
@@ -221,8 +221,10 @@ def validate(manifest: Any, where: str = "manifest") -> None:
         raise bad(f"root: {exc}") from None
     piece = root.get("piece")
     if piece is not None:
-        if not isinstance(piece, dict) or not all(isinstance(piece.get(k), str) for k in ("cid", "cid_v2")) \
-                or not all(isinstance(piece.get(k), int) and piece[k] > 0 for k in ("padded_size", "car_size")):
+        strings = isinstance(piece, dict) and all(isinstance(piece.get(k), str) for k in ("cid", "cid_v2"))
+        if not strings or not all(
+            isinstance(piece.get(k), int) and piece[k] > 0 for k in ("padded_size", "car_size")
+        ):
             raise bad("root.piece must hold cid, cid_v2 (strings), padded_size and car_size (integers)")
     files = manifest.get("files")
     if not isinstance(files, list):
@@ -278,7 +280,8 @@ class VerifyReport:
         if not parts:
             parts = [f"root CID {self.root_cid}, manifest says {self.expected_root}"]
         noun = "file differs" if len(self.mismatches) == 1 else "files differ"
-        head = f"{len(self.mismatches)} {noun} from {where}" if self.mismatches else f"the folder differs from {where}"
+        head = (f"{len(self.mismatches)} {noun} from {where}" if self.mismatches
+                else f"the folder differs from {where}")
         raise IntegrityError(f"{head}: " + "; ".join(parts))
 
     def as_dict(self) -> dict[str, Any]:
@@ -363,7 +366,10 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> ManifestDiff:
     validate(new, "new manifest")
     a = {f["path"]: f for f in old["files"]}
     b = {f["path"]: f for f in new["files"]}
-    order = lambda paths: sorted(paths, key=str.encode)  # noqa: E731
+
+    def order(paths: set[str]) -> list[str]:
+        return sorted(paths, key=str.encode)
+
     added = [{"path": p, "size": b[p]["size"]} for p in order(set(b) - set(a))]
     removed = [{"path": p, "size": a[p]["size"]} for p in order(set(a) - set(b))]
     changed = [

@@ -34,7 +34,7 @@ LICENSES = frozenset(
     lgpl lgpl-2.1 lgpl-3.0 isc h-research intel-research lppl-1.3c ms-pl apple-ascl apple-amlr
     mpl-2.0 odc-by odbl openmdw-1.0 openrail++ osl-3.0 postgresql ofl-1.1 ncsa unlicense zlib pddl
     lgpl-lr deepfloyd-if-license fair-noncommercial-research-license llama2 llama3 llama3.1 llama3.2
-    llama3.3 llama4 gemma unknown other""".split()
+    llama3.3 llama4 gemma unknown other""".split()  # noqa: SIM905 (a word list reads best as words)
 )
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 _LANG = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]+)*$")
@@ -57,7 +57,8 @@ def split_front_matter(text: str, where: str = "README.md") -> tuple[dict[str, A
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 2}" if mark is not None else ""
-        raise ModelCardError(f"{where}: front matter is not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
+        problem = getattr(exc, "problem", exc)
+        raise ModelCardError(f"{where}: front matter is not valid YAML{at}: {problem}") from None
     if not isinstance(data, dict):
         raise ModelCardError(f"{where}: front matter must be a YAML mapping of fields")
     return data, text[match.end():]
@@ -122,14 +123,15 @@ def _model_index_problems(index: Any) -> list[str]:
             if not isinstance(task, dict) or not isinstance(task.get("type"), str):
                 out.append(f"{rat}.task.type is required")
             ds = res.get("dataset")
-            if not isinstance(ds, dict) or not isinstance(ds.get("type"), str) or not isinstance(ds.get("name"), str):
+            if not isinstance(ds, dict) or not all(isinstance(ds.get(k), str) for k in ("type", "name")):
                 out.append(f"{rat}.dataset needs `type` and `name`")
             metrics = res.get("metrics")
             if not isinstance(metrics, list) or not metrics:
                 out.append(f"{rat}.metrics must be a non-empty list")
                 continue
             for k, metric in enumerate(metrics):
-                if not isinstance(metric, dict) or not isinstance(metric.get("type"), str) or "value" not in metric:
+                named = isinstance(metric, dict) and isinstance(metric.get("type"), str)
+                if not named or "value" not in metric:
                     out.append(f"{rat}.metrics[{k}] needs `type` and `value`")
     return out
 

@@ -24,11 +24,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from modelgov.cid.dag import BuildResult, FileEntry, build_path
+from modelgov.cid.dag import BuildOptions, BuildResult, FileEntry, build_path
 from modelgov.cid.profiles import Profile, get_profile
 from modelgov.errors import PathError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from modelgov.storage.arweave_merkle import ChunkTree
 
 #: an entry recorded within this many ns after the file's mtime is not trusted (racily clean)
 RACY_NS = 2_000_000_000
@@ -83,7 +86,7 @@ class DigestCache:
         return entry, st
 
     @staticmethod
-    def _tree(size: int, encoded: str) -> Any:
+    def _tree(size: int, encoded: str) -> ChunkTree:
         from modelgov.storage.arweave_merkle import ChunkTree, chunk_ranges
 
         raw = base64.b64decode(encoded)
@@ -116,7 +119,9 @@ class DigestCache:
         key = str(Path(path).resolve())
         state = self._state(st)
         old = self.entries.get(key)
-        new: dict[str, Any] = old if old is not None and old.get("state") == state else {"state": state, "unixfs": {}}
+        new: dict[str, Any] = (
+            old if old is not None and old.get("state") == state else {"state": state, "unixfs": {}}
+        )
         new["at"] = time.time_ns()
         new["unixfs"][prof.name] = [entry.cid.hex(), entry.tsize]
         if entry.sha256:
@@ -126,7 +131,7 @@ class DigestCache:
         self.entries[key] = new
         self._dirty = True
 
-    def arweave_tree(self, path: Path) -> Any:
+    def arweave_tree(self, path: Path) -> ChunkTree | None:
         """The Arweave :class:`~modelgov.storage.arweave_merkle.ChunkTree` recorded for ``path``
         if it provably has not changed (whatever the UnixFS profile), else None."""
         found = self._unchanged(path)
@@ -207,16 +212,17 @@ def prepare(
 
     prof = get_profile(profile)
     if prof.chunk_size % MAX_CHUNK_SIZE:
-        raise ValidationError(f"profile {prof.name}: chunk size {prof.chunk_size} is not a multiple of 256 KiB")
-    kwargs: dict[str, Any] = dict(with_sha256=True, on_bytes=on_bytes, threads=threads,
-                                  file_hook=ChunkHashHook, cache=cache)
+        raise ValidationError(
+            f"profile {prof.name}: chunk size {prof.chunk_size} is not a multiple of 256 KiB"
+        )
+    options: BuildOptions = {"with_sha256": True, "file_hook": ChunkHashHook, "cache": cache}
     target = Path(car) if car is not None else None
     if target is None:
-        result = build_path(path, prof, **kwargs)
+        result = build_path(path, prof, on_bytes=on_bytes, threads=threads, **options)
     else:
         from modelgov.cid.car import write_car
 
-        result = write_car(path, target, prof, **kwargs)
+        result = write_car(path, target, prof, on_bytes=on_bytes, threads=threads, **options)
     if cache is not None:
         cache.save()
     return Prepared(mf.from_build(path, prof, result), result, target)

@@ -130,7 +130,7 @@ def symbol_key(symbol: str) -> str:
     without control / format characters (zero-width spaces, bidi marks) or surrounding spaces, so
     ``mUSD``, ``MUSD``, ``ｍＵＳＤ`` and ``mUSD\\u200b`` all collide: a lookup by symbol that
     matches several tokens is refused rather than picking one.
-    """
+    """  # noqa: RUF002 (the full-width look-alikes are the point of the example)
     folded = unicodedata.normalize("NFKC", str(symbol)).casefold()
     return "".join(ch for ch in folded if unicodedata.category(ch) not in _HIDDEN_CATEGORIES).strip()
 

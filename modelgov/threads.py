@@ -80,7 +80,9 @@ def window(threads: int) -> int:
 FREE_WINDOW = 256
 
 
-def ordered_map(work: Callable[[A], R], tasks: Iterable[A], threads: int, limit: int | None = None) -> Iterator[R]:
+def ordered_map(
+    work: Callable[[A], R], tasks: Iterable[A], threads: int, limit: int | None = None
+) -> Iterator[R]:
     """``work(task)`` for every task, on ``threads`` threads; results yielded in task order.
 
     ``threads - 1`` workers take the tasks from a queue; this thread, whenever the result it
@@ -107,7 +109,7 @@ def ordered_map(work: Callable[[A], R], tasks: Iterable[A], threads: int, limit:
     import threading
 
     limit = limit or window(threads)
-    jobs: queue.SimpleQueue = queue.SimpleQueue()
+    jobs: queue.SimpleQueue[tuple[A, Future[R]] | None] = queue.SimpleQueue()
     pending: deque[Future[R]] = deque()
 
     def run(task: A, fut: Future[R]) -> None:
@@ -122,7 +124,9 @@ def ordered_map(work: Callable[[A], R], tasks: Iterable[A], threads: int, limit:
         while (job := jobs.get()) is not None:
             run(*job)
 
-    pool = [threading.Thread(target=worker, name=f"modelgov-hash-{i}", daemon=True) for i in range(threads - 1)]
+    pool = [
+        threading.Thread(target=worker, name=f"modelgov-hash-{i}", daemon=True) for i in range(threads - 1)
+    ]
     for thread in pool:
         thread.start()
 
@@ -184,4 +188,6 @@ def pread_full(fd: int, view: memoryview | list[memoryview], offset: int) -> int
     return got
 
 
-__all__ = ["ENV", "FREE_WINDOW", "MAX_THREADS", "cores", "ordered_map", "pread_full", "resolve_threads", "window"]
+__all__ = [
+    "ENV", "FREE_WINDOW", "MAX_THREADS", "cores", "ordered_map", "pread_full", "resolve_threads", "window",
+]

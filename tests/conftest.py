@@ -37,7 +37,7 @@ def stranger(accounts):
 @pytest.fixture(scope="session")
 def suite(deployer, voters, chain):
     s = deploy_suite(deployer, LOCAL_PARAMS)
-    for voter, share in zip(voters, (30, 20, 10)):
+    for voter, share in zip(voters, (30, 20, 10), strict=False):
         s.token.transfer(voter, SUPPLY * share // 100, sender=deployer)
         s.token.invoke_transaction("delegate", voter, sender=voter)
     chain.mine(deltatime=1)  # votes are read strictly in the past

@@ -9,7 +9,6 @@ import logging
 import os
 from pathlib import Path
 
-import pytest
 import yaml
 from eth_utils import keccak
 from hypothesis import HealthCheck, example, given, settings

@@ -27,7 +27,6 @@ from governance_helpers import (
     pass_proposal,
     propose,
 )
-
 from registry_helpers import cid, version_input
 
 ZERO = "0x0000000000000000000000000000000000000000"
@@ -362,7 +361,7 @@ def test_last_minute_quorum_extends_the_vote(chain, governor, timelock, voters, 
 def _salt(governor, proposal) -> bytes:
     """GovernorTimelockControl's salt: bytes20(governor) XOR descriptionHash."""
     gov = bytes.fromhex(str(governor.address)[2:]) + b"\x00" * 12
-    return bytes(a ^ b for a, b in zip(gov, proposal.description_hash))
+    return bytes(a ^ b for a, b in zip(gov, proposal.description_hash, strict=False))
 
 
 # --------------------------------------------------------------------------- review (issue 14)
@@ -392,7 +391,7 @@ def test_stopped_activation_cannot_execute_later_over_a_newer_version(
     grace period an activation that states another active version reverts."""
     from modelgov.chain.client import ModelGov
 
-    model, (a1, a2, a3), (v1, v2) = _stale_world(registry, governance, accounts, stranger)
+    model, (_a1, _a2, a3), (v1, v2) = _stale_world(registry, governance, accounts, stranger)
     stale = make_proposal([(registry, "activateVersion", (model, v1, 0))], "# Activate v1")
     pid = pass_proposal(chain, governor, stale, voters[0], voters)
     registry.attest(v1, 2, cid("rejected"), sender=a3)

@@ -9,15 +9,15 @@ import pytest
 from eth_utils import keccak
 
 from oracle_helpers import (
-    FINAL,
-    OPEN,
-    PROPOSED,
     CALLBACK_GAS,
     CHALLENGE_WINDOW,
     CHALLENGER_BOND,
     FEE,
     FIELD,
+    FINAL,
     INPUT,
+    OPEN,
+    PROPOSED,
     PROPOSER_BOND,
     RESPONSE_WINDOW,
     TREASURY_BPS,
@@ -111,7 +111,7 @@ def test_proof_for_another_input_is_refused(oracle, model, stranger, prover):
         oracle.fulfillWithProof(rid, INPUT, V2_OUTPUT, PROOF, sender=prover)
     # an aliased field element (x + p) cannot stand for x
     with ape.reverts(oracle.InferenceOracleNotFieldElement, index=0):
-        oracle.fulfillWithProof(rid, INPUT, [TRUE_OUTPUT[0] + FIELD] + TRUE_OUTPUT[1:], PROOF, sender=prover)
+        oracle.fulfillWithProof(rid, INPUT, [TRUE_OUTPUT[0] + FIELD, *TRUE_OUTPUT[1:]], PROOF, sender=prover)
     assert oracle.getRequest(rid).status == OPEN
 
 

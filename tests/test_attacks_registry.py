@@ -290,7 +290,7 @@ actions:
     model: attacked
     cid: {cid_text("grantee-weights")}
 """
-    with pytest.raises(ProposalFileError, match="more than once.*name the submitter"):
+    with pytest.raises(ProposalFileError, match=r"more than once.*name the submitter"):
         gov.build(parse_proposal(text), suite)
     built = gov.build(parse_proposal(text + f"    submitter: \"{grantee.address}\"\n"), suite)
     assert built.calldatas[0] == bytes(registry.activateVersion.encode_input(atk_model, own, 0))

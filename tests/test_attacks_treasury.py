@@ -28,7 +28,6 @@ from treasury_helpers import (
     SUBMITTED,
     USD,
     build_world,
-    fund,
     make_steward,
     milestone,
 )
@@ -132,7 +131,7 @@ def test_straddling_a_period_boundary_gives_one_allowance_per_period(atk_world, 
                                                                       governance, accounts):
     t, s, g = atk_world.treasury, accounts[6], atk_world.grantee
     make_steward(t, governance, s, stablecoin, amount=100, period=PERIOD)
-    _, _, _, _, start, boundary = t.stewardAllowance(s, stablecoin)
+    _, _, _, _, _start, boundary = t.stewardAllowance(s, stablecoin)
     d = chain.pending_timestamp + 90 * DAY
     chain.pending_timestamp = boundary - 1  # last second of period 1
     t.createGrant(g, stablecoin, [milestone(100, d)], sender=s)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import ape
-import pytest
 from eth_utils import keccak
 
 from governance_helpers import (
@@ -259,7 +258,7 @@ def test_random_vote_splits_tally_and_outcome(chain, governor, token, deployer, 
         extra = [accounts[4], accounts[5]]
         half = token.balanceOf(deployer) // 2
         amounts = [half * share // 10_000 for share in shares]
-        for acct, amount in zip(extra, amounts):
+        for acct, amount in zip(extra, amounts, strict=False):
             token.transfer(acct, amount, sender=deployer)
             token.invoke_transaction("delegate", acct, sender=acct)
         chain.mine(deltatime=1)
@@ -270,7 +269,7 @@ def test_random_vote_splits_tally_and_outcome(chain, governor, token, deployer, 
         advance_to_voting(chain, governor, pid)
         snapshot = governor.proposalSnapshot(pid)
         expected = [0, 0, 0]
-        for acct, choice in zip(everyone, choices):
+        for acct, choice in zip(everyone, choices, strict=False):
             if choice is None:
                 continue
             weight = token.getPastVotes(acct, snapshot)

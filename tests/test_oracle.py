@@ -10,16 +10,15 @@ import ape
 import pytest
 
 from oracle_helpers import (
-    CHALLENGED,
-    FINAL,
-    OPEN,
-    PROPOSED,
-    CALLBACK_GAS,
     CHALLENGE_WINDOW,
+    CHALLENGED,
     CHALLENGER_BOND,
     FEE,
     FIELD,
+    FINAL,
     INPUT,
+    OPEN,
+    PROPOSED,
     PROPOSER_BOND,
     RESPONSE_WINDOW,
     TREASURY_BPS,

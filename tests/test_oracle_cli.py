@@ -4,6 +4,7 @@ mapping, on the session suite with a mock verifier (no EZKL)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -33,7 +34,7 @@ def test_deploy_request_status_finalize_withdraw(model, run_cli, tmp_path, chain
     address = doc["oracle"]
     assert doc["config"]["treasury"] == timelock.address and doc["config"]["challenge_window"] == 60
     # the deployment record now names the oracle: later commands find it without --oracle
-    record = json.loads(open(doc["deployment"]).read())
+    record = json.loads(Path(doc["deployment"]).read_text())
     assert record["contracts"]["oracle"] == address
 
     words = tmp_path / "input.json"

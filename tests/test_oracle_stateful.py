@@ -18,13 +18,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from oracle_helpers import (
+    CHALLENGE_WINDOW,
     CHALLENGED,
+    CHALLENGER_BOND,
+    FEE,
     FINAL,
     OPEN,
     PROPOSED,
-    CHALLENGE_WINDOW,
-    CHALLENGER_BOND,
-    FEE,
     PROPOSER_BOND,
     RESPONSE_WINDOW,
     TREASURY_BPS,

@@ -55,8 +55,6 @@ def zk_env(zk1, monkeypatch):
 def test_real_proof_settles_a_dispute_through_the_bound_verifier(zk1, registry, governance, accounts, deployer,
                                                                    timelock, project, chain, stranger, run_cli,
                                                                    tmp_path, suite):
-    from registry_helpers import version_input
-
     from modelgov.chain import oracle as orc
     from modelgov.chain.client import ModelGov
     from modelgov.chain.zk_verifier import deploy_verifier
@@ -65,6 +63,7 @@ def test_real_proof_settles_a_dispute_through_the_bound_verifier(zk1, registry, 
     from modelgov.cid.text import cid_to_bytes
     from modelgov.zk import answer
     from modelgov.zk.check import compile_pinned
+    from registry_helpers import version_input
 
     # --- the version: registered by CID, bound to its real verifier, audited, activated ---------
     verifier = deploy_verifier(deployer, compile_pinned(zk1.v1))

@@ -24,6 +24,7 @@ Each example runs from a chain snapshot that is restored afterwards.
 from __future__ import annotations
 
 import pytest
+from eth_utils import keccak
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -33,7 +34,6 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from eth_utils import keccak
 from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
 from registry_helpers import APPROVED, REJECTED, SEQ_MASK, cid, relay_args, relay_expiry_args, signed, version_input

@@ -7,6 +7,7 @@ import pytest
 
 from governance_helpers import govern
 from treasury_helpers import (
+    CANCELLED,
     CID,
     DAY,
     MODEL,
@@ -18,11 +19,9 @@ from treasury_helpers import (
     RELEASED,
     STEWARD_ALLOWANCE,
     SUBMITTED,
-    CANCELLED,
     USD,
     allow_token,
     build_world,
-    fund,
     make_steward,
     milestone,
 )
@@ -153,7 +152,7 @@ def test_allowance_aligned_on_reset_base(world, stablecoin, governance, chain, a
 def test_steward_spends_and_period_resets(world, stablecoin, chain):
     t, s, g = world.treasury, world.steward, world.grantee
     deadline = chain.pending_timestamp + 60 * DAY
-    amount, spent, remaining, _, last_reset, next_reset = t.stewardAllowance(s, stablecoin)
+    _amount, spent, remaining, _, _last_reset, next_reset = t.stewardAllowance(s, stablecoin)
     assert (spent, remaining) == (300 * USD, STEWARD_ALLOWANCE - 300 * USD)
     receipt = t.createGrant(g, stablecoin, [milestone(remaining, deadline)], sender=s)
     assert t.StewardAllowanceSpent(steward=s.address, token=stablecoin.address, amount=remaining,
@@ -185,7 +184,7 @@ def test_allowance_period_boundary_is_not_sliding(world, stablecoin, chain, gove
     after the boundary is bounded by one allowance per period."""
     t, s, g = world.treasury, accounts[6], world.grantee
     make_steward(t, governance, s, stablecoin, amount=100, period=PERIOD)
-    _, _, _, _, start, first_reset = t.stewardAllowance(s, stablecoin)
+    _, _, _, _, _start, first_reset = t.stewardAllowance(s, stablecoin)
     deadline = chain.pending_timestamp + 90 * DAY
     chain.pending_timestamp = first_reset - 5
     t.createGrant(g, stablecoin, [milestone(60, deadline)], sender=s)

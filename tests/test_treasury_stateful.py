@@ -12,10 +12,17 @@ knows the exact time the contract sees; each example runs in its own chain snaps
 from __future__ import annotations
 
 import pytest
-from web3.exceptions import ContractLogicError as Web3ContractLogicError
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
 from treasury_helpers import DAY, MODEL, milestone
 

@@ -9,7 +9,6 @@ import textwrap
 from pathlib import Path
 
 from governance_helpers import advance_past_deadline, advance_to_voting
-
 from modelgov import manifest as mf
 from modelgov.demo import mlp
 
@@ -70,7 +69,7 @@ def test_model_upgrade_lifecycle_through_cli(run_cli, tmp_path, chain, governor,
 
     models = tmp_path / "models" / "demo-mlp"
     w1 = mlp.initial_weights()
-    cid1, manifest1, digest1 = write_version(models / "v1", 1, w1)
+    cid1, manifest1, _digest1 = write_version(models / "v1", 1, w1)
     w2, _ = mlp.train(w1, steps=3)
     cid2, manifest2, digest2 = write_version(models / "v2", 2, w2)
     for cid, manifest, parent in ((cid1, manifest1, ()), (cid2, manifest2, ("--parent", "1"))):
@@ -107,7 +106,7 @@ def test_model_upgrade_lifecycle_through_cli(run_cli, tmp_path, chain, governor,
         assert needle in text, needle
     assert REPORT not in text and auditors[0].address not in text
     state = "\n".join(built["chain_state"])
-    for needle in (REPORT, auditors[0].address, "2 approval(s)", f"active version now version 1"):
+    for needle in (REPORT, auditors[0].address, "2 approval(s)", "active version now version 1"):
         assert needle in state, needle
     sim = json.loads(cli_ok(run_cli, "proposal", "simulate", upgrade_file("0003.yaml", 2),
                             "--json").stdout)

@@ -39,7 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIM = ROOT / "tools" / "solc-shim.cjs"
 OZ = ROOT / "node_modules" / "@openzeppelin" / "contracts"
 TRIAGE = ROOT / "security" / "slither-triage.yaml"
-SOURCE_DIRS = ("contracts", "contracts/interfaces", "contracts/examples")  # ours; contracts/test is excluded on purpose
+#: ours; contracts/test is excluded on purpose
+SOURCE_DIRS = ("contracts", "contracts/interfaces", "contracts/examples")
 EVM_VERSION = "cancun"  # as ape-config.yaml
 OPTIMIZER_RUNS = 200
 

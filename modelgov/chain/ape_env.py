@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from modelgov.chain.connection import DEFAULT_NETWORK, LOCAL_RPC, local_rpc_url, network_name  # noqa: F401
+from modelgov.chain.connection import DEFAULT_NETWORK, local_rpc_url, network_name
 from modelgov.endpoints import INSECURE_ENV, check_transport, insecure_allowed
 from modelgov.errors import ChainError, ConfigError
 from modelgov.paths import CHECKOUT_ROOT
@@ -196,7 +196,7 @@ def connect(choice: str | None = None) -> Iterator[Any]:
         return
     settings: dict[str, Any] = {}
     if name == DEFAULT_NETWORK:
-        from modelgov.chain.anvil import start_chain
+        from modelgov.devnet.anvil import start_chain
 
         start_chain()  # the persistent local chain, started on demand (idempotent)
         settings = {"host": local_rpc_url()}

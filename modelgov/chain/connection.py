@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from ape.api import ProviderAPI
 
 DEFAULT_NETWORK = "ethereum:local:foundry"
-LOCAL_RPC = "http://127.0.0.1:8545"
 _URL = re.compile(r"(?i)\bhttps?://\S+")
 
 
@@ -33,6 +32,8 @@ def network_name(choice: str | None) -> str:
 
 
 def local_rpc_url() -> str:
+    from modelgov.devnet.anvil import LOCAL_RPC
+
     return os.environ.get("MODELGOV_RPC", LOCAL_RPC)
 
 
@@ -71,7 +72,7 @@ class Connection:
         if provider is not None:
             return _provider_uri(provider)
         if self.network == DEFAULT_NETWORK:
-            from modelgov.chain.anvil import start_chain
+            from modelgov.devnet.anvil import start_chain
 
             start_chain()  # the persistent local chain, started on demand (idempotent)
             return local_rpc_url()

@@ -2,7 +2,7 @@
 
 :func:`fork_client` starts ``anvil --fork-url URL [--fork-block-number N]`` bound to
 127.0.0.1 on a free port (through the one service start/stop of
-:mod:`modelgov.storage.services`: the PID it started is recorded and only that PID is stopped),
+:mod:`modelgov.devnet.services`: the PID it started is recorded and only that PID is stopped),
 waits until it answers ``eth_chainId``, connects Ape to it and loads the deployment of
 ``--network`` into a client. The fork is stopped when the client closes, whatever happened.
 """
@@ -41,8 +41,8 @@ def _rpc_probe(url: str) -> Any:
 
 def fork_spec(fork_url: str, block: int | None = None, port: int | None = None) -> Any:
     """The service description of an anvil fork of ``fork_url`` on 127.0.0.1:``port``."""
-    from modelgov.chain.anvil import _anvil_binary
-    from modelgov.storage.services import ServiceSpec
+    from modelgov.devnet.anvil import _anvil_binary
+    from modelgov.devnet.services import ServiceSpec
 
     port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -74,7 +74,7 @@ def fork_client(network: str | None, fork_url: str, block: int | None = None) ->
         prepare_environment,
     )
     from modelgov.chain.client import Deployment, ModelGov
-    from modelgov.storage.services import start, stop
+    from modelgov.devnet.services import start, stop
 
     check_rpc_choice(fork_url)
     deployment = Deployment.read(network_name(network))  # fail before starting anything

@@ -10,8 +10,6 @@ from typing import Any
 
 from eth_utils import keccak
 
-from modelgov.errors import TransactionRevertedError
-
 
 def _error_table(contract_types: list[Any]) -> dict[bytes, Any]:
     table: dict[bytes, Any] = {}
@@ -71,11 +69,6 @@ def describe_revert(exc: BaseException, contract_types: list[Any] | None = None)
         return f"{name}({', '.join(f'{k}={_fmt(v)}' for k, v in args.items())})"
     message = getattr(exc, "revert_message", None) or str(exc) or type(exc).__name__
     return " ".join(str(message).split())
-
-
-def raise_reverted(exc: BaseException, action: str, contract_types: list[Any] | None = None) -> None:
-    """Raise :class:`TransactionRevertedError` for ``exc`` with ``action`` as context."""
-    raise TransactionRevertedError(f"{action} reverted: {describe_revert(exc, contract_types)}") from exc
 
 
 def _fmt(value: Any) -> str:

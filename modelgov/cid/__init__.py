@@ -9,7 +9,15 @@
 
 from __future__ import annotations
 
-from modelgov.cid.dag import BuildResult, FileEntry, Node, build_file_stream, build_path, cid_of_bytes, cid_of_path
+from modelgov.cid.dag import (
+    BuildResult,
+    FileEntry,
+    Node,
+    build_file_stream,
+    build_path,
+    cid_of_bytes,
+    cid_of_path,
+)
 from modelgov.cid.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
 from modelgov.cid.text import cid_from_bytes, cid_to_bytes, normalize, parse_cid
 

@@ -14,9 +14,9 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO, Unpack
 
-from modelgov.cid.dag import BuildResult, build_path, uvarint
+from modelgov.cid.dag import BuildOptions, BuildResult, build_path, uvarint
 from modelgov.cid.profiles import Profile, get_profile
 from modelgov.cid.text import cid_from_bytes, split_cid_bytes
 from modelgov.errors import IntegrityError, InvalidCIDError, PathError
@@ -79,7 +79,7 @@ def write_car(
     *,
     on_bytes: Callable[[int], None] | None = None,
     threads: int | None = None,
-    **build_options: Any,
+    **build_options: Unpack[BuildOptions],
 ) -> BuildResult:
     """Write a CARv1 of ``path`` (file or directory) to ``out`` in one pass over the bytes.
 
@@ -234,7 +234,7 @@ def decode_header(data: bytes) -> list[bytes]:
         IntegrityError: not a CARv1 header.
     """
     try:
-        value, end = _cbor_decode(data, 0)
+        value, _ = _cbor_decode(data, 0)
     except (IndexError, ValueError) as exc:
         raise IntegrityError(f"not a CAR file: bad header ({exc})") from None
     if not isinstance(value, dict) or value.get("version") != 1 or not isinstance(value.get("roots"), list):
@@ -281,10 +281,10 @@ def _cbor_decode(data: bytes, pos: int) -> tuple[object, int]:
             out[key], pos = _cbor_decode(data, pos)
         return out, pos
     if major == 6 and n == 42:
-        raw, pos = _cbor_decode(data, pos)
-        if not isinstance(raw, bytes) or not raw.startswith(b"\x00"):
+        tagged, pos = _cbor_decode(data, pos)
+        if not isinstance(tagged, bytes) or not tagged.startswith(b"\x00"):
             raise ValueError("bad CID tag")
-        return _CidTag(raw[1:]), pos
+        return _CidTag(tagged[1:]), pos
     if major == 7 and info in (20, 21, 22):
         return {20: False, 21: True, 22: None}[info], pos
     raise ValueError(f"unsupported CBOR item 0x{ib:02x}")

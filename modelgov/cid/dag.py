@@ -25,6 +25,7 @@ skipped like ``ipfs add -r`` without ``--hidden``; symlinks and special files ar
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import itertools
@@ -33,7 +34,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, TypedDict
 
 from modelgov.cid.profiles import Profile, get_profile
 from modelgov.cid.text import DAG_PB, RAW, cid_bytes_for, cid_from_bytes
@@ -111,6 +112,14 @@ class FileHook(Protocol):
 FileHookFactory = Callable[[int], FileHook]
 
 
+class BuildOptions(TypedDict, total=False):
+    """Keywords of :func:`build_path` that callers pass through (``write_car``, the pipeline)."""
+
+    with_sha256: bool
+    file_hook: FileHookFactory | None
+    cache: FileCache | None
+
+
 @dataclass(frozen=True)
 class BuildResult:
     """The root of a build, whether it is a directory, and the files it contains."""
@@ -159,7 +168,9 @@ def _leaf_parts(n: int) -> tuple[bytes, bytes]:
     return b"\x0a" + uvarint(unixfs_len) + b"\x08\x02\x12" + vn, b"\x18" + vn
 
 
-def _hash_leaf(raw: bool, version: int, chunk: memoryview | bytes) -> tuple[bytes, tuple]:
+def _hash_leaf(
+    raw: bool, version: int, chunk: memoryview | bytes
+) -> tuple[bytes, tuple[bytes | memoryview, ...]]:
     """Hash one chunk as a leaf; returns (binary CID, block parts)."""
     if raw:
         return cid_bytes_for(1, RAW, hashlib.sha256(chunk).digest()), (chunk,)
@@ -384,7 +395,8 @@ def _feed_tasks(
     # nothing wants the bytes after their task (no sink, observer or hook): each thread reads
     # into its own buffer, hot in its cache, and the threads run far apart (large window)
     local = stream is None and not observers and dag.sink is None and hook is None and threads > 1
-    ring = [_TaskBuffer(per_task, size, prefix, suffix) for _ in range(1 if local or threads == 1 else window(threads))]
+    buffers = 1 if local or threads == 1 else window(threads)
+    ring = [_TaskBuffer(per_task, size, prefix, suffix) for _ in range(buffers)]
     mine = threading.local()
     sha = hashlib.sha256
 
@@ -642,7 +654,8 @@ def _build_dir(path: Path, rel: str, ctx: _Build) -> Node:
             raise PathError(f"{child}: not a regular file or directory")
         entries.append((os.fsencode(entry.name), node))
     block = encode_directory(entries)
-    if entries and directory_estimate(prof, entries, block) > prof.shard_threshold:  # boxo decides in AddChild
+    # boxo decides in AddChild
+    if entries and directory_estimate(prof, entries, block) > prof.shard_threshold:
         from modelgov.cid.hamt import build_hamt  # hamt uses this module's encoders
 
         cid, tsize, _ = build_hamt(entries, prof.cid_version, ctx.dir_sink)
@@ -679,10 +692,8 @@ def tree_size(path: str | os.PathLike[str]) -> int:
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             if not name.startswith("."):
-                try:
+                with contextlib.suppress(OSError):
                     total += os.lstat(os.path.join(dirpath, name)).st_size
-                except OSError:
-                    pass
     return total
 
 

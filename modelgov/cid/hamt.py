@@ -75,8 +75,10 @@ def shard_data(bitfield: bytes, fanout: int) -> bytes:
 class ChildLike(Protocol):
     """What a shard links to: :class:`modelgov.cid.dag.Node` fits."""
 
-    cid: bytes
-    tsize: int
+    @property
+    def cid(self) -> bytes: ...
+    @property
+    def tsize(self) -> int: ...
 
 
 #: receives each shard block once, children first: (binary CID, block)
@@ -137,18 +139,26 @@ def build_hamt(
 
 # --- reading ----------------------------------------------------------------------------------
 class LinkLike(Protocol):
-    cid: bytes
-    name: bytes
+    @property
+    def cid(self) -> bytes: ...
+    @property
+    def name(self) -> bytes: ...
 
 
 class ShardNodeLike(Protocol):
     """A decoded dag-pb/UnixFS node: :class:`modelgov.cid.unpack.UnixFSNode` fits."""
 
-    type: int | None
-    data: bytes
-    fanout: int | None
-    hash_type: int | None
-    links: Sequence[LinkLike]
+    # read-only members: frozen dataclasses fit
+    @property
+    def type(self) -> int | None: ...
+    @property
+    def data(self) -> bytes: ...
+    @property
+    def fanout(self) -> int | None: ...
+    @property
+    def hash_type(self) -> int | None: ...
+    @property
+    def links(self) -> Sequence[LinkLike]: ...
 
 
 def iter_entries(
@@ -202,7 +212,9 @@ def _walk(
     for slot, link in zip(slots, node.links, strict=True):
         prefix = f"{slot:0{pad}X}".encode()
         if link.name[:pad] != prefix:
-            raise IntegrityError(f"HAMT shard {where}: link {link.name!r} does not match slot {prefix.decode()}")
+            raise IntegrityError(
+                f"HAMT shard {where}: link {link.name!r} does not match slot {prefix.decode()}"
+            )
         if len(link.name) == pad:
             child = load(link.cid)
             yield from _walk(link.cid, child, load, fanout, depth + 1, [*path, slot], seen)

@@ -59,7 +59,9 @@ class Profile:
         if self.chunk_size < 1 or self.max_links < 2:
             raise ValidationError("chunk_size must be >= 1 and max_links >= 2")
         if self.shard_estimation not in ("links", "block"):
-            raise ValidationError(f"shard_estimation must be 'links' or 'block', not {self.shard_estimation!r}")
+            raise ValidationError(
+                f"shard_estimation must be 'links' or 'block', not {self.shard_estimation!r}"
+            )
 
     def scaled(self, chunk_size: int, max_links: int) -> Profile:
         """The same profile with another chunk size and fan-out (tests use small ones)."""

@@ -89,15 +89,15 @@ def decode_node(cid: bytes, data: bytes) -> UnixFSNode:
                 h, name, tsize = b"", b"", 0
                 for lnum, lwire, lvalue in _fields(value):  # type: ignore[arg-type]
                     if lnum == 1 and lwire == 2:
-                        h = bytes(lvalue)  # type: ignore[arg-type]
+                        h = bytes(lvalue)
                     elif lnum == 2 and lwire == 2:
-                        name = bytes(lvalue)  # type: ignore[arg-type]
+                        name = bytes(lvalue)
                     elif lnum == 3 and lwire == 0:
-                        tsize = int(lvalue)  # type: ignore[arg-type]
+                        tsize = int(lvalue)
                 split_cid_bytes(h)
                 links.append(PBLink(h, name, tsize))
             elif num == 1 and wire == 2:
-                unixfs = bytes(value)  # type: ignore[arg-type]
+                unixfs = bytes(value)
         ftype: int | None = None
         fdata = b""
         filesize: int | None = None
@@ -106,17 +106,17 @@ def decode_node(cid: bytes, data: bytes) -> UnixFSNode:
         fanout: int | None = None
         for num, wire, value in _fields(unixfs):
             if num == 1 and wire == 0:
-                ftype = int(value)  # type: ignore[arg-type]
+                ftype = int(value)
             elif num == 2 and wire == 2:
-                fdata = bytes(value)  # type: ignore[arg-type]
+                fdata = bytes(value)
             elif num == 3 and wire == 0:
-                filesize = int(value)  # type: ignore[arg-type]
+                filesize = int(value)
             elif num == 4 and wire == 0:
-                blocksizes.append(int(value))  # type: ignore[arg-type]
+                blocksizes.append(int(value))
             elif num == 5 and wire == 0:
-                hash_type = int(value)  # type: ignore[arg-type]
+                hash_type = int(value)
             elif num == 6 and wire == 0:
-                fanout = int(value)  # type: ignore[arg-type]
+                fanout = int(value)
             elif num == 4 and wire == 2:  # packed
                 pos = 0
                 while pos < len(value):  # type: ignore[arg-type]
@@ -269,7 +269,9 @@ def unpack_car(stream: BinaryIO, root: bytes, out: str | os.PathLike[str], *,
     return UnpackResult(cid_from_bytes(root), target, blocks, files, size)
 
 
-def unpack_car_file(car: str | os.PathLike[str], out: str | os.PathLike[str], root: bytes | None = None) -> UnpackResult:
+def unpack_car_file(
+    car: str | os.PathLike[str], out: str | os.PathLike[str], root: bytes | None = None
+) -> UnpackResult:
     """:func:`unpack_car` from a CAR file (root: the CAR's first root when not given).
 
     Raises:

@@ -56,18 +56,18 @@ def _print_status(st, as_json: bool) -> None:
 @json_option
 def node_start(as_json: bool) -> None:
     """Start arlocal and wait until it answers."""
-    from modelgov.storage import arlocal_node
+    from modelgov.devnet import arlocal
 
-    _print_status(arlocal_node.start(), as_json)
+    _print_status(arlocal.start(), as_json)
 
 
 @node.command("stop")
 @json_option
 def node_stop(as_json: bool) -> None:
     """Stop the arlocal this state folder started (by its PID)."""
-    from modelgov.storage import arlocal_node
+    from modelgov.devnet import arlocal
 
-    stopped = arlocal_node.stop()
+    stopped = arlocal.stop()
     if as_json:
         echo_json({"name": "arlocal", "stopped": stopped})
     else:
@@ -78,9 +78,9 @@ def node_stop(as_json: bool) -> None:
 @json_option
 def node_status(as_json: bool) -> None:
     """Say whether arlocal runs and answers."""
-    from modelgov.storage import arlocal_node
+    from modelgov.devnet import arlocal
 
-    _print_status(arlocal_node.status(), as_json)
+    _print_status(arlocal.status(), as_json)
 
 
 @arweave.group()

@@ -17,7 +17,7 @@ def chain() -> None:
 @json_option
 def chain_start(as_json: bool) -> None:
     """Start the local chain (idempotent); state persists across restarts."""
-    from modelgov.chain.anvil import start_chain
+    from modelgov.devnet.anvil import start_chain
 
     st = start_chain()
     echo_json(st.as_dict()) if as_json else click.echo(f"anvil ready at {st.url} (pid {st.pid})")
@@ -26,7 +26,7 @@ def chain_start(as_json: bool) -> None:
 @chain.command("stop")
 def chain_stop() -> None:
     """Stop the local chain started by `modelgov chain start` (by its PID)."""
-    from modelgov.chain.anvil import stop_chain
+    from modelgov.devnet.anvil import stop_chain
 
     click.echo("anvil stopped" if stop_chain() else "anvil was not running")
 
@@ -35,7 +35,7 @@ def chain_stop() -> None:
 @json_option
 def chain_status(as_json: bool) -> None:
     """Whether the local chain runs and answers."""
-    from modelgov.chain.anvil import chain_status as get_status
+    from modelgov.devnet.anvil import chain_status as get_status
 
     st = get_status()
     if as_json:
@@ -76,6 +76,6 @@ def deploy(
 @click.argument("seconds", type=click.IntRange(min=1))
 def chain_warp(seconds: int) -> None:
     """Move the local chain's clock forward by SECONDS and mine a block (local chain only)."""
-    from modelgov.chain.anvil import warp
+    from modelgov.devnet.anvil import warp
 
     click.echo(f"chain time is now {warp(seconds)}")

@@ -29,7 +29,7 @@ def _show(state: object, as_json: bool) -> None:
 @json_option
 def start(as_json: bool) -> None:
     """Start the node (first start initialises its repo) and wait until its API answers."""
-    from modelgov.storage import ipfs_node
+    from modelgov.devnet import ipfs_node
 
     _show(ipfs_node.start(), as_json)
 
@@ -38,7 +38,7 @@ def start(as_json: bool) -> None:
 @json_option
 def stop(as_json: bool) -> None:
     """Stop the node started by `modelgov node start` (by its PID)."""
-    from modelgov.storage import ipfs_node
+    from modelgov.devnet import ipfs_node
 
     stopped = ipfs_node.stop()
     if as_json:
@@ -51,6 +51,6 @@ def stop(as_json: bool) -> None:
 @json_option
 def status(as_json: bool) -> None:
     """Whether the node runs and answers."""
-    from modelgov.storage import ipfs_node
+    from modelgov.devnet import ipfs_node
 
     _show(ipfs_node.status(), as_json)

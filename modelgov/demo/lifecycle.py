@@ -79,15 +79,14 @@ class DemoResult:
 @contextlib.contextmanager
 def local_services(log: StepLog) -> Iterator[None]:
     """Start anvil, the IPFS node and arlocal unless running; stop those started here."""
-    from modelgov.chain import anvil
-    from modelgov.storage import arlocal_node, ipfs_node
+    from modelgov.devnet import anvil, arlocal, ipfs_node
 
     started: list[Callable[[], bool]] = []
     try:
         for name, status, start, stop in (
             ("anvil", anvil.chain_status, anvil.start_chain, anvil.stop_chain),
             ("IPFS node", ipfs_node.status, ipfs_node.start, ipfs_node.stop),
-            ("arlocal", arlocal_node.status, arlocal_node.start, arlocal_node.stop),
+            ("arlocal", arlocal.status, arlocal.start, arlocal.stop),
         ):
             if status().ready:
                 log.add("modelgov", f"use running {name}", detail=status().url)

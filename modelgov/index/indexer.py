@@ -102,7 +102,8 @@ class ChainSource:
         return "0x" + bytes(blk["hash"]).hex(), int(blk["timestamp"])
 
     def events(self, start: int, end: int) -> list[ChainEvent]:
-        decoded = (self.decoder.decode(lg) for lg in fetch_logs(self.web3, self.decoder.addresses, start, end))
+        logs = fetch_logs(self.web3, self.decoder.addresses, start, end)
+        decoded = (self.decoder.decode(lg) for lg in logs)
         return [e for e in decoded if e is not None]
 
 
@@ -128,7 +129,9 @@ class StoredEnricher:
         return self._get("version", version_id, lambda: self.node.version(version_id))  # type: ignore[no-any-return]
 
     def milestones(self, grant_id: int) -> list[dict[str, Any]]:
-        return self._get("milestones", grant_id, lambda: self.node.milestones(grant_id) or None) or []  # type: ignore[no-any-return]
+        found: list[dict[str, Any]] = self._get("milestones", grant_id,
+                                                lambda: self.node.milestones(grant_id) or None) or []
+        return found
 
     def quorum(self, timepoint: int) -> int | None:
         found = self._get("quorum", timepoint, lambda: self.node.quorum(timepoint))

@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, Table, delete, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from modelgov.chain.enums import Verdict
@@ -49,7 +49,7 @@ def cid_text(hex_value: Any) -> str | None:
         return "invalid:0x" + data.hex()
 
 
-def _upsert(conn: Connection, table: Any, row: Mapping[str, Any], keys: tuple[str, ...]) -> None:
+def _upsert(conn: Connection, table: Table, row: Mapping[str, Any], keys: tuple[str, ...]) -> None:
     stmt = sqlite_insert(table).values(**row) if conn.dialect.name == "sqlite" else None
     if stmt is not None:
         conn.execute(stmt.on_conflict_do_update(index_elements=list(keys),

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from eth_utils import keccak
-from sqlalchemy import Engine, func, select
+from eth_utils.crypto import keccak
+from sqlalchemy import Connection, Engine, RowMapping, func, select
 
 from modelgov.errors import NotFoundError
 from modelgov.index import schema as s
@@ -43,7 +43,7 @@ class IndexReader:
         snap = self._snapshot("registry")
         return int(snap["required_approvals"]) if snap else 1
 
-    def _members(self, conn: Any, contract: str, role: str) -> set[str]:
+    def _members(self, conn: Connection, contract: str, role: str) -> set[str]:
         return {r.account for r in conn.execute(select(s.roles.c.account).where(
             s.roles.c.contract == contract, s.roles.c.role == role))}
 
@@ -76,7 +76,7 @@ class IndexReader:
         return "Succeeded"
 
     # ------------------------------------------------------------------ models and versions
-    def _serving(self, conn: Any, rows: list[Any]) -> dict[int, dict[str, Any]]:
+    def _serving(self, conn: Connection, rows: list[RowMapping]) -> dict[int, dict[str, Any]]:
         """Per model: the version governance activated, and whether it is served now — the
         registry serves it only while it is not suspended and audited *now*."""
         active = {r["model_id"]: r["active_version_id"] for r in rows if r["active_version_id"]}
@@ -95,7 +95,7 @@ class IndexReader:
 
     def models(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            counts = dict(conn.execute(select(s.versions.c.model_id, func.count())
+            counts: dict[int, int] = dict(conn.execute(select(s.versions.c.model_id, func.count())
                                        .group_by(s.versions.c.model_id)).all())
             rows = conn.execute(select(s.models).order_by(s.models.c.model_id)).mappings().all()
             serving = self._serving(conn, list(rows))
@@ -123,14 +123,14 @@ class IndexReader:
             grants = [dict(m) for m in conn.execute(select(s.milestones).where(
                 s.milestones.c.model_id == model_id)).mappings()]
             serving = self._serving(conn, [row])
-        row = self._with_serving(dict(row), serving, len(versions))
+        model = self._with_serving(dict(row), serving, len(versions))
         for v in versions:
             v["audit"] = self._audit(atts[v["version_id"]], auditors)
-            v["active"] = v["version_id"] == row["active_version_id"]
+            v["active"] = v["version_id"] == model["active_version_id"]
         lineage = [(v["parent_version_id"], v["version_id"]) for v in versions if v["parent_version_id"]]
-        return {**row, "versions": versions, "lineage": lineage, "milestones": grants}
+        return {**model, "versions": versions, "lineage": lineage, "milestones": grants}
 
-    def _attestations(self, conn: Any, version_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    def _attestations(self, conn: Connection, version_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         found: dict[int, list[dict[str, Any]]] = defaultdict(list)
         if not version_ids:
             return found
@@ -143,10 +143,12 @@ class IndexReader:
     def version(self, version_id: int) -> dict[str, Any]:
         """Raises: NotFoundError: no such version in the index."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(s.versions).where(s.versions.c.version_id == version_id)).mappings().first()
+            row = conn.execute(
+                select(s.versions).where(s.versions.c.version_id == version_id)).mappings().first()
             if row is None:
                 raise NotFoundError(f"no version {version_id} in the index")
-            model = conn.execute(select(s.models).where(s.models.c.model_id == row["model_id"])).mappings().first()
+            model = conn.execute(
+                select(s.models).where(s.models.c.model_id == row["model_id"])).mappings().first()
             serving = self._serving(conn, [model] if model else [])
             auditors = self._members(conn, "registry", AUDITOR_ROLE)
             atts = self._attestations(conn, [version_id])[version_id]
@@ -163,7 +165,8 @@ class IndexReader:
     def proposals(self, state: str | None = None) -> list[dict[str, Any]]:
         now = self.head()["timestamp"]
         with self.engine.connect() as conn:
-            rows = conn.execute(select(s.proposals).order_by(s.proposals.c.created_block.desc())).mappings().all()
+            rows = conn.execute(
+                select(s.proposals).order_by(s.proposals.c.created_block.desc())).mappings().all()
         found = []
         for r in rows:
             item = {k: r[k] for k in ("proposal_id", "proposer", "vote_start", "vote_end", "eta",
@@ -179,7 +182,8 @@ class IndexReader:
         """Raises: NotFoundError: no such proposal in the index."""
         now = self.head()["timestamp"]
         with self.engine.connect() as conn:
-            row = conn.execute(select(s.proposals).where(s.proposals.c.proposal_id == str(proposal_id))).mappings().first()
+            row = conn.execute(
+                select(s.proposals).where(s.proposals.c.proposal_id == str(proposal_id))).mappings().first()
             if row is None:
                 raise NotFoundError(f"no proposal {proposal_id} in the index")
             votes = [dict(v) for v in conn.execute(select(s.votes).where(

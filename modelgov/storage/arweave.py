@@ -6,10 +6,11 @@
   Plain-HTTP gateways outside loopback are refused unless explicitly allowed.
 - Upload: data_root and proofs from :mod:`modelgov.storage.arweave_merkle`, a format-2
   transaction signed by :mod:`modelgov.storage.arweave_wallet`, the header posted without data,
-  then every chunk through ``POST /chunk``. State is kept beside the file,
-  hidden (``.<file>.arweave-upload.json``, so a folder's CID and manifest do not change): a re-run continues with the chunks not yet accepted, and does
-  nothing once the upload is confirmed. Against arlocal ("local mode") test AR is minted when the
-  wallet is short and a block is mined so that the transaction confirms.
+  then every chunk through ``POST /chunk``. State is kept beside the file, hidden
+  (``.<file>.arweave-upload.json``, so a folder's CID and manifest do not change): a re-run
+  continues with the chunks not yet accepted, and does nothing once the upload is confirmed.
+  Against arlocal ("local mode") test AR is minted when the wallet is short and a block is mined
+  so that the transaction confirms.
 - Fetch: the header is checked (id = sha256(signature), signature valid over the deep hash),
   the data is streamed to a temporary file and kept only if it matches the header's data_root
   (and the sha256 given).
@@ -29,11 +30,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
 
+from modelgov.devnet import arlocal
+from modelgov.endpoints import INSECURE_ENV, check_transport, insecure_allowed, is_loopback
 from modelgov.errors import (
     ArweaveError,
     ConfigError,
@@ -43,8 +46,6 @@ from modelgov.errors import (
     StorageError,
     ValidationError,
 )
-from modelgov.endpoints import INSECURE_ENV, check_transport, insecure_allowed, is_loopback
-from modelgov.storage import arlocal_node
 from modelgov.storage.arweave_merkle import (
     ChunkTree,
     b64url_decode,
@@ -57,7 +58,6 @@ GATEWAY_ENV = "MODELGOV_ARWEAVE_GATEWAY"
 STATE_SUFFIX = ".arweave-upload.json"
 STATE_VERSION = 1
 APP_NAME = "modelgov"
-RETRIES = 3
 Progress = Callable[[int], None]
 
 
@@ -88,7 +88,7 @@ def resolve_gateway(gateway: str | None = None, allow_insecure_http: bool = Fals
     """
     named = gateway or os.environ.get(GATEWAY_ENV) or None
     if not named:
-        return Gateway(arlocal_node.default_url(), embedded=True)
+        return Gateway(arlocal.default_url(), embedded=True)
     url = named.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -182,7 +182,7 @@ class ArweaveClient:
     def info(self) -> dict[str, Any]:
         text = self._get_text("/info", "/info")
         try:
-            return json.loads(text)
+            return cast(dict[str, Any], json.loads(text))
         except json.JSONDecodeError:
             raise ArweaveError(
                 f"{self.gateway.url}/info is not JSON; is it an Arweave gateway?"
@@ -629,7 +629,7 @@ def _post_chunks(
     sent = 0
     data_root = tree.data_root_b64
     try:
-        f = open(path, "rb")
+        f = open(path, "rb")  # noqa: SIM115 (only open's own errors become PathError; `with f` below)
     except OSError as exc:
         raise PathError(f"cannot read {path}: {exc.strerror}") from None
     with f:

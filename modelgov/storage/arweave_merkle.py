@@ -14,8 +14,8 @@ The same algorithm as arweave-js ``generateTransactionChunks`` (``src/common/lib
 
 The file is read once, in 1 MiB tasks into a small ring of reused buffers, each chunk hashed
 while it is in the CPU cache, on every core by default (:mod:`modelgov.threads`): memory
-stays flat whatever the size, and the tree is the same at every thread count. Proofs are derived on demand from
-the tree kept in memory (about 64 bytes per chunk: ~0.5 MB for a 1 GB file).
+stays flat whatever the size, and the tree is the same at every thread count. Proofs are derived
+on demand from the tree kept in memory (about 64 bytes per chunk: ~0.5 MB for a 1 GB file).
 
 arweave-python-client's own ``merkle`` module gets the root wrong for data >= 256 KiB: do not
 use it.
@@ -232,7 +232,7 @@ def tree_from_file(
     threads = resolve_threads(threads)
     path = Path(path)
     try:
-        f = open(path, "rb", buffering=0)
+        f = open(path, "rb", buffering=0)  # noqa: SIM115 (open's errors are told apart below)
     except IsADirectoryError as exc:
         raise PathError(f"{path} is a folder, not a file") from exc
     except FileNotFoundError as exc:
@@ -254,10 +254,13 @@ def tree_from_file(
         # Without the whole-file sha256 nothing wants the bytes after their task: each thread
         # reads into its own buffer (hot in its cache) and the threads run far apart.
         local = whole is None and threads > 1
-        ring = [memoryview(bytearray(_GROUP * MAX_CHUNK_SIZE)) for _ in range(1 if local or threads == 1 else window(threads))]
+        buffers = 1 if local or threads == 1 else window(threads)
+        ring = [memoryview(bytearray(_GROUP * MAX_CHUNK_SIZE)) for _ in range(buffers)]
         mine = threading.local()
 
-        def work(task: tuple[int, list[tuple[int, int]]]) -> tuple[memoryview, list[tuple[int, int]], list[bytes]]:
+        def work(
+            task: tuple[int, list[tuple[int, int]]],
+        ) -> tuple[memoryview, list[tuple[int, int]], list[bytes]]:
             index, group = task
             base, n = group[0][0], group[-1][1] - group[0][0]
             if local:
@@ -270,7 +273,8 @@ def tree_from_file(
             return view, group, [_sha256(view[a - base : b - base]).digest() for a, b in group]
 
         try:
-            for view, group, digests in ordered_map(work, enumerate(groups), threads, FREE_WINDOW if local else None):
+            results = ordered_map(work, enumerate(groups), threads, FREE_WINDOW if local else None)
+            for view, _group, digests in results:
                 hashes += digests
                 if whole is not None:
                     whole.update(view)
@@ -305,7 +309,9 @@ class ChunkHashHook:
 
     def work(self, data: list[memoryview], offset: int, n: int, chunk_size: int) -> tuple[list[bytes], bytes]:
         if chunk_size % MAX_CHUNK_SIZE or offset % MAX_CHUNK_SIZE:
-            raise ValidationError(f"Arweave chunks need UnixFS chunks of a multiple of 256 KiB, not {chunk_size}")
+            raise ValidationError(
+                f"Arweave chunks need UnixFS chunks of a multiple of 256 KiB, not {chunk_size}"
+            )
         out: list[bytes] = []
         for k in range(offset // MAX_CHUNK_SIZE, min((offset + n) // MAX_CHUNK_SIZE, self.regular)):
             j, inner = divmod(k * MAX_CHUNK_SIZE - offset, chunk_size)
@@ -337,7 +343,8 @@ class ChunkHashHook:
         """
         base = self.tail_start
         tail = memoryview(self.tail)
-        hashes = self.hashes + [_sha256(tail[a - base : b - base]).digest() for a, b in self.ranges[self.regular :]]
+        tail_hashes = [_sha256(tail[a - base : b - base]).digest() for a, b in self.ranges[self.regular :]]
+        hashes = self.hashes + tail_hashes
         if len(hashes) != len(self.ranges) or len(self.tail) != self.size - base:
             raise IntegrityError("the Arweave chunk hashes do not cover the file")
         return ChunkTree(self.size, self.ranges, hashes)

@@ -13,7 +13,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 from modelgov.errors import PathError, WalletError
 from modelgov.storage.arweave_merkle import b64url_decode, b64url_encode
@@ -22,7 +22,7 @@ KEY_BITS = 4096
 PUBLIC_EXPONENT = 65537
 _JWK_PRIVATE = ("n", "e", "d", "p", "q")
 
-DeepHashItem = Union[bytes, Sequence["DeepHashItem"]]
+DeepHashItem: TypeAlias = bytes | Sequence["DeepHashItem"]
 
 
 def deep_hash(item: DeepHashItem) -> bytes:
@@ -111,7 +111,8 @@ def load_wallet(path: str | os.PathLike[str]) -> Wallet:
     if missing:
         raise WalletError(f"wallet file {path} lacks private key fields: {', '.join(missing)}")
     try:
-        key = RSA.construct(tuple(_b64_to_int(jwk[k]) for k in _JWK_PRIVATE))
+        n, e, d, p, q = (_b64_to_int(jwk[k]) for k in _JWK_PRIVATE)
+        key = RSA.construct((n, e, d, p, q))
     except (ValueError, TypeError, WalletError):
         raise WalletError(f"wallet file {path} holds an invalid RSA key") from None
     return Wallet(address=address_of_owner(jwk["n"]), owner=jwk["n"], _key=key)

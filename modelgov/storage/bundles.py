@@ -33,12 +33,15 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from modelgov.errors import BundleError, PathError, ValidationError
 from modelgov.paths import state_dir
 from modelgov.storage.arweave_merkle import b64url_decode, b64url_encode
 from modelgov.storage.arweave_wallet import Wallet, verify
+
+if TYPE_CHECKING:  # pragma: no cover
+    from modelgov.storage.arweave import Gateway
 
 SIG_TYPE_ARWEAVE = 1
 SIG_LENGTH = 512
@@ -188,7 +191,9 @@ def sign_data_item(
 
     owner = b64url_decode(wallet.owner)
     if len(owner) != OWNER_LENGTH:
-        raise WalletError(f"ANS-104 Arweave signatures need a 4096-bit key; this wallet's is {len(owner) * 8}-bit")
+        raise WalletError(
+            f"ANS-104 Arweave signatures need a 4096-bit key; this wallet's is {len(owner) * 8}-bit"
+        )
     anchor = os.urandom(32) if anchor is None else anchor
     if len(anchor) not in (0, 32):
         raise ValidationError("a data item anchor is 32 bytes")
@@ -524,7 +529,8 @@ def upload_bundle(
     result = upload_file(plan.bundle_path, wallet, gateway, tags, mint=mint, wait=wait,
                          confirm_timeout=confirm_timeout, progress=on_bytes)
     record = _load_json(plan.record_path)
-    record.setdefault("uploads", {})[result.gateway] = {"bundle_txid": result.txid, "confirmed": result.confirmed}
+    uploads = record.setdefault("uploads", {})
+    uploads[result.gateway] = {"bundle_txid": result.txid, "confirmed": result.confirmed}
     _save_json(plan.record_path, record)
     return BundleUpload(result.txid, plan.manifest_id, plan.items, plan.ipfs_cid, plan.manifest_digest,
                         plan.bundle_size, result.confirmed, result.gateway, str(plan.record_path),
@@ -561,7 +567,7 @@ class BundleFetch:
         return dict(self.__dict__)
 
 
-def fetch_bundle(bundle_txid: str, out: str | os.PathLike[str], gateway: Any) -> BundleFetch:
+def fetch_bundle(bundle_txid: str, out: str | os.PathLike[str], gateway: Gateway) -> BundleFetch:
     """Download a bundle transaction, verify it and every data item, and rebuild the folder.
 
     The transaction is checked against its signed data_root (:func:`modelgov.storage.arweave.fetch`),
@@ -598,7 +604,9 @@ def fetch_bundle(bundle_txid: str, out: str | os.PathLike[str], gateway: Any) ->
             doc = json.loads(b"".join(iter_file_chunks(bundle_file, man.data_offset, man.data_size)))
             paths = {str(p): str(v["id"]) for p, v in doc["paths"].items()}
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise BundleError(f"path manifest {man.id} is not an arweave/paths manifest", item_id=man.id) from None
+            raise BundleError(
+                f"path manifest {man.id} is not an arweave/paths manifest", item_id=man.id
+            ) from None
         folder = tmp / "folder"
         folder.mkdir()
         for rel, item_id in sorted(paths.items()):
@@ -607,7 +615,9 @@ def fetch_bundle(bundle_txid: str, out: str | os.PathLike[str], gateway: Any) ->
                 raise BundleError(f"path manifest names an unsafe path {rel[:80]!r}", item_id=man.id)
             item = items.get(item_id)
             if item is None:
-                raise BundleError(f"path {rel!r} points to {item_id}, which is not in the bundle", item_id=item_id)
+                raise BundleError(
+                    f"path {rel!r} points to {item_id}, which is not in the bundle", item_id=item_id
+                )
             dest = folder.joinpath(*parts)
             dest.parent.mkdir(parents=True, exist_ok=True)
             with open(dest, "wb") as f:
@@ -643,9 +653,9 @@ __all__ = [
     "DataItemHeader",
     "ParsedItem",
     "build_bundle",
-    "fetch_bundle",
     "decode_tags",
     "encode_tags",
+    "fetch_bundle",
     "path_manifest",
     "read_bundle",
     "sign_data_item",

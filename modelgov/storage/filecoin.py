@@ -38,11 +38,14 @@ import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
 from modelgov.errors import PathError, PieceError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 #: unpadded bytes per fr32 quad (4 field elements of 254 bits)
 QUAD_IN = 127
@@ -128,10 +131,10 @@ def _level_up(nodes: bytes) -> bytes:
 #: batches hashed in this process before a process pool is worth its start-up (~0.2 s)
 INLINE_BATCHES = 8
 
-_POOL: tuple[int, object] | None = None
+_POOL: tuple[int, ProcessPoolExecutor] | None = None
 
 
-def _pool(workers: int):  # type: ignore[no-untyped-def]
+def _pool(workers: int) -> ProcessPoolExecutor:
     """The process pool of ``workers`` processes (spawned, kept; replaced if the count changes)."""
     global _POOL
     import multiprocessing
@@ -140,7 +143,7 @@ def _pool(workers: int):  # type: ignore[no-untyped-def]
     if _POOL is not None and _POOL[0] == workers:
         return _POOL[1]
     if _POOL is not None:
-        _POOL[1].shutdown(wait=True)  # type: ignore[attr-defined]
+        _POOL[1].shutdown(wait=True)
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     if _POOL is None:
         import atexit
@@ -154,11 +157,11 @@ def _drop_pool() -> None:
     """Stop the worker processes while the interpreter is whole (at exit)."""
     global _POOL
     if _POOL is not None:
-        _POOL[1].shutdown(wait=True)  # type: ignore[attr-defined]
+        _POOL[1].shutdown(wait=True)
         _POOL = None
 
 
-def batch_root(data: bytes) -> bytes:
+def batch_root(data: bytes | bytearray | memoryview) -> bytes:
     """Root of the height-15 subtree of one batch of :data:`BATCH_IN` payload bytes."""
     return _subtree_root(fr32_pad(data))
 
@@ -254,7 +257,7 @@ class PieceHasher:
         self._stack: list[tuple[int, bytes]] = []  # (height, node), heights strictly decreasing
         self._done = False
         self._batches = 0
-        self._pending: deque = deque()  # futures of batch roots, in payload order
+        self._pending: deque[Future[bytes]] = deque()  # futures of batch roots, in payload order
 
     @property
     def size(self) -> int:
@@ -372,7 +375,9 @@ def piece_of_bytes(data: bytes | bytearray | memoryview, threads: int | None = N
     return hasher.info()
 
 
-def piece_of_chunks(chunks: Iterable[bytes | bytearray | memoryview], threads: int | None = None) -> PieceInfo:
+def piece_of_chunks(
+    chunks: Iterable[bytes | bytearray | memoryview], threads: int | None = None
+) -> PieceInfo:
     """The piece of a payload given as an iterable of byte pieces (e.g. a streamed CAR).
 
     Raises:

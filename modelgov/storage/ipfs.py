@@ -4,7 +4,7 @@ Why not ``ipfshttpclient``: its last release (0.7.0) refuses current daemons wit
 ``VersionMismatch`` and it is unmaintained. This module needs six calls, all plain HTTP.
 
 Endpoint: ``--api`` / ``$MODELGOV_IPFS_API`` (``http://host:port`` or a multiaddr such as
-``/ip4/127.0.0.1/tcp/5001``), else the local node (:mod:`modelgov.storage.ipfs_node`). Plain
+``/ip4/127.0.0.1/tcp/5001``), else the local node (:mod:`modelgov.devnet.ipfs_node`). Plain
 HTTP is refused outside loopback unless ``allow_insecure`` (``$MODELGOV_IPFS_ALLOW_INSECURE=1``).
 
 - :func:`pin_path`: our CAR streamed to ``dag/import`` (the node stores exactly our DAG,
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -47,10 +47,10 @@ def resolve_endpoint(api: str | None = None, *, allow_insecure: bool | None = No
     """
     raw = (api or os.environ.get(ENV_API) or "").strip()
     if not raw:
-        from modelgov.storage.ipfs_node import local_api_url
+        from modelgov.devnet.ipfs_node import local_api_url
 
         return local_api_url()
-    if raw.startswith("/"):
+    if raw.startswith("/"):  # noqa: SIM108 (one case per branch reads better than nested ifs)
         url = _multiaddr_to_url(raw)
     else:
         url = raw if "://" in raw else f"http://{raw}"
@@ -108,9 +108,13 @@ class IPFSClient:
         IPFSError: the node answered with an error.
     """
 
-    def __init__(self, api: str | None = None, *, allow_insecure: bool | None = None, timeout: float = 60.0) -> None:
+    def __init__(
+        self, api: str | None = None, *, allow_insecure: bool | None = None, timeout: float = 60.0
+    ) -> None:
         self.url = resolve_endpoint(api, allow_insecure=allow_insecure)
-        self._client = httpx.Client(base_url=f"{self.url}/api/v0", timeout=httpx.Timeout(timeout, connect=5.0))
+        self._client = httpx.Client(
+            base_url=f"{self.url}/api/v0", timeout=httpx.Timeout(timeout, connect=5.0)
+        )
 
     def close(self) -> None:
         self._client.close()
@@ -124,7 +128,10 @@ class IPFSClient:
     # -- plumbing ---------------------------------------------------------------------------
     def _unreachable(self, exc: Exception, during: str = "") -> NodeUnreachableError:
         if during:
-            return NodeUnreachableError(f"IPFS node at {self.url} stopped answering during {during} ({type(exc).__name__}); nothing was pinned, re-run to resume")
+            return NodeUnreachableError(
+                f"IPFS node at {self.url} stopped answering during {during} ({type(exc).__name__}); "
+                "nothing was pinned, re-run to resume"
+            )
         return NodeUnreachableError(
             f"IPFS node at {self.url} is not reachable; start it with `modelgov node start`"
         )
@@ -162,7 +169,7 @@ class IPFSClient:
     # -- calls ------------------------------------------------------------------------------
     def id(self) -> dict[str, Any]:
         """``/id``: the node's peer identity."""
-        return self._post("id").json()
+        return cast(dict[str, Any], self._post("id").json())
 
     def version(self) -> str:
         """``/version``: the daemon's version string."""
@@ -333,7 +340,8 @@ def pin_path(
         IntegrityError: the files changed between the two passes.
     """
     prof = get_profile(profile)
-    local = build_path(path, prof, threads=threads, cache=cache)  # pass 1: the root CID (the CAR header carries it first)
+    # pass 1: the root CID (the CAR header carries it first)
+    local = build_path(path, prof, threads=threads, cache=cache)
     size = sum(f.size for f in local.files)
     own = client is None
     client = client or IPFSClient()
@@ -427,7 +435,7 @@ def verify_sample(
 
     root = bytes(parse_cid(cid))
     text = cid_from_bytes(root)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (a reproducible sample, not a secret)
     own = client is None
     client = client or IPFSClient()
     cache: dict[bytes, list[bytes]] = {}

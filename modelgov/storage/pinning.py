@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -68,6 +68,7 @@ from modelgov.errors import (
 from modelgov.paths import state_dir
 from modelgov.storage.untrusted import clean
 
+_Number = TypeVar("_Number", int, float)
 STATUSES = ("queued", "pinning", "pinned", "failed")
 ENV_CONFIG = "MODELGOV_PINNING_CONFIG"
 ENV_PREFIX = "MODELGOV_PINNING_"
@@ -128,7 +129,8 @@ class ServiceConfig:
             token = os.environ.get(self.token_env, "").strip()
             if not token:
                 raise PinningConfigError(
-                    f"pinning service {self.name}: environment variable {self.token_env} (its token) is not set",
+                    f"pinning service {self.name}: environment variable {self.token_env} "
+                    "(its token) is not set",
                     service=self.name,
                 )
         elif self.token_file:
@@ -159,7 +161,9 @@ def read_token_file(path: str | os.PathLike[str], service: str | None = None) ->
     except FileNotFoundError:
         raise PinningConfigError(f"token file {p} does not exist", service=service, path=str(p)) from None
     except OSError as exc:
-        raise PinningConfigError(f"token file {p}: {exc.strerror or exc}", service=service, path=str(p)) from None
+        raise PinningConfigError(
+            f"token file {p}: {exc.strerror or exc}", service=service, path=str(p)
+        ) from None
     if not stat.S_ISREG(st.st_mode):
         raise PinningConfigError(f"token file {p} is not a regular file", service=service, path=str(p))
     if st.st_mode & 0o077:
@@ -173,7 +177,9 @@ def read_token_file(path: str | os.PathLike[str], service: str | None = None) ->
     try:
         return p.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise PinningConfigError(f"token file {p}: cannot read ({exc})", service=service, path=str(p)) from None
+        raise PinningConfigError(
+            f"token file {p}: cannot read ({exc})", service=service, path=str(p)
+        ) from None
 
 
 def load_config() -> dict[str, ServiceConfig]:
@@ -195,7 +201,9 @@ def load_config() -> dict[str, ServiceConfig]:
         for name, entry in table.items():
             _check_name(name)
             if not isinstance(entry, dict) or not isinstance(entry.get("endpoint"), str):
-                raise PinningConfigError(f"{path}: services.{name}.endpoint is missing", service=name, path=str(path))
+                raise PinningConfigError(
+                    f"{path}: services.{name}.endpoint is missing", service=name, path=str(path)
+                )
             token_env, token_file = entry.get("token_env"), entry.get("token_file")
             if not isinstance(token_env, (str, type(None))) or not isinstance(token_file, (str, type(None))):
                 raise PinningConfigError(f"{path}: services.{name}: token_env/token_file must be strings",
@@ -255,7 +263,9 @@ def save_service(
     """
     _check_name(name)
     if (token_env is None) == (token_file is None):
-        raise PinningConfigError("give exactly one of a token environment variable or a token file", service=name)
+        raise PinningConfigError(
+            "give exactly one of a token environment variable or a token file", service=name
+        )
     if token_env is not None and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", token_env):
         raise PinningConfigError(f"{token_env!r} is not an environment variable name", service=name)
     if token_file is not None:
@@ -283,7 +293,9 @@ def remove_service(name: str) -> bool:
 
 
 def _write_config(services: dict[str, ServiceConfig]) -> None:
-    lines = ["# modelgov pinning services (no tokens here: token_env names a variable, token_file a 0600 file)\n"]
+    lines = [
+        "# modelgov pinning services (no tokens here: token_env names a variable, token_file a 0600 file)\n"
+    ]
     for cfg in services.values():
         lines.append(f"\n[services.{cfg.name}]\nendpoint = {_toml_str(cfg.endpoint)}\n")
         if cfg.token_env:
@@ -305,9 +317,13 @@ def _check_endpoint(endpoint: str, name: str, allow_insecure: bool | None) -> st
         url = url[: -len("/pins")]
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PinningConfigError(f"pinning service {name}: endpoint {endpoint!r} is not an http(s) URL", service=name)
+        raise PinningConfigError(
+            f"pinning service {name}: endpoint {endpoint!r} is not an http(s) URL", service=name
+        )
     if parts.username or parts.password:
-        raise PinningConfigError(f"pinning service {name}: put no credentials in the endpoint URL", service=name)
+        raise PinningConfigError(
+            f"pinning service {name}: put no credentials in the endpoint URL", service=name
+        )
     check_transport(parts.scheme, parts.hostname, f"pinning service {name} ({url})",
                     allowed=insecure_allowed(allow_insecure), how=f"--allow-insecure or {INSECURE_ENV}=1")
     return url
@@ -340,8 +356,11 @@ class PinStatus:
 
 
 def _parse_status(service: str, doc: Any) -> PinStatus:
-    if not isinstance(doc, dict) or not isinstance(doc.get("requestid"), str) or not isinstance(doc.get("pin"), dict):
-        raise PinningServiceError(f"pinning service {service} answered with a malformed PinStatus", service=service)
+    if (not isinstance(doc, dict) or not isinstance(doc.get("requestid"), str)
+            or not isinstance(doc.get("pin"), dict)):
+        raise PinningServiceError(
+            f"pinning service {service} answered with a malformed PinStatus", service=service
+        )
     status = doc.get("status")
     status = status if status in STATUSES else f"unknown({clean(status, 20)})"
     raw_cid = doc["pin"].get("cid")
@@ -349,7 +368,8 @@ def _parse_status(service: str, doc: Any) -> PinStatus:
         cid = normalize(str(raw_cid))
     except InvalidCIDError:
         cid = clean(raw_cid, 100)
-    delegates = doc.get("delegates") if isinstance(doc.get("delegates"), list) else []
+    raw_delegates = doc.get("delegates")
+    delegates: list[Any] = raw_delegates if isinstance(raw_delegates, list) else []
     name = doc["pin"].get("name")
     return PinStatus(
         service=service,
@@ -376,7 +396,7 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def _env_number(var: str, default: float, kind: type) -> Any:
+def _env_number(var: str, default: _Number, kind: Callable[[str], _Number]) -> _Number:
     raw = os.environ.get(var, "").strip()
     if not raw:
         return default
@@ -415,8 +435,8 @@ class PinningClient:
         self.config = config
         self.name = config.name
         self.url = _check_endpoint(config.endpoint, config.name, allow_insecure)
-        self.retries = retries if retries is not None else _env_number("MODELGOV_PINNING_RETRIES", 4, int)
-        self.backoff = backoff if backoff is not None else _env_number("MODELGOV_PINNING_BACKOFF", 0.25, float)
+        self.retries = _env_number("MODELGOV_PINNING_RETRIES", 4, int) if retries is None else retries
+        self.backoff = _env_number("MODELGOV_PINNING_BACKOFF", 0.25, float) if backoff is None else backoff
         self.max_delay = max_delay
         self._sleep = sleep
         self._token = config.read_token()
@@ -439,7 +459,7 @@ class PinningClient:
 
     # -- plumbing -------------------------------------------------------------------------------
     def _delay(self, attempt: int, hint: float | None) -> float:
-        base = self.backoff * (2 ** attempt) * (1 + random.random() * 0.1)
+        base = self.backoff * (2.0 ** attempt) * (1 + random.random() * 0.1)  # noqa: S311 (jitter)
         return min(self.max_delay, max(base, hint or 0.0))
 
     def _request(
@@ -492,7 +512,8 @@ class PinningClient:
         if code in (401, 403):
             return PinningAuthError(
                 f"pinning service {self.name} rejected the access token ({code}); check "
-                f"{self.config.token_env or self.config.token_file}", service=self.name, status=code, reason=reason,
+                f"{self.config.token_env or self.config.token_file}",
+                service=self.name, status=code, reason=reason,
             )
         if code == 404:
             return PinningNotFoundError(f"pinning service {self.name}: not found ({path}){said}",
@@ -532,7 +553,8 @@ class PinningClient:
 
     def _find_raw(self, cid: str) -> httpx.Response | None:
         try:
-            response = self._client.get("/pins", params={"cid": cid, "status": ",".join(STATUSES), "limit": 1})
+            params: dict[str, str | int] = {"cid": cid, "status": ",".join(STATUSES), "limit": 1}
+            response = self._client.get("/pins", params=params)
             results = response.json().get("results") if response.status_code == 200 else None
         except (httpx.HTTPError, ValueError, AttributeError):
             return None
@@ -695,9 +717,8 @@ def pin_to_services(
                 result.errors[cfg.name] = str(exc)
                 first_error = first_error or exc
                 clients.pop(cfg.name, None)
-            if len(configs) - len(result.errors) < target:
-                assert first_error is not None
-                raise first_error
+            if first_error is not None and len(configs) - len(result.errors) < target:
+                raise first_error  # too few services left to reach the target
         if on_progress is not None:
             on_progress(result)
         if not wait:

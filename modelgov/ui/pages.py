@@ -55,7 +55,8 @@ class Pages:
     @staticmethod
     def _no_active(m: dict[str, Any]) -> str:
         if m.get("active_lapsed"):
-            return (badge(f"none served: v{m['activated_version_id']} is suspended or no longer audited", "bad"))
+            return badge(f"none served: v{m['activated_version_id']} is suspended or no longer audited",
+                         "bad")
         return badge("no active version", "warn")
 
     def models(self) -> str:
@@ -101,15 +102,18 @@ class Pages:
                                             badge("suspended", "bad") if v["suspended"] else "",
                                             audit_badge(v["audit"])) if x)),
         ]
-        atts = [[mono(a["auditor"]), badge(a["verdict"], {"approved": "ok", "rejected": "bad"}.get(a["verdict"], "")),
+        verdict_class = {"approved": "ok", "rejected": "bad"}
+        atts = [[mono(a["auditor"]), badge(a["verdict"], verdict_class.get(a["verdict"], "")),
                  self.links.cid(a["report_cid"]), text(a["block_number"]),
                  "yes" if a["counted"] else badge("not counted (revoked or no longer an auditor)", "warn")]
                 for a in v["attestations"]]
         ms = [[link(f"/grants/{m['grant_id']}", f"grant #{m['grant_id']} milestone {m['idx']}"),
                text(m["status"])] for m in v["milestones"]]
         body = (table(["", ""], [[text(k), val] for k, val in facts])
-                + "<h2>Audits</h2>" + table(["auditor", "verdict", "report", "block", "counted"], atts, "no attestations")
-                + "<h2>Grant milestones delivered by this version</h2>" + table(["milestone", "status"], ms, "none")
+                + "<h2>Audits</h2>"
+                + table(["auditor", "verdict", "report", "block", "counted"], atts, "no attestations")
+                + "<h2>Grant milestones delivered by this version</h2>"
+                + table(["milestone", "status"], ms, "none")
                 + "<h2>What you can do</h2>"
                 + cmd(f"modelgov fetch {v['cid']}")
                 + cmd(f"modelgov audit attest {version_id} --verdict approve --report-cid <REPORT_CID>")
@@ -130,12 +134,13 @@ class Pages:
     def proposal(self, proposal_id: str) -> str:
         p = self.r.proposal(proposal_id)
         actions = [[mono(t), text(v), mono(c[:10] + ("…" if len(c) > 74 else c[10:]))]
-                   for t, v, c in zip(p["targets"], p["values"], p["calldatas"])]
+                   for t, v, c in zip(p["targets"], p["values"], p["calldatas"], strict=False)]
         votes = [[mono(v["voter"]), text(v["support_name"]), text(amount(v["weight"])), text(v["reason"])]
                  for v in p["votes"]]
         pid = p["proposal_id"]
-        todo = {"Active": f"modelgov vote {pid} for", "Succeeded": f"modelgov proposal queue {pid}",
-                "Queued": f"modelgov proposal execute {pid}"}.get(p["state"], f"modelgov proposal status {pid}")
+        next_step = {"Active": f"modelgov vote {pid} for", "Succeeded": f"modelgov proposal queue {pid}",
+                     "Queued": f"modelgov proposal execute {pid}"}
+        todo = next_step.get(p["state"], f"modelgov proposal status {pid}")
         body = (f"<p>{state_badge(p['state'])} proposed by {mono(p['proposer'])} · voting "
                 f"{when(p['vote_start'])} → {when(p['vote_end'])} · eta {when(p['eta'])}</p>"
                 f"{vote_bar(p)}<h2>Actions</h2>"
@@ -160,14 +165,16 @@ class Pages:
     def grant(self, grant_id: int) -> str:
         g = self.r.grant(grant_id)
         rows = [[text(m["idx"]), text(amount(m["amount"])), when(m["deadline"]),
-                 link(f"/models/{m['model_id']}", f"model #{m['model_id']}") if m["model_id"] is not None else "any",
+                 (link(f"/models/{m['model_id']}", f"model #{m['model_id']}")
+                  if m["model_id"] is not None else "any"),
                  text(m["status"]),
                  link(f"/versions/{m['version_id']}", f"v{m['version_id']}") if m["version_id"] else "—",
                  audit_badge(m["audit"]), self.links.cid(m["description_cid"])] for m in g["milestones"]]
         body = (f"<p>grantee {mono(g['grantee'])} · token {mono(g['token'])} · created by "
                 f"{mono(g['creator'])} · total {text(amount(g['total']))} · released "
                 f"{text(amount(g['released']))} · returned {text(amount(g['returned']))}</p>"
-                + table(["#", "amount", "deadline", "for", "status", "delivered", "audit", "description"], rows)
+                + table(["#", "amount", "deadline", "for", "status", "delivered", "audit", "description"],
+                        rows)
                 + "<h2>What you can do</h2>"
                 + cmd(f"modelgov grant submit {grant_id} <INDEX> --version <VERSION_ID>")
                 + cmd(f"modelgov grant approve {grant_id} <INDEX>")
@@ -177,11 +184,14 @@ class Pages:
     def treasury(self) -> str:
         t = self.r.treasury()
         st = t["status"] or {}
-        holdings = [[mono(h.get("token", {}).get("address") if isinstance(h.get("token"), dict) else h.get("token")),
-                     text(h.get("token", {}).get("symbol") if isinstance(h.get("token"), dict) else ""),
+        def token_field(entry: dict[str, Any], key: str, otherwise: Any) -> Any:
+            token = entry.get("token")
+            return token.get(key) if isinstance(token, dict) else otherwise
+
+        holdings = [[mono(token_field(h, "address", h.get("token"))), text(token_field(h, "symbol", "")),
                      text(h.get("balance")), text(h.get("committed")), text(h.get("free"))]
                     for h in st.get("holdings", [])]
-        allowances = [[mono(a.get("steward")), text(a.get("token", {}).get("symbol") if isinstance(a.get("token"), dict) else a.get("token")),
+        allowances = [[mono(a.get("steward")), text(token_field(a, "symbol", a.get("token"))),
                        text(a.get("amount")), text(a.get("spent")), text(a.get("remaining"))]
                       for a in st.get("allowances", [])]
         power = [[mono(p["account"]), text(amount(p["votes"]))] for p in t["voting_power"]]

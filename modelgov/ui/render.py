@@ -13,7 +13,6 @@ from urllib.parse import quote
 
 from modelgov.textsafe import visible
 
-
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7fb}
 header{background:#1d2330;color:#fff;padding:10px 24px;display:flex;gap:24px;align-items:center}
@@ -25,13 +24,16 @@ th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e7e9f0;vertical-
 overflow-wrap:anywhere;word-break:break-word}
 th{background:#eef0f7;font-weight:600}
 code,.mono{font-family:ui-monospace,monospace;font-size:12.5px;overflow-wrap:anywhere}
-.badge{display:inline-block;white-space:nowrap;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;background:#e7e9f0}
+.badge{display:inline-block;white-space:nowrap;padding:1px 8px;border-radius:10px;font-size:12px;
+font-weight:600;background:#e7e9f0}
 .ok{background:#d9f5e3;color:#13663a}.bad{background:#fde0e0;color:#8d1f1f}.warn{background:#fff1cc;color:#7a5600}
 .cmd{background:#1d2330;color:#d9e1ff;padding:6px 10px;border-radius:4px;display:block;margin:4px 0;
 white-space:pre-wrap;overflow-wrap:anywhere}
-.desc{background:#fff;padding:8px 16px;box-shadow:0 1px 2px #0001;overflow-wrap:anywhere;max-height:600px;overflow:auto}
+.desc{background:#fff;padding:8px 16px;box-shadow:0 1px 2px #0001;overflow-wrap:anywhere;max-height:600px;
+overflow:auto}
 .bar{height:10px;background:#e7e9f0;border-radius:5px;overflow:hidden;display:flex;width:260px}
-.bar span{display:block;height:100%}.for{background:#2e9e5b}.against{background:#c84040}.abstain{background:#9aa3b5}
+.bar span{display:block;height:100%}
+.for{background:#2e9e5b}.against{background:#c84040}.abstain{background:#9aa3b5}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px}
 .card{background:#fff;padding:10px 14px;box-shadow:0 1px 2px #0001}.card b{font-size:20px;display:block}
 footer{color:#6b7386;font-size:12px;padding:24px}
@@ -88,7 +90,8 @@ def markdown(source: str) -> str:
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": False, "linkify": False})
-    return md.render("\n".join(visible(line) for line in str(source).split("\n")))
+    rendered: str = md.render("\n".join(visible(line) for line in str(source).split("\n")))
+    return rendered
 
 
 class Links:
@@ -103,12 +106,14 @@ class Links:
             return text(None)
         if cid.startswith("invalid:"):
             return f'{mono(cid)} {badge("not a CID", "bad")}'
-        return f'<a class="mono" href="{html.escape(self.ipfs + "/ipfs/" + quote(cid), quote=True)}">{text(cid)}</a>'
+        href = html.escape(self.ipfs + "/ipfs/" + quote(cid), quote=True)
+        return f'<a class="mono" href="{href}">{text(cid)}</a>'
 
     def tx(self, tx: str | None) -> str:
         if not tx:
             return text(None)
-        return f'<a class="mono" href="{html.escape(self.arweave + "/" + quote(tx), quote=True)}">{text(tx)}</a>'
+        href = html.escape(self.arweave + "/" + quote(tx), quote=True)
+        return f'<a class="mono" href="{href}">{text(tx)}</a>'
 
 
 def page(title: str, body: str, head: dict[str, Any]) -> str:

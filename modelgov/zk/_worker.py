@@ -102,7 +102,8 @@ def op_witness_io(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
     ezkl.gen_witness(req["data"], req["compiled"], req["witness"], None, None)
     with open(req["witness"]) as f:
         witness = json.load(f)
-    return {"inputs": [str(v) for v in witness["inputs"][0]], "outputs": [str(v) for v in witness["outputs"][0]]}
+    return {"inputs": [str(v) for v in witness["inputs"][0]],
+            "outputs": [str(v) for v in witness["outputs"][0]]}
 
 
 def op_evm_verifier(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:

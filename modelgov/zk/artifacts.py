@@ -125,7 +125,8 @@ def load_circuit(model_dir: Path) -> Circuit:
     if not paths.meta.is_file():
         raise ZkArtifactsError(f"{model_dir} has no circuit ({paths.meta} missing); "
                                "run `modelgov zk build` first")
-    missing = [FILES[k] for k in ("settings", "compiled", "vk", "verifier") if not getattr(paths, k).is_file()]
+    needed = ("settings", "compiled", "vk", "verifier")
+    missing = [FILES[k] for k in needed if not getattr(paths, k).is_file()]
     if missing or not paths.onnx.is_file():
         raise ZkArtifactsError(f"{paths.folder}: missing {', '.join(missing or ['model.onnx'])}")
     try:

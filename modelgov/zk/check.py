@@ -49,7 +49,7 @@ def check_deployed(model_dir: Path, deployed_code: bytes, *, srs_file: Path | No
     expected = strip_metadata(bytes.fromhex(compiled.runtime))
     deployed = strip_metadata(bytes(deployed_code))
     if expected != deployed:
-        first = next((i for i, (a, b) in enumerate(zip(expected, deployed)) if a != b),
+        first = next((i for i, (a, b) in enumerate(zip(expected, deployed, strict=False)) if a != b),
                      min(len(expected), len(deployed)))
         raise VerifierMismatchError(f"the deployed code is not this version's verifier (vk "
                                     f"{circuit.vk_sha256[:12]}…): {len(deployed)} vs {len(expected)} "

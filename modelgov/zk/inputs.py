@@ -26,13 +26,18 @@ def parse_samples(data: Any, size: int, where: str) -> list[list[float]]:
         elif "input" in data:
             data = data["input"]
         else:
-            raise ValidationError(f"{where}: expected a list, {{\"input\": ...}} or {{\"input_data\": [[...]]}}")
+            raise ValidationError(
+                f"{where}: expected a list, {{\"input\": ...}} or {{\"input_data\": [[...]]}}"
+            )
     if not isinstance(data, list) or not data:
         raise ValidationError(f"{where}: no samples")
     rows = data if isinstance(data[0], list) else [data]
     flat: list[float] = []
     for row in rows:
-        if not isinstance(row, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in row):
+        numbers = isinstance(row, list) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in row
+        )
+        if not numbers:
             raise ValidationError(f"{where}: samples must be lists of numbers")
         flat.extend(float(v) for v in row)
     if len(flat) % size:

@@ -10,10 +10,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from modelgov.errors import ZkModelError
+
+#: a float array (float32 weights, float64 evaluation)
+Floats = npt.NDArray[np.floating[Any]]
 
 #: opset EZKL reads well for Gemm/Relu (TOOLCHAIN.md: opset 13).
 OPSET = 13
@@ -28,10 +33,10 @@ MAX_PARAMETERS = 250_000
 class MlpWeights:
     """The demo MLP's tensors in PyTorch layout: ``weight`` is (out, in)."""
 
-    fc1_weight: np.ndarray
-    fc1_bias: np.ndarray
-    fc2_weight: np.ndarray
-    fc2_bias: np.ndarray
+    fc1_weight: Floats
+    fc1_bias: Floats
+    fc2_weight: Floats
+    fc2_bias: Floats
 
     @property
     def input_size(self) -> int:
@@ -45,10 +50,10 @@ class MlpWeights:
     def parameters(self) -> int:
         return sum(int(a.size) for a in (self.fc1_weight, self.fc1_bias, self.fc2_weight, self.fc2_bias))
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    def forward(self, x: Floats) -> Floats:
         """Float logits of a batch ``x`` of shape (n, input_size)."""
         h = np.maximum(x @ self.fc1_weight.T + self.fc1_bias, 0)
-        out: np.ndarray = h @ self.fc2_weight.T + self.fc2_bias
+        out: Floats = h @ self.fc2_weight.T + self.fc2_bias
         return out
 
 
@@ -83,8 +88,8 @@ def load_mlp(model_dir: Path) -> MlpWeights:
     w1, b1, w2, b2 = arrays
     if not (w1.ndim == 2 and w2.ndim == 2 and b1.shape == (w1.shape[0],)
             and w2.shape[1] == w1.shape[0] and b2.shape == (w2.shape[0],)):
-        raise ZkModelError(f"{weights_path}: shapes do not form an MLP "
-                           f"({', '.join(f'{n}{list(a.shape)}' for n, a in zip(names, arrays))})")
+        shapes = ", ".join(f"{n}{list(a.shape)}" for n, a in zip(names, arrays, strict=True))
+        raise ZkModelError(f"{weights_path}: shapes do not form an MLP ({shapes})")
     if not all(np.isfinite(a).all() for a in arrays):
         raise ZkModelError(f"{weights_path}: weights contain NaN or infinity")
     mlp = MlpWeights(w1, b1, w2, b2)
@@ -163,7 +168,7 @@ def check_onnx(path: Path) -> tuple[int, int]:
     return size(inputs[0]), size(model.graph.output[0])
 
 
-def run_onnx(path: Path, x: np.ndarray) -> np.ndarray:
+def run_onnx(path: Path, x: Floats) -> Floats:
     """The float model on a batch ``x`` (n, input size): a numpy evaluator of
     :data:`SUPPORTED_OPS`, the reference the quantized circuit is compared with.
 
@@ -175,7 +180,7 @@ def run_onnx(path: Path, x: np.ndarray) -> np.ndarray:
 
     check_onnx(path)
     model = onnx.load(str(path))
-    values: dict[str, np.ndarray] = {i.name: numpy_helper.to_array(i).astype(np.float64)
+    values: dict[str, Floats] = {i.name: numpy_helper.to_array(i).astype(np.float64)
                                      for i in model.graph.initializer}
     init_names = set(values)
     (inp,) = [i for i in model.graph.input if i.name not in init_names]

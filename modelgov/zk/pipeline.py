@@ -120,9 +120,11 @@ def build(model_dir: Path, *, calibration: Path | None = None, srs_file: Path | 
         (tmp / FILES["calibration"]).write_text(json.dumps(ezkl_input(samples)))
 
         _say(progress, f"settings + calibration ({len(samples)} samples, scale {scale}) + compile")
-        req = {**VISIBILITY, "scale": scale, "num_inner_cols": num_inner_cols, "target": "resources",
-               "onnx": onnx_path, "calibration": tmp / FILES["calibration"],
-               "settings": tmp / FILES["settings"], "compiled": tmp / FILES["compiled"]}
+        req: dict[str, Any] = {
+            **VISIBILITY, "scale": scale, "num_inner_cols": num_inner_cols, "target": "resources",
+            "onnx": onnx_path, "calibration": tmp / FILES["calibration"],
+            "settings": tmp / FILES["settings"], "compiled": tmp / FILES["compiled"],
+        }
         logrows = int(timings.add("compile", run_step("settings", **req)).data["logrows"])
 
         _say(progress, f"SRS (logrows {logrows}, {'file' if srs_file else 'development'})")
@@ -186,7 +188,8 @@ def _accuracy(onnx_path: Path, compiled: Path, output_scale: int, samples: list[
     with tempfile.TemporaryDirectory(prefix="modelgov-zk-acc-") as tmp:
         result = timings.add("accuracy", run_step("quantized_outputs", compiled=compiled,
                                                   witness=Path(tmp) / "witness.json", inputs=samples))
-    quantized = np.asarray([[felt_to_int(f) / 2**output_scale for f in row] for row in result.data["outputs"]])
+    outputs = result.data["outputs"]
+    quantized = np.asarray([[felt_to_int(f) / 2**output_scale for f in row] for row in outputs])
     reference = run_onnx(onnx_path, np.asarray(samples))
     err = np.abs(quantized - reference)
     return {
@@ -198,7 +201,9 @@ def _accuracy(onnx_path: Path, compiled: Path, output_scale: int, samples: list[
     }
 
 
-def setup(model_dir: Path, *, srs_file: Path | None = None, progress: Progress | None = None) -> dict[str, Any]:
+def setup(
+    model_dir: Path, *, srs_file: Path | None = None, progress: Progress | None = None
+) -> dict[str, Any]:
     """Regenerate the proving key from the pinned artifacts and the SRS into the cache, checking
     that the verifying key it yields is the pinned one.
 

@@ -100,10 +100,12 @@ def compile_verifier(source: str, timeout: float = 300.0) -> CompiledVerifier:
         raise ZkError(f"solc gave no JSON: {' '.join(proc.stderr.split())[:300]}") from None
     errors = [e for e in out.get("errors", []) if e.get("severity") == "error"]
     if errors:
-        raise ZkError(f"verifier does not compile: {' '.join(errors[0].get('formattedMessage', '').split())[:300]}")
+        message = " ".join(errors[0].get("formattedMessage", "").split())[:300]
+        raise ZkError(f"verifier does not compile: {message}")
     contracts = out.get("contracts", {}).get("Verifier.sol", {})
     if CONTRACT_NAME not in contracts:
-        raise ZkError(f"verifier source has no contract {CONTRACT_NAME} (has {', '.join(contracts) or 'none'})")
+        has = ", ".join(contracts) or "none"
+        raise ZkError(f"verifier source has no contract {CONTRACT_NAME} (has {has})")
     c = contracts[CONTRACT_NAME]
     return CompiledVerifier(abi=c["abi"], bytecode=c["evm"]["bytecode"]["object"],
                             runtime=c["evm"]["deployedBytecode"]["object"],

@@ -5,8 +5,9 @@ Two kinds, recorded in ``zk/meta.json``:
 - ``ceremony``: a file from the public KZG ceremony, given with ``--srs FILE`` (its sha256 is
   recorded; the same file must be given again to ``zk setup``).
 - ``dev``: generated on this machine by ``ezkl gen_srs``, cached per logrows under
-  ``$MODELGOV_HOME/zk/srs/`` (or ``$MODELGOV_ZK_SRS_DIR``). Whoever generated it knows its secret and can forge proofs: only
-  for the local chain. Any other network refuses it unless explicitly allowed (SECURITY.md).
+  ``$MODELGOV_HOME/zk/srs/`` (or ``$MODELGOV_ZK_SRS_DIR``). Whoever generated it knows its secret
+  and can forge proofs: only for the local chain. Any other network refuses it unless explicitly
+  allowed (SECURITY.md).
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ class IPFSNode:
 @pytest.fixture(scope="session")
 def ipfs_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IPFSNode]:
     """A real js-ipfs node (offline, 127.0.0.1) for the session; stopped by PID afterwards."""
-    from modelgov.storage import ipfs_node as node_mod
+    from modelgov.devnet import ipfs_node as node_mod
 
     if shutil.which("node") is None or not (ROOT / "node_modules" / "ipfs").is_dir():
         pytest.fail("node or js-ipfs missing: run `make setup`")

@@ -19,17 +19,17 @@ from pathlib import Path
 import httpx
 import pytest
 
+from modelgov.devnet import arlocal as arlocal_service
 from modelgov.errors import (
     ArweaveError,
     ConfigError,
     InsecureEndpointError,
     IntegrityError,
     NodeUnreachableError,
-    PathError,
     ValidationError,
     WalletError,
 )
-from modelgov.storage import arlocal_node, arweave
+from modelgov.storage import arweave
 from modelgov.storage.arweave_merkle import MAX_CHUNK_SIZE, tree_from_bytes
 from modelgov.storage.arweave_wallet import KEY_BITS, load_wallet, new_wallet
 
@@ -52,7 +52,7 @@ def arlocal(tmp_path_factory):
         for k, v in env.items():
             mp.setenv(k, v)
         mp.delenv("MODELGOV_ARWEAVE_GATEWAY", raising=False)
-        st = arlocal_node.start()
+        st = arlocal_service.start()
         assert st.ready and st.pid
     try:
         yield {"env": env, "url": st.url, "pid": st.pid}
@@ -60,7 +60,7 @@ def arlocal(tmp_path_factory):
         with pytest.MonkeyPatch.context() as mp:
             for k, v in env.items():
                 mp.setenv(k, v)
-            assert arlocal_node.stop()
+            assert arlocal_service.stop()
 
 
 @pytest.fixture
@@ -120,11 +120,11 @@ class Injector(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         self.calls.append((request.method, path))
-        if request.method == "POST" and path == "/chunk" and self.fail_after is not None:
-            if self.chunks_ok >= self.fail_after:
-                if self.fail_status is None:
-                    raise httpx.ConnectError("injected: connection dropped", request=request)
-                return httpx.Response(self.fail_status, text="injected: chunk rejected")
+        if (request.method == "POST" and path == "/chunk" and self.fail_after is not None
+                and self.chunks_ok >= self.fail_after):
+            if self.fail_status is None:
+                raise httpx.ConnectError("injected: connection dropped", request=request)
+            return httpx.Response(self.fail_status, text="injected: chunk rejected")
         if self.forge_tx and request.method == "POST" and path == "/tx":
             tx = json.loads(request.read())
             tx["reward"] = str(int(tx["reward"]) + 1)  # breaks the signature
@@ -205,7 +205,7 @@ def test_pinning_weights_leaves_the_folder_cid_and_manifest_unchanged(env, tmp_p
     weights = _data_file(folder, MAX_CHUNK_SIZE + 1234, seed=9)
     before_cid = cid_of_path(folder)
     manifest = mf.build(folder)
-    code, out, err = run_cli(capsys, "pin", "arweave", str(weights), "--wallet", str(TEST_WALLET), "--json")
+    code, _out, err = run_cli(capsys, "pin", "arweave", str(weights), "--wallet", str(TEST_WALLET), "--json")
     assert code == 0, err
     record = arweave.state_path(weights)
     assert record.parent == folder and record.name.startswith(".") and record.exists()
@@ -244,8 +244,8 @@ def test_arlocal_listens_on_loopback_only(env):
     # the listening socket of the PID we started is bound to 127.0.0.1
     out = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True).stdout if _has("ss") else ""
     if out:
-        lines = [l for l in out.splitlines() if f":{port} " in l]
-        assert lines and all("127.0.0.1:" in l for l in lines), lines
+        lines = [line for line in out.splitlines() if f":{port} " in line]
+        assert lines and all("127.0.0.1:" in line for line in lines), lines
     # and is not reachable through another local address
     other = _non_loopback_ip()
     if other:
@@ -295,7 +295,7 @@ def test_no_request_leaves_for_anything_but_the_gateway(env, tmp_path, capsys, m
 
 def test_cli_modules_do_not_import_the_python_client_or_ape():
     code = (
-        "import sys, modelgov.cli.arweave_cmd, modelgov.storage.arweave, modelgov.storage.arlocal_node;"
+        "import sys, modelgov.cli.arweave_cmd, modelgov.storage.arweave, modelgov.devnet.arlocal;"
         "bad = [m for m in ('arweave', 'requests', 'ape') if m in sys.modules];"
         "assert not bad, bad"
     )
@@ -377,7 +377,7 @@ def test_forged_header_is_refused(env, gw, wallet, tmp_path):
 def test_rejected_transaction_is_reported_and_a_rerun_starts_cleanly(env, gw, wallet, tmp_path):
     src = _data_file(tmp_path, MAX_CHUNK_SIZE + 99, seed=14)
     forging = Injector(forge_tx=True)
-    with pytest.raises(ArweaveError, match="rejected transaction .* HTTP 400") as exc:
+    with pytest.raises(ArweaveError, match=r"rejected transaction .* HTTP 400") as exc:
         arweave.upload_file(src, wallet, gw, arweave.model_tags(), transport=forging)
     assert "\n" not in str(exc.value) and forging.count("POST", "/chunk") == 0
     state = json.loads(arweave.state_path(src).read_text())["uploads"][gw.url]
@@ -400,7 +400,7 @@ def test_unfunded_wallet_is_refused_before_anything_is_posted(env, tmp_path, cap
 
 def test_missing_or_bad_wallet(env, tmp_path, capsys):
     src = _data_file(tmp_path, 100, seed=12)
-    code, out, err = run_cli(capsys, "pin", "arweave", str(src), "--wallet", str(tmp_path / "none.json"))
+    code, _out, err = run_cli(capsys, "pin", "arweave", str(src), "--wallet", str(tmp_path / "none.json"))
     assert code != 0 and err == f"Error: wallet file {tmp_path / 'none.json'} does not exist\n"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"kty": "RSA", "n": "abc", "d": "SECRETSECRET"}))
@@ -416,7 +416,7 @@ def test_gateway_down(env, tmp_path, capsys, monkeypatch):
     gw = arweave.resolve_gateway(None)
     with pytest.raises(NodeUnreachableError, match="modelgov arweave node start"):
         arweave.upload_file(src, load_wallet(TEST_WALLET), gw, arweave.model_tags(), retry_delays=())
-    code, out, err = run_cli(
+    code, _out, err = run_cli(
         capsys, "arweave", "fetch", "A" * 43, "-o", str(tmp_path / "o"),
         "--gateway", f"http://127.0.0.1:{_free_port()}",
     )

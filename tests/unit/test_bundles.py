@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from modelgov import manifest as mf
-from modelgov.errors import BundleError
+from modelgov.errors import BundleError, ValidationError
 from modelgov.storage import bundles
 from test_arweave_upload import TEST_WALLET, arlocal, env, gw, run_cli, wallet  # noqa: F401
 
@@ -46,7 +46,7 @@ def test_tags_round_trip() -> None:
     tags = [("Content-Type", "text/plain"), ("File-Path", "a/é b.txt"), ("X" * 70, "y" * 200)]
     assert bundles.decode_tags(bundles.encode_tags(tags)) == tags
     assert bundles.encode_tags([]) == b""
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         bundles.encode_tags([("", "x")])
 
 

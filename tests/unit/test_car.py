@@ -7,10 +7,10 @@ import io
 from pathlib import Path
 
 import pytest
-from _pattern import write_pattern
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _pattern import write_pattern
 from modelgov.cid import PROFILES, cid_to_bytes, get_profile
 from modelgov.cid.car import CarReader, CarWriter, encode_header, iter_car, read_car, write_car
 from modelgov.cid.dag import Node, _hash_leaf, build_path, encode_directory

@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
-from _pattern import write_pattern
-from conftest import job_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _pattern import write_pattern
+from conftest import job_for
 from modelgov.cid import PROFILES, build_path, cid_of_path, get_profile
 from modelgov.errors import PathError, UnknownProfileError
 

@@ -8,10 +8,10 @@ keep subdirectory links away from the threshold; Kubo's rule is the one modelgov
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
-import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
@@ -20,15 +20,15 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import IPFSNode, job_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import IPFSNode, job_for
 from modelgov.cid import PROFILES, Profile, build_file_stream, build_path, cid_of_path, get_profile, normalize
 from modelgov.cid.car import CarWriter, read_car, write_car
 from modelgov.cid.dag import Node, _pb_link, directory_estimate, encode_directory
 from modelgov.cid.hamt import UNIXFS_HAMT_SHARD, build_hamt, hamt_hash, iter_entries, shard_data
-from modelgov.cid.text import DAG_PB, cid_bytes_for, cid_from_bytes
+from modelgov.cid.text import DAG_PB, cid_bytes_for
 from modelgov.cid.unpack import UNIXFS_DIRECTORY, decode_node, unpack_car_file
 from modelgov.cli import cli
 from modelgov.errors import IntegrityError

@@ -12,11 +12,11 @@ import io
 import os
 
 import pytest
-from _pattern import PatternStream, pattern_bytes
-from conftest import job_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _pattern import PatternStream, pattern_bytes
+from conftest import job_for
 from modelgov.cid import PROFILES, build_file_stream, cid_of_bytes, get_profile
 from modelgov.cid.profiles import KIB, MIB
 
@@ -109,7 +109,6 @@ def test_reused_read_buffers_match_reads_and_importer(tmp_path, js_reference, mo
     """Files (workers reading their own ranges) and streams (a small ring of reused buffers the
     workers hash while the next ones are read): many turns of the rings give the importer's CIDs."""
     from _pattern import write_pattern
-
     from modelgov.cid import cid_of_path
     from modelgov.cid import dag as dag_mod
 
@@ -130,7 +129,6 @@ def test_threaded_file_reads_give_the_same_blocks_sha256_and_progress(tmp_path, 
     """Workers that read their own ranges hand the sink the same blocks in the same order, and
     the observers (sha256, progress) the same bytes, as one thread does."""
     from _pattern import write_pattern
-
     from modelgov.cid import dag as dag_mod
     from modelgov.cid.dag import build_path
 
@@ -143,7 +141,7 @@ def test_threaded_file_reads_give_the_same_blocks_sha256_and_progress(tmp_path, 
             blocks: list[tuple[bytes, bytes]] = []
             seen: list[int] = []
             result = build_path(f, name, threads=threads, with_sha256=True, on_bytes=seen.append,
-                                sink=lambda cid, parts: blocks.append((cid, b"".join(bytes(p) for p in parts))))
+                                sink=lambda cid, parts, blocks=blocks: blocks.append((cid, b"".join(bytes(p) for p in parts))))
             runs.append((result.cid, result.files[0].sha256, blocks, sum(seen)))
         assert runs[0] == runs[1] == runs[2]
         assert runs[0][1] == hashlib.sha256(f.read_bytes()).hexdigest() and runs[0][3] == f.stat().st_size

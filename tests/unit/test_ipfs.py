@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _pattern import write_pattern
 from click.testing import CliRunner
-from conftest import IPFSNode, free_port
 
+from _pattern import write_pattern
+from conftest import IPFSNode, free_port
 from modelgov.cid import PROFILES, cid_of_path, get_profile
 from modelgov.cid.car import write_car
 from modelgov.cid.profiles import KIB
@@ -238,7 +238,7 @@ def test_fetch_refuses_incomplete_dag(fake_kubo, tmp_path: Path) -> None:  # typ
     url, handler = fake_kubo
     data, cid = _car_bytes(tmp_path)
     handler.export = data[: len(data) - 300_000]  # cut inside the blocks
-    with pytest.raises(IntegrityError, match="truncated|incomplete"):
+    with pytest.raises(IntegrityError, match=r"truncated|incomplete"):
         fetch(cid, tmp_path / "out", client=IPFSClient(url))
     assert not (tmp_path / "out").exists()
 

@@ -1,5 +1,5 @@
 """Pinning Service API client against npm mock-ipfs-pinning-service on 127.0.0.1 (started and
-stopped by PID through modelgov.storage.services), plus block sampling from the js-ipfs node."""
+stopped by PID through modelgov.devnet.services), plus block sampling from the js-ipfs node."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import os
 import random
 import socket
 import stat
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from click.testing import CliRunner
 
 from conftest import IPFSNode, free_port, scoped_env
 from modelgov.cli import cli
+from modelgov.devnet import services
 from modelgov.errors import (
     IntegrityError,
     PinningAuthError,
@@ -26,7 +26,7 @@ from modelgov.errors import (
     PinningUnreachableError,
 )
 from modelgov.paths import node_modules
-from modelgov.storage import pinning, services
+from modelgov.storage import pinning
 from modelgov.storage.untrusted import clean
 
 ROOT = Path(__file__).resolve().parents[2]

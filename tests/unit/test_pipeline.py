@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-from _pattern import pattern_bytes
 
+from _pattern import pattern_bytes
 from modelgov import manifest as mf
 from modelgov.cid import get_profile
 from modelgov.cid.car import write_car

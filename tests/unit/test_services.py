@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import free_port, scoped_env
+from modelgov.devnet import services
 from modelgov.errors import ServiceError
-from modelgov.storage import services
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELGOV = [sys.executable, "-m", "modelgov.cli"]

@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from _pattern import pattern_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _pattern import pattern_bytes
 from modelgov import threads as threads_mod
 from modelgov.cid import PROFILES, get_profile
 from modelgov.cid import dag as dag_mod

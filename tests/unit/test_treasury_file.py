@@ -46,7 +46,7 @@ def test_parse_deadline_forms():
     assert parse_deadline("+30d", NOW) == NOW + 30 * 86_400
     assert parse_deadline("+12h", NOW) == NOW + 12 * 3600
     assert parse_deadline("+2w", NOW) == NOW + 14 * 86_400
-    end_of_day = int(dt.datetime(2027, 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc).timestamp())
+    end_of_day = int(dt.datetime(2027, 12, 31, 23, 59, 59, tzinfo=dt.UTC).timestamp())
     assert parse_deadline("2027-12-31", NOW) == end_of_day
     assert parse_deadline(dt.date(2027, 12, 31), NOW) == end_of_day  # YAML parses bare dates
     assert parse_deadline("2027-12-31T12:00:00Z", NOW) == end_of_day - 12 * 3600 + 1

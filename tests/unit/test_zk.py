@@ -145,7 +145,7 @@ def fake_ezkl(tmp_path: Path, monkeypatch, body: str) -> None:
 
 def test_ezkl_missing_is_a_clear_error(tmp_path, monkeypatch):
     fake_ezkl(tmp_path, monkeypatch, "raise ImportError('No module named ezkl')\n")
-    with pytest.raises(ZkToolMissingError, match="ezkl is not installed.*pip install ezkl"):
+    with pytest.raises(ZkToolMissingError, match=r"ezkl is not installed.*pip install ezkl"):
         run_step("gen_srs", srs=tmp_path / "x.srs", logrows=10)
 
 
@@ -165,7 +165,7 @@ def test_ezkl_crash_is_a_clear_error(tmp_path, monkeypatch):
             print("thread panicked")
             os.kill(os.getpid(), signal.SIGSEGV)
     """)
-    with pytest.raises(ZkToolCrashedError, match="crashed \\(killed by signal SIGSEGV\\).*thread panicked"):
+    with pytest.raises(ZkToolCrashedError, match=r"crashed \(killed by signal SIGSEGV\).*thread panicked"):
         run_step("gen_srs", srs=tmp_path / "x.srs", logrows=10)
 
 

@@ -3,7 +3,7 @@
 ``tools/arlocal-launcher.cjs`` imports arlocal's class and listens on loopback only (arlocal's
 own CLI listens on every interface). Data persists in ``<state>/arlocal/db`` across restarts.
 The port is ``$MODELGOV_ARLOCAL_PORT`` (default 1984). Start/stop/status go through
-:mod:`modelgov.storage.services`.
+:mod:`modelgov.devnet.services`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import os
 import shutil
 from pathlib import Path
 
+from modelgov.devnet import services
 from modelgov.errors import ConfigError, ServiceError
 from modelgov.paths import node_modules, tools_dir
-from modelgov.storage import services
 
 DEFAULT_PORT = 1984
 LAUNCHER = "arlocal-launcher.cjs"
@@ -60,7 +60,7 @@ def _command(folder: Path) -> list[str]:
 
 
 def spec() -> services.ServiceSpec:
-    """arlocal's :class:`~modelgov.storage.services.ServiceSpec` (ready when ``/info`` answers)."""
+    """arlocal's :class:`~modelgov.devnet.services.ServiceSpec` (ready when ``/info`` answers)."""
     url = default_url()
     return services.ServiceSpec(
         name="arlocal",

@@ -2,7 +2,7 @@
 
 Its repo lives in ``<state>/ipfs/repo``; it runs offline, with no swarm, bootstrap, gateway or
 gRPC listener, and its RPC API bound to ``127.0.0.1:$MODELGOV_IPFS_PORT`` (default 5101).
-Start/stop/status go through the generic :mod:`modelgov.storage.services`.
+Start/stop/status go through the generic :mod:`modelgov.devnet.services`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from modelgov.devnet import services
 from modelgov.errors import ConfigError, ServiceError
 from modelgov.paths import node_modules, state_dir, tools_dir
-from modelgov.storage import services
 
 DEFAULT_PORT = 5101
 NAME = "ipfs"
@@ -93,7 +93,7 @@ def _prepare(folder: Path) -> None:
 
 
 def spec() -> services.ServiceSpec:
-    """The js-ipfs daemon's :class:`~modelgov.storage.services.ServiceSpec`.
+    """The js-ipfs daemon's :class:`~modelgov.devnet.services.ServiceSpec`.
 
     Raises:
         ConfigError: bad ``MODELGOV_IPFS_PORT``.

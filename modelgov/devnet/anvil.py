@@ -12,11 +12,12 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
-from modelgov.chain.ape_env import LOCAL_RPC
+from modelgov.devnet.services import ServiceSpec, ServiceStatus, start, status, stop
 from modelgov.errors import ServiceError
 from modelgov.paths import CHECKOUT_ROOT
-from modelgov.storage.services import ServiceSpec, ServiceStatus, start, status, stop
 
+#: URL of the long-running local chain started by ``modelgov chain start``.
+LOCAL_RPC = "http://127.0.0.1:8545"
 TEST_MNEMONIC = "test test test test test test test test test test test junk"
 
 
@@ -88,7 +89,7 @@ def warp(seconds: int) -> int:
     """
     import httpx
 
-    def rpc(method: str, params: list) -> object:
+    def rpc(method: str, params: list[object]) -> object:
         try:
             r = httpx.post(_rpc_url(), json={"jsonrpc": "2.0", "id": 1, "method": method,
                                              "params": params}, timeout=10)
