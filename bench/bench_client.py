@@ -5,7 +5,7 @@ each read-only command runs as a fresh ``modelgov`` process (median of 3): ``ver
 ``audit status``, ``model show`` (200 versions), ``proposal list``. Goals (issue 21): a read-only
 command ≤ 2 s; ``model show`` of 200 versions ≤ 1.3× ``version show`` (batched reads). The
 reference, timed in the same run, is what every chain command paid before the client: a process
-that connects Ape to the same node and loads the suite (``open_session``) and reads nothing.
+that connects Ape to the same node and loads the suite (the old ``open_session``) and reads nothing.
 """
 
 from __future__ import annotations
@@ -69,10 +69,11 @@ def _time(args: list[str], env: dict[str, str]) -> float:
 
 
 REFERENCE = """
-import sys
-from modelgov.chain.session import open_session
-with open_session("local", None, sign=False) as s:
-    assert s.suite.registry is not None
+from modelgov.chain.ape_env import connect
+from modelgov.chain.deploy import load_suite
+from modelgov.chain.deployments import read_deployment
+with connect("local"):
+    assert load_suite(read_deployment("ethereum:local:foundry")).registry is not None
 """
 
 

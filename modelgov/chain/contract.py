@@ -214,7 +214,7 @@ class ContractHandle:
 
     def send(self, fn: str, args: tuple[Any, ...], *, sender: AccountAPI, action: str,
              value: int = 0) -> ReceiptAPI:
-        """Send ``fn(*args)`` from ``sender`` (no simulation: see :func:`modelgov.chain.tx.transact`).
+        """Send ``fn(*args)`` from ``sender`` (no simulation: see :func:`modelgov.chain.tx.send`).
 
         Raises:
             ModelGovError: it reverted.
