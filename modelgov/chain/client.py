@@ -168,6 +168,17 @@ class ModelGov:
             self._account = load_account(self._account)
         return self._account
 
+    def load_account(self, alias: str) -> AccountAPI:
+        """Another signer for ``sender=``: an Ape account alias or ``TEST::<n>``.
+
+        Raises:
+            ConfigError: unknown alias.
+        """
+        from modelgov.chain.ape_env import load_account
+
+        self.connection.ape_provider()
+        return load_account(alias)
+
     def handle(self, name: str) -> ContractHandle:
         """The suite's ``name`` contract (``registry``, ``treasury``...)."""
         from modelgov.chain.contract import ContractHandle

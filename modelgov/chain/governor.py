@@ -107,9 +107,25 @@ def title_of(description: str) -> str:
     return term(md_unescape(first.removeprefix("#").strip()))
 
 
+#: contracts a proposal calls through the timelock: their custom errors surface at the governor
+CALLEES = ("ModelTimelock", "ModelRegistry", "GrantTreasury", "InferenceOracle")
+
+
 def messages(err: CustomError) -> tuple[type[ModelGovError], str] | None:
-    """Readable messages for the governor's (and the timelock's) custom errors; an error of a
-    proposal's target (the registry's, the treasury's...) is named with its arguments."""
+    """Readable messages for the governor's and the timelock's custom errors; an error of a
+    proposal's target gets that contract's own message (the registry's, the treasury's...)."""
+    if err.contract == "ModelRegistry":
+        from modelgov.chain import registry
+
+        return registry.messages(err)
+    if err.contract == "GrantTreasury":
+        from modelgov.chain import treasury
+
+        return treasury.messages(err)
+    if err.contract == "InferenceOracle":
+        from modelgov.chain import oracle
+
+        return oracle.messages(err)
     a = err.args
     states = {int(s): s.name for s in ProposalState}
     if err.name == "GovernorUnexpectedProposalState":
@@ -141,14 +157,10 @@ class Governor:
     def handle(self) -> ContractHandle:
         """The governor, decoding every suite contract's custom errors (a revert inside a
         proposal's call surfaces at the governor)."""
-        from modelgov.chain.abi import SHIPPED, load_abi
         from modelgov.chain.contract import ContractHandle
 
-        errors = {(e["name"], str(e.get("inputs"))): e for name in SHIPPED for e in load_abi(name)
-                  if e.get("type") == "error"}
-        abi = [*load_abi("ModelGovernor"), *errors.values()]
         return ContractHandle("ModelGovernor", self.client.deployment.address("governor"),
-                              self.client.connection, messages, abi=abi)
+                              self.client.connection, messages, callee_errors=CALLEES)
 
     @cached_property
     def timelock(self) -> ContractHandle:
@@ -358,7 +370,9 @@ class Governor:
     # --- proposals from files (modelgov.chain.governance) -----------------------------------
     def build(self, spec: ProposalSpec | str | Path, *, proposer: str | None = None,
               manifest_roots: list[Path] | None = None) -> BuiltProposal:
-        """Build a proposal file (or parsed spec) against this deployment: calldata, description.
+        """Build a proposal (a YAML file's path, or a spec from
+        :func:`~modelgov.chain.proposal_spec.parse_proposal`) against this deployment:
+        calldata, description.
 
         Raises:
             ProposalFileError: the file is malformed or does not fit the deployment.
