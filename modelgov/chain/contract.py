@@ -271,5 +271,19 @@ class ContractHandle:
         return out
 
     def events(self, receipt: ReceiptAPI, name: str) -> list[dict[str, Any]]:
-        """The ``name`` events this contract emitted in ``receipt``, as argument dicts."""
-        return [dict(log.event_arguments) for log in receipt.events.filter(getattr(self.ape, name))]
+        """The ``name`` events this contract emitted in ``receipt``, as argument dicts (decoded
+        from the raw logs with the shipped ABI: no dependence on what Ape knows of the address)."""
+        from modelgov.chain.events import EventDecoder
+
+        decoder = EventDecoder({self.kind: (self.address, self.abi)})
+        out = []
+        for log in receipt.logs:
+            if str(log["address"]).lower() != self.address.lower():
+                continue
+            decoded = decoder.decode({**log, "blockNumber": int(log.get("blockNumber") or 0),
+                                      "blockHash": bytes(log.get("blockHash") or b""),
+                                      "transactionHash": bytes(log.get("transactionHash") or b""),
+                                      "logIndex": int(log.get("logIndex") or 0)})
+            if decoded is not None and decoded.name == name:
+                out.append(decoded.args)
+        return out

@@ -108,7 +108,7 @@ def title_of(description: str) -> str:
 
 
 #: contracts a proposal calls through the timelock: their custom errors surface at the governor
-CALLEES = ("ModelTimelock", "ModelRegistry", "GrantTreasury", "InferenceOracle")
+CALLEES = ("ModelTimelock", "ModelRegistry", "GrantTreasury", "InferenceOracle", "GovernanceToken")
 
 
 def messages(err: CustomError) -> tuple[type[ModelGovError], str] | None:
