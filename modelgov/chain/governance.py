@@ -491,7 +491,8 @@ def simulate(suite: Suite, built: BuiltProposal) -> SimulationReport:
             run = _client(suite).governor.run(built, proposer=impersonated[0],
                                               votes=[(a, "for") for a in impersonated])
         except ModelGovError as exc:
-            raise SimulationError(f"simulation failed at {exc}") from exc
+            named = f" [{exc.revert.contract}.{exc.revert.name}]" if exc.revert else ""
+            raise SimulationError(f"simulation failed at {exc}{named}") from exc
         after = _active_versions(suite, built)
         changes = [
             f"{model}: active version {before[model] or 'none'} -> {after[model] or 'none'}"

@@ -44,6 +44,8 @@ class NodeState:
     role: str
     next_block: int = 0
     handled: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: this process's transactions, (request id, result), oldest first (not persisted)
+    sent: list[tuple[int, TxResult[Any]]] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path, oracle: str, role: str, start_block: int = 0) -> NodeState:
@@ -134,17 +136,19 @@ def serve_once(oracle: Oracle, state: NodeState, folder_for: FolderFor, *, prove
             if prove:
                 output, proof = _prove(folder, words)
                 sent = oracle.fulfill(rid, words, output, proof, sender=account)
+                state.sent.append((rid, sent))
                 action = "proven"
             else:
                 output = compute(folder, words)
                 sent = oracle.propose(rid, output, sender=account)
+                state.sent.append((rid, sent))
                 action = "proposed"
         except ValidationError as exc:
             state.mark(rid, action="skipped", reason=str(exc))
             actions.append({"request_id": rid, "action": "skipped", "reason": str(exc)})
             continue
         state.mark(rid, action=action, output=output, version_id=ev.version_id, input=words)
-        actions.append({"request_id": rid, "action": action, "output": output, **_tx(sent)})
+        actions.append({"request_id": rid, "action": action, "output": output})
     state.next_block = head + 1
     state.save()
     actions.extend(_tend_proposals(oracle, account, state, folder_for))
@@ -163,21 +167,18 @@ def _tend_proposals(oracle: Oracle, account: AccountAPI, state: NodeState,
         mine = record.proposer is not None and record.proposer.lower() == str(account.address).lower()
         if record.status == "proposed" and mine and oracle.now() >= record.deadline:
             sent = oracle.finalize(rid, entry["output"], sender=account)
+            state.sent.append((rid, sent))
             state.mark(rid, settled="finalized")
-            actions.append({"request_id": rid, "action": "finalized", **_tx(sent)})
+            actions.append({"request_id": rid, "action": "finalized"})
         elif record.status == "challenged" and mine and oracle.now() < record.deadline:
             output, proof = _prove(folder_for(record.version_id), entry["input"])
             sent = oracle.fulfill(rid, entry["input"], output, proof, sender=account)
+            state.sent.append((rid, sent))
             state.mark(rid, settled="defended")
-            actions.append({"request_id": rid, "action": "defended", "output": output, **_tx(sent)})
+            actions.append({"request_id": rid, "action": "defended", "output": output})
         elif record.status in ("final", "open"):
             state.mark(rid, settled=record.status)
     return actions
-
-
-def _tx(sent: TxResult[Any]) -> dict[str, Any]:
-    """The transaction of an action, as the node reports it (``tx``, ``gas``)."""
-    return {"tx": sent.tx_hash, "gas": sent.gas_used}
 
 
 def watch_once(oracle: Oracle, state: NodeState, folder_for: FolderFor, *,
@@ -221,9 +222,10 @@ def watch_once(oracle: Oracle, state: NodeState, folder_for: FolderFor, *,
             actions.append({"request_id": rid, "verdict": "wrong", "action": "missed"})
             continue
         sent = oracle.challenge(rid, sender=account)
+        state.sent.append((rid, sent))
         state.mark(rid, output=output, verdict="wrong", challenged=True, input=inp,
                    version_id=record.version_id)
-        actions.append({"request_id": rid, "verdict": "wrong", "action": "challenged", **_tx(sent)})
+        actions.append({"request_id": rid, "verdict": "wrong", "action": "challenged"})
     state.next_block = head + 1
     state.save()
     # prove every challenge of ours still awaiting its proof (also after a restart)
@@ -237,6 +239,7 @@ def watch_once(oracle: Oracle, state: NodeState, folder_for: FolderFor, *,
             continue
         output, proof = _prove(folder_for(record.version_id), entry["input"])
         sent = oracle.fulfill(rid, entry["input"], output, proof, sender=account)
+        state.sent.append((rid, sent))
         state.mark(rid, proven=True, true_output=output)
-        actions.append({"request_id": rid, "action": "proven", "output": output, **_tx(sent)})
+        actions.append({"request_id": rid, "action": "proven", "output": output})
     return actions

@@ -428,11 +428,10 @@ class _Lifecycle:
         done = serve_once(gov.oracle, node, folders, sender=self.who["nina"])
         proposed = next(a for a in done if a["request_id"] == first)
         self.log.add("nina", f"the node answers request {first} with a bond (EZKL witness of the pinned version)",
-                     proposed)
+                     node.sent[-1][1])
         self.chain.mine(deltatime=config.challenge_window)
-        finalized = next(a for a in serve_once(gov.oracle, node, folders, sender=self.who["nina"])
-                         if a["request_id"] == first and a["action"] == "finalized")
-        self.log.add("nina", f"finalize request {first} after the challenge window", finalized,
+        serve_once(gov.oracle, node, folders, sender=self.who["nina"])
+        self.log.add("nina", f"finalize request {first} after the challenge window", node.sent[-1][1],
                      detail=f"consumer decided class {consumer.classOf(first)}")
 
         r = consumer.ask(words, sender=self.who["alice"])
@@ -448,8 +447,8 @@ class _Lifecycle:
             raise ModelGovError(f"the watchtower did not settle request {second}: {seen}")
         record = gov.oracle.record(second)
         won = gov.oracle.credit_of(str(self.who["carol"].address))
-        proof_tx = next(a for a in seen if a.get("action") == "proven" and a["request_id"] == second)
-        self.log.add("carol", f"the watchtower challenges request {second} and settles it by proof", proof_tx,
+        self.log.add("carol", f"the watchtower challenges request {second} and settles it by proof",
+                     tower.sent[-1][1],
                      detail=f"{record.status}, proven {record.proven}; carol is owed {won / 10**18:g} ETH; "
                      f"consumer decided class {consumer.classOf(second)}")
         if not (record.status == "final" and record.proven and s.oracle.isAnswer(second, proposed["output"])):

@@ -27,11 +27,8 @@ class StepLog:
     steps: list[Step] = field(default_factory=list)
 
     def add(self, actor: str, action: str, receipt: Any = None, detail: str = "") -> Step:
-        """One step; ``receipt``: an Ape receipt, a :class:`~modelgov.chain.tx.TxResult`, or an
-        oracle node's action (a dict with ``tx`` and ``gas``)."""
-        if isinstance(receipt, dict):
-            tx, gas = str(receipt.get("tx", "")), int(receipt.get("gas", 0))
-        elif receipt is not None and hasattr(receipt, "tx_hash"):
+        """One step; ``receipt``: an Ape receipt or a :class:`~modelgov.chain.tx.TxResult`."""
+        if receipt is not None and hasattr(receipt, "tx_hash"):
             tx, gas = str(receipt.tx_hash), int(receipt.gas_used)
         elif receipt is not None:
             tx, gas = str(receipt.txn_hash), int(receipt.gas_used)
