@@ -26,8 +26,8 @@ class SuiteParams:
     late-quorum extension, a 2 day timelock, 1,000,000 tokens (18 decimals) to the deployer.
     """
 
-    token_name: str = "ModelGov"
-    token_symbol: str = "MGOV"
+    token_name: str = "ModelGov"  # noqa: S105 - the ERC-20 token's name, not a password
+    token_symbol: str = "MGOV"  # noqa: S105 - the ERC-20 token's symbol, not a password
     initial_supply: int = 1_000_000 * 10**18
     initial_holder: str | None = None  # None: the deployer
     voting_delay: int = 1 * DAY

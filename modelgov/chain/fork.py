@@ -68,12 +68,9 @@ def fork_client(network: str | None, fork_url: str, block: int | None = None) ->
         ServiceError: anvil did not start or the fork URL did not answer.
         DeploymentNotFoundError: no deployment for ``network``.
     """
-    from modelgov.chain.ape_env import (
-        check_rpc_choice,
-        network_name,
-        prepare_environment,
-    )
+    from modelgov.chain.ape_env import check_rpc_choice, prepare_environment
     from modelgov.chain.client import Deployment, ModelGov
+    from modelgov.chain.connection import network_name
     from modelgov.devnet.services import start, stop
 
     check_rpc_choice(fork_url)

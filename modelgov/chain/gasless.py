@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from modelgov.chain.signing import DOMAIN_FIELDS, sign_typed_data
 from modelgov.errors import SignatureError, StateError, ValidationError
@@ -58,7 +58,7 @@ def keyed_nonce(proposal_id: int, used: int = 0) -> int:
 
 
 def _checksum(address: str, what: str) -> str:
-    from eth_utils import is_address, to_checksum_address
+    from eth_utils.address import is_address, to_checksum_address
 
     if not is_address(address):
         raise ValidationError(f"{what} {address!r} is not an address")
@@ -132,6 +132,7 @@ class SignedDelegation:
 
 
 Signed = SignedBallot | SignedDelegation
+_SignedT = TypeVar("_SignedT", SignedBallot, SignedDelegation)
 
 
 def sign_ballot(signer: Any, *, chain_id: int, governor: str, proposal_id: int, support: str | int,
@@ -166,7 +167,7 @@ def sign_delegation(signer: Any, *, chain_id: int, token: str, domain_name: str,
     return _with_signature(unsigned, sign_typed_data(signer, unsigned.typed_data()))
 
 
-def _with_signature(signed: Any, signature: str) -> Any:
+def _with_signature(signed: _SignedT, signature: str) -> _SignedT:
     from dataclasses import replace
 
     return replace(signed, signature=signature)

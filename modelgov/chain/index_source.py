@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from modelgov.chain.events import ChainEvent, EventDecoder, canonical_type, suite_contracts
 from modelgov.errors import ModelGovError
-from modelgov.index.indexer import ChainSource, Indexer, RunReport, open_engine
 from modelgov.index import schema as s
+from modelgov.index.indexer import ChainSource, Indexer, RunReport, open_engine
 
 if TYPE_CHECKING:
     from modelgov.chain.client import ModelGov
@@ -59,7 +59,7 @@ class SuiteEnricher:
                 raw = fn(0).w3.codec.decode([canonical_type(o) for o in fn.abi["outputs"]],
                                              bytes.fromhex(reply["result"][2:]))
                 self._versions[ids[int(reply["id"])]] = raw[0]
-            except Exception:
+            except Exception:  # noqa: S112 - undecodable reply: version() reads that one on demand
                 continue
 
     def version(self, version_id: int) -> dict[str, Any] | None:

@@ -4,9 +4,11 @@ Nothing here talks to a node: the chain id and the registry address are inputs (
 them from options or the deployments file). Signing works with an ``eth_account`` key (or an
 encrypted keyfile) and with Ape accounts (test accounts and aliases alike).
 
-The signed struct (``reportCid`` is ``bytes``, so EIP-712 hashes it with keccak256)::
+The signed struct (``reportCid`` is ``bytes``, so EIP-712 hashes it with keccak256; the type
+string is one line without spaces, wrapped here)::
 
-    Attestation(address auditor,uint256 versionId,uint8 verdict,bytes reportCid,uint48 expiresAt,uint256 nonce,uint256 deadline)
+    Attestation(address auditor,uint256 versionId,uint8 verdict,bytes reportCid,
+                uint48 expiresAt,uint256 nonce,uint256 deadline)
 
 ``nonce`` is the auditor's sequence number on THIS version (0 for its first signature on it); the
 signed value is the registry's keyed nonce ``versionId << 64 | nonce`` (OZ ``NoncesKeyed``).
@@ -82,7 +84,7 @@ class AttestationRequest:
 
     def typed_data(self) -> dict[str, Any]:
         """The full EIP-712 message (``eth_account`` ``full_message`` form)."""
-        from eth_utils import to_checksum_address
+        from eth_utils.address import to_checksum_address
 
         return {
             "types": {"EIP712Domain": DOMAIN_FIELDS, "Attestation": ATTESTATION_FIELDS},
@@ -111,7 +113,7 @@ class AttestationRequest:
 
     def digest(self) -> bytes:
         """The 32-byte EIP-712 digest (what ``attestationDigest`` returns on chain)."""
-        from eth_utils import keccak
+        from eth_utils.crypto import keccak
 
         m = self.signable()
         return keccak(b"\x19" + m.version + m.header + m.body)
@@ -188,7 +190,7 @@ class SignedAttestation:
         """The EOA that produced the signature (meaningless for ERC-1271 wallets)."""
         from eth_account import Account
 
-        return Account.recover_message(self.request.signable(), signature=self.signature_bytes())
+        return str(Account.recover_message(self.request.signable(), signature=self.signature_bytes()))
 
 
 def sign_attestation(signer: Any, request: AttestationRequest) -> SignedAttestation:
