@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -105,7 +105,7 @@ def progress(description: str, total: int | None, unit: str = "bytes") -> Iterat
         yield lambda n: bar.advance(task, n)
 
 
-def fail(message: str, exit_code: int = 1) -> None:
+def fail(message: str, exit_code: int = 1) -> NoReturn:
     """Raise a one-line CLI error (for checks that belong to the CLI layer only)."""
     raise OneLineError(message, exit_code)
 
