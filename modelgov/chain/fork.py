@@ -10,13 +10,14 @@ waits until it answers ``eth_chainId``, connects Ape to it and loads the deploym
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from modelgov.chain.client import ModelGov
+    from modelgov.devnet.services import ServiceSpec
 
 
 def _free_port() -> int:
@@ -25,7 +26,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _rpc_probe(url: str) -> Any:
+def _rpc_probe(url: str) -> Callable[[], bool]:
     def probe() -> bool:
         import httpx
 
@@ -39,7 +40,7 @@ def _rpc_probe(url: str) -> Any:
     return probe
 
 
-def fork_spec(fork_url: str, block: int | None = None, port: int | None = None) -> Any:
+def fork_spec(fork_url: str, block: int | None = None, port: int | None = None) -> ServiceSpec:
     """The service description of an anvil fork of ``fork_url`` on 127.0.0.1:``port``."""
     from modelgov.devnet.anvil import _anvil_binary
     from modelgov.devnet.services import ServiceSpec

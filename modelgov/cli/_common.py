@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
@@ -73,7 +73,8 @@ threads_option = click.option(
 
 
 @contextmanager
-def progress(description: str, total: int | None, unit: str = "bytes") -> Iterator[Any]:
+def progress(description: str, total: int | None,
+             unit: str = "bytes") -> Iterator[Callable[[float], None]]:
     """A rich progress bar on stderr (hidden when stderr is not a terminal or under CI).
 
     ``unit``: ``bytes`` (sizes and speed) or any other word (``done/total`` counts: blocks...).

@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -225,6 +225,8 @@ def _loop(role: str, once: bool, interval: float, state_file: Path | None, netwo
             time.sleep(interval)
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 _loop_options = [
     click.option("--once", is_flag=True, help="One pass, then exit."),
     click.option("--interval", type=click.FloatRange(0.1), default=2.0, show_default=True,
@@ -235,7 +237,7 @@ _loop_options = [
 ]
 
 
-def _with_loop_options(fn: Any) -> Any:
+def _with_loop_options(fn: _F) -> _F:
     for option in reversed(_loop_options):
         fn = option(fn)
     return fn
