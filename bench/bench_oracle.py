@@ -95,7 +95,7 @@ def _on_chain(root: Path, folder: Path, words: list[list[int]]) -> dict[str, Any
         governance = accounts[suite.timelock.address]
         governance.balance += 10**20
         verifier = deploy_verifier(acct, compile_pinned(folder))
-        model_id, _vid = _version(suite.registry, governance, acct, [accounts.test_accounts[4], accounts.test_accounts[5]],
+        model_id, vid = _version(suite.registry, governance, acct, [accounts.test_accounts[4], accounts.test_accounts[5]],
                                  folder, verifier.address)
         config = orc.local_config(str(suite.timelock.address))
         oracle = orc.deploy_oracle(acct, str(suite.timelock.address), str(suite.registry.address), config)

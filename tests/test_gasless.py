@@ -6,7 +6,7 @@ import json
 
 from eth_account import Account
 
-from governance_helpers import FOR, advance_to_voting, make_proposal, propose
+from governance_helpers import advance_to_voting, make_proposal, propose
 
 
 def test_fixtures_ready(suite, deployer, voters, stranger, token, governor, timelock, run_cli):

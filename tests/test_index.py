@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from eth_utils import keccak
+from sqlalchemy import select
+
 from governance_helpers import (
     AGAINST,
     FOR,
@@ -18,14 +20,12 @@ from governance_helpers import (
     make_proposal,
     propose,
 )
-from registry_helpers import APPROVED, REJECTED, R, cid, version_input
-from sqlalchemy import select
-
 from modelgov.chain.index_source import build_indexer, snapshot_state
 from modelgov.errors import StateError
 from modelgov.index import schema as s
 from modelgov.index.projector import Projector
 from modelgov.index.queries import IndexReader
+from registry_helpers import APPROVED, REJECTED, R, cid, version_input
 
 AUDITOR_ROLE = keccak(text="AUDITOR_ROLE")
 HOSTILE_NAME = "<script>alert(1)</script>\x1b[31m"

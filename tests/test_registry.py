@@ -15,7 +15,6 @@ from registry_helpers import (
     cid,
     cid_text,
     keyed,
-    next_nonce,
     relay_args,
     relay_expiry_args,
     signed,

@@ -216,10 +216,9 @@ def test_relay_refuses_expired_signature(run_cli, tmp_path, cli_model, chain, ac
 
 
 def test_deadline_parsing():
+    from modelgov.chain.treasury import parse_deadline as grant_deadline
     from modelgov.cli.registry_cmd import parse_deadline
     from modelgov.errors import ValidationError
-
-    from modelgov.chain.treasury import parse_deadline as grant_deadline
 
     assert parse_deadline("+2h", now=100) == 7300
     assert parse_deadline("1700000000", now=100) == 1700000000

@@ -36,7 +36,15 @@ from hypothesis.stateful import (
 )
 from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
-from registry_helpers import APPROVED, REJECTED, SEQ_MASK, cid, relay_args, relay_expiry_args, signed, version_input
+from registry_helpers import (
+    APPROVED,
+    REJECTED,
+    cid,
+    relay_args,
+    relay_expiry_args,
+    signed,
+    version_input,
+)
 
 AUDITOR_ROLE = keccak(text="AUDITOR_ROLE")
 REFUSALS = {

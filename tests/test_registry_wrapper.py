@@ -8,7 +8,6 @@ import json
 import pytest
 from eth_account import Account
 from eth_utils import keccak
-from registry_helpers import R, cid_text, signed
 
 from modelgov import manifest as mf
 from modelgov.chain import registry as reg  # prepare_version, VersionInput
@@ -27,6 +26,7 @@ from modelgov.errors import (
     ValidationError,
     WalletError,
 )
+from registry_helpers import R, cid_text, signed
 
 AUDITOR_ROLE = keccak(text="AUDITOR_ROLE")
 GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
@@ -82,7 +82,7 @@ def test_cid_round_trip_v0_and_v1(registry, wrap_model, stranger, wrap_auditors,
 
 def test_versions_of_reads_every_page(registry, wrap_model, stranger):
     for i in range(5):
-        R(registry).submit_version(wrap_model, reg.prepare_version(cid_text(i), manifest_digest=DIGEST), sender=stranger).value
+        R(registry).submit_version(wrap_model, reg.prepare_version(cid_text(i), manifest_digest=DIGEST), sender=stranger)
     records = R(registry).versions(wrap_model, page_size=2)
     assert [r.version_id for r in records] == [1, 2, 3, 4, 5]
     assert R(registry).model("llama").version_count == 5
@@ -127,18 +127,18 @@ def test_errors_are_mapped_and_nothing_is_sent(registry, wrap_model, stranger, w
     with pytest.raises(NotFoundError, match="unknown model #9"):
         R(registry).model(9)
     with pytest.raises(StateError, match="already version 1"):
-        R(registry).submit_version(wrap_model, reg.prepare_version(CID_V1, manifest_digest=DIGEST), sender=stranger).value
+        R(registry).submit_version(wrap_model, reg.prepare_version(CID_V1, manifest_digest=DIGEST), sender=stranger)
     with pytest.raises(NotFoundError, match="unknown version 7"):
         R(registry).submit_version(wrap_model,
-                           reg.prepare_version(CID_V0, manifest_digest=DIGEST, parent_version_id=7), sender=stranger).value
+                           reg.prepare_version(CID_V0, manifest_digest=DIGEST, parent_version_id=7), sender=stranger)
     with pytest.raises(StateError, match="not an auditor"):
-        R(registry).attest(v.version_id, "approve", CID_V0, sender=stranger).value
+        R(registry).attest(v.version_id, "approve", CID_V0, sender=stranger)
     with pytest.raises(NotFoundError, match="unknown version 5"):
-        R(registry).attest(5, "approve", CID_V0, sender=wrap_auditors[0]).value
+        R(registry).attest(5, "approve", CID_V0, sender=wrap_auditors[0])
     with pytest.raises(StateError, match="no live attestation"):
-        R(registry).revoke(v.version_id, sender=stranger).value
+        R(registry).revoke(v.version_id, sender=stranger)
     with pytest.raises(StateError, match="governance-only"):
-        R(registry).create_model("new", None, sender=stranger).value
+        R(registry).create_model("new", None, sender=stranger)
     with pytest.raises(StateError, match="already exists"):
         R(registry).create_model_call("llama", None)
     assert stranger.nonce == nonce  # every refusal happened before sending
@@ -149,7 +149,7 @@ def test_simulation_decodes_custom_errors(registry, wrap_model, governance):
     # a revert only the contract knows (not audited) comes back decoded, before sending
     with pytest.raises(NotFoundError, match="unknown version 3"):
         send(R(registry).handle, "activateVersion", (wrap_model, 3, 0), sender=governance, action="activate")
-    R(registry).submit_version(wrap_model, reg.prepare_version(CID_V1, manifest_digest=DIGEST), sender=governance).value
+    R(registry).submit_version(wrap_model, reg.prepare_version(CID_V1, manifest_digest=DIGEST), sender=governance)
     with pytest.raises(StateError, match=r"not audited: 0/2 approvals, 0 rejections"):
         send(R(registry).handle, "activateVersion", (wrap_model, 1, 0), sender=governance, action="activate")
 
@@ -168,7 +168,7 @@ def test_relay_checks_before_sending(chain, registry, wrap_model, stranger, wrap
     ]
     for s, message in cases:
         with pytest.raises((SignatureError, StateError, NotFoundError), match=message):
-            R(registry).relay(s, sender=stranger).value
+            R(registry).relay(s, sender=stranger)
     assert stranger.nonce == nonce
     good = signed(chain, registry, wrap_auditors[0], v, 2, CID_V0)
     att = R(registry).relay(good, sender=stranger).value

@@ -204,8 +204,6 @@ def test_cli_prove_a_registered_version_checked_by_cid(zk, registry, governance,
     from IPFS leaves them) are checked against the registered CID before proving."""
     import shutil
 
-    from registry_helpers import version_input
-
     from modelgov.chain.client import ModelGov
     from modelgov.chain.zk_versions import cached_folder
     from modelgov.cid.dag import build_path
@@ -251,9 +249,8 @@ def test_registry_binding_verifies_a_proof_of_the_active_version(zk, verifiers, 
     """The verifier is bound to the version before its audit; once governance activates the
     version, ``zk verify --model`` checks a proof through the registry's binding, and a proof of
     other weights (v2's circuit) is refused by it."""
-    from registry_helpers import version_input
-
     from modelgov.chain.client import ModelGov
+    from registry_helpers import version_input
 
     auditors = accounts[4], accounts[5]
     for a in auditors:

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 echo "== slither gate (our contracts: no High/Medium, every Low/Info triaged) =="
 python tools/slither_gate.py
+echo "== lint (ruff, mypy strict) =="
+bash tools/lint.sh
 # before Ape loads the project: a build made from other contract sources is dropped (ape_env.py)
 python -c "from modelgov.chain.ape_env import drop_stale_build, isolate_ape_compiles; from modelgov.paths import CHECKOUT_ROOT as r; isolate_ape_compiles(r); drop_stale_build(r)"
 echo "== ape test (contracts, chain, CLI) =="

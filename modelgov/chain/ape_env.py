@@ -20,7 +20,8 @@ from modelgov.errors import ChainError, ConfigError
 from modelgov.paths import CHECKOUT_ROOT
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ape.api import AccountAPI
+    from ape.api import AccountAPI, ProviderAPI
+    from ape.managers.project import Project
 
 _URL_IN_CHOICE = re.compile(r"(?i)\b(?:https?|wss?)://\S+")
 
@@ -142,16 +143,18 @@ def _quiet_revert_traces() -> None:
     Trace.show = show  # type: ignore[method-assign]
 
 
-def project() -> Any:
+def project() -> Project:
     """Return the modelgov Ape project (contracts compiled on first use)."""
     prepare_environment()
     import ape
 
     _configure_ape_logging()
 
-    if ape.project.path.resolve() == CHECKOUT_ROOT:
-        return ape.project
-    return ape.Project(CHECKOUT_ROOT)
+    local: Project = ape.project  # ape's top-level names are lazily resolved (typed Any)
+    if local.path.resolve() == CHECKOUT_ROOT:
+        return local
+    other: Project = ape.Project(CHECKOUT_ROOT)
+    return other
 
 
 def check_rpc_choice(choice: str) -> None:
@@ -173,7 +176,7 @@ def check_rpc_choice(choice: str) -> None:
 
 
 @contextmanager
-def connect(choice: str | None = None) -> Iterator[Any]:
+def connect(choice: str | None = None) -> Iterator[ProviderAPI]:
     """Connect to a network; on ``local``, to the chain of ``modelgov chain start``.
 
     Yields:

@@ -148,7 +148,7 @@ class ModelGov:
         names = [n for n in CONTRACT_KINDS if n in deployment.contracts]
         codes = self.connection.rpc.batch([("eth_getCode", [deployment.contracts[n], "latest"])
                                            for n in names])
-        for name, code in zip(names, codes):
+        for name, code in zip(names, codes, strict=True):
             if not isinstance(code, str) or code in ("0x", ""):
                 raise DeploymentNotFoundError(
                     f"no {CONTRACT_KINDS[name]} code at {deployment.contracts[name]}: the deployment "

@@ -12,9 +12,10 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
-from eth_utils import keccak, to_checksum_address
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 from modelgov.chain.abi import load_abi
 from modelgov.chain.events import canonical_type
@@ -146,8 +147,8 @@ class ContractHandle:
             values = abi_decode([canonical_type(i) for i in inputs], bytes(data[4:])) if inputs else ()
         except Exception:  # noqa: BLE001 - a malformed payload: the name alone
             return CustomError(str(item["name"]), {}, kind)
-        return CustomError(str(item["name"]), {i["name"]: _plain(v) for i, v in zip(inputs, values)},
-                           kind)
+        args = {i["name"]: _plain(v) for i, v in zip(inputs, values, strict=True)}
+        return CustomError(str(item["name"]), args, kind)
 
     def error(self, action: str, data: bytes | None, fallback: str = "") -> ModelGovError:
         """The modelgov error for a revert of this contract (``action`` prefixes the message);
@@ -185,7 +186,7 @@ class ContractHandle:
         """
         calls = [Call(self.address, self.encode(fn, *args)) for args in arg_lists]
         out = []
-        for args, data in zip(arg_lists, self.connection.rpc.call_many(calls)):
+        for args, data in zip(arg_lists, self.connection.rpc.call_many(calls), strict=True):
             if isinstance(data, CallReverted):
                 raise self.error(action or f"{self.kind}.{fn}", data.data, data.message)
             out.append(self.decode_output(fn, len(args), data))

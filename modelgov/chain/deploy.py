@@ -9,10 +9,13 @@ role anywhere; only the timelock does.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelgov.chain.ape_env import project
 from modelgov.errors import DeploymentNotFoundError, ValidationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ape.api import AccountAPI
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 DAY = 86_400
@@ -26,8 +29,8 @@ class SuiteParams:
     late-quorum extension, a 2 day timelock, 1,000,000 tokens (18 decimals) to the deployer.
     """
 
-    token_name: str = "ModelGov"
-    token_symbol: str = "MGOV"
+    token_name: str = "ModelGov"  # noqa: S105 - the ERC-20 token's name, not a password
+    token_symbol: str = "MGOV"  # noqa: S105 - the ERC-20 token's symbol, not a password
     initial_supply: int = 1_000_000 * 10**18
     initial_holder: str | None = None  # None: the deployer
     voting_delay: int = 1 * DAY
@@ -115,7 +118,7 @@ CONTRACT_TYPES = {
 }
 
 
-def deploy_suite(deployer: Any, params: SuiteParams | None = None, **overrides: Any) -> Suite:
+def deploy_suite(deployer: AccountAPI, params: SuiteParams | None = None, **overrides: Any) -> Suite:
     """Deploy token, timelock, governor (and registry/treasury) and hand every role to the timelock.
 
     Args:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from modelgov.chain.ape_env import connect, load_account, network_name
+from modelgov.chain.ape_env import connect, load_account
+from modelgov.chain.connection import network_name
 from modelgov.chain.deploy import LOCAL_PARAMS, SuiteParams, deploy_suite
 from modelgov.chain.deployments import write_deployment
 from modelgov.errors import ValidationError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from modelgov.errors import ValidationError
 

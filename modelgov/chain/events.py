@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from modelgov.errors import ChainError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from eth_typing import ChecksumAddress
     from web3 import Web3
+    from web3.types import LogReceipt
 
     from modelgov.chain.rpc import Rpc
 
@@ -72,7 +74,7 @@ def event_abis(contract: str, abi: Iterable[Mapping[str, Any]]) -> list[EventAbi
 
 def _plain(value: Any) -> Any:
     """ABI values as JSON-able Python: bytes → 0x hex, addresses checksummed, tuples → lists."""
-    from eth_utils import is_hex_address, to_checksum_address
+    from eth_utils.address import is_hex_address, to_checksum_address
 
     if isinstance(value, (bytes, bytearray)):
         return "0x" + bytes(value).hex()
@@ -97,7 +99,7 @@ class EventDecoder:
 
     def decode(self, log: Mapping[str, Any]) -> ChainEvent | None:
         """The decoded event, or None for a log of an event this decoder does not know."""
-        from eth_abi import decode
+        from eth_abi.abi import decode
 
         address = str(log["address"]).lower()
         topics = [bytes(t) for t in log["topics"]]
@@ -109,7 +111,7 @@ class EventDecoder:
         args: dict[str, Any] = {}
         indexed = [(n, t) for n, t, i in ev.inputs if i]
         plain = [(n, t) for n, t, i in ev.inputs if not i]
-        for (name, kind), topic in zip(indexed, topics[1:]):
+        for (name, kind), topic in zip(indexed, topics[1:], strict=False):
             if kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("("):
                 args[name] = "0x" + topic.hex()  # dynamic indexed values are stored hashed
             else:
@@ -118,7 +120,7 @@ class EventDecoder:
             values = decode([t for _, t in plain], bytes(log["data"])) if plain else ()
         except Exception as exc:  # a log that does not match its ABI: not ours to trust
             raise ChainError(f"undecodable {ev.name} log at block {log['blockNumber']}: {exc}") from None
-        for (name, _), value in zip(plain, values):
+        for (name, _), value in zip(plain, values, strict=True):
             args[name] = _plain(value)
         return ChainEvent(
             block_number=int(log["blockNumber"]),
@@ -132,7 +134,8 @@ class EventDecoder:
         )
 
 
-def fetch_logs(web3: Web3, addresses: Sequence[str], from_block: int, to_block: int) -> list[Any]:
+def fetch_logs(web3: Web3, addresses: Sequence[str], from_block: int,
+               to_block: int) -> list[LogReceipt]:
     """Every log of ``addresses`` in ``[from_block, to_block]``, in chain order (one RPC call).
 
     Raises:
@@ -141,10 +144,12 @@ def fetch_logs(web3: Web3, addresses: Sequence[str], from_block: int, to_block: 
     if to_block < from_block:
         return []
     try:
-        logs = web3.eth.get_logs({"address": list(addresses), "fromBlock": from_block,
-                                  "toBlock": to_block})
+        # the node takes any hex address; web3's filter type only names checksummed ones
+        logs = web3.eth.get_logs({"address": cast("list[ChecksumAddress]", list(addresses)),
+                                  "fromBlock": from_block, "toBlock": to_block})
     except Exception as exc:
-        raise ChainError(f"eth_getLogs {from_block}..{to_block} failed: {' '.join(str(exc).split())[:200]}") from None
+        detail = " ".join(str(exc).split())[:200]
+        raise ChainError(f"eth_getLogs {from_block}..{to_block} failed: {detail}") from None
     return sorted(logs, key=lambda lg: (int(lg["blockNumber"]), int(lg["logIndex"])))
 
 

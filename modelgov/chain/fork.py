@@ -10,13 +10,14 @@ waits until it answers ``eth_chainId``, connects Ape to it and loads the deploym
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from modelgov.chain.client import ModelGov
+    from modelgov.devnet.services import ServiceSpec
 
 
 def _free_port() -> int:
@@ -25,7 +26,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _rpc_probe(url: str) -> Any:
+def _rpc_probe(url: str) -> Callable[[], bool]:
     def probe() -> bool:
         import httpx
 
@@ -39,7 +40,7 @@ def _rpc_probe(url: str) -> Any:
     return probe
 
 
-def fork_spec(fork_url: str, block: int | None = None, port: int | None = None) -> Any:
+def fork_spec(fork_url: str, block: int | None = None, port: int | None = None) -> ServiceSpec:
     """The service description of an anvil fork of ``fork_url`` on 127.0.0.1:``port``."""
     from modelgov.devnet.anvil import _anvil_binary
     from modelgov.devnet.services import ServiceSpec
@@ -68,12 +69,9 @@ def fork_client(network: str | None, fork_url: str, block: int | None = None) ->
         ServiceError: anvil did not start or the fork URL did not answer.
         DeploymentNotFoundError: no deployment for ``network``.
     """
-    from modelgov.chain.ape_env import (
-        check_rpc_choice,
-        network_name,
-        prepare_environment,
-    )
+    from modelgov.chain.ape_env import check_rpc_choice, prepare_environment
     from modelgov.chain.client import Deployment, ModelGov
+    from modelgov.chain.connection import network_name
     from modelgov.devnet.services import start, stop
 
     check_rpc_choice(fork_url)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from modelgov.chain.signing import DOMAIN_FIELDS, sign_typed_data
 from modelgov.errors import SignatureError, StateError, ValidationError
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ape.api import AccountAPI
 
     from modelgov.chain.client import ModelGov
+    from modelgov.chain.signing import Signer
 
 VOTE_FILE_TYPE = "modelgov/vote-signature@1"
 DELEGATION_FILE_TYPE = "modelgov/delegation-signature@1"
@@ -58,7 +59,7 @@ def keyed_nonce(proposal_id: int, used: int = 0) -> int:
 
 
 def _checksum(address: str, what: str) -> str:
-    from eth_utils import is_address, to_checksum_address
+    from eth_utils.address import is_address, to_checksum_address
 
     if not is_address(address):
         raise ValidationError(f"{what} {address!r} is not an address")
@@ -132,9 +133,10 @@ class SignedDelegation:
 
 
 Signed = SignedBallot | SignedDelegation
+_SignedT = TypeVar("_SignedT", SignedBallot, SignedDelegation)
 
 
-def sign_ballot(signer: Any, *, chain_id: int, governor: str, proposal_id: int, support: str | int,
+def sign_ballot(signer: Signer, *, chain_id: int, governor: str, proposal_id: int, support: str | int,
                 nonce: int | None = None) -> SignedBallot:
     """Sign a vote offline. ``nonce`` defaults to the keyed nonce of ``proposal_id``
     (:func:`keyed_nonce`), valid while the voter has not voted on it.
@@ -152,7 +154,7 @@ def sign_ballot(signer: Any, *, chain_id: int, governor: str, proposal_id: int, 
     return _with_signature(unsigned, sign_typed_data(signer, unsigned.typed_data()))
 
 
-def sign_delegation(signer: Any, *, chain_id: int, token: str, domain_name: str, delegatee: str,
+def sign_delegation(signer: Signer, *, chain_id: int, token: str, domain_name: str, delegatee: str,
                     nonce: int, expiry: int, domain_version: str = "1") -> SignedDelegation:
     """Sign a delegation of ``signer``'s votes to ``delegatee`` offline.
 
@@ -166,7 +168,7 @@ def sign_delegation(signer: Any, *, chain_id: int, token: str, domain_name: str,
     return _with_signature(unsigned, sign_typed_data(signer, unsigned.typed_data()))
 
 
-def _with_signature(signed: Any, signature: str) -> Any:
+def _with_signature(signed: _SignedT, signature: str) -> _SignedT:
     from dataclasses import replace
 
     return replace(signed, signature=signature)
@@ -321,7 +323,7 @@ def _check_delegation(gov: ModelGov, d: SignedDelegation, name: str) -> None:
         raise SignatureError(f"{name}: the delegation expired at {d.expiry} (now {now}); sign again")
 
 
-def ballot_for(gov: ModelGov, signer: Any, ref: int, support: str | int) -> SignedBallot:
+def ballot_for(gov: ModelGov, signer: Signer, ref: int, support: str | int) -> SignedBallot:
     """Sign a ballot for proposal ``ref`` (id or hash) with the voter's next keyed nonce, read
     from the chain.
 
@@ -341,7 +343,7 @@ def ballot_for(gov: ModelGov, signer: Any, ref: int, support: str | int) -> Sign
                        proposal_id=pid, support=support, nonce=_ballot_nonce(gov, str(signer.address), pid))
 
 
-def delegation_for(gov: ModelGov, signer: Any, delegatee: str | None, expiry: int) -> SignedDelegation:
+def delegation_for(gov: ModelGov, signer: Signer, delegatee: str | None, expiry: int) -> SignedDelegation:
     """Sign a delegation of ``signer``'s votes to ``delegatee`` (default: itself) with the
     token's next nonce and EIP-712 domain, read from the chain."""
     token = gov.handle("token")

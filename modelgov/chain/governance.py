@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eth_abi import encode
+from eth_abi.abi import encode
 from eth_abi.exceptions import EncodingError
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from modelgov.chain.deploy import Suite
 from modelgov.chain.proposal_spec import (
@@ -221,7 +221,8 @@ def _create_model(action: CreateModel, suite: Suite, check_state: bool = True) -
         if check_state:
             raise ProposalFileError(f"{action.where}.model: {action.model!r} is already registered")
     data = _encode(suite.registry, "createModel", [action.model, cid_to_bytes(action.card_cid)])
-    return str(suite.registry.address), data, f"ModelRegistry.createModel({action.model}, card {action.card_cid})"
+    summary = f"ModelRegistry.createModel({action.model}, card {action.card_cid})"
+    return str(suite.registry.address), data, summary
 
 
 def _role_change(action: RoleChange, suite: Suite) -> tuple[str, bytes, str]:
@@ -271,7 +272,7 @@ def _call(action: Call, suite: Suite) -> tuple[str, bytes, str]:
         )
     abi = matching[0]
     types = [i.canonical_type for i in abi.inputs]
-    args = [_coerce(t, _refs(suite, v, action.where)) for t, v in zip(types, action.args)]
+    args = [_coerce(t, _refs(suite, v, action.where)) for t, v in zip(types, action.args, strict=True)]
     try:
         encoded = encode(types, args)
     except (EncodingError, TypeError, ValueError, OverflowError) as exc:
@@ -341,10 +342,10 @@ def _model_upgrade(
             )
     else:
         try:
-            record = _reg(suite).find_version_by_cid(model_id, action.cid or "", action.submitter)
+            found = _reg(suite).find_version_by_cid(model_id, action.cid or "", action.submitter)
         except StateError as exc:
             raise ProposalFileError(f"{action.where}.cid: {exc}") from None
-        if record is None:
+        if found is None:
             by = f" by {action.submitter}" if action.submitter else ""
             raise ProposalFileError(
                 f"{action.where}.cid: {action.cid} was not submitted{by} for {action.model!r}"
@@ -557,7 +558,7 @@ class VerifyReport:
 def decode_call(suite: Suite, target: str, data: bytes) -> str:
     """``Contract.function(args…)`` for calldata to a contract of the suite (terminal-safe), or
     ``<target>: 0x<selector>… (n bytes)`` when the target or selector is not one of ours."""
-    from eth_abi import decode as abi_decode
+    from eth_abi.abi import decode as abi_decode
 
     from modelgov.textsafe import term
 
@@ -581,7 +582,7 @@ def _first_difference(onchain: str, built: str) -> str:
     from modelgov.textsafe import term
 
     a, b = onchain.split("\n"), built.split("\n")
-    for i, (x, y) in enumerate(zip(a, b)):
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
         if x != y:
             return f"description line {i + 1} differs: on chain {term(x)[:80]!r}, file {term(y)[:80]!r}"
     return (f"description differs in length: {len(a)} line(s) on chain, {len(b)} from the file")
@@ -610,11 +611,11 @@ def verify(
     built = build(spec, suite, proposer=suffix.group(1) if suffix else None,
                   manifest_roots=manifest_roots, check_state=False)
     targets, values, calldatas, _ = log.args()
-    decoded = [decode_call(suite, t, c) for t, c in zip(targets, calldatas)]
+    decoded = [decode_call(suite, t, c) for t, c in zip(targets, calldatas, strict=False)]
     diffs: list[str] = []
     if len(targets) != len(built.targets):
         diffs.append(f"{len(targets)} action(s) on chain, {len(built.targets)} in the file")
-    for i, (t, v, c) in enumerate(zip(targets, values, calldatas)):
+    for i, (t, v, c) in enumerate(zip(targets, values, calldatas, strict=False)):
         if i >= len(built.targets):
             break
         bt, bv, bc = built.targets[i], built.values[i], built.calldatas[i]

@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from modelgov.chain.enums import SUPPORT, ProposalState, role_name
 from modelgov.chain.tx import TxResult, send
@@ -133,7 +133,8 @@ def messages(err: CustomError) -> tuple[type[ModelGovError], str] | None:
     if err.name == "GovernorAlreadyCastVote":
         return StateError, f"{a.get('voter')} already voted"
     if err.name == "GovernorInsufficientProposerVotes":
-        return StateError, f"{a.get('proposer')} has {a.get('votes')} votes, below the threshold {a.get('threshold')}"
+        return StateError, (f"{a.get('proposer')} has {a.get('votes')} votes, "
+                            f"below the threshold {a.get('threshold')}")
     if err.name == "GovernorOnlyProposer":
         return StateError, f"only the proposer may do this, not {a.get('account')}"
     if err.name in ("GovernorInvalidSignature", "InvalidAccountNonce", "ERC5805FutureLookup",
@@ -228,7 +229,8 @@ class Governor:
         state = ProposalState(int(self.handle.call("state", int(proposal_id))))
         if state is ProposalState.Queued:
             grace = int(self.timelock.call("GRACE_PERIOD"))
-            if int(self.handle.call("clock")) > int(self.handle.call("proposalEta", int(proposal_id))) + grace:
+            eta = int(self.handle.call("proposalEta", int(proposal_id)))
+            if int(self.handle.call("clock")) > eta + grace:
                 return ProposalState.Expired
         return state
 

@@ -12,17 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 from modelgov.chain.events import ChainEvent, EventDecoder, canonical_type, suite_contracts
 from modelgov.errors import ModelGovError
-from modelgov.index.indexer import ChainSource, Indexer, RunReport, open_engine
 from modelgov.index import schema as s
+from modelgov.index.indexer import ChainSource, Indexer, RunReport, open_engine
 
 if TYPE_CHECKING:
     from modelgov.chain.client import ModelGov
+    from modelgov.chain.deploy import Suite
 
 
 class SuiteEnricher:
     """Reads immutable records of a deployed suite (see :class:`~modelgov.index.projector.Enricher`)."""
 
-    def __init__(self, suite: Any) -> None:
+    def __init__(self, suite: Suite) -> None:
         from ape import chain
 
         # plain web3 contracts: ~5x faster than Ape's calls for bulk reads
@@ -59,7 +60,7 @@ class SuiteEnricher:
                 raw = fn(0).w3.codec.decode([canonical_type(o) for o in fn.abi["outputs"]],
                                              bytes.fromhex(reply["result"][2:]))
                 self._versions[ids[int(reply["id"])]] = raw[0]
-            except Exception:
+            except Exception:  # noqa: S112 - undecodable reply: version() reads that one on demand
                 continue
 
     def version(self, version_id: int) -> dict[str, Any] | None:
@@ -99,7 +100,7 @@ class SuiteEnricher:
             return None
 
 
-def build_indexer(suite: Any, url: str, *, confirmations: int = 0, batch_blocks: int = 2_000,
+def build_indexer(suite: Suite, url: str, *, confirmations: int = 0, batch_blocks: int = 2_000,
                   throttle: float = 0.0) -> Indexer:
     """An :class:`Indexer` of ``suite`` into the database at ``url``.
 
@@ -117,7 +118,7 @@ def build_indexer(suite: Any, url: str, *, confirmations: int = 0, batch_blocks:
                    batch_blocks=batch_blocks, throttle=throttle)
 
 
-def snapshot_state(indexer: Indexer, suite: Any) -> None:
+def snapshot_state(indexer: Indexer, suite: Suite) -> None:
     """Store what events don't carry, as of the indexed head: the treasury's balances and
     stewards' allowances, the registry's required approvals."""
     from sqlalchemy import delete
@@ -139,7 +140,7 @@ def snapshot_state(indexer: Indexer, suite: Any) -> None:
                 name=name, block_number=head, data=json.loads(json.dumps(data, default=str))))
 
 
-def index_suite(suite: Any, url: str, *, follow: bool = False, confirmations: int = 0,
+def index_suite(suite: Suite, url: str, *, follow: bool = False, confirmations: int = 0,
                 batch_blocks: int = 2_000, throttle: float = 0.0,
                 on_progress: Callable[[int, int], None] | None = None) -> RunReport:
     """Catch the index at ``url`` up with ``suite`` (and follow it if asked), then snapshot the

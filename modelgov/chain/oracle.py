@@ -171,27 +171,44 @@ def messages(err: CustomError) -> tuple[type[ModelGovError], str] | None:
     status = STATUS_NAMES.get(int(a.get("status", 0) or 0), "?")
     text: dict[str, tuple[type[ModelGovError], str]] = {
         "InferenceOracleNoActiveVersion": (NotFoundError, f"model #{a.get('modelId')} has no active version"),
-        "InferenceOracleNoVerifier": (StateError, f"model #{a.get('modelId')}'s active version {a.get('versionId')} has no zk verifier bound: disputes could not be settled"),
+        "InferenceOracleNoVerifier": (StateError, f"model #{a.get('modelId')}'s active version "
+                                                  f"{a.get('versionId')} has no zk verifier bound: "
+                                                  "disputes could not be settled"),
         "InferenceOracleUnknownRequest": (NotFoundError, f"no request {a.get('requestId')}"),
         "InferenceOracleWrongStatus": (OracleError, f"request {a.get('requestId')} is {status}"),
-        "InferenceOracleWrongValue": (OracleError, f"exactly {a.get('expected')} wei must be sent, not {a.get('given')}"),
+        "InferenceOracleWrongValue": (OracleError, f"exactly {a.get('expected')} wei must be sent, not "
+                                                   f"{a.get('given')}"),
         "InferenceOracleInvalidLength": (ValidationError, f"{a.get('length')} words: 1 to 4096 allowed"),
         "InferenceOracleNotFieldElement": (ValidationError, f"word {a.get('index')} is not a field element"),
-        "InferenceOracleChallengeWindowClosed": (OracleError, f"the challenge window of request {a.get('requestId')} closed at {a.get('deadline')}"),
-        "InferenceOracleResponseWindowClosed": (OracleError, f"the response window of request {a.get('requestId')} closed at {a.get('deadline')}: expire the challenge"),
-        "InferenceOracleWindowOpen": (OracleError, f"the window of request {a.get('requestId')} is open until {a.get('deadline')}"),
-        "InferenceOracleSelfChallenge": (OracleError, f"the proposer of request {a.get('requestId')} cannot challenge itself"),
+        "InferenceOracleChallengeWindowClosed": (OracleError, "the challenge window of request "
+                                                              f"{a.get('requestId')} closed at "
+                                                              f"{a.get('deadline')}"),
+        "InferenceOracleResponseWindowClosed": (OracleError, "the response window of request "
+                                                             f"{a.get('requestId')} closed at "
+                                                             f"{a.get('deadline')}: expire the challenge"),
+        "InferenceOracleWindowOpen": (OracleError, f"the window of request {a.get('requestId')} is open "
+                                                   f"until {a.get('deadline')}"),
+        "InferenceOracleSelfChallenge": (OracleError, f"the proposer of request {a.get('requestId')} "
+                                                      "cannot challenge itself"),
         "InferenceOracleInputMismatch": (OracleError, f"that is not request {a.get('requestId')}'s input"),
-        "InferenceOracleOutputMismatch": (OracleError, f"that is not the output proposed for request {a.get('requestId')}"),
-        "InferenceOracleProofRejected": (OracleError, f"the pinned verifier {a.get('verifier')} rejected the proof for request {a.get('requestId')}"),
+        "InferenceOracleOutputMismatch": (OracleError, "that is not the output proposed for request "
+                                                       f"{a.get('requestId')}"),
+        "InferenceOracleProofRejected": (OracleError, f"the pinned verifier {a.get('verifier')} rejected "
+                                                      f"the proof for request {a.get('requestId')}"),
         "InferenceOracleNothingToWithdraw": (OracleError, f"{a.get('account')} has nothing to withdraw"),
-        "InferenceOracleInsufficientGas": (OracleError, f"send more gas: the consumer's callback needs {a.get('needed')}"),
-        "InferenceOracleInvalidWindow": (ValidationError, f"window {a.get('window')} s is outside 60 s..30 days"),
-        "InferenceOracleInvalidCallbackGas": (ValidationError, f"callback gas {a.get('gasLimit')} is above 5,000,000"),
-        "InferenceOracleInvalidTreasuryShare": (ValidationError, "treasury share above 50 %, or a share without a treasury"),
+        "InferenceOracleInsufficientGas": (OracleError, "send more gas: the consumer's callback needs "
+                                                        f"{a.get('needed')}"),
+        "InferenceOracleInvalidWindow": (ValidationError, f"window {a.get('window')} s is outside 60 s..30 "
+                                                          "days"),
+        "InferenceOracleInvalidCallbackGas": (ValidationError, f"callback gas {a.get('gasLimit')} is above "
+                                                               "5,000,000"),
+        "InferenceOracleInvalidTreasuryShare": (ValidationError, "treasury share above 50 %, or a share "
+                                                                 "without a treasury"),
         "InferenceOracleInvalidBond": (ValidationError, "bonds must be positive"),
-        "InferenceOracleZeroAddress": (ValidationError, "the admin and the registry must not be the zero address"),
-        "AccessControlUnauthorizedAccount": (StateError, f"{a.get('account')} is not governance (DEFAULT_ADMIN_ROLE)"),
+        "InferenceOracleZeroAddress": (ValidationError, "the admin and the registry must not be the zero "
+                                                        "address"),
+        "AccessControlUnauthorizedAccount": (StateError, f"{a.get('account')} is not governance "
+                                                         "(DEFAULT_ADMIN_ROLE)"),
         "ReentrancyGuardReentrantCall": (OracleError, "re-entrant call refused"),
     }
     found = text.get(err.name)
@@ -216,7 +233,8 @@ def deploy_oracle(deployer: AccountAPI, admin: str, registry: str, config: Oracl
     from modelgov.chain.ape_env import project
 
     try:
-        instance: ContractInstance = deployer.deploy(project().InferenceOracle, admin, registry, config.to_abi())
+        instance: ContractInstance = deployer.deploy(project().InferenceOracle, admin, registry,
+                                                     config.to_abi())
     except ApeException as exc:
         raise ChainError(f"oracle deployment failed: {str(exc).splitlines()[0]}") from exc
     return instance
@@ -442,7 +460,8 @@ class Oracle:
         receipt = self._send(f"finalize request {request_id}", "finalize", (int(request_id), output), sender)
         return TxResult.of(receipt, self.record(request_id))
 
-    def expire_challenge(self, request_id: int, *, sender: AccountAPI | None = None) -> TxResult[RequestRecord]:
+    def expire_challenge(self, request_id: int, *,
+                         sender: AccountAPI | None = None) -> TxResult[RequestRecord]:
         """Settle an unproven challenge after its response window (the request reopens).
 
         Raises:

@@ -181,7 +181,9 @@ def chain_state_lines(upgrades: list[dict[str, Any]]) -> list[str]:
         if audit is not None:
             out.append(f"{model}: version {facts['version'].version_id} audits now "
                        f"{audit.approvals} approval(s), {audit.rejections} rejection(s), "
-                       f"{audit.required_approvals} required ({'audited' if audit.audited else 'not audited'})")
+                       f"{audit.required_approvals} required "
+                       f"({'audited' if audit.audited else 'not audited'})")
             for att in audit.attestations:
-                out.append(f"  {term(att.auditor)} {term(att.verdict)} report {term(att.report_cid or 'none')}")
+                out.append(f"  {term(att.auditor)} {term(att.verdict)} "
+                           f"report {term(att.report_cid or 'none')}")
     return out

@@ -272,29 +272,48 @@ def messages(err: CustomError) -> tuple[type[ModelGovError], str] | None:
         "ModelRegistryUnknownModelName": (NotFoundError, f"no model named {a.get('name')!r}"),
         "ModelRegistryUnknownVersion": (NotFoundError, f"unknown version {a.get('versionId')}"),
         "ModelRegistryNoActiveVersion": (NotFoundError, f"model #{a.get('modelId')} has no active version"),
-        "ModelRegistryDuplicateName": (StateError, f"a model named {a.get('name')!r} already exists (#{a.get('modelId')})"),
+        "ModelRegistryDuplicateName": (StateError, f"a model named {a.get('name')!r} already exists "
+                                                   f"(#{a.get('modelId')})"),
         "ModelRegistryInvalidName": (ValidationError, "model names are 1 to 64 bytes"),
-        "ModelRegistryDuplicateVersion": (StateError, f"model #{a.get('modelId')} already has this CID as version {a.get('existingVersionId')}"),
+        "ModelRegistryDuplicateVersion": (StateError, f"model #{a.get('modelId')} already has this CID as "
+                                                      f"version {a.get('existingVersionId')}"),
         "ModelRegistryEmptyCid": (ValidationError, "a version needs a CID"),
         "ModelRegistryInvalidVerdict": (ValidationError, "verdict must be approve or reject"),
-        "ModelRegistryInvalidReportCid": (ValidationError, f"report CID must be 1 to 56 bytes (got {a.get('length')})"),
-        "ModelRegistryNoAttestation": (StateError, f"{a.get('auditor')} has no live attestation on version {a.get('versionId')}"),
+        "ModelRegistryInvalidReportCid": (ValidationError, "report CID must be 1 to 56 bytes (got "
+                                                           f"{a.get('length')})"),
+        "ModelRegistryNoAttestation": (StateError, f"{a.get('auditor')} has no live attestation on version "
+                                                   f"{a.get('versionId')}"),
         "ModelRegistryExpiredSignature": (SignatureError, f"signature expired at {a.get('deadline')}"),
-        "ModelRegistryInvalidSignature": (SignatureError, f"signature is not {a.get('auditor')}'s (wrong key, chain or registry)"),
-        "InvalidAccountNonce": (SignatureError, f"nonce already used or out of order: {a.get('account')}'s next nonce is {a.get('currentNonce')}"),
-        "ModelRegistryInvalidRequiredApprovals": (ValidationError, f"required approvals must be 1..65535, not {a.get('requiredApprovals')}"),
-        "ModelRegistryVersionNotOfModel": (StateError, f"version {a.get('versionId')} is not a version of model #{a.get('modelId')}"),
-        "ModelRegistryNotAudited": (StateError, f"version {a.get('versionId')} is not audited: {a.get('approvals')}/{a.get('required')} approvals, {a.get('rejections')} rejections"),
+        "ModelRegistryInvalidSignature": (SignatureError, f"signature is not {a.get('auditor')}'s (wrong "
+                                                          "key, chain or registry)"),
+        "InvalidAccountNonce": (SignatureError, f"nonce already used or out of order: {a.get('account')}'s "
+                                                f"next nonce is {a.get('currentNonce')}"),
+        "ModelRegistryInvalidRequiredApprovals": (ValidationError, "required approvals must be 1..65535, "
+                                                                   f"not {a.get('requiredApprovals')}"),
+        "ModelRegistryVersionNotOfModel": (StateError, f"version {a.get('versionId')} is not a version of "
+                                                       f"model #{a.get('modelId')}"),
+        "ModelRegistryNotAudited": (StateError, f"version {a.get('versionId')} is not audited: "
+                                                f"{a.get('approvals')}/{a.get('required')} approvals, "
+                                                f"{a.get('rejections')} rejections"),
         "ModelRegistryAlreadyActive": (StateError, f"version {a.get('versionId')} is already active"),
         "ModelRegistryVersionSuspended": (StateError, f"version {a.get('versionId')} is suspended"),
         "ModelRegistryVersionNotSuspended": (StateError, f"version {a.get('versionId')} is not suspended"),
-        "AccessControlUnauthorizedAccount": (StateError, f"{a.get('account')} lacks {role_name(a.get('neededRole', b''))}"),
-        "ModelRegistryNotSubmitter": (StateError, f"only version {a.get('versionId')}'s submitter {a.get('submitter')} may bind its verifier, not {a.get('account')}"),
-        "ModelRegistryVerifierAlreadyBound": (StateError, f"version {a.get('versionId')} already has the verifier {a.get('verifier')}"),
-        "ModelRegistryAlreadyAttested": (StateError, f"auditors already attested version {a.get('versionId')}: bind its verifier before the audit"),
+        "AccessControlUnauthorizedAccount": (StateError, f"{a.get('account')} lacks "
+                                                         f"{role_name(a.get('neededRole', b''))}"),
+        "ModelRegistryNotSubmitter": (StateError, f"only version {a.get('versionId')}'s submitter "
+                                                  f"{a.get('submitter')} may bind its verifier, not "
+                                                  f"{a.get('account')}"),
+        "ModelRegistryVerifierAlreadyBound": (StateError, f"version {a.get('versionId')} already has the "
+                                                          f"verifier {a.get('verifier')}"),
+        "ModelRegistryAlreadyAttested": (StateError, "auditors already attested version "
+                                                     f"{a.get('versionId')}: bind its verifier before the "
+                                                     "audit"),
         "ModelRegistryInvalidVerifier": (ValidationError, f"no contract at {a.get('verifier')}"),
-        "ModelRegistryUnexpectedActiveVersion": (StateError, f"model #{a.get('modelId')}'s active version is {a.get('activeVersionId')}, not {a.get('expectedVersionId')}"),
-        "ModelRegistrySelfAttestation": (StateError, f"{a.get('auditor')} submitted version {a.get('versionId')} and cannot attest it"),
+        "ModelRegistryUnexpectedActiveVersion": (StateError, f"model #{a.get('modelId')}'s active version "
+                                                             f"is {a.get('activeVersionId')}, not "
+                                                             f"{a.get('expectedVersionId')}"),
+        "ModelRegistrySelfAttestation": (StateError, f"{a.get('auditor')} submitted version "
+                                                     f"{a.get('versionId')} and cannot attest it"),
     }
     return text.get(err.name)
 
@@ -346,15 +365,15 @@ def prepare_version(
         raise ValidationError(
             f"import profile {profile!r} is not one the registry accepts ({', '.join(KNOWN_IMPORT_PROFILES)})"
         )
-    changelog_cid = None
+    changelog_cid: Cid | None = None
     if changelog is not None:
         path = Path(changelog)
         if path.is_file():
             from modelgov.cid.dag import cid_of_path
 
-            changelog_cid = cid_of_path(path, profile or None)
+            changelog_cid = Cid.parse(cid_of_path(path, profile or None))
         else:
-            changelog_cid = normalize(str(changelog))
+            changelog_cid = Cid.parse(normalize(str(changelog)))
     if arweave_tx:
         arweave_to_bytes(arweave_tx)
     if parent_version_id is not None and parent_version_id < 1:
@@ -469,7 +488,8 @@ class Registry:
         matches = [r for r in self.versions(model_id) if r.cid == wanted]
         if len(matches) > 1:
             who = ", ".join(f"version {r.version_id} by {r.submitter}" for r in matches)
-            raise StateError(f"{wanted} was submitted to model #{model_id} more than once ({who}): name the submitter")
+            raise StateError(f"{wanted} was submitted to model #{model_id} more than once ({who}): "
+                             "name the submitter")
         return matches[0] if matches else None
 
     def audit_status(self, version_id: int) -> AuditStatus:
@@ -485,7 +505,7 @@ class Registry:
         """
         raws = self.handle.call_many("auditStatus", [(int(v),) for v in version_ids], action="audit status")
         out: dict[int, AuditStatus] = {}
-        for vid, raw in zip(version_ids, raws):
+        for vid, raw in zip(version_ids, raws, strict=True):
             approvals, rejections, required, audited, suspended, attestations = tuple(raw)
             out[int(vid)] = AuditStatus(int(vid), int(approvals), int(rejections), int(required),
                                         bool(audited), bool(suspended),
@@ -636,7 +656,8 @@ class Registry:
         action = f"cannot relay {r.auditor}'s attestation of version {r.version_id}"
         connection = self.handle.connection
         if int(r.chain_id) != connection.chain_id:
-            raise SignatureError(f"{action}: signed for chain {r.chain_id}, connected to {connection.chain_id}")
+            raise SignatureError(f"{action}: signed for chain {r.chain_id}, "
+                                 f"connected to {connection.chain_id}")
         if str(r.registry).lower() != self.address.lower():
             raise SignatureError(f"{action}: signed for registry {r.registry}, not {self.address}")
         now = connection.rpc.timestamp("pending")
@@ -660,7 +681,7 @@ class Registry:
             StateError: the sender is not governance (use a proposal), or the name is taken.
         """
         signer = self._sender(sender)
-        _, calldata = self.create_model_call(name, card_cid)
+        self.create_model_call(name, card_cid)  # validates the name and card CID, checks the name is free
         if not self.is_governance(str(signer.address)):
             raise StateError(
                 f"cannot create model {name!r}: createModel is governance-only and "
@@ -681,7 +702,7 @@ class Registry:
             StateError: not the submitter, already bound, or already attested.
             NotFoundError: no such version.
         """
-        from eth_utils import is_address, to_checksum_address
+        from eth_utils.address import is_address, to_checksum_address
 
         if not is_address(str(verifier)):
             raise ValidationError(f"verifier {verifier!r} is not an address")

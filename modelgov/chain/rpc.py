@@ -140,7 +140,7 @@ class Rpc:
 def _result(item: Any, method: str) -> Any:
     if not isinstance(item, dict):
         raise ChainError(f"{method}: malformed JSON-RPC answer")
-    if "error" in item and item["error"]:
+    if item.get("error"):
         err = item["error"]
         message = str(err.get("message", "")) if isinstance(err, dict) else str(err)
         data = err.get("data") if isinstance(err, dict) else None

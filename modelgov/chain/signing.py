@@ -4,9 +4,11 @@ Nothing here talks to a node: the chain id and the registry address are inputs (
 them from options or the deployments file). Signing works with an ``eth_account`` key (or an
 encrypted keyfile) and with Ape accounts (test accounts and aliases alike).
 
-The signed struct (``reportCid`` is ``bytes``, so EIP-712 hashes it with keccak256)::
+The signed struct (``reportCid`` is ``bytes``, so EIP-712 hashes it with keccak256; the type
+string is one line without spaces, wrapped here)::
 
-    Attestation(address auditor,uint256 versionId,uint8 verdict,bytes reportCid,uint48 expiresAt,uint256 nonce,uint256 deadline)
+    Attestation(address auditor,uint256 versionId,uint8 verdict,bytes reportCid,
+                uint48 expiresAt,uint256 nonce,uint256 deadline)
 
 ``nonce`` is the auditor's sequence number on THIS version (0 for its first signature on it); the
 signed value is the registry's keyed nonce ``versionId << 64 | nonce`` (OZ ``NoncesKeyed``).
@@ -18,10 +20,20 @@ import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelgov.chain.enums import Verdict
 from modelgov.errors import SignatureError, ValidationError, WalletError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import TypeAlias
+
+    from ape.api import AccountAPI
+    from eth_account.messages import SignableMessage
+    from eth_account.signers.local import LocalAccount
+
+    Signer: TypeAlias = LocalAccount | AccountAPI
+    """Who signs offline: an ``eth_account`` key (:func:`load_key`) or an Ape account."""
 
 DOMAIN_NAME = "ModelRegistry"
 DOMAIN_VERSION = "1"
@@ -82,7 +94,7 @@ class AttestationRequest:
 
     def typed_data(self) -> dict[str, Any]:
         """The full EIP-712 message (``eth_account`` ``full_message`` form)."""
-        from eth_utils import to_checksum_address
+        from eth_utils.address import to_checksum_address
 
         return {
             "types": {"EIP712Domain": DOMAIN_FIELDS, "Attestation": ATTESTATION_FIELDS},
@@ -104,14 +116,14 @@ class AttestationRequest:
             },
         }
 
-    def signable(self) -> Any:
+    def signable(self) -> SignableMessage:
         from eth_account.messages import encode_typed_data
 
         return encode_typed_data(full_message=self.typed_data())
 
     def digest(self) -> bytes:
         """The 32-byte EIP-712 digest (what ``attestationDigest`` returns on chain)."""
-        from eth_utils import keccak
+        from eth_utils.crypto import keccak
 
         m = self.signable()
         return keccak(b"\x19" + m.version + m.header + m.body)
@@ -188,10 +200,10 @@ class SignedAttestation:
         """The EOA that produced the signature (meaningless for ERC-1271 wallets)."""
         from eth_account import Account
 
-        return Account.recover_message(self.request.signable(), signature=self.signature_bytes())
+        return str(Account.recover_message(self.request.signable(), signature=self.signature_bytes()))
 
 
-def sign_attestation(signer: Any, request: AttestationRequest) -> SignedAttestation:
+def sign_attestation(signer: Signer, request: AttestationRequest) -> SignedAttestation:
     """Sign ``request`` offline with ``signer``: an eth_account ``LocalAccount`` or an Ape account.
 
     For a contract (ERC-1271) auditor, ``request.auditor`` is the wallet and ``signer`` its owner.
@@ -202,29 +214,30 @@ def sign_attestation(signer: Any, request: AttestationRequest) -> SignedAttestat
     return SignedAttestation(request=request, signature=sign_typed_data(signer, request.typed_data()))
 
 
-def sign_typed_data(signer: Any, full_message: dict[str, Any]) -> str:
+def sign_typed_data(signer: Signer, full_message: dict[str, Any]) -> str:
     """Sign an EIP-712 message (``eth_account`` ``full_message`` form) offline with ``signer`` (an
     eth_account ``LocalAccount`` or an Ape account); returns the 65-byte r ‖ s ‖ v as ``0x…`` hex.
 
     Raises:
         SignatureError: the signer declined or produced no signature.
     """
+    from eth_account.datastructures import SignedMessage
     from eth_account.messages import encode_typed_data
 
     result = signer.sign_message(encode_typed_data(full_message=full_message))
     if result is None:
         raise SignatureError("the account declined to sign")
-    if hasattr(result, "encode_rsv"):  # Ape MessageSignature
-        raw = bytes(result.encode_rsv())
-    elif hasattr(result, "signature"):  # eth_account SignedMessage
+    if isinstance(result, SignedMessage):  # eth_account LocalAccount
         raw = bytes(result.signature)
+    elif hasattr(result, "encode_rsv"):  # Ape MessageSignature
+        raw = bytes(result.encode_rsv())
     else:  # pragma: no cover - other account plugins
         raise SignatureError(f"unsupported signature object {type(result).__name__}")
     return "0x" + raw.hex()
 
 
 def load_signer(key_file: str | Path | None, password_file: str | Path | None,
-                account: str | None) -> Any:
+                account: str | None) -> Signer:
     """The signer of an offline signature: ``key_file`` (:func:`load_key`, with the password read
     from ``password_file``) if given, else the Ape account ``account`` (alias or ``TEST::n``).
 
@@ -246,7 +259,7 @@ def load_signer(key_file: str | Path | None, password_file: str | Path | None,
     return load_account(account)
 
 
-def load_key(path: str | Path, password: str | None) -> Any:
+def load_key(path: str | Path, password: str | None) -> LocalAccount:
     """An ``eth_account`` account from a raw hex key file or an encrypted JSON keyfile.
 
     Raises:
@@ -262,8 +275,11 @@ def load_key(path: str | Path, password: str | None) -> Any:
         if text.startswith("{"):
             if password is None:
                 raise WalletError(f"{path} is an encrypted keyfile: give --password-file")
-            return Account.from_key(Account.decrypt(json.loads(text), password))
-        return Account.from_key(text)
+            key: bytes | str = Account.decrypt(json.loads(text), password)
+        else:
+            key = text
+        account: LocalAccount = Account.from_key(key)  # eth_account leaves from_key untyped
+        return account
     except WalletError:
         raise
     except Exception as exc:
@@ -271,7 +287,7 @@ def load_key(path: str | Path, password: str | None) -> Any:
 
 
 def resolve_signer(account: str | None, key_file: str | Path | None = None,
-                   password_file: str | Path | None = None) -> Any:
+                   password_file: str | Path | None = None) -> Signer:
     """Who signs offline: a key file (raw hex, or an encrypted JSON keyfile opened with the
     password in ``password_file``), else the Ape account ``account`` (``TEST::<n>`` or an alias).
     The one place commands resolve signing keys.

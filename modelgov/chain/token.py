@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from modelgov.chain.contract import ContractHandle
 
 
-def _fn(name: str, inputs: list[tuple[str, str]], out: str | None, mutability: str = "view") -> dict[str, Any]:
+def _fn(name: str, inputs: list[tuple[str, str]], out: str | None,
+        mutability: str = "view") -> dict[str, Any]:
     return {"type": "function", "name": name, "stateMutability": mutability,
             "inputs": [{"name": n, "type": t} for n, t in inputs],
             "outputs": [{"name": "", "type": out}] if out else []}
@@ -44,8 +45,10 @@ def _error(name: str, inputs: list[tuple[str, str]]) -> dict[str, Any]:
 
 #: The OpenZeppelin ERC-20 errors a transfer can hit (any OZ token uses these selectors).
 ERC20_ERRORS: tuple[dict[str, Any], ...] = (
-    _error("ERC20InsufficientBalance", [("sender", "address"), ("balance", "uint256"), ("needed", "uint256")]),
-    _error("ERC20InsufficientAllowance", [("spender", "address"), ("allowance", "uint256"), ("needed", "uint256")]),
+    _error("ERC20InsufficientBalance",
+           [("sender", "address"), ("balance", "uint256"), ("needed", "uint256")]),
+    _error("ERC20InsufficientAllowance",
+           [("spender", "address"), ("allowance", "uint256"), ("needed", "uint256")]),
 )
 
 #: The minimal ERC-20 ABI modelgov uses for arbitrary tokens.
@@ -172,7 +175,8 @@ def messages(err: CustomError, token: TokenRef | None = None) -> tuple[type[Mode
                             f"{amt('needed')} needed")
     if err.name == "ERC5805FutureLookup":
         return ValidationError, f"timepoint {a.get('timepoint')} is not in the past (clock {a.get('clock')})"
-    if err.name in ("ERC20InvalidReceiver", "ERC20InvalidSpender", "ERC20InvalidSender", "ERC20InvalidApprover"):
+    if err.name in ("ERC20InvalidReceiver", "ERC20InvalidSpender", "ERC20InvalidSender",
+                    "ERC20InvalidApprover"):
         return ValidationError, f"invalid address in {err}"
     if err.name == "ERC20ExceededSafeSupply":
         return TransactionRevertedError, f"the supply would exceed the votes' safe maximum ({err})"

@@ -122,7 +122,7 @@ def load_milestones(
     Raises:
         GrantFileError: unreadable file or invalid field; the message names file and field.
     """
-    import yaml  # type: ignore[import-untyped]
+    import yaml
 
     path = Path(path)
     try:
@@ -168,7 +168,8 @@ def load_milestones(
                 model_id = int(resolve_model(str(model)))
             except ModelGovError as exc:
                 raise GrantFileError(f"{where}.model: {exc}") from None
-        specs.append(MilestoneSpec(amount, cid, deadline, None if model in (None, "") else str(model), model_id))
+        model_name = None if model in (None, "") else str(model)
+        specs.append(MilestoneSpec(amount, cid, deadline, model_name, model_id))
     return specs
 
 
@@ -495,7 +496,7 @@ class Treasury:
 
         calls = [Call(h.address, h.encode(fn, *args)) for h, fn, args in reads]
         out: list[Any] = []
-        for (h, fn, args), data in zip(reads, self.handle.connection.rpc.call_many(calls)):
+        for (h, fn, args), data in zip(reads, self.handle.connection.rpc.call_many(calls), strict=True):
             if isinstance(data, CallReverted):
                 out.append(h.error(action, data.data, data.message))
             else:
@@ -611,9 +612,9 @@ class Treasury:
         values = self._ok(self._batch(reads, "list grants"))
         infos, raw_milestones = values[0::2], values[1::2]
         addresses = list(dict.fromkeys(str(tuple(i)[1]) for i in infos))
-        refs = dict(zip(addresses, token_refs(self.handle.connection, addresses)))
+        refs = dict(zip(addresses, token_refs(self.handle.connection, addresses), strict=True))
         return [_grant(gid, info, ms, refs[str(tuple(info)[1])])
-                for gid, info, ms in zip(ids, infos, raw_milestones)]
+                for gid, info, ms in zip(ids, infos, raw_milestones, strict=True)]
 
     def milestones(self, grant_id: int) -> list[Milestone]:
         """A grant's milestones (one read; no token metadata). Raises: NotFoundError: no such grant."""
@@ -660,7 +661,7 @@ class Treasury:
         tokens = token_refs(self.handle.connection, self._with_gov_token(tokens_raw))
         erc20s = [Erc20.at(t.address, self.handle.connection).handle for t in tokens]
         reads: list[_Read] = []
-        for tok, erc20 in zip(tokens, erc20s):
+        for tok, erc20 in zip(tokens, erc20s, strict=True):
             reads += [(erc20, "balanceOf", (self.address,)), (self.handle, "committed", (tok.address,))]
         pairs = [(str(s), tok) for s in stewards for tok in tokens]
         reads += [(self.handle, "stewardAllowance", (s, tok.address)) for s, tok in pairs]
@@ -668,7 +669,7 @@ class Treasury:
         n = 2 * len(tokens)
         holdings = [TokenHolding(tok, int(values[2 * i]), int(values[2 * i + 1]))
                     for i, tok in enumerate(tokens)]
-        allowances = [a for (s, tok), raw in zip(pairs, values[n:])
+        allowances = [a for (s, tok), raw in zip(pairs, values[n:], strict=True)
                       if (a := _allowance(s, tok, raw)).amount or a.spent]
         return TreasuryStatus(self.address, str(registry), int(count), holdings, allowances)
 

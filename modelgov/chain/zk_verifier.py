@@ -45,7 +45,7 @@ def checksum(address: str) -> str:
     Raises:
         ValidationError: not a 20-byte hex address.
     """
-    from eth_utils import is_address, to_checksum_address
+    from eth_utils.address import is_address, to_checksum_address
 
     if not isinstance(address, str) or not is_address(address):
         raise ValidationError(f"{address!r} is not an address")
@@ -109,8 +109,8 @@ def _code(rpc: Rpc, address: str) -> bytes:
 
 
 def _verify_calldata(proof: ProofFile) -> bytes:
-    from eth_abi import encode
-    from eth_utils import keccak
+    from eth_abi.abi import encode
+    from eth_utils.crypto import keccak
 
     selector = keccak(text="verifyProof(bytes,uint256[])")[:4]
     return selector + encode(["bytes", "uint256[]"], [proof.proof_bytes, proof.instances])

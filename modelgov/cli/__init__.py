@@ -63,7 +63,10 @@ class LazyGroup(click.Group):
         if entry is None or not _available(entry[0]):
             return None
         module_name, attr = entry[0].split(":")
-        return getattr(importlib.import_module(module_name), attr)
+        command = getattr(importlib.import_module(module_name), attr)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{entry[0]} is not a click command")
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         # One line on stderr for every ModelGovError, also under click's CliRunner.

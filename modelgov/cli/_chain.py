@@ -55,7 +55,7 @@ class AddressType(click.ParamType):
     name = "address"
 
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from eth_utils import is_address, to_checksum_address
+        from eth_utils.address import is_address, to_checksum_address
 
         if not is_address(str(value)):
             raise ValidationError(f"{_name(param)}{value!r} is not an address (0x + 40 hex)")

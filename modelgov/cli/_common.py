@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -73,7 +73,8 @@ threads_option = click.option(
 
 
 @contextmanager
-def progress(description: str, total: int | None, unit: str = "bytes") -> Iterator[Any]:
+def progress(description: str, total: int | None,
+             unit: str = "bytes") -> Iterator[Callable[[float], None]]:
     """A rich progress bar on stderr (hidden when stderr is not a terminal or under CI).
 
     ``unit``: ``bytes`` (sizes and speed) or any other word (``done/total`` counts: blocks...).
@@ -105,7 +106,7 @@ def progress(description: str, total: int | None, unit: str = "bytes") -> Iterat
         yield lambda n: bar.advance(task, n)
 
 
-def fail(message: str, exit_code: int = 1) -> None:
+def fail(message: str, exit_code: int = 1) -> NoReturn:
     """Raise a one-line CLI error (for checks that belong to the CLI layer only)."""
     raise OneLineError(message, exit_code)
 

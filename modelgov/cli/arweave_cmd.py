@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from modelgov.cli._common import echo_json, json_option, progress, threads_option
+
+if TYPE_CHECKING:  # pragma: no cover
+    from modelgov.devnet.services import ServiceStatus
 
 gateway_option = click.option(
     "--gateway",
@@ -43,7 +48,7 @@ def node() -> None:
     """The embedded arlocal gateway (127.0.0.1:$MODELGOV_ARLOCAL_PORT, default 1984)."""
 
 
-def _print_status(st, as_json: bool) -> None:
+def _print_status(st: ServiceStatus, as_json: bool) -> None:
     if as_json:
         echo_json(st.as_dict())
         return

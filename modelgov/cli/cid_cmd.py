@@ -5,9 +5,14 @@ Only click is imported at module level, so ``modelgov cid --help`` stays fast.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from modelgov.cli._common import echo_json, json_option, progress, threads_option
+
+if TYPE_CHECKING:  # pragma: no cover
+    from modelgov.storage.filecoin import PieceInfo
 
 PROFILE_HELP = (
     "Import profile: unixfs-v1-2025 (default; CIDv1, raw leaves, 1 MiB, 1024 links), "
@@ -77,15 +82,15 @@ def car(path: str, output: str | None, profile: str | None, piece: bool, from_ca
 
     with progress("CAR", total) as advance:
         result = write_car(path, output, profile, on_bytes=advance, threads=threads)
-    info = None
+    car_piece: PieceInfo | None = None
     if piece:
         from modelgov.storage.filecoin import piece_of_file
 
         with progress("piece", os.path.getsize(output)) as advance:
-            info = piece_of_file(output, on_bytes=advance, threads=threads)
+            car_piece = piece_of_file(output, on_bytes=advance, threads=threads)
     size = sum(f.size for f in result.files)
-    if info is not None:
-        _print_piece(result.cid, output=output, blocks=result.blocks, size=size, info=info,
+    if car_piece is not None:
+        _print_piece(result.cid, output=output, blocks=result.blocks, size=size, info=car_piece,
                      as_json=as_json)
     elif as_json:
         echo_json({"cid": result.cid, "car": output, "blocks": result.blocks, "size": size})
@@ -94,10 +99,7 @@ def car(path: str, output: str | None, profile: str | None, piece: bool, from_ca
 
 
 def _print_piece(root: str | None, *, output: str | None, blocks: int | None, size: int | None,
-                 info: object, as_json: bool) -> None:
-    from modelgov.storage.filecoin import PieceInfo
-
-    assert isinstance(info, PieceInfo)
+                 info: PieceInfo, as_json: bool) -> None:
     if as_json:
         doc: dict[str, object] = {"piece": info.as_dict(), "car_size": info.payload_size}
         if root is not None:

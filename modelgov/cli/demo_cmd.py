@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from modelgov.cli._common import echo_json, json_option
+
+if TYPE_CHECKING:  # pragma: no cover
+    from modelgov.demo.steps import Step
 
 
 @click.command()
@@ -26,7 +30,7 @@ def demo(work: Path | None, as_json: bool) -> None:
     err = Console(stderr=True, highlight=False)
     out = Console(highlight=False)
 
-    def show(step) -> None:  # the live step log goes to stderr with --json, stdout otherwise
+    def show(step: Step) -> None:  # the live step log goes to stderr with --json, stdout otherwise
         console = err if as_json else out
         tx = f" tx {step.tx[:12]}… gas {step.gas:,}" if step.tx else ""
         detail = f" [dim]{step.detail}[/dim]" if step.detail else ""

@@ -18,6 +18,7 @@ from modelgov.textsafe import term
 
 if TYPE_CHECKING:
     from modelgov.chain.client import ModelGov
+    from modelgov.chain.gasless import Signed
     from modelgov.chain.governance import BuiltProposal
     from modelgov.chain.tx import TxResult
 
@@ -43,7 +44,7 @@ password_file_option = click.option(
     help="Password of an encrypted --key-file.")
 
 
-def _save_signed(signed, output: str | None) -> None:
+def _save_signed(signed: Signed, output: str | None) -> None:
     from modelgov.chain.gasless import save
 
     if output:
@@ -88,7 +89,7 @@ def proposal_build(file: str, network: str, account: str | None, bind_proposer: 
                + ("" if built.submitted else " (the content hash: the id is numbered on submit)"))
     click.echo(f"proposal hash    {built.proposal_hash}")
     click.echo(f"description hash 0x{built.description_hash.hex()}")
-    for i, (t, v, c) in enumerate(zip(built.targets, built.values, built.calldatas)):
+    for i, (t, v, c) in enumerate(zip(built.targets, built.values, built.calldatas, strict=True)):
         click.echo(f"action {i + 1}: {term(built.summary[i])}")
         click.echo(f"  target {t}  value {v}")
         click.echo(f"  calldata 0x{c.hex()}")
@@ -181,7 +182,7 @@ def proposal_submit(file: str, network: str, account: str | None, bind_proposer:
 
 
 def _when(ts: int) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @proposal.command("list")
@@ -223,7 +224,7 @@ def proposal_status(proposal_id: int, network: str, as_json: bool) -> None:
     click.echo(f"  eta      {_when(st.eta) if st.eta else '-'}")
 
 
-def _tx_command(name: str, help_text: str):
+def _tx_command(name: str, help_text: str) -> click.Command:
     @proposal.command(name, help=help_text)
     @id_argument
     @network_option
@@ -302,7 +303,7 @@ def _sign_vote(proposal_id: int, support: str, reason: str, output: str | None, 
         raise ValidationError("--reason cannot be signed (castVoteBySig records none); vote "
                               "without --sign to give one")
     if offline:
-        from modelgov.chain.ape_env import network_name
+        from modelgov.chain.connection import network_name
         from modelgov.chain.deployments import read_deployment
 
         if proposal_id >= 2**64:

@@ -71,6 +71,7 @@ def ui(db_url: str | None, port: int, ipfs_gateway: str, arweave_gateway: str) -
     reader = IndexReader(open_engine(_db_url(db_url)))
     server = make_server(Dashboard(reader, Links(ipfs_gateway, arweave_gateway)), port)
     host, bound = server.server_address[:2]
+    host = host.decode() if isinstance(host, bytes) else host
     click.echo(f"dashboard at http://{host}:{bound}/ (API: /api/); Ctrl-C stops it", err=True)
     try:
         server.serve_forever()

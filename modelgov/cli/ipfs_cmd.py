@@ -61,15 +61,15 @@ def pin_ipfs(path: str, api: str | None, profile: str | None, allow_insecure: bo
         from modelgov.pipeline import DigestCache
 
         cache = DigestCache()  # pass 1 (the root CID) skips files recorded unchanged
-        with IPFSClient(api, allow_insecure=allow_insecure) as client, progress("pin", tree_size(path)) as advance:
+        with (IPFSClient(api, allow_insecure=allow_insecure) as client,
+              progress("pin", tree_size(path)) as advance):
             node_result = pin_path(path, profile, client=client, on_bytes=advance, threads=threads,
                                    cache=cache)
             if services:
                 origins = _origins(client)
         cache.save()
         cid = node_result.cid
-    if not services:
-        assert node_result is not None
+    if node_result is not None and not services:  # without services the node pinned it (no --skip-node)
         if as_json:
             echo_json(node_result.as_dict())
         else:

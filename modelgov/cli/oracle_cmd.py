@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
     from modelgov.chain.oracle import Oracle
 
 _file = click.Path(exists=True, dir_okay=False, path_type=Path)
-oracle_option = click.option("--oracle", "oracle_address", type=ADDRESS, default=None, envvar="MODELGOV_ORACLE",
+oracle_option = click.option("--oracle", "oracle_address", type=ADDRESS, default=None,
+                             envvar="MODELGOV_ORACLE",
                              help="Oracle address (default: the deployment's `oracle`).")
 ipfs_option = click.option("--ipfs-api", default=None, help="IPFS RPC URL to fetch pinned versions from.")
 
@@ -40,8 +42,10 @@ def _ether(wei: int) -> str:
 
 
 @oracle.command("deploy")
-@click.option("--proposer-bond", type=click.IntRange(min=1), default=None, help="Wei (local default 0.1 ETH).")
-@click.option("--challenger-bond", type=click.IntRange(min=1), default=None, help="Wei (local default 0.05 ETH).")
+@click.option("--proposer-bond", type=click.IntRange(min=1), default=None,
+              help="Wei (local default 0.1 ETH).")
+@click.option("--challenger-bond", type=click.IntRange(min=1), default=None,
+              help="Wei (local default 0.05 ETH).")
 @click.option("--fee", type=click.IntRange(min=0), default=None, help="Wei per request (default 0).")
 @click.option("--window", type=click.IntRange(60, 30 * 86400), default=None,
               help="Challenge and response window, seconds (default 120).")
@@ -60,10 +64,14 @@ def oracle_deploy(proposer_bond: int | None, challenger_bond: int | None, fee: i
         deployment = gov.deployment
         timelock, registry = deployment.address("timelock"), deployment.address("registry")
         config = local_config(timelock)
-        changes = {k: v for k, v in (("proposer_bond", proposer_bond), ("challenger_bond", challenger_bond),
-                                     ("fee", fee), ("challenge_window", window), ("response_window", window))
-                   if v is not None}
-        config = replace(config, **changes)
+        config = replace(
+            config,
+            proposer_bond=config.proposer_bond if proposer_bond is None else proposer_bond,
+            challenger_bond=config.challenger_bond if challenger_bond is None else challenger_bond,
+            fee=config.fee if fee is None else fee,
+            challenge_window=config.challenge_window if window is None else window,
+            response_window=config.response_window if window is None else window,
+        )
         address = str(deploy_oracle(gov.account, timelock, registry, config).address)
         record = {"chain_id": gov.connection.chain_id, "block": deployment.block,
                   "contracts": {**deployment.contracts, "oracle": address}, "params": deployment.params}
@@ -108,7 +116,8 @@ def _input_words(gov: ModelGov, model: str, input_file: Path, ipfs_api: str | No
 @oracle.command("request")
 @click.argument("model")
 @click.option("--input", "input_file", type=_file, required=True,
-              help='JSON: one sample of numbers (quantized by the active version\'s circuit) or {"words": [...]}.')
+              help="JSON: one sample of numbers (quantized by the active version's circuit) "
+                   'or {"words": [...]}.')
 @ipfs_option
 @oracle_option
 @network_option
@@ -141,21 +150,22 @@ def oracle_status(request_id: int, oracle_address: str | None, network: str, as_
         record = orc.record(request_id)
         doc = record.to_json()
         if record.output_hash is not None and record.status in ("proposed", "challenged", "final"):
-            try:
+            # a proven answer differs from the proposal: the hash alone is shown
+            with contextlib.suppress(Exception):
                 doc["output"] = orc.proposed_output(request_id)
-            except Exception:  # noqa: BLE001 - a proven answer differs from the proposal; the hash is shown
-                pass
     if as_json:
         echo_json(doc)
         return
     click.echo(f"request {request_id}: {record.status}{' (proven)' if record.proven else ''}, model "
                f"#{record.model_id} version {record.version_id}")
     if record.proposer:
-        click.echo(f"  proposer {record.proposer} (bond {_ether(record.proposer_bond)}), deadline {record.deadline}")
+        click.echo(f"  proposer {record.proposer} (bond {_ether(record.proposer_bond)}), "
+                   f"deadline {record.deadline}")
     if record.challenger:
         click.echo(f"  challenger {record.challenger} (bond {_ether(record.challenger_bond)})")
     if record.output_hash:
-        click.echo(f"  answer hash {record.output_hash}{'; callback failed' if record.callback_failed else ''}")
+        failed = "; callback failed" if record.callback_failed else ""
+        click.echo(f"  answer hash {record.output_hash}{failed}")
 
 
 @oracle.command("finalize")
@@ -215,16 +225,19 @@ def _loop(role: str, once: bool, interval: float, state_file: Path | None, netwo
             time.sleep(interval)
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 _loop_options = [
     click.option("--once", is_flag=True, help="One pass, then exit."),
-    click.option("--interval", type=click.FloatRange(0.1), default=2.0, show_default=True, help="Seconds between passes."),
+    click.option("--interval", type=click.FloatRange(0.1), default=2.0, show_default=True,
+                 help="Seconds between passes."),
     click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
                  help="State file (default: $MODELGOV_HOME/oracle/<chain>-<oracle>-<role>.json)."),
     ipfs_option, oracle_option, network_option, account_option, json_option,
 ]
 
 
-def _with_loop_options(fn: Any) -> Any:
+def _with_loop_options(fn: _F) -> _F:
     for option in reversed(_loop_options):
         fn = option(fn)
     return fn
@@ -249,4 +262,5 @@ def oracle_watch(once: bool, interval: float, state_file: Path | None, ipfs_api:
     """Run a watchtower: recompute proposed answers, challenge a wrong one and prove the truth."""
     from modelgov.chain.oracle_node import watch_once
 
-    _loop("watch", once, interval, state_file, network, account, oracle_address, ipfs_api, as_json, watch_once)
+    _loop("watch", once, interval, state_file, network, account, oracle_address, ipfs_api, as_json,
+          watch_once)

@@ -133,7 +133,8 @@ def pin_ls(services: tuple[str, ...], statuses: tuple[str, ...], limit: int, as_
             out[name] = str(exc)
             errors.append(exc)
     if as_json:
-        echo_json({n: [p.as_dict() for p in v] if isinstance(v, list) else {"error": v} for n, v in out.items()})
+        echo_json({n: [p.as_dict() for p in v] if isinstance(v, list) else {"error": v}
+                   for n, v in out.items()})
     else:
         for name, pins in out.items():
             if isinstance(pins, str):
@@ -185,6 +186,7 @@ def replica_progress(total: int) -> Iterator[Callable[[Any], None]]:
 
         def update(result: Any) -> None:
             summary = " ".join(f"{n}:{s.status}" for n, s in result.statuses.items())
-            bar.update(task, completed=min(total, len(result.pinned)), description=escape(f"pinned ({summary})"))
+            bar.update(task, completed=min(total, len(result.pinned)),
+                       description=escape(f"pinned ({summary})"))
 
         yield update

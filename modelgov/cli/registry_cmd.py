@@ -121,7 +121,7 @@ def model_show(name: str, network: str, as_json: bool) -> None:
         ))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -339,7 +339,7 @@ def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: str, no
     ECDSA signature over the raw EIP-712 digest. Safe wallets wrap messages in a SafeMessage
     and are not supported here: a Safe auditor attests by a Safe transaction calling attest.
     """
-    from eth_utils import to_checksum_address
+    from eth_utils.address import to_checksum_address
 
     from modelgov.chain.client import ModelGov
     from modelgov.chain.signing import (
@@ -365,8 +365,10 @@ def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: str, no
     auditor_address = to_checksum_address(auditor or signer.address)
     if not offline:
         with gov:
-            nonce = gov.registry_at(registry_address).checked_nonce(auditor_address, version_id, int(chain_id), nonce)
-    assert nonce is not None
+            nonce = gov.registry_at(registry_address).checked_nonce(auditor_address, version_id,
+                                                                    int(chain_id), nonce)
+    if nonce is None:  # not reached: --offline without --nonce is refused above
+        raise ValidationError("--offline needs --nonce")
     if auditor is not None and auditor_address != to_checksum_address(signer.address):
         click.echo("note: ERC-1271 auditor: the signature is the owner's ECDSA signature of the "
                    "raw EIP-712 digest (Safe wallets, which expect a SafeMessage, reject it)",

@@ -99,7 +99,8 @@ def zk_prove(model_dir: Path | None, version_id: int | None, model_name: str | N
     click.echo(f"proof written to {out} ({step['wall_s']:.1f} s, peak RSS {step['peak_rss_mib']:.0f} MiB)")
 
 
-def _registered_folder(network: str, version_id: int | None, model_name: str | None) -> tuple[Path, dict[str, object]]:
+def _registered_folder(network: str, version_id: int | None,
+                       model_name: str | None) -> tuple[Path, dict[str, object]]:
     """The folder of a registered version (fetched and checked by CID) and what identifies it."""
     from modelgov.chain.zk_versions import version_folder, version_record
 

@@ -184,7 +184,8 @@ class _Lifecycle:
                 self.log.add(proposer, f"propose {path.name}", result.receipt, detail=f"id {run.proposal_id}")
             elif step.startswith("vote["):
                 name, support = votes[int(step[5:-1])]
-                self.log.add(next(k for k, v in self.who.items() if v == name), f"vote {support}", result.receipt)
+                voter = next(k for k, v in self.who.items() if v == name)
+                self.log.add(voter, f"vote {support}", result.receipt)
             elif step == "queue":
                 self.log.add(proposer, "queue in timelock", result.receipt)
             else:
@@ -204,6 +205,7 @@ class _Lifecycle:
         """Write, manifest, pin (IPFS + Arweave) and submit one version of the model."""
         from modelgov import manifest as mf
         from modelgov.chain.registry import VersionInput
+        from modelgov.cid.text import Cid
         from modelgov.demo import mlp
         from modelgov.storage import arweave as ar
         from modelgov.storage import ipfs
@@ -239,10 +241,10 @@ class _Lifecycle:
         submitted = self.gov.registry.submit_version(
             MODEL,
             VersionInput(
-                cid=pinned.cid,
+                cid=Cid.parse(pinned.cid),
                 arweave_tx=upload.txid,
                 manifest_digest=digest,
-                changelog_cid=changelog_cid,
+                changelog_cid=Cid.parse(changelog_cid),
                 import_profile=manifest["root"]["profile"],
                 parent_version_id=parent or None,
             ),
@@ -343,8 +345,8 @@ class _Lifecycle:
         report = pipeline.build(folder, calibration=calibration)
         wall = sum(step["wall_s"] for step in report.timings.steps.values())
         self.log.add(actor, "build the zk circuit of v1 (EZKL: ONNX, settings, keys, verifier)",
-                     detail=f"logrows {report.meta.get('logrows')}, {report.meta.get('srs', {}).get('kind')} SRS"
-                     f", {wall:.1f} s")
+                     detail=f"logrows {report.meta.get('logrows')}, "
+                     f"{report.meta.get('srs', {}).get('kind')} SRS, {wall:.1f} s")
         shutil.copytree(folder / "zk", cached.with_suffix(".partial"), dirs_exist_ok=True)
         cached.with_suffix(".partial").rename(cached)
 
@@ -427,8 +429,8 @@ class _Lifecycle:
         self.log.add("alice", f"the consumer asks the oracle to classify a sample (request {first})", r)
         done = serve_once(gov.oracle, node, folders, sender=self.who["nina"])
         proposed = next(a for a in done if a["request_id"] == first)
-        self.log.add("nina", f"the node answers request {first} with a bond (EZKL witness of the pinned version)",
-                     node.sent[-1][1])
+        self.log.add("nina", f"the node answers request {first} with a bond "
+                     "(EZKL witness of the pinned version)", node.sent[-1][1])
         self.chain.mine(deltatime=config.challenge_window)
         serve_once(gov.oracle, node, folders, sender=self.who["nina"])
         self.log.add("nina", f"finalize request {first} after the challenge window", node.sent[-1][1],
@@ -441,7 +443,8 @@ class _Lifecycle:
         wrong[0] = (wrong[0] + 2**16) % FIELD_MODULUS
         top = max(range(len(wrong)), key=lambda i: answer.signed(wrong[i]))
         lie = gov.oracle.propose(second, wrong, sender=self.who["gus"])
-        self.log.add("gus", f"a dishonest node proposes a wrong answer to request {second} (class {top})", lie)
+        self.log.add("gus", f"a dishonest node proposes a wrong answer to request {second} (class {top})",
+                     lie)
         seen = watch_once(gov.oracle, tower, folders, sender=self.who["carol"])
         if not any(a.get("action") == "proven" and a["request_id"] == second for a in seen):
             raise ModelGovError(f"the watchtower did not settle request {second}: {seen}")

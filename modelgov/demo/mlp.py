@@ -13,9 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 LAYERS = (128, 512, 10)
 _CARD = Path(__file__).resolve().parents[2] / "models" / "demo-mlp" / "README.md"
+
+Array = npt.NDArray[np.float32]
+Labels = npt.NDArray[np.int64]
+Weights = dict[str, Array]
+"""Layer name (``fc1.weight``, ``fc1.bias``, ``fc2.weight``, ``fc2.bias``) → float32 tensor."""
 
 
 @dataclass(frozen=True)
@@ -28,7 +34,7 @@ class TrainingReport:
     accuracy: float
 
 
-def _data(seed: int = 11, n: int = 512) -> tuple[np.ndarray, np.ndarray]:
+def _data(seed: int = 11, n: int = 512) -> tuple[Array, Labels]:
     rng = np.random.default_rng(seed)
     centers = rng.standard_normal((LAYERS[2], LAYERS[0])).astype(np.float32) * 2.0
     labels = rng.integers(0, LAYERS[2], size=n)
@@ -36,7 +42,7 @@ def _data(seed: int = 11, n: int = 512) -> tuple[np.ndarray, np.ndarray]:
     return x.astype(np.float32), labels
 
 
-def initial_weights(seed: int = 7) -> dict[str, np.ndarray]:
+def initial_weights(seed: int = 7) -> Weights:
     """Version 1: He-initialised weights from a fixed seed."""
     rng = np.random.default_rng(seed)
     d_in, d_hidden, d_out = LAYERS
@@ -48,13 +54,13 @@ def initial_weights(seed: int = 7) -> dict[str, np.ndarray]:
     }
 
 
-def _forward(w: dict[str, np.ndarray], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _forward(w: Weights, x: Array) -> tuple[Array, Array]:
     h = np.maximum(x @ w["fc1.weight"].T + w["fc1.bias"], 0)
     logits = h @ w["fc2.weight"].T + w["fc2.bias"]
     return h, logits
 
 
-def _loss_grad(w: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray):
+def _loss_grad(w: Weights, x: Array, y: Labels) -> tuple[float, Weights]:
     h, logits = _forward(w, x)
     z = logits - logits.max(axis=1, keepdims=True)
     p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
@@ -73,13 +79,13 @@ def _loss_grad(w: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray):
     return loss, grads
 
 
-def accuracy(w: dict[str, np.ndarray]) -> float:
+def accuracy(w: Weights) -> float:
     """Accuracy on the fixed synthetic batch."""
     x, y = _data()
     return float((_forward(w, x)[1].argmax(axis=1) == y).mean())
 
 
-def train(w: dict[str, np.ndarray], steps: int = 20, lr: float = 0.05) -> tuple[dict[str, np.ndarray], TrainingReport]:
+def train(w: Weights, steps: int = 20, lr: float = 0.05) -> tuple[Weights, TrainingReport]:
     """Plain full-batch SGD on the fixed synthetic batch (deterministic)."""
     x, y = _data()
     w = {k: v.copy() for k, v in w.items()}
@@ -93,7 +99,7 @@ def train(w: dict[str, np.ndarray], steps: int = 20, lr: float = 0.05) -> tuple[
     return w, TrainingReport(steps, before, loss, accuracy(w))
 
 
-def write_model(folder: Path, weights: dict[str, np.ndarray], version: int) -> Path:
+def write_model(folder: Path, weights: Weights, version: int) -> Path:
     """Write ``model.safetensors``, ``config.json`` and the model card into ``folder``."""
     from safetensors.numpy import save_file
 

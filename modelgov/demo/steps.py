@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ape.api import ReceiptAPI
+
+    from modelgov.chain.tx import TxResult
 
 
 @dataclass(frozen=True)
@@ -26,9 +31,12 @@ class StepLog:
     on_step: Callable[[Step], None] | None = None
     steps: list[Step] = field(default_factory=list)
 
-    def add(self, actor: str, action: str, receipt: Any = None, detail: str = "") -> Step:
+    def add(self, actor: str, action: str, receipt: ReceiptAPI | TxResult[Any] | None = None,
+            detail: str = "") -> Step:
         """One step; ``receipt``: an Ape receipt or a :class:`~modelgov.chain.tx.TxResult`."""
-        if receipt is not None and hasattr(receipt, "tx_hash"):
+        from modelgov.chain.tx import TxResult
+
+        if isinstance(receipt, TxResult):
             tx, gas = str(receipt.tx_hash), int(receipt.gas_used)
         elif receipt is not None:
             tx, gas = str(receipt.txn_hash), int(receipt.gas_used)
