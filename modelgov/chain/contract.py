@@ -243,8 +243,10 @@ class ContractHandle:
             raise err from None
         return receipt
 
-    def logs(self, event: str, from_block: int = 0, to_block: int | str = "latest") -> list[ChainEvent]:
-        """This contract's ``event`` logs in a block range (``eth_getLogs``, decoded with the ABI).
+    def logs(self, event: str, from_block: int = 0, to_block: int | str = "latest",
+             topics: Sequence[str | None] = ()) -> list[ChainEvent]:
+        """This contract's ``event`` logs in a block range (``eth_getLogs``, decoded with the ABI);
+        ``topics``: values of the indexed arguments to match (0x + 64 hex; None: any).
 
         Raises:
             ChainError: the node refused the range or a log does not decode.
@@ -256,7 +258,7 @@ class ContractHandle:
         if topic is None:
             raise ChainError(f"{self.kind} has no event {event}")
         raw = self.connection.rpc.request("eth_getLogs", [{
-            "address": self.address, "topics": ["0x" + topic.hex()],
+            "address": self.address, "topics": ["0x" + topic.hex(), *topics],
             "fromBlock": hex(int(from_block)),
             "toBlock": to_block if isinstance(to_block, str) else hex(int(to_block))}])
         out = []

@@ -98,11 +98,12 @@ REVIEWER_ROLE = role_id("REVIEWER_ROLE")
 PROPOSER_ROLE = role_id("PROPOSER_ROLE")
 EXECUTOR_ROLE = role_id("EXECUTOR_ROLE")
 CANCELLER_ROLE = role_id("CANCELLER_ROLE")
+ALIAS_MANAGER_ROLE = role_id("ALIAS_MANAGER_ROLE")
 
 #: role id → readable name (for error messages).
 ROLE_NAMES: dict[bytes, str] = {ADMIN_ROLE: "DEFAULT_ADMIN_ROLE (governance)"}
 for _name in ("AUDITOR_ROLE", "GUARDIAN_ROLE", "STEWARD_ROLE", "REVIEWER_ROLE", "PROPOSER_ROLE",
-              "EXECUTOR_ROLE", "CANCELLER_ROLE"):
+              "EXECUTOR_ROLE", "CANCELLER_ROLE", "ALIAS_MANAGER_ROLE"):
     ROLE_NAMES[role_id(_name)] = _name
 
 

@@ -13,7 +13,7 @@ bad signature, nonce or deadline → :class:`SignatureError`; malformed input �
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from modelgov.chain.contract import ContractHandle
     from modelgov.chain.signing import SignedAttestation
 
-from modelgov.chain.enums import ADMIN_ROLE, AUDITOR_ROLE, Verdict, role_name
+from modelgov.chain.enums import ADMIN_ROLE, AUDITOR_ROLE, GUARDIAN_ROLE, Verdict, role_name
 from modelgov.chain.tx import TxResult, send
 from modelgov.cid.text import Cid
 from modelgov.errors import (
@@ -86,12 +86,14 @@ class VersionRecord:
 
 @dataclass(frozen=True)
 class Attestation:
-    """One live attestation."""
+    """One attestation: live, or (in :attr:`AuditStatus.expired`) an approval past its expiry."""
 
     auditor: str
     verdict: str  # "approved" | "rejected" ("none" for no live attestation)
     attested_at: int
     report_cid: str | None
+    #: when an approval stops counting (unix seconds); None: it does not expire
+    expires_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -105,15 +107,20 @@ class AuditStatus:
     audited: bool
     suspended: bool
     attestations: tuple[Attestation, ...] = field(default_factory=tuple)
+    #: approvals that expired: they no longer count anywhere (views, activation, grants, oracle)
+    expired: tuple[Attestation, ...] = field(default_factory=tuple)
 
     @property
     def summary(self) -> str:
         state = "suspended" if self.suspended else ("audited" if self.audited else "not audited")
-        return f"{self.approvals}/{self.required_approvals} approvals, {self.rejections} rejections ({state})"
+        lapsed = f", {len(self.expired)} expired" if self.expired else ""
+        return (f"{self.approvals}/{self.required_approvals} approvals, {self.rejections} rejections"
+                f"{lapsed} ({state})")
 
     def to_json(self) -> dict[str, Any]:
         doc = asdict(self)
         doc["attestations"] = [asdict(a) for a in self.attestations]
+        doc["expired"] = [asdict(a) for a in self.expired]
         return doc
 
 
@@ -312,6 +319,14 @@ def messages(err: CustomError) -> tuple[type[ModelGovError], str] | None:
         "ModelRegistryUnexpectedActiveVersion": (StateError, f"model #{a.get('modelId')}'s active version "
                                                              f"is {a.get('activeVersionId')}, not "
                                                              f"{a.get('expectedVersionId')}"),
+        "ModelRegistryInvalidExpiry": (
+            ValidationError, f"only approvals expire, and in the future (expiry {a.get('expiresAt')})"),
+        "ModelRegistryInvalidNonceKey": (
+            SignatureError, f"the signature's nonce is keyed to another version than {a.get('versionId')}"),
+        "ModelRegistryInvalidAlias": (
+            ValidationError, f"alias {a.get('aliasName')!r}: names are 1 to 64 bytes"),
+        "ModelRegistryUnknownAlias": (
+            NotFoundError, f"model #{a.get('modelId')} has no alias {a.get('aliasName')!r}"),
         "ModelRegistrySelfAttestation": (StateError, f"{a.get('auditor')} submitted version "
                                                      f"{a.get('versionId')} and cannot attest it"),
     }
@@ -495,7 +510,8 @@ class Registry:
     def audit_status(self, version_id: int) -> AuditStatus:
         """Raises: NotFoundError: no such version."""
         self._view(f"version {version_id}", "version", int(version_id))  # NotFoundError
-        return self.audit_statuses([int(version_id)])[int(version_id)]
+        status = self.audit_statuses([int(version_id)])[int(version_id)]
+        return replace(status, expired=self.expired_attestations(int(version_id)))
 
     def audit_statuses(self, version_ids: list[int]) -> dict[int, AuditStatus]:
         """:meth:`audit_status` of several versions in one round trip.
@@ -504,13 +520,36 @@ class Registry:
             NotFoundError: one of them does not exist.
         """
         raws = self.handle.call_many("auditStatus", [(int(v),) for v in version_ids], action="audit status")
+        live = [(int(vid), tuple(_attestation(a) for a in tuple(raw)[5]))
+                for vid, raw in zip(version_ids, raws, strict=True)]
+        pairs = [(vid, a.auditor) for vid, atts in live for a in atts]
+        expiries = iter(self.handle.call_many("attestationExpiry", pairs, action="attestation expiry")
+                        if pairs else [])
         out: dict[int, AuditStatus] = {}
-        for vid, raw in zip(version_ids, raws, strict=True):
-            approvals, rejections, required, audited, suspended, attestations = tuple(raw)
-            out[int(vid)] = AuditStatus(int(vid), int(approvals), int(rejections), int(required),
-                                        bool(audited), bool(suspended),
-                                        tuple(_attestation(a) for a in attestations))
+        for (vid, atts), raw in zip(live, raws, strict=True):
+            approvals, rejections, required, audited, suspended, _ = tuple(raw)
+            dated = tuple(replace(a, expires_at=int(next(expiries)) or None) for a in atts)
+            out[vid] = AuditStatus(vid, int(approvals), int(rejections), int(required), bool(audited),
+                                   bool(suspended), dated)
         return out
+
+    def expired_attestations(self, version_id: int) -> tuple[Attestation, ...]:
+        """Approvals of ``version_id`` whose expiry passed (they count nowhere any more), from
+        the auditors who ever attested it (``VersionAttested`` events)."""
+        topic = "0x" + int(version_id).to_bytes(32, "big").hex()
+        auditors = dict.fromkeys(str(e.args["auditor"]) for e in self.handle.logs(
+            "VersionAttested", self._from_block(), topics=[topic]))
+        now = self.handle.connection.rpc.timestamp("latest")
+        out = []
+        for auditor in auditors:
+            att = self.attestation_of(version_id, auditor)
+            expires = int(self._view("attestation expiry", "attestationExpiry", int(version_id), auditor))
+            if att.verdict == "approved" and expires and expires <= now:
+                out.append(replace(att, expires_at=expires))
+        return tuple(out)
+
+    def _from_block(self) -> int:
+        return self.client.deployment.block if self.client is not None else 0
 
     def active_version(self, model_id: int) -> VersionRecord | None:
         """The model's active version (None if none). Raises: NotFoundError: no such model."""
@@ -615,22 +654,112 @@ class Registry:
         if not self.is_auditor(auditor):
             raise StateError(f"{action}: {auditor} is not an auditor (lacks AUDITOR_ROLE)")
 
-    def attest(self, version_id: int, verdict: str | int, report_cid: str, *,
-               sender: AccountAPI | None = None) -> TxResult[Attestation]:
-        """Attest ``version_id`` as the sender (an auditor).
+    def attest(self, version_id: int, verdict: str | int, report_cid: str | Cid, *,
+               expires_at: int | None = None, sender: AccountAPI | None = None) -> TxResult[Attestation]:
+        """Attest ``version_id`` as the sender (an auditor); an approval may expire at
+        ``expires_at`` (unix seconds), after which it counts nowhere.
 
         Raises:
-            NotFoundError, StateError (not an auditor), InvalidCIDError, ValidationError.
+            NotFoundError, StateError (not an auditor), InvalidCIDError, ValidationError (a
+            rejection given an expiry, or an expiry not in the future).
         """
-        from modelgov.cid.text import cid_to_bytes
-
         signer = self._sender(sender)
-        code = int(Verdict.parse(verdict))
-        report = cid_to_bytes(report_cid)
+        code = Verdict.parse(verdict)
+        report = Cid.parse(report_cid).raw
         action = f"cannot attest version {version_id}"
+        if expires_at is not None and code is not Verdict.APPROVED:
+            raise ValidationError(f"{action}: only an approval can expire")
         self._check_attestable(version_id, str(signer.address), action)
-        receipt = self._send(action, "attest", (int(version_id), code, report), signer)
-        return TxResult.of(receipt, self.attestation_of(version_id, str(signer.address)))
+        if expires_at:
+            args = (int(version_id), int(code), report, int(expires_at))
+            receipt = self._send(action, "attestWithExpiry", args, signer)
+        else:
+            receipt = self._send(action, "attest", (int(version_id), int(code), report), signer)
+        att = self.attestation_of(version_id, str(signer.address))
+        return TxResult.of(receipt, replace(att, expires_at=int(expires_at) if expires_at else None))
+
+    # --- the guardian, governance --------------------------------------------------------
+    def suspend(self, version_id: int, *, sender: AccountAPI | None = None) -> TxResult[int]:
+        """Suspend ``version_id`` (the guardian: a compromised version stops being active at once).
+
+        Raises:
+            NotFoundError: unknown version. StateError: not the guardian, or already suspended.
+        """
+        receipt = self._send(f"cannot suspend version {version_id}", "suspendVersion",
+                             (int(version_id),), sender)
+        return TxResult.of(receipt, int(version_id))
+
+    def reinstate(self, version_id: int, *, sender: AccountAPI | None = None) -> TxResult[int]:
+        """Reinstate a suspended version (governance only: propose it unless you are the timelock).
+
+        Raises:
+            NotFoundError: unknown version. StateError: not governance, or not suspended.
+        """
+        receipt = self._send(f"cannot reinstate version {version_id}", "reinstateVersion",
+                             (int(version_id),), sender)
+        return TxResult.of(receipt, int(version_id))
+
+    def is_guardian(self, account: str) -> bool:
+        return bool(self._view("hasRole", "hasRole", GUARDIAN_ROLE, account))
+
+    # --- named pointers (aliases) ------------------------------------------------------------
+    def aliases(self, model: str | int) -> dict[str, int | None]:
+        """``model``'s named pointers (``canary``, ``staging``...) → version id (None while the
+        version is suspended). Raises: NotFoundError."""
+        mid = self.resolve_model(model)
+        names = [str(n) for n in self._view(f"model #{mid}", "aliasesOf", mid)]
+        ids = (self.handle.call_many("aliasOf", [(mid, n) for n in names], action=f"model #{mid}")
+               if names else [])
+        return {n: int(v) or None for n, v in zip(names, ids, strict=True)}
+
+    def alias_of(self, model: str | int, name: str) -> int | None:
+        """The version ``name`` points at (None: unset, or its version is suspended)."""
+        mid = self.resolve_model(model)
+        return int(self._view(f"model #{mid}", "aliasOf", mid, name)) or None
+
+    def set_alias(self, model: str | int, name: str, version_id: int, *,
+                  sender: AccountAPI | None = None) -> TxResult[int]:
+        """Point ``name`` at ``version_id`` (governance, or a holder of ALIAS_MANAGER_ROLE).
+
+        Raises:
+            ValidationError: bad alias name. StateError: not allowed, a version of another
+            model, or a suspended one. NotFoundError: unknown model or version.
+        """
+        if not name or len(name.encode()) > 64:
+            raise ValidationError("alias names are 1 to 64 bytes")
+        mid = self.resolve_model(model)
+        receipt = self._send(f"cannot set alias {name!r} of model #{mid}", "setAlias",
+                             (mid, name, int(version_id)), sender)
+        return TxResult.of(receipt, int(version_id))
+
+    def clear_alias(self, model: str | int, name: str, *,
+                    sender: AccountAPI | None = None) -> TxResult[int]:
+        """Remove ``name`` (the value: the model id). Raises: StateError, NotFoundError."""
+        mid = self.resolve_model(model)
+        receipt = self._send(f"cannot clear alias {name!r} of model #{mid}", "clearAlias",
+                             (mid, name), sender)
+        return TxResult.of(receipt, mid)
+
+    # --- lineage -------------------------------------------------------------------------
+    def lineage(self, model: str | int) -> list[tuple[int, VersionRecord]]:
+        """Every version of ``model`` in tree order (parents before children, siblings by id),
+        with its depth in the tree: ``[(depth, record), ...]``. A parent from another model
+        (or unknown) makes a root. Raises: NotFoundError."""
+        records = self.versions(self.resolve_model(model))
+        by_id = {r.version_id: r for r in records}
+        children: dict[int | None, list[VersionRecord]] = {}
+        for r in records:
+            parent = r.parent_version_id if r.parent_version_id in by_id else None
+            children.setdefault(parent, []).append(r)
+        out: list[tuple[int, VersionRecord]] = []
+
+        def walk(parent: int | None, depth: int) -> None:
+            for child in sorted(children.get(parent, []), key=lambda c: c.version_id):
+                out.append((depth, child))
+                walk(child.version_id, depth + 1)
+
+        walk(None, 0)
+        return out
 
     def revoke(self, version_id: int, *, sender: AccountAPI | None = None) -> TxResult[int]:
         """Withdraw the sender's attestation on ``version_id`` (the value: the version id).

@@ -107,21 +107,54 @@ def _origins(client: object) -> list[str]:
 
 
 @click.command()
-@click.argument("cid")
+@click.argument("cid", required=False)
 @click.option("-o", "--output", required=True, type=click.Path(path_type=str),
               help="Where the content goes (must not exist yet).")
+@click.option("--model", default=None,
+              help="Pull a model by name (or #id) instead of a CID: its active version, read on chain.")
+@click.option("--alias", default=None, help="With --model: the version this alias points at (e.g. canary).")
+@click.option("--version", "version_id", type=int, default=None, help="With --model: this version.")
+@click.option("--network", default="local", envvar="MODELGOV_NETWORK", show_default=True,
+              help="With --model: the Ape network whose registry names the version.")
 @api_option
 @insecure_option
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds the node may take.")
 @threads_option
 @json_option
-def fetch(cid: str, output: str, api: str | None, allow_insecure: bool | None, timeout: float,
+def fetch(cid: str | None, output: str, model: str | None, alias: str | None, version_id: int | None,
+          network: str, api: str | None, allow_insecure: bool | None, timeout: float,
           threads: int | None, as_json: bool) -> None:
-    """Download CID's DAG, verify every block, and write it at OUTPUT."""
+    """Download CID's DAG (or --model's version), verify every block, and write it at OUTPUT.
+
+    With --model the version comes from the registry (active, --alias or --version) and the
+    fetched files are also checked against the manifest digest recorded on chain.
+    """
     from modelgov.cid.text import parse_cid
+    from modelgov.errors import ValidationError
     from modelgov.storage.ipfs import IPFSClient
     from modelgov.storage.ipfs import fetch as fetch_dag
 
+    if (cid is None) == (model is None):
+        raise ValidationError("give a CID or --model (not both)")
+    if model is None and (alias or version_id is not None):
+        raise ValidationError("--alias/--version go with --model")
+    if model is not None:
+        from modelgov.chain.client import ModelGov
+        from modelgov.chain.pull import pull
+
+        with ModelGov(network) as gov, IPFSClient(api, allow_insecure=allow_insecure,
+                                                  timeout=timeout) as node:
+            pulled = pull(gov, model, output, alias=alias, version=version_id, threads=threads,
+                          ipfs=node)
+        if as_json:
+            echo_json(pulled.to_json())
+        else:
+            click.echo(f"{pulled.path}: version {pulled.version_id} of model #{pulled.model_id} "
+                       f"({pulled.chosen_by}), {pulled.files} files, {pulled.bytes:,} bytes; blocks and "
+                       f"manifest digest verified")
+        return
+    if cid is None:  # unreachable: checked above (kept for the type checker)
+        raise ValidationError("give a CID or --model")
     parse_cid(cid)  # a malformed CID fails before any connection
     with IPFSClient(api, allow_insecure=allow_insecure) as client:
         result = fetch_dag(cid, output, client=client, timeout=timeout, threads=threads)

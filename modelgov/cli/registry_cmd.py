@@ -93,10 +93,11 @@ def model_show(name: str, network: str, as_json: bool) -> None:
         info = gov.registry.model(mid)
         versions = gov.registry.versions(mid)
         audits = gov.registry.audit_statuses([v.version_id for v in versions])
+        aliases = gov.registry.aliases(mid)
     if as_json:
         echo_json({
             "model_id": info.model_id, "name": info.name, "card_cid": info.card_cid,
-            "active_version_id": info.active_version_id,
+            "active_version_id": info.active_version_id, "aliases": aliases,
             "versions": [
                 {**v.to_json(), "audit": audits[v.version_id].to_json(),
                  "active": v.version_id == info.active_version_id}
@@ -106,6 +107,9 @@ def model_show(name: str, network: str, as_json: bool) -> None:
         return
     click.echo(f"model #{info.model_id} {term(info.name)}  card {term(info.card_cid or '-')}  "
                f"active {'v' + str(info.active_version_id) if info.active_version_id else 'none'}")
+    if aliases:
+        click.echo("aliases  " + "  ".join(
+            f"{term(n)} → {'v' + str(v) if v else '(suspended)'}" for n, v in sorted(aliases.items())))
     if not versions:
         click.echo("no versions yet")
         return
@@ -122,6 +126,60 @@ def model_show(name: str, network: str, as_json: bool) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+
+
+@model.command("alias")
+@click.argument("name")
+@click.argument("alias_name", metavar="ALIAS")
+@click.argument("version_id", type=int, required=False)
+@click.option("--clear", is_flag=True, help="Remove ALIAS instead of pointing it.")
+@network_option
+@account_option
+@json_option
+def model_alias(name: str, alias_name: str, version_id: int | None, clear: bool, network: str,
+                account: str | None, as_json: bool) -> None:
+    """Point ALIAS (canary, staging...) of model NAME at VERSION_ID, or --clear it.
+
+    Aliases sit beside the governance-activated version (MLflow-style); governance sets them,
+    or an account holding the registry's ALIAS_MANAGER_ROLE (granted by governance).
+    """
+    if clear == (version_id is not None):
+        raise ValidationError("give VERSION_ID, or --clear")
+    with client(network, account) as gov:
+        if clear:
+            gov.registry.clear_alias(name, alias_name)
+        else:
+            assert version_id is not None  # noqa: S101 - checked just above (for the type checker)
+            gov.registry.set_alias(name, alias_name, version_id)
+        aliases = gov.registry.aliases(name)
+    if as_json:
+        echo_json({"model": name, "alias": alias_name, "version_id": aliases.get(alias_name),
+                   "aliases": aliases})
+    elif clear:
+        click.echo(f"model {term(name)}: alias {term(alias_name)} cleared")
+    else:
+        click.echo(f"model {term(name)}: {term(alias_name)} → v{version_id}")
+
+
+@model.command("lineage")
+@click.argument("name")
+@network_option
+@json_option
+def model_lineage(name: str, network: str, as_json: bool) -> None:
+    """The tree of NAME's versions: parent links, dataset CIDs, and the active one."""
+    with client(network) as gov:
+        mid = gov.registry.resolve_model(name)
+        info = gov.registry.model(mid)
+        tree = gov.registry.lineage(mid)
+    if as_json:
+        echo_json({"model_id": mid, "name": info.name, "active_version_id": info.active_version_id,
+                   "versions": [{"depth": d, **r.to_json()} for d, r in tree]})
+        return
+    click.echo(f"model #{mid} {term(info.name)}")
+    for depth, r in tree:
+        mark = "  *active*" if r.version_id == info.active_version_id else ""
+        data = f"  datasets {', '.join(term(c) for c in r.dataset_cids)}" if r.dataset_cids else ""
+        click.echo(f"{'  ' * depth}└─ v{r.version_id} {r.shown('cid')}{data}{mark}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -189,6 +247,52 @@ def version_bind_verifier(version_id: int, verifier: str, network: str, account:
         click.echo(f"version {version_id}: verifier {bound} bound")
 
 
+@version.command("suspend")
+@click.argument("version_id", type=int)
+@network_option
+@account_option
+@json_option
+def version_suspend(version_id: int, network: str, account: str | None, as_json: bool) -> None:
+    """Guardian: suspend VERSION (it stops being active at once, until governance reinstates it)."""
+    with client(network, account) as gov:
+        result = gov.registry.suspend(version_id)
+    if as_json:
+        echo_json({"version_id": version_id, "suspended": True, "tx": result.tx_hash})
+    else:
+        click.echo(f"version {version_id} suspended (tx {result.tx_hash})")
+
+
+@version.command("reinstate")
+@click.argument("version_id", type=int)
+@network_option
+@account_option
+@json_option
+def version_reinstate(version_id: int, network: str, account: str | None, as_json: bool) -> None:
+    """Governance: reinstate a suspended VERSION. Unless --account is the timelock, prints the
+    proposal action that does it instead."""
+    with client(network, account) as gov:
+        if gov.registry.is_governance(str(gov.account.address)):
+            result = gov.registry.reinstate(version_id)
+            if as_json:
+                echo_json({"version_id": version_id, "reinstated": True, "tx": result.tx_hash})
+            else:
+                click.echo(f"version {version_id} reinstated (tx {result.tx_hash})")
+            return
+        if not gov.registry.audit_status(version_id).suspended:
+            raise ValidationError(f"version {version_id} is not suspended")
+        target = gov.registry.address
+    action = {"type": "call", "contract": "registry", "function": "reinstateVersion(uint256)",
+              "args": [version_id]}
+    if as_json:
+        echo_json({"version_id": version_id, "reinstated": False, "target": target,
+                   "proposal_action": action})
+        return
+    click.echo(f"version {version_id} NOT reinstated: reinstateVersion is governance-only.", err=True)
+    click.echo("Add this action to a proposal (governance/proposals/NNNN-*.yaml):")
+    click.echo("  - type: call\n    contract: registry\n    function: reinstateVersion(uint256)")
+    click.echo(f"    args: [{version_id}]")
+
+
 @version.command("show")
 @click.argument("version_id", type=int)
 @network_option
@@ -213,9 +317,15 @@ def version_show(version_id: int, network: str, as_json: bool) -> None:
 
 
 def _echo_status(status: AuditStatus) -> None:
+    from modelgov.timetext import iso
+
     click.echo(f"audit              {status.summary}")
     for a in status.attestations:
-        click.echo(f"  {a.auditor}  {a.verdict:8}  report {term(a.report_cid)}")
+        until = f"  until {iso(a.expires_at)}" if a.expires_at else ""
+        click.echo(f"  {a.auditor}  {a.verdict:8}  report {term(a.report_cid)}{until}")
+    for a in status.expired:
+        lapsed = iso(a.expires_at or 0)
+        click.echo(f"  {a.auditor}  expired   report {term(a.report_cid)}  (expired {lapsed})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,14 +340,21 @@ def audit() -> None:
 @click.argument("version_id", type=int)
 @verdict_option
 @report_option
+@click.option("--expires", default=None,
+              help="An approval's expiry: +90d, a date (end of that day, UTC), unix time or ISO "
+              "date-time. After it the approval counts nowhere (views, activation, grants, oracle).")
 @network_option
 @account_option
 @json_option
-def audit_attest(version_id: int, verdict: str, report_cid: str, network: str,
+def audit_attest(version_id: int, verdict: str, report_cid: str, expires: str | None, network: str,
                  account: str | None, as_json: bool) -> None:
-    """Attest VERSION as the --account auditor."""
+    """Attest VERSION as the --account auditor (an approval may --expire)."""
+    from modelgov import timetext
+
     with client(network, account) as gov:
-        att = gov.registry.attest(version_id, verdict, report_cid).value
+        until = (timetext.parse_deadline(expires, gov.chain_time(), "--expires")
+                 if expires is not None else None)
+        att = gov.registry.attest(version_id, verdict, report_cid, expires_at=until).value
     if as_json:
         echo_json({"version_id": version_id, **att.__dict__})
     else:
@@ -307,6 +424,8 @@ def parse_deadline(text: str, now: int | None = None) -> int:
 @report_option
 @click.option("--deadline", default="+7d", show_default=True,
               help="Until when the signature is valid: +7d, +12h, unix time or ISO date-time.")
+@click.option("--expires", default=None,
+              help="An approval's own expiry (as in `audit attest --expires`): signed with it.")
 @click.option("--nonce", type=click.IntRange(min=0), default=None,
               help="The auditor's nonce to sign with. Default: its next nonce, read from the "
               "registry. Required with --offline.")
@@ -326,7 +445,8 @@ def parse_deadline(text: str, now: int | None = None) -> int:
               help="Write the signed attestation here (default: stdout).")
 @network_option
 @account_option
-def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: str, nonce: int | None,
+def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: str, expires: str | None,
+               nonce: int | None,
                offline: bool, auditor: str | None, chain_id: int | None, registry_address: str | None,
                key_file: str | None, password_file: str | None, output: str | None,
                network: str, account: str | None) -> None:
@@ -382,6 +502,7 @@ def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: str, no
         report_cid=report,
         nonce=nonce,
         deadline=parse_deadline(deadline),
+        expires_at=parse_deadline(expires) if expires is not None else 0,
     )
     signed = sign_attestation(signer, request)
     if output:
