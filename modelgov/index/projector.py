@@ -34,6 +34,20 @@ class Enricher(Protocol):
         """The governor's quorum at ``timepoint`` (None while it is in the future)."""
 
 
+def _record_of(a: Mapping[str, Any]) -> dict[str, Any]:
+    """The version facts a ``VersionSubmitted`` event carries (registry v2), as the enricher's."""
+    from modelgov.storage.arweave_merkle import b64url_encode
+
+    arweave = bytes.fromhex(str(a.get("arweaveTx") or "0x")[2:])
+    return {
+        "arweave_tx": b64url_encode(arweave) if arweave.strip(b"\0") else None,
+        "manifest_digest": str(a["manifestDigest"]),
+        "import_profile": str(a.get("importProfile") or ""),
+        "changelog_cid": cid_text(a.get("changelogCid")),
+        "dataset_cids": [cid_text(c) or "" for c in a.get("datasetCids") or []],
+    }
+
+
 @functools.lru_cache(maxsize=4096)
 def cid_text(hex_value: Any) -> str | None:
     """A binary CID (``0x…`` from the event) as text; undecodable bytes stay hex, marked."""
@@ -125,7 +139,8 @@ class Projector:
     def _version_submitted(self, ev: ChainEvent) -> None:
         a = ev.args
         vid = int(a["versionId"])
-        extra = self.enricher.version(vid) or {}
+        # the event carries the whole record (issue 15); older registries' events don't: read back
+        extra = _record_of(a) if "manifestDigest" in a else (self.enricher.version(vid) or {})
         parent = int(a.get("parentVersionId") or 0)
         _upsert(self.conn, s.versions, {
             "version_id": vid, "model_id": int(a["modelId"]), "submitter": str(a["submitter"]),
