@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -136,6 +137,21 @@ class ModelGov:
             DeploymentNotFoundError: no deployment file.
         """
         return self._deployment if self._deployment is not None else Deployment.read(self.network)
+
+    def record_contract(self, name: str, address: str) -> Path:
+        """Add contract ``name`` (e.g. ``oracle``) at ``address`` to this network's deployment
+        file, and to this client; returns the file. Raises: DeploymentNotFoundError."""
+        from dataclasses import replace
+
+        from modelgov.chain.deployments import write_deployment
+
+        d = self.deployment
+        updated = replace(d, contracts={**d.contracts, name: address},
+                          chain_id=d.chain_id if d.chain_id is not None else self.connection.chain_id)
+        path = write_deployment(self.network, {"chain_id": updated.chain_id, "block": updated.block,
+                                               "contracts": updated.contracts, "params": updated.params})
+        self._deployment = updated
+        return path
 
     def registry_at(self, address: str) -> Registry:
         """A ModelRegistry at ``address`` (not necessarily the deployment's)."""

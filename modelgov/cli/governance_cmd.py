@@ -303,15 +303,14 @@ def _sign_vote(proposal_id: int, support: str, reason: str, output: str | None, 
         raise ValidationError("--reason cannot be signed (castVoteBySig records none); vote "
                               "without --sign to give one")
     if offline:
-        from modelgov.chain.connection import network_name
-        from modelgov.chain.deployments import read_deployment
+        from modelgov.chain.client import ModelGov
 
         if proposal_id >= 2**64:
             raise ValidationError("--offline needs the proposal's number, not its hash")
-        record = read_deployment(network_name(network))
+        record = ModelGov(network).deployment_record()  # no node contacted
         signer = load_signer(key_file, password_file, account)
-        signed = sign_ballot(signer, chain_id=int(record["chain_id"]),
-                             governor=record["contracts"]["governor"], proposal_id=proposal_id,
+        signed = sign_ballot(signer, chain_id=int(record.chain_id or 0),
+                             governor=record.address("governor"), proposal_id=proposal_id,
                              support=support)
         _save_signed(signed, output)
         return

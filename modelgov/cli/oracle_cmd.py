@@ -57,7 +57,6 @@ def oracle_deploy(proposer_bond: int | None, challenger_bond: int | None, fee: i
     """Deploy the oracle over the deployment's registry (admin: the timelock) and record it."""
     from dataclasses import replace
 
-    from modelgov.chain.deployments import write_deployment
     from modelgov.chain.oracle import deploy_oracle, local_config
 
     with client(network, account) as gov:
@@ -73,9 +72,7 @@ def oracle_deploy(proposer_bond: int | None, challenger_bond: int | None, fee: i
             response_window=config.response_window if window is None else window,
         )
         address = str(deploy_oracle(gov.account, timelock, registry, config).address)
-        record = {"chain_id": gov.connection.chain_id, "block": deployment.block,
-                  "contracts": {**deployment.contracts, "oracle": address}, "params": deployment.params}
-        path = write_deployment(gov.network, record)
+        path = gov.record_contract("oracle", address)
     result = {"oracle": address, "config": config.to_json(), "deployment": str(path)}
     if as_json:
         echo_json(result)
