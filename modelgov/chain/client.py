@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from modelgov.chain.connection import Connection
+from modelgov.chain.tx import JsonRecord
 from modelgov.errors import DeploymentNotFoundError
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ CONTRACT_KINDS = {
 
 
 @dataclass(frozen=True)
-class Deployment:
+class Deployment(JsonRecord):
     """A deployed suite: addresses by suite name, block, chain id and parameters
     (``deployments/<network>.json``)."""
 

@@ -238,6 +238,10 @@ class Relayed:
     def line(self) -> str:
         return f"{self.file}: {self.summary} relayed: tx {self.tx} (gas {self.gas:,})"
 
+    def to_json(self) -> dict[str, Any]:
+        """The record as JSON (the client's one ``to_json()`` protocol)."""
+        return self.as_dict()
+
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.file, "kind": self.kind, "summary": self.summary, "tx": self.tx,
                 "gas": self.gas}

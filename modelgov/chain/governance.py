@@ -76,6 +76,10 @@ class BuiltProposal:
     def args(self) -> tuple[list[str], list[int], list[bytes], bytes]:
         return self.targets, self.values, self.calldatas, self.description_hash
 
+    def to_json(self) -> dict[str, Any]:
+        """The record as JSON (the client's one ``to_json()`` protocol)."""
+        return self.as_dict()
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "title": self.title,
@@ -443,6 +447,10 @@ class SimulationReport:
     changes: list[str]
     voters: list[str]
 
+    def to_json(self) -> dict[str, Any]:
+        """The record as JSON (the client's one ``to_json()`` protocol)."""
+        return self.as_dict()
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "proposal_id": str(self.proposal_id),
@@ -543,6 +551,10 @@ class VerifyReport:
             return (f"proposal {self.proposal_id} matches {self.file}: {n} action(s) and the "
                     "description are identical")
         return str(ProposalMismatchError(self.proposal_id, self.differences, self.file))
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as JSON (the client's one ``to_json()`` protocol)."""
+        return self.as_dict()
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from eth_utils.crypto import keccak
 
 from modelgov.chain.enums import SUPPORT, ProposalState, role_name
-from modelgov.chain.tx import TxResult, send
+from modelgov.chain.tx import JsonRecord, TxResult, send
 from modelgov.errors import (
     CustomError,
     ModelGovError,
@@ -65,7 +65,7 @@ class ProposalStatus:
 
 
 @dataclass(frozen=True)
-class CreatedProposal:
+class CreatedProposal(JsonRecord):
     """A ``ProposalCreated`` event: what the proposal does and who proposed it."""
 
     proposal_id: int
@@ -88,7 +88,7 @@ class CreatedProposal:
 
 
 @dataclass(frozen=True)
-class ProposalRun:
+class ProposalRun(JsonRecord):
     """What :meth:`Governor.run` did: the id, each step's transaction, the final state."""
 
     proposal_id: int

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from modelgov.chain.signing import SignedAttestation
 
 from modelgov.chain.enums import ADMIN_ROLE, AUDITOR_ROLE, GUARDIAN_ROLE, Verdict, role_name
-from modelgov.chain.tx import TxResult, send
+from modelgov.chain.tx import JsonRecord, TxResult, send
 from modelgov.cid.text import Cid
 from modelgov.errors import (
     ChainError,
@@ -85,7 +85,7 @@ class VersionRecord:
 
 
 @dataclass(frozen=True)
-class Attestation:
+class Attestation(JsonRecord):
     """One attestation: live, or (in :attr:`AuditStatus.expired`) an approval past its expiry."""
 
     auditor: str
@@ -125,7 +125,7 @@ class AuditStatus:
 
 
 @dataclass(frozen=True)
-class ModelInfo:
+class ModelInfo(JsonRecord):
     model_id: int
     name: str
     card_cid: str | None

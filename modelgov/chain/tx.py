@@ -34,6 +34,17 @@ def to_json_value(value: Any) -> Any:
     return value
 
 
+class JsonRecord:
+    """The one ``to_json()`` protocol of the client's records (frozen dataclasses): fields as
+    JSON values (bytes as 0x hex, nested records by their own ``to_json``)."""
+
+    def to_json(self) -> dict[str, Any]:
+        from dataclasses import fields
+
+        return {f.name: to_json_value(getattr(self, f.name)) for f in fields(self)  # type: ignore[arg-type]
+                if f.repr}
+
+
 @dataclass(frozen=True)
 class TxResult(Generic[T]):
     """What every write of the client returns: the transaction, and the value it created or

@@ -34,6 +34,10 @@ class DeployedVerifier:
     runtime_bytes: int
     tx: str
 
+    def to_json(self) -> dict[str, Any]:
+        """The record as JSON (the client's one ``to_json()`` protocol)."""
+        return self.as_dict()
+
     def as_dict(self) -> dict[str, Any]:
         return {"address": self.address, "gas_used": self.gas_used,
                 "runtime_bytes": self.runtime_bytes, "tx": self.tx}
