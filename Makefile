@@ -30,4 +30,4 @@ bench: setup
 	python bench/run.py --with-make
 
 clean:
-	rm -rf .build contracts/.cache .modelgov
+	rm -rf .build .ape-tmp contracts/.cache .modelgov

@@ -7,6 +7,7 @@ reuses the connected provider.
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from eth_utils import keccak
@@ -202,10 +203,11 @@ def test_bad_input_one_line_nothing_sent(run_cli, cli_model, accounts, args, tex
 def test_relay_refuses_expired_signature(run_cli, tmp_path, cli_model, chain, accounts):
     submit(run_cli)
     sig = tmp_path / "late.json"
+    deadline = max(int(time.time()), chain.pending_timestamp) + 120
     r = run_cli("audit", "sign", "1", "--verdict", "approve", "--report-cid", REPORT,
-                "--deadline", str(chain.pending_timestamp + 60), "--account", "TEST::4", "-o", sig)
-    assert r.exit_code == 0
-    chain.pending_timestamp += 3600  # the signature expires before anyone relays it
+                "--deadline", str(deadline), "--account", "TEST::4", "-o", sig)
+    assert r.exit_code == 0, r.stderr
+    chain.pending_timestamp = deadline + 3600  # the signature expires before anyone relays it
     chain.mine()
     before = accounts[9].nonce
     failed(run_cli("audit", "relay", sig, "--account", "TEST::9"), "expired")

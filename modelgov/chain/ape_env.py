@@ -87,6 +87,10 @@ def drop_stale_build(root: Path) -> bool:
 APE_DEPENDENCY_CACHE = ".cache"
 
 
+#: the temporary folder of processes working on a checkout under the system's (see below)
+PRIVATE_TMP = ".ape-tmp"
+
+
 def isolate_ape_compiles(root: Path) -> None:
     """Keep Ape's dependency cache out of ``<root>/contracts``, wherever ``root`` lives.
 
@@ -98,9 +102,10 @@ def isolate_ape_compiles(root: Path) -> None:
     (``SourceManager._all_files``), so every later process (``ape test`` after ``make demo``)
     silently lost ``contracts/test/`` and ``contracts/interfaces/``.
 
-    For such a checkout this process's temporary folder becomes ``<root>/.build/tmp`` (outside
-    the checkout's own prefix test), so Ape compiles in a copy again; a ``contracts/.cache``
-    left by an older checkout is removed, since Ape never reads it back.
+    For such a checkout this process's temporary folder becomes ``<root>/.ape-tmp`` (outside
+    the checkout's own prefix test, and outside ``.build``, which Ape copies into the temporary
+    project: a folder inside it would be copied into itself), so Ape compiles in a copy again;
+    a ``contracts/.cache`` left by an older checkout is removed, since Ape never reads it back.
     """
     import shutil
     import tempfile
@@ -111,7 +116,7 @@ def isolate_ape_compiles(root: Path) -> None:
     system_tmp = os.path.normpath(Path(tempfile.gettempdir()).resolve())
     if not os.path.normpath(root.resolve()).startswith(system_tmp):
         return
-    private_tmp = root / ".build" / "tmp"
+    private_tmp = root / PRIVATE_TMP
     private_tmp.mkdir(parents=True, exist_ok=True)
     tempfile.tempdir = str(private_tmp)
 

@@ -354,6 +354,7 @@ def _model_upgrade(
             raise ProposalFileError(
                 f"{action.where}.cid: {action.cid} was not submitted{by} for {action.model!r}"
             )
+        record = found
     if action.replaces is not None:
         replaces = action.replaces
         previous = None
