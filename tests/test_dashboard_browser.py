@@ -238,7 +238,7 @@ def test_member_walks_model_version_proposal_grant(browser: Any, dashboard: str)
     body = page.inner_text("main")
     assert "audited · 2/2 approvals, 0 rejections" in body and "v1 → v2" in body
     page.screenshot(path=str(SHOTS / "model.png"), full_page=True)
-    page.click("main table >> text=v2")
+    page.click('main table >> text="v2"')  # exact: a random Arweave id may contain "v2"
     assert page.inner_text("h1") == "Version 2"
     body = page.inner_text("main")
     for fact in ("manifest digest", "Arweave tx", "approved", "grant #1 milestone 0", "modelgov fetch bafy"):
@@ -252,7 +252,7 @@ def test_member_walks_model_version_proposal_grant(browser: Any, dashboard: str)
     assert "quorum 40,000" in page.inner_text("main")
     page.screenshot(path=str(SHOTS / "proposal.png"), full_page=True)
     page.click("text=Grants")
-    page.click("main table >> text=#1")
+    page.click('main table >> text="#1"')
     body = page.inner_text("main")
     assert "released" in body and "1,000" in body and "audited" in body
     page.screenshot(path=str(SHOTS / "grant.png"), full_page=True)
