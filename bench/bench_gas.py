@@ -428,7 +428,7 @@ def measure() -> tuple[list[Table], list[str]]:
         ours_diff, wizard_diff = diff(ours, same), diff(ours_w, same)
         if all(part.endswith(" +0") for part in ours_diff.split(", ")):
             why = (" — identical: ModelGovernor adds no code of its own on these paths beyond the"
-                   " override resolution (its `daoURI` / `setDaoURI` only shift the dispatch table), and GovernanceToken's `clock()` casts `block.timestamp` like the"
+                   " override resolution, and GovernanceToken's `clock()` casts `block.timestamp` like the"
                    " Wizard token's.")
         else:
             why = (" — so any difference left is in the token (GovernanceToken vs the Wizard token),"
@@ -439,8 +439,9 @@ def measure() -> tuple[list[Table], list[str]]:
             " GovernanceToken, same run: " + wizard_diff + why)
         t_gov.notes.append(
             f"Deployment: ModelGovernor's bytecode is {_code_size(suite.governor.address) - _code_size(same.governor.address):+,} B"
-            " against the same-module OZ governor: its own ERC-4824 `daoURI` / `setDaoURI` (a string in"
-            " storage, set by governance; no OZ module to match) and its `_validateCancel` restriction."
+            " against the same-module OZ governor: only its `_validateCancel` restriction (the DAO's"
+            " ERC-4824 `daoURI` lives in DaoRegistration, a separate contract owned by the timelock,"
+            f" deployed once for {_n(_deploy_gas(suite.dao) if suite.dao is not None else None)} gas)."
             " Every operation of a proposal's life stays within the goal.")
         tables.append(t_gov)
 
@@ -463,7 +464,7 @@ def measure() -> tuple[list[Table], list[str]]:
             "that reaches it stores the extended deadline (one fresh slot); after that a vote, and queue / "
             "execute (through `state()` → `proposalDeadline()`), pay one extra storage read of it. "
             "`propose` differs by ~100 gas from function dispatch only. ModelGovernor adds no code of its "
-            "own beyond the override resolution and ERC-4824 `daoURI` / `setDaoURI` (off these paths).")
+            "own beyond the override resolution.")
         t_mod.notes.append(
             f"Parameters (all three governors): voting delay {params.voting_delay} s, period "
             f"{params.voting_period} s, quorum {params.quorum_percent} %, threshold "

@@ -28,7 +28,8 @@ import {TimelockController} from "@openzeppelin/contracts/governance/TimelockCon
  * (`castVoteBySig`) may use a nonce keyed by the proposal (GovernorNoncesKeyed: key =
  * `uint192(proposalId)`, i.e. the proposal number), so a voter can sign ballots for several
  * proposals offline and have them relayed in any order; the plain per-voter nonce still works.
- * The DAO's ERC-4824 registration document is at {daoURI}, set by governance.
+ * The DAO's ERC-4824 registration (`daoURI`) is a separate contract, DaoRegistration, owned by the
+ * timelock.
  * @dev Composed only of OpenZeppelin v5 modules; this contract resolves their overrides and adds
  * one restriction: OpenZeppelin's fallback "no proposal guardian set → a proposer may cancel its
  * proposal at any stage" is disabled ({_validateCancel}), so a proposer can still only cancel its
@@ -48,14 +49,6 @@ contract ModelGovernor is
     GovernorSequentialProposalId,
     GovernorNoncesKeyed
 {
-    string private _daoURI;
-
-    /**
-     * @dev Emitted when governance sets the DAO's ERC-4824 URI.
-     * @param daoURI The new URI of the DAO's ERC-4824 JSON document.
-     */
-    event DaoURIUpdated(string daoURI);
-
     /**
      * @param token_ The ERC-5805 voting token.
      * @param timelock_ The timelock that executes successful proposals and holds admin roles.
@@ -81,24 +74,6 @@ contract ModelGovernor is
         GovernorTimelockControl(timelock_)
         GovernorPreventLateQuorum(voteExtension_)
     {}
-
-    /**
-     * @notice ERC-4824: the URI of the DAO's registration document (name, members, proposals,
-     * governance); empty until governance sets it.
-     */
-    function daoURI() external view returns (string memory) {
-        return _daoURI;
-    }
-
-    /**
-     * @notice Set the ERC-4824 {daoURI}. Only through a passed proposal (the timelock).
-     * @dev Reverts with {GovernorOnlyExecutor} for any other caller. Emits {DaoURIUpdated}.
-     * @param newDaoURI The new URI (e.g. `ipfs://<CID>` of the document `modelgov dao uri` builds).
-     */
-    function setDaoURI(string calldata newDaoURI) external onlyGovernance {
-        _daoURI = newDaoURI;
-        emit DaoURIUpdated(newDaoURI);
-    }
 
     /// @inheritdoc Governor
     function proposalThreshold() public view override(Governor, GovernorSettings) returns (uint256) {

@@ -60,6 +60,12 @@ def timelock(suite):
 
 
 @pytest.fixture(scope="session")
+def dao(suite):
+    """The DaoRegistration (ERC-4824 ``daoURI``), owned by the timelock."""
+    return suite.dao
+
+
+@pytest.fixture(scope="session")
 def governance(accounts, timelock):
     """The timelock as an impersonated account: acts 'as governance' without a full proposal.
 

@@ -3,8 +3,8 @@ asserts that it fails; a regression in the contracts or the deployment wiring ma
 
 Covered here (see SECURITY.md): vote buying/borrowing after the snapshot, flash-loan votes,
 early or repeated execution (through the governor and directly through the timelock), proposal-id
-front-running, vote-signature replay (plain and keyed nonces), and changing governor settings or timelock roles without a
-passed proposal; from the external review (issue 14): a stopped activation executed much later
+front-running, vote-signature replay (plain and keyed nonces), and changing governor settings, timelock roles or the
+DAO's ERC-4824 registration (DaoRegistration) without a passed proposal; from the external review (issue 14): a stopped activation executed much later
 over a newer version, and the proposal guardian's cancel.
 """
 
@@ -77,14 +77,14 @@ def flash_voter(project, deployer):
 
 
 def test_fixtures_ready(suite, deployer, voters, stranger, token, governor, timelock, governance,
-                        registry, treasury, flash_voter, accounts, project, chain):
+                        registry, treasury, dao, flash_voter, accounts, project, chain):
     assert governor.proposalThreshold() == suite.params.proposal_threshold
     assert not timelock.hasRole(timelock.DEFAULT_ADMIN_ROLE(), deployer)
     assert token.getVotes(deployer) == 0  # the deployer's 40 % are not delegated
 
 
 def test_the_deployer_keeps_no_power_after_deployment(suite, deployer, governor, timelock,
-                                                     registry, treasury, token):
+                                                     registry, treasury, token, dao):
     """A compromised deployer key must be worth nothing once deploy_suite returned: every admin
     role of the suite is held by the timelock alone, which only the governor can schedule."""
     for role in (timelock.DEFAULT_ADMIN_ROLE(), timelock.PROPOSER_ROLE(),
@@ -102,6 +102,7 @@ def test_the_deployer_keeps_no_power_after_deployment(suite, deployer, governor,
     assert treasury.getRoleMemberCount(treasury.STEWARD_ROLE()) == 0
     assert treasury.registry() == registry.address
     assert governor.proposalGuardian() == ZERO  # set by governance (the onboarding proposal)
+    assert dao.owner() == timelock.address  # the ERC-4824 registration: governance only
 
 
 # --------------------------------------------------------------------------- vote weight
@@ -319,6 +320,34 @@ def test_governor_settings_change_only_through_a_passed_proposal(chain, governor
     execute_proposal(chain, governor, proposal, pid, voters[0])
     assert governor.votingDelay() == 77
     assert governor.quorumNumerator() == 5
+
+
+def test_dao_registration_changes_only_through_a_passed_proposal(chain, accounts, governor, dao,
+                                                                timelock, voters, deployer,
+                                                                stranger):
+    """Nobody repoints the DAO's ERC-4824 document (an indexer would follow it to a forged
+    members/proposals list) or takes the registration over: not a stranger, the deployer or a
+    big holder, and not the governor itself — it is the timelock's proposer, not the owner, so
+    even a passed proposal relaying through the governor (`relay`) is refused."""
+    as_governor = accounts[governor.address]
+    as_governor.balance += 10**20
+    for who in (stranger, deployer, voters[0], as_governor):
+        with ape.reverts(dao.OwnableUnauthorizedAccount, account=who.address):
+            dao.setDaoURI("ipfs://evil", sender=who)
+        with ape.reverts(dao.OwnableUnauthorizedAccount, account=who.address):
+            dao.transferOwnership(who.address, sender=who)
+        with ape.reverts(dao.OwnableUnauthorizedAccount, account=who.address):
+            dao.renounceOwnership(sender=who)
+    relayed = bytes(dao.setDaoURI.encode_input("ipfs://relayed"))
+    proposal = make_proposal([(governor, "relay", (dao.address, 0, relayed))], "# Relay daoURI")
+    pid = pass_proposal(chain, governor, proposal, voters[0], voters)
+    with ape.reverts(dao.OwnableUnauthorizedAccount, account=governor.address):  # bubbled up
+        execute_proposal(chain, governor, proposal, pid, voters[0])
+    assert dao.daoURI() == "" and dao.owner() == timelock.address
+    proposal = make_proposal([(dao, "setDaoURI", ("ipfs://bafydao",))], "# daoURI")
+    pid = pass_proposal(chain, governor, proposal, voters[0], voters)
+    execute_proposal(chain, governor, proposal, pid, voters[0])
+    assert dao.daoURI() == "ipfs://bafydao"
 
 
 def test_timelock_roles_and_delay_change_only_through_a_passed_proposal(

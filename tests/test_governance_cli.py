@@ -272,17 +272,3 @@ def test_simulate_on_a_fork_of_a_chain_holding_the_suite(run_cli, deployment_fil
     argv = json.loads((forks[0] / "service.json").read_text())["argv"]
     assert argv[argv.index("--host") + 1] == "127.0.0.1"
 
-
-def test_dao_uri_builds_the_erc4824_document(run_cli, tmp_path, governor, token, chain):
-    out = tmp_path / "dao.json"
-    r = run_cli("dao", "uri", "--base-url", "https://dao.example/", "--governance-uri",
-                "ipfs://bafygov", "-o", out)
-    assert r.exit_code == 0, r.stderr
-    doc = json.loads(out.read_text())
-    assert doc["@context"] == "http://www.daostar.org/schemas" and doc["type"] == "DAO"
-    assert doc["name"] == f"{token.name()} DAO"
-    assert doc["proposalsURI"] == "https://dao.example/api/proposals"
-    assert doc["membersURI"] == "https://dao.example/api/treasury"
-    assert doc["governanceURI"] == "ipfs://bafygov"
-    assert doc["contracts"]["governor"] == f"eip155:{chain.chain_id}:{governor.address}"
-    assert run_cli("dao", "uri", "--current").stdout.strip() == "(not set)"

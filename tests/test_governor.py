@@ -334,15 +334,3 @@ def test_cast_vote_by_sig_with_a_nonce_keyed_by_the_proposal(chain, governor, to
     with ape.reverts(governor.GovernorInvalidSignature, voter=signer.address):
         governor.castVoteBySig(pid, FOR, signer.address, sig, sender=stranger)
 
-
-def test_dao_uri_is_set_only_by_governance(chain, governor, voters, stranger):
-    assert governor.daoURI() == ""
-    for who in (stranger, voters[0]):
-        with ape.reverts(governor.GovernorOnlyExecutor, account=who.address):
-            governor.setDaoURI("ipfs://evil", sender=who)
-    proposal = make_proposal([(governor, "setDaoURI", ("ipfs://bafydao",))], "# daoURI")
-    pid = pass_proposal(chain, governor, proposal, voters[0], voters)
-    receipt = execute_proposal(chain, governor, proposal, pid, stranger)
-    events = receipt.events.filter(governor.DaoURIUpdated)
-    assert len(events) == 1 and events[0].daoURI == "ipfs://bafydao"
-    assert governor.daoURI() == "ipfs://bafydao"

@@ -39,6 +39,7 @@ CONTRACT_KINDS = {
     "token": "GovernanceToken",
     "timelock": "ModelTimelock",
     "governor": "ModelGovernor",
+    "dao": "DaoRegistration",
     "registry": "ModelRegistry",
     "treasury": "GrantTreasury",
     "oracle": "InferenceOracle",

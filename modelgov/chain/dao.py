@@ -1,10 +1,11 @@
 """ERC-4824 ("Common Interfaces for DAOs"): the DAO's registration document.
 
-``ModelGovernor.daoURI()`` points at a JSON document (set by governance with ``setDaoURI``);
-:func:`dao_document` builds it from a deployment. Serve it by pinning the file
-(``ipfs://<CID>``) or from any HTTPS host, then pass a proposal calling
-``governor.setDaoURI("<uri>")``. The URIs inside point at the read-only dashboard's JSON API
-(``modelgov ui``) when ``base_url`` is given.
+``DaoRegistration.daoURI()`` (suite member ``dao``, owned by the timelock) points at a JSON
+document (set by governance with ``setDaoURI``); :func:`dao_document` builds it from a
+deployment. Serve it by pinning the file (``ipfs://<CID>``) or from any HTTPS host, then pass a
+proposal calling ``dao.setDaoURI("<uri>")`` (proposal file: ``type: call``, ``contract: dao``).
+The URIs inside point at the read-only dashboard's JSON API (``modelgov ui``) when ``base_url``
+is given.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Deploy the modelgov suite and load it back from ``deployments/<network>.json``.
 
-Order: token → timelock (deployer as temporary admin) → governor → registry / treasury (admin =
-timelock) → wire the timelock (governor is the only proposer and canceller, anyone executes) →
-the deployer renounces the timelock admin role. After :func:`deploy_suite` the deployer holds no
+Order: token → timelock (deployer as temporary admin) → governor → DaoRegistration (ERC-4824
+``daoURI``; owner = timelock) → registry / treasury (admin = timelock) → wire the timelock
+(governor is the only proposer and canceller, anyone executes) → the deployer renounces the
+timelock admin role. After :func:`deploy_suite` the deployer holds no
 role anywhere; only the timelock does.
 """
 
@@ -82,13 +83,14 @@ class Suite:
     token: Any
     timelock: Any
     governor: Any
+    dao: Any = None  # DaoRegistration (ERC-4824 daoURI), owned by the timelock
     registry: Any = None
     treasury: Any = None
     oracle: Any = None  # deployed on its own (`modelgov oracle deploy`), not by deploy_suite
     params: SuiteParams = field(default_factory=SuiteParams)
     block: int = 0
 
-    CONTRACTS = ("token", "timelock", "governor", "registry", "treasury", "oracle")
+    CONTRACTS = ("token", "timelock", "governor", "dao", "registry", "treasury", "oracle")
 
     def addresses(self) -> dict[str, str]:
         """Name → address of every deployed contract."""
@@ -112,6 +114,7 @@ CONTRACT_TYPES = {
     "token": "GovernanceToken",
     "timelock": "ModelTimelock",
     "governor": "ModelGovernor",
+    "dao": "DaoRegistration",
     "registry": "ModelRegistry",
     "treasury": "GrantTreasury",
     "oracle": "InferenceOracle",
@@ -119,7 +122,8 @@ CONTRACT_TYPES = {
 
 
 def deploy_suite(deployer: AccountAPI, params: SuiteParams | None = None, **overrides: Any) -> Suite:
-    """Deploy token, timelock, governor (and registry/treasury) and hand every role to the timelock.
+    """Deploy token, timelock, governor, DaoRegistration (and registry/treasury) and hand every
+    role to the timelock.
 
     Args:
         deployer: the Ape account paying for the deployment; it keeps no role afterwards.
@@ -160,9 +164,12 @@ def deploy_suite(deployer: AccountAPI, params: SuiteParams | None = None, **over
 
 
 def _deploy_extensions(deployer: Any, suite: Suite) -> None:
-    """Deploy the registry and treasury when their contracts are part of the project."""
+    """Deploy the DaoRegistration, registry and treasury when their contracts are part of the
+    project (all owned / administered by the timelock)."""
     p = project()
     contract_names = set(p.contracts.keys()) if hasattr(p, "contracts") else set()
+    if "DaoRegistration" in contract_names:
+        suite.dao = deployer.deploy(p.DaoRegistration, suite.timelock.address)
     if "ModelRegistry" in contract_names:
         suite.registry = deployer.deploy(
             p.ModelRegistry, suite.timelock.address, suite.params.required_approvals

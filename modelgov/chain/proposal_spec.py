@@ -23,7 +23,7 @@ File format::
         role: AUDITOR_ROLE               # the contract's role constant
         account: "0x..."
       - type: call                       # any function of a deployed contract
-        contract: registry               # token|timelock|governor|registry|treasury, or its 0x address
+        contract: registry               # token|timelock|governor|dao|registry|treasury, or its 0x address
         function: setRequiredApprovals
         args: [2]                        # "@token" etc. stand for the suite's contract addresses
         value: 0                         # wei, optional
@@ -43,7 +43,7 @@ import yaml
 from modelgov.errors import PathError, ProposalFileError
 
 ACTION_TYPES = ("model-upgrade", "create-model", "grant-role", "revoke-role", "call")
-CONTRACT_NAMES = ("token", "timelock", "governor", "registry", "treasury")
+CONTRACT_NAMES = ("token", "timelock", "governor", "dao", "registry", "treasury")
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

@@ -1,4 +1,4 @@
-"""``modelgov dao uri``: the DAO's ERC-4824 document (what ``governor.daoURI()`` points at)."""
+"""``modelgov dao uri``: the DAO's ERC-4824 document (what ``DaoRegistration.daoURI()`` points at)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def dao() -> None:
               "activityLogURI point at its JSON API.")
 @click.option("--governance-uri", default=None,
               help="URI of the governance document (charter, process).")
-@click.option("--current", is_flag=True, help="Print the governor's daoURI() now instead.")
+@click.option("--current", is_flag=True, help="Print the DaoRegistration's daoURI() now instead.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the JSON here (default: stdout).")
 @network_option
@@ -34,13 +34,14 @@ def dao_uri(name: str | None, description: str | None, base_url: str | None,
     """Build the ERC-4824 DAO JSON of the deployment.
 
     Serve it: pin the file (`ipfs://<CID>`) or host it over HTTPS, then propose
-    `governor.setDaoURI("<uri>")`; daoURI() returns it once the proposal executes.
+    `dao.setDaoURI("<uri>")` (a `call` action on contract `dao`, the DaoRegistration owned by
+    the timelock); its daoURI() returns it once the proposal executes.
     """
     from modelgov.chain.dao import dao_document
 
     with client(network) as gov:
         if current:
-            click.echo(term(str(gov.governor.handle.call("daoURI"))) or "(not set)")
+            click.echo(term(str(gov.handle("dao").call("daoURI"))) or "(not set)")
             return
         doc = dao_document(gov, name=name, description=description, base_url=base_url,
                            governance_uri=governance_uri)

@@ -15,7 +15,7 @@ ABI_DIR = Path(__file__).resolve().parent
 
 #: The contracts whose ABIs ship with the package.
 SHIPPED = ("GovernanceToken", "ModelTimelock", "ModelGovernor", "ModelRegistry", "GrantTreasury",
-           "InferenceOracle", "ModelConsumer")
+           "InferenceOracle", "ModelConsumer", "DaoRegistration")
 
 
 @cache
