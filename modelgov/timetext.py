@@ -136,3 +136,51 @@ def end_of_day(day: _dt.date) -> int:
 def iso(ts: int) -> str:
     """``2026-12-31 23:59:59 UTC``."""
     return _dt.datetime.fromtimestamp(int(ts), _dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+class Amount:
+    """An amount as a user wrote it, checked once at the boundary (``"2.5"``, ``"1000wei"``);
+    turned into smallest units once the token's decimals are known (:meth:`units`)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @classmethod
+    def parse(cls, value: object, where: str = "amount") -> Amount:
+        """Raises: ValidationError: not a positive number (or ``Nwei``)."""
+        text = str(value).strip()
+        parse_amount(text, 18, where)  # syntax and sign; the decimals are checked in units()
+        return cls(text)
+
+    def units(self, decimals: int | None, where: str = "amount") -> int:
+        """Smallest units of a token with ``decimals``. Raises: ValidationError."""
+        return parse_amount(self.text, decimals, where)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Moment:
+    """A point in time as a user wrote it (see :func:`parse_time`), checked once at the boundary;
+    a relative one (``+7d``) is resolved against "now" (the chain's time) by :meth:`at`."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @classmethod
+    def parse(cls, value: object, where: str = "deadline") -> Moment:
+        """Raises: ValidationError: not a date, date-time, unix time or ``+N[smhdw]``."""
+        text = str(value).strip()
+        parse_time(text, 0, where)
+        return cls(text)
+
+    def at(self, now: int, where: str = "deadline") -> int:
+        """Unix seconds, which must be after ``now``. Raises: ValidationError."""
+        return parse_deadline(self.text, now, where)
+
+    def __str__(self) -> str:
+        return self.text

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from modelgov.chain.client import ModelGov
     from modelgov.chain.signing import Signer
+    from modelgov.chain.tx import TxResult
 
 VOTE_FILE_TYPE = "modelgov/vote-signature@1"
 DELEGATION_FILE_TYPE = "modelgov/delegation-signature@1"
@@ -358,7 +359,8 @@ def delegation_for(gov: ModelGov, signer: Signer, delegatee: str | None, expiry:
                            nonce=int(token.call("nonces", str(signer.address))), expiry=expiry)
 
 
-def relay(gov: ModelGov, signed: Signed, name: str, *, sender: AccountAPI | None = None) -> Relayed:
+def relay(gov: ModelGov, signed: Signed, name: str, *,
+          sender: AccountAPI | None = None) -> TxResult[Relayed]:
     """Check ``signed`` (:func:`check`) and send it from ``sender`` (default: the client's
     account), who pays the gas.
 
@@ -366,7 +368,7 @@ def relay(gov: ModelGov, signed: Signed, name: str, *, sender: AccountAPI | None
         SignatureError, StateError: see :func:`check`.
         ModelGovError: the contract refused it (decoded).
     """
-    from modelgov.chain.tx import send
+    from modelgov.chain.tx import TxResult, send
 
     check(gov, signed, name)
     relayer = sender if sender is not None else gov.account
@@ -382,4 +384,5 @@ def relay(gov: ModelGov, signed: Signed, name: str, *, sender: AccountAPI | None
                        (signed.delegatee, signed.nonce, signed.expiry, v, sig[:32], sig[32:64]),
                        sender=relayer, action=f"{name}: delegateBySig")
         kind = "delegation"
-    return Relayed(name, kind, signed.summary, str(receipt.txn_hash), int(receipt.gas_used))
+    return TxResult.of(receipt, Relayed(name, kind, signed.summary, str(receipt.txn_hash),
+                                        int(receipt.gas_used)))

@@ -36,6 +36,7 @@ from modelgov.errors import (
     StateError,
     ValidationError,
 )
+from modelgov.storage.arweave_id import ArweaveId
 
 ZERO32 = b"\x00" * 32
 PAGE_SIZE = 50
@@ -146,13 +147,15 @@ class VersionInput:
     cid: Cid
     manifest_digest: str
     import_profile: str = ""
-    arweave_tx: str | None = None
+    arweave_tx: ArweaveId | None = None
     changelog_cid: Cid | None = None
     parent_version_id: int | None = None
     dataset_cids: tuple[Cid, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cid", Cid.parse(self.cid))
+        if self.arweave_tx is not None:
+            object.__setattr__(self, "arweave_tx", ArweaveId.parse(self.arweave_tx))
         if self.changelog_cid is not None:
             object.__setattr__(self, "changelog_cid", Cid.parse(self.changelog_cid))
         object.__setattr__(self, "dataset_cids", tuple(Cid.parse(c) for c in self.dataset_cids))
@@ -161,7 +164,7 @@ class VersionInput:
         """The ``VersionInput`` struct as ``submitVersion`` takes it."""
         return (
             self.cid.raw,
-            arweave_to_bytes(self.arweave_tx) if self.arweave_tx else ZERO32,
+            self.arweave_tx.raw if self.arweave_tx else ZERO32,
             bytes.fromhex(self.manifest_digest.removeprefix("0x")),
             self.changelog_cid.raw if self.changelog_cid else b"",
             self.import_profile,
@@ -199,30 +202,6 @@ def _chain_text(raw: Any, name: str, invalid: list[str]) -> str:
             invalid.append(name)
             return bytes(raw).decode("utf-8", errors="replace")
     return str(raw)
-
-
-def arweave_to_bytes(tx_id: str) -> bytes:
-    """An Arweave transaction id (43 base64url chars, or 0x + 64 hex) → 32 bytes.
-
-    Raises:
-        ValidationError: not a 32-byte id.
-    """
-    from modelgov.storage.arweave_merkle import b64url_decode
-
-    text = tx_id.strip()
-    if text.startswith("0x") and len(text) == 66:
-        try:
-            return bytes.fromhex(text[2:])
-        except ValueError:
-            pass
-    if len(text) == 43:
-        try:
-            data = b64url_decode(text)
-        except ValidationError:
-            data = b""
-        if len(data) == 32:
-            return data
-    raise ValidationError(f"malformed Arweave transaction id {tx_id!r}: want 43 base64url characters")
 
 
 def arweave_from_bytes(raw: Any) -> str | None:
@@ -389,15 +368,13 @@ def prepare_version(
             changelog_cid = Cid.parse(cid_of_path(path, profile or None))
         else:
             changelog_cid = Cid.parse(normalize(str(changelog)))
-    if arweave_tx:
-        arweave_to_bytes(arweave_tx)
     if parent_version_id is not None and parent_version_id < 1:
         raise ValidationError(f"parent version must be ≥ 1, not {parent_version_id}")
     return VersionInput(
         cid=parsed,
         manifest_digest="0x" + digest_hex,
         import_profile=profile,
-        arweave_tx=arweave_tx or None,
+        arweave_tx=ArweaveId.parse(arweave_tx) if arweave_tx else None,
         changelog_cid=changelog_cid,
         parent_version_id=parent_version_id,
         dataset_cids=tuple(Cid.parse(c) for c in dataset_cids),

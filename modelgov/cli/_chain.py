@@ -12,6 +12,7 @@ from modelgov.errors import ValidationError
 
 if TYPE_CHECKING:
     from modelgov.chain.client import ModelGov
+    from modelgov.timetext import Amount, Moment
 
 network_option = click.option(
     "--network",
@@ -84,6 +85,36 @@ class DurationType(click.ParamType):
         return parse_duration(str(value), _name(param).rstrip(": ") or "duration")
 
 
+class AmountType(click.ParamType):
+    """An amount (``2.5``, ``1000wei``), checked at the boundary; converted to the token's
+    smallest units by the library once its decimals are known."""
+
+    name = "amount"
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> Amount:
+        from modelgov.timetext import Amount
+
+        where = _name(param).rstrip(": ") or "amount"
+        return value if isinstance(value, Amount) else Amount.parse(value, where)
+
+
+class MomentType(click.ParamType):
+    """A deadline/expiry (``+7d``, ``2026-12-31`` = end of that day UTC, ISO, unix time), checked
+    at the boundary; resolved against the chain's (or the clock's) time by the command."""
+
+    name = "time"
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> Moment:
+        from modelgov.timetext import Moment
+
+        where = _name(param).rstrip(": ") or "time"
+        return value if isinstance(value, Moment) else Moment.parse(value, where)
+
+
 ADDRESS = AddressType()
+AMOUNT = AmountType()
+MOMENT = MomentType()
 CID = CidType()
 DURATION = DurationType()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from modelgov.cli._chain import account_option, client, network_option
+from modelgov.cli._chain import MOMENT, account_option, client, network_option
 from modelgov.cli._common import echo_json, json_option
 from modelgov.textsafe import term
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from modelgov.chain.gasless import Signed
     from modelgov.chain.governance import BuiltProposal
     from modelgov.chain.tx import TxResult
+    from modelgov.timetext import Moment
 
 bind_option = click.option(
     "--bind-proposer",
@@ -325,13 +326,13 @@ def _sign_vote(proposal_id: int, support: str, reason: str, output: str | None, 
 @click.argument("address", required=False)
 @sign_option
 @output_option
-@click.option("--expiry", default="+7d", show_default=True,
+@click.option("--expiry", type=MOMENT, default="+7d", show_default=True,
               help="With --sign: until when the signature is valid (+7d, +12h, unix time, ISO).")
 @key_file_option
 @password_file_option
 @network_option
 @account_option
-def delegate(address: str | None, sign: bool, output: str | None, expiry: str,
+def delegate(address: str | None, sign: bool, output: str | None, expiry: Moment,
              key_file: str | None, password_file: str | None, network: str,
              account: str | None) -> None:
     """Delegate your voting power to ADDRESS (default: yourself).
@@ -351,7 +352,7 @@ def delegate(address: str | None, sign: bool, output: str | None, expiry: str,
     click.echo(f"{receipt.value} now has {votes} votes (from the next second)")
 
 
-def _sign_delegation(address: str | None, output: str | None, expiry: str, key_file: str | None,
+def _sign_delegation(address: str | None, output: str | None, expiry: Moment, key_file: str | None,
                      password_file: str | None, network: str, account: str | None) -> None:
     from modelgov.chain.gasless import delegation_for
     from modelgov.chain.signing import load_signer

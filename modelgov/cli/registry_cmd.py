@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from modelgov.cli._chain import ADDRESS, CID, account_option, client, network_option
+from modelgov.cli._chain import ADDRESS, CID, MOMENT, account_option, client, network_option
 from modelgov.cli._common import echo_json, json_option
 from modelgov.errors import ValidationError
 from modelgov.textsafe import term
 
 if TYPE_CHECKING:
     from modelgov.chain.registry import AuditStatus
+    from modelgov.timetext import Moment
 
 verdict_option = click.option(
     "--verdict", required=True, type=click.Choice(["approve", "reject"]), help="Your verdict."
@@ -340,20 +341,17 @@ def audit() -> None:
 @click.argument("version_id", type=int)
 @verdict_option
 @report_option
-@click.option("--expires", default=None,
+@click.option("--expires", type=MOMENT, default=None,
               help="An approval's expiry: +90d, a date (end of that day, UTC), unix time or ISO "
               "date-time. After it the approval counts nowhere (views, activation, grants, oracle).")
 @network_option
 @account_option
 @json_option
-def audit_attest(version_id: int, verdict: str, report_cid: str, expires: str | None, network: str,
+def audit_attest(version_id: int, verdict: str, report_cid: str, expires: Moment | None, network: str,
                  account: str | None, as_json: bool) -> None:
     """Attest VERSION as the --account auditor (an approval may --expire)."""
-    from modelgov import timetext
-
     with client(network, account) as gov:
-        until = (timetext.parse_deadline(expires, gov.chain_time(), "--expires")
-                 if expires is not None else None)
+        until = expires.at(gov.chain_time(), "--expires") if expires is not None else None
         att = gov.registry.attest(version_id, verdict, report_cid, expires_at=until).value
     if as_json:
         echo_json({"version_id": version_id, **att.__dict__})
@@ -410,21 +408,23 @@ def audit_nonce(auditor: str | None, version_id: int, network: str, account: str
         click.echo(nonce)
 
 
-def parse_deadline(text: str, now: int | None = None) -> int:
-    """The ``--deadline`` of a signature (see :mod:`modelgov.timetext`: a date means the end of
-    that day, UTC, as in grant files). Raises: ValidationError."""
-    from modelgov import timetext
+def parse_deadline(text: str | Moment, now: int | None = None) -> int:
+    """An offline signature's ``--deadline``/``--expires`` against this machine's clock (see
+    :mod:`modelgov.timetext`: a date means the end of that day, UTC, as in grant files).
+    Raises: ValidationError."""
+    from modelgov.timetext import Moment
 
-    return timetext.parse_deadline(text, int(time.time()) if now is None else now, "--deadline")
+    moment = text if isinstance(text, Moment) else Moment.parse(text, "--deadline")
+    return moment.at(int(time.time()) if now is None else now, "--deadline")
 
 
 @audit.command("sign")
 @click.argument("version_id", type=int)
 @verdict_option
 @report_option
-@click.option("--deadline", default="+7d", show_default=True,
+@click.option("--deadline", type=MOMENT, default="+7d", show_default=True,
               help="Until when the signature is valid: +7d, +12h, unix time or ISO date-time.")
-@click.option("--expires", default=None,
+@click.option("--expires", type=MOMENT, default=None,
               help="An approval's own expiry (as in `audit attest --expires`): signed with it.")
 @click.option("--nonce", type=click.IntRange(min=0), default=None,
               help="The auditor's nonce to sign with. Default: its next nonce, read from the "
@@ -445,7 +445,7 @@ def parse_deadline(text: str, now: int | None = None) -> int:
               help="Write the signed attestation here (default: stdout).")
 @network_option
 @account_option
-def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: str, expires: str | None,
+def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: Moment, expires: Moment | None,
                nonce: int | None,
                offline: bool, auditor: str | None, chain_id: int | None, registry_address: str | None,
                key_file: str | None, password_file: str | None, output: str | None,

@@ -28,7 +28,7 @@ def relay(files: tuple[str, ...], network: str, account: str | None, as_json: bo
     done = []
     with client(network, account) as gov:
         for name, signed in loaded:
-            result = gasless.relay(gov, signed, name)
+            result = gasless.relay(gov, signed, name).value
             done.append(result)
             if not as_json:
                 click.echo(result.line)

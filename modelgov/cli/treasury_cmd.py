@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from modelgov.cli._chain import account_option, client, network_option
+from modelgov.cli._chain import AMOUNT, account_option, client, network_option
 from modelgov.cli._common import echo_json, json_option
 from modelgov.textsafe import term
 
 if TYPE_CHECKING:
     from modelgov.chain.treasury import Grant, Milestone
+    from modelgov.timetext import Amount
 
 
 def _when(ts: int | None) -> str:
@@ -77,17 +78,16 @@ def treasury_status(network: str, as_json: bool) -> None:
 
 @treasury.command("deposit")
 @click.option("--token", "token_text", required=True, help="Token symbol or address.")
-@click.argument("amount")
+@click.argument("amount", type=AMOUNT)
 @network_option
 @account_option
 @json_option
-def treasury_deposit(token_text: str, amount: str, network: str, account: str | None, as_json: bool) -> None:
+def treasury_deposit(token_text: str, amount: Amount, network: str, account: str | None,
+                     as_json: bool) -> None:
     """Deposit AMOUNT (whole tokens, or smallest units with a 'wei' suffix) into the treasury."""
-    from modelgov.timetext import parse_amount
-
     with client(network, account) as gov:
         token = gov.treasury.resolve_token(token_text)
-        units = parse_amount(amount, token.decimals, "amount")
+        units = amount.units(token.decimals, "amount")
         result = gov.treasury.deposit(token, units)
     if as_json:
         echo_json({"token": token.address, "amount": str(units), "received": str(result.value),

@@ -209,6 +209,7 @@ class _Lifecycle:
         from modelgov.demo import mlp
         from modelgov.storage import arweave as ar
         from modelgov.storage import ipfs
+        from modelgov.storage.arweave_id import ArweaveId
 
         folder = self.work / f"{MODEL}-v{number}"
         weights = weights if weights is not None else mlp.initial_weights()
@@ -242,7 +243,7 @@ class _Lifecycle:
             MODEL,
             VersionInput(
                 cid=Cid.parse(pinned.cid),
-                arweave_tx=upload.txid,
+                arweave_tx=ArweaveId.parse(upload.txid),
                 manifest_digest=digest,
                 changelog_cid=Cid.parse(changelog_cid),
                 import_profile=manifest["root"]["profile"],
