@@ -20,7 +20,7 @@ class CustomError:
     contract: str = ""
 
     def __str__(self) -> str:
-        def fmt(value: Any) -> str:
+        def fmt(value: object) -> str:
             return "0x" + bytes(value).hex() if isinstance(value, (bytes, bytearray)) else str(value)
 
         return f"{self.name}({', '.join(f'{k}={fmt(v)}' for k, v in self.args.items())})"

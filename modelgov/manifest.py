@@ -19,12 +19,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelgov.cid.dag import BuildResult, build_path
 from modelgov.cid.profiles import Profile, get_profile
 from modelgov.cid.text import cid_from_bytes, normalize
 from modelgov.errors import IntegrityError, InvalidCIDError, ManifestError, PathError, UnknownProfileError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from modelgov.pipeline import DigestCache
 
 SCHEMA = "modelgov/manifest/v1"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -64,7 +67,7 @@ def build(
     on_bytes: Callable[[int], None] | None = None,
     piece: bool = False,
     threads: int | None = None,
-    cache: Any = None,
+    cache: DigestCache | None = None,
 ) -> dict[str, Any]:
     """The manifest of a model folder (or a single file).
 
@@ -198,7 +201,7 @@ def load(path: str | os.PathLike[str]) -> dict[str, Any]:
     return manifest
 
 
-def validate(manifest: Any, where: str = "manifest") -> None:
+def validate(manifest: object, where: str = "manifest") -> None:
     """Check the shape of a manifest.
 
     Raises:

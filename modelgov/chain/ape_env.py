@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from modelgov.chain.connection import DEFAULT_NETWORK, local_rpc_url, network_name
 from modelgov.endpoints import INSECURE_ENV, check_transport, insecure_allowed
@@ -140,7 +140,7 @@ def _quiet_revert_traces() -> None:
         return
     original = Trace.show
 
-    def show(self: Any, verbose: bool = False, file: Any = None) -> None:
+    def show(self: Trace, verbose: bool = False, file: IO[str] | None = None) -> None:
         if os.environ.get("MODELGOV_SHOW_TRACE"):
             original(self, verbose=verbose, file=file or sys.stderr)
 

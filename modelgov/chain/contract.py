@@ -18,6 +18,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from modelgov.chain.abi import load_abi
+from modelgov.chain.abi_values import AbiValue
 from modelgov.chain.events import canonical_type
 from modelgov.chain.rpc import Call, CallReverted
 from modelgov.errors import (
@@ -114,7 +115,7 @@ class ContractHandle:
         selector = keccak(text=_signature(item))[:4]
         return selector + abi_encode([canonical_type(i) for i in item["inputs"]], list(args))
 
-    def decode_output(self, fn: str, nargs: int, data: bytes) -> Any:
+    def decode_output(self, fn: str, nargs: int, data: bytes) -> AbiValue:
         """The return value(s) of ``fn``: one value, or a tuple for several outputs. A ``string``
         that is not UTF-8 (anyone can store one) comes back as ``bytes``."""
         types = [canonical_type(o) for o in self._function(fn, nargs).get("outputs", [])]
@@ -165,7 +166,7 @@ class ContractHandle:
 
     # --- reads ------------------------------------------------------------------------------
     def call(self, fn: str, *args: Any, action: str = "", block: str = "latest",
-             sender: str | None = None) -> Any:
+             sender: str | None = None) -> AbiValue:
         """Read ``fn(*args)`` (``eth_call``).
 
         Raises:
@@ -261,6 +262,8 @@ class ContractHandle:
             "address": self.address, "topics": ["0x" + topic.hex(), *topics],
             "fromBlock": hex(int(from_block)),
             "toBlock": to_block if isinstance(to_block, str) else hex(int(to_block))}])
+        if not isinstance(raw, list):
+            raise ChainError(f"eth_getLogs: malformed JSON-RPC answer for {self.kind}.{event}")
         out = []
         for log in raw:
             decoded = decoder.decode({

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from web3 import Web3
     from web3.types import LogReceipt
 
+    from modelgov.chain.deploy import Suite
     from modelgov.chain.rpc import Rpc
 
 #: blocks per ``eth_getLogs`` of :func:`rpc_logs` (public nodes cap the range)
@@ -182,7 +183,7 @@ def rpc_logs(rpc: Rpc, address: str, from_block: int, to_block: int,
     return sorted(out, key=lambda lg: (int(lg["blockNumber"]), int(lg["logIndex"])))
 
 
-def suite_contracts(suite: Any) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+def suite_contracts(suite: Suite) -> dict[str, tuple[str, list[dict[str, Any]]]]:
     """``name → (address, JSON ABI)`` for every deployed contract of a loaded suite."""
     found: dict[str, tuple[str, list[dict[str, Any]]]] = {}
     for name in suite.CONTRACTS:

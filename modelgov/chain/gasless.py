@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from modelgov.chain.abi_values import abi_int, abi_tuple
 from modelgov.chain.signing import DOMAIN_FIELDS, sign_typed_data
 from modelgov.errors import SignatureError, StateError, ValidationError
 
@@ -283,7 +284,7 @@ def _check_signer(signed: SignedDelegation, name: str) -> None:
 
 def _ballot_nonce(gov: ModelGov, voter: str, proposal_id: int) -> int:
     """The voter's next keyed nonce for ``proposal_id`` (key = the proposal id)."""
-    return int(gov.governor.handle.call("nonces", voter, keyed_nonce(proposal_id) >> 64))
+    return abi_int(gov.governor.handle.call("nonces", voter, keyed_nonce(proposal_id) >> 64))
 
 
 def _check_ballot(gov: ModelGov, ballot: SignedBallot, name: str) -> None:
@@ -301,14 +302,14 @@ def _check_ballot(gov: ModelGov, ballot: SignedBallot, name: str) -> None:
         raise StateError(f"{name}: replayed or superseded: {ballot.voter} already voted on "
                          f"proposal {pid}")
     key = (ballot.nonce >> 64) % 2**192
-    current = (int(governor.handle.call("nonces", ballot.voter, key)) if key
-               else int(governor.handle.call("nonces", ballot.voter)))
+    current = (abi_int(governor.handle.call("nonces", ballot.voter, key)) if key
+               else abi_int(governor.handle.call("nonces", ballot.voter)))
     if ballot.nonce < current:
         raise SignatureError(f"{name}: replayed: nonce {ballot.nonce} of {ballot.voter} was used "
                              f"already (next is {current})")
     if ballot.nonce != current:
         raise SignatureError(f"{name}: nonce {ballot.nonce} is not {ballot.voter}'s next ({current})")
-    st = ProposalState(int(governor.handle.call("state", pid)))
+    st = ProposalState(abi_int(governor.handle.call("state", pid)))
     if st is not ProposalState.Active:
         raise StateError(f"{name}: voting is not open for proposal {pid} (state {st.name})")
 
@@ -317,7 +318,7 @@ def _check_delegation(gov: ModelGov, d: SignedDelegation, name: str) -> None:
     token = gov.handle("token")
     if d.token.lower() != token.address.lower():
         raise SignatureError(f"{name}: signed for token {d.token}, not this deployment's {token.address}")
-    current = int(token.call("nonces", d.delegator))
+    current = abi_int(token.call("nonces", d.delegator))
     if d.nonce < current:
         raise SignatureError(f"{name}: replayed: nonce {d.nonce} of {d.delegator} was used already "
                              f"(next is {current})")
@@ -339,7 +340,7 @@ def ballot_for(gov: ModelGov, signer: Signer, ref: int, support: str | int) -> S
 
     governor = gov.governor
     pid = governor.resolve_id(ref)
-    st = ProposalState(int(governor.handle.call("state", pid)))
+    st = ProposalState(abi_int(governor.handle.call("state", pid)))
     if st not in (ProposalState.Pending, ProposalState.Active):
         raise StateError(f"voting is over for proposal {pid} (state {st.name})")
     if governor.handle.call("hasVoted", pid, str(signer.address)):
@@ -352,11 +353,11 @@ def delegation_for(gov: ModelGov, signer: Signer, delegatee: str | None, expiry:
     """Sign a delegation of ``signer``'s votes to ``delegatee`` (default: itself) with the
     token's next nonce and EIP-712 domain, read from the chain."""
     token = gov.handle("token")
-    _, name, version, *_ = token.call("eip712Domain")
+    _, name, version, *_ = abi_tuple(token.call("eip712Domain"))
     return sign_delegation(signer, chain_id=gov.connection.chain_id, token=token.address,
                            domain_name=str(name), domain_version=str(version),
                            delegatee=delegatee or str(signer.address),
-                           nonce=int(token.call("nonces", str(signer.address))), expiry=expiry)
+                           nonce=abi_int(token.call("nonces", str(signer.address))), expiry=expiry)
 
 
 def relay(gov: ModelGov, signed: Signed, name: str, *,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils.crypto import keccak
 
+from modelgov.chain.abi_values import abi_int, abi_tuple
 from modelgov.chain.enums import SUPPORT, ProposalState, role_name
 from modelgov.chain.tx import JsonRecord, TxResult, send
 from modelgov.errors import (
@@ -206,7 +207,7 @@ class Governor:
             NotFoundError: no proposal with that id or hash on this governor.
         """
         ref = int(ref)
-        if 0 < ref < 2**256 and int(self.handle.call("proposalSnapshot", ref)) != 0:
+        if 0 < ref < 2**256 and abi_int(self.handle.call("proposalSnapshot", ref)) != 0:
             return ref
         for p in self.created():
             if p.content_hash == ref:
@@ -216,7 +217,7 @@ class Governor:
     def onchain_id(self, built: BuiltProposal) -> int | None:
         """The sequential id of ``built`` if it was submitted, else None."""
         try:
-            number = int(self.handle.call("getProposalId", *built.args()))
+            number = abi_int(self.handle.call("getProposalId", *built.args()))
         except ModelGovError as exc:
             if exc.revert is not None and exc.revert.name == "GovernorNonexistentProposal":
                 return None
@@ -226,11 +227,11 @@ class Governor:
     def state(self, proposal_id: int) -> ProposalState:
         """The governor's state, except that a Queued proposal whose timelock operation is past
         ``ModelTimelock.GRACE_PERIOD`` (it can never execute) reads Expired."""
-        state = ProposalState(int(self.handle.call("state", int(proposal_id))))
+        state = ProposalState(abi_int(self.handle.call("state", int(proposal_id))))
         if state is ProposalState.Queued:
-            grace = int(self.timelock.call("GRACE_PERIOD"))
-            eta = int(self.handle.call("proposalEta", int(proposal_id)))
-            if int(self.handle.call("clock")) > eta + grace:
+            grace = abi_int(self.timelock.call("GRACE_PERIOD"))
+            eta = abi_int(self.handle.call("proposalEta", int(proposal_id)))
+            if abi_int(self.handle.call("clock")) > eta + grace:
                 return ProposalState.Expired
         return state
 
@@ -244,12 +245,14 @@ class Governor:
         created = _created or self._created(pid)
         h = self.handle
         (against, for_, abstain), snapshot, now, deadline, eta = (
-            h.call("proposalVotes", pid), int(h.call("proposalSnapshot", pid)), int(h.call("clock")),
-            int(h.call("proposalDeadline", pid)), int(h.call("proposalEta", pid)))
+            abi_tuple(h.call("proposalVotes", pid)), abi_int(h.call("proposalSnapshot", pid)),
+            abi_int(h.call("clock")), abi_int(h.call("proposalDeadline", pid)),
+            abi_int(h.call("proposalEta", pid)))
         # before the snapshot the quorum is not fixed yet: show today's value
-        quorum = int(h.call("quorum", snapshot if snapshot < now else now - 1))
-        return ProposalStatus(pid, self.state(pid).name, created.proposer, int(for_), int(against),
-                              int(abstain), quorum, snapshot, deadline, eta, title_of(created.description))
+        quorum = abi_int(h.call("quorum", snapshot if snapshot < now else now - 1))
+        return ProposalStatus(pid, self.state(pid).name, created.proposer, abi_int(for_),
+                              abi_int(against), abi_int(abstain), quorum, snapshot, deadline, eta,
+                              title_of(created.description))
 
     def proposals(self, state: str | None = None) -> list[ProposalStatus]:
         """Every proposal since deployment, oldest first; only those in ``state`` (``active``,
@@ -266,8 +269,8 @@ class Governor:
 
     def votes_of(self, account: str, timepoint: int | None = None) -> int:
         """``account``'s voting power now (or at a past ``timepoint``)."""
-        when = int(self.handle.call("clock")) - 1 if timepoint is None else int(timepoint)
-        return int(self.handle.call("getVotes", account, when))
+        when = abi_int(self.handle.call("clock")) - 1 if timepoint is None else int(timepoint)
+        return abi_int(self.handle.call("getVotes", account, when))
 
     # --- writes -----------------------------------------------------------------------------
     def _send(self, action: str, fn: str, args: tuple[Any, ...], sender: AccountAPI | None) -> Any:
@@ -283,7 +286,7 @@ class Governor:
         number = self.onchain_id(built)
         if number is not None:
             raise StateError(f"proposal {number} already exists")
-        threshold = int(self.handle.call("proposalThreshold"))
+        threshold = abi_int(self.handle.call("proposalThreshold"))
         votes = self.votes_of(str(signer.address))
         if votes < threshold:
             raise StateError(f"{signer.address} has {votes} votes, below the threshold {threshold}")
@@ -304,7 +307,7 @@ class Governor:
             raise ValidationError(f"vote must be one of for, against, abstain; got {support!r}")
         signer = self._sender(sender)
         pid = self.resolve_id(ref)
-        st = ProposalState(int(self.handle.call("state", pid)))
+        st = ProposalState(abi_int(self.handle.call("state", pid)))
         if st is not ProposalState.Active:
             raise StateError(f"voting is not open for proposal {pid} (state {st.name})")
         if self.handle.call("hasVoted", pid, str(signer.address)):
@@ -323,7 +326,7 @@ class Governor:
             StateError: the proposal has not succeeded (still active, defeated, already queued...).
         """
         pid = self.resolve_id(ref)
-        st = ProposalState(int(self.handle.call("state", pid)))
+        st = ProposalState(abi_int(self.handle.call("state", pid)))
         if st is not ProposalState.Succeeded:
             raise StateError(f"proposal {pid} is not queueable yet (state {st.name})")
         return TxResult.of(self._send("queue", "queue", self._created(pid).args(), sender), pid)
@@ -339,7 +342,7 @@ class Governor:
         st = self.state(pid)
         if st is not ProposalState.Queued:
             raise StateError(f"proposal {pid} is not queued (state {st.name})")
-        eta = int(self.handle.call("proposalEta", pid))
+        eta = abi_int(self.handle.call("proposalEta", pid))
         now = self.client.connection.rpc.timestamp("pending")
         if now < eta:
             raise StateError(f"proposal {pid}: eta not reached ({eta - now} s to go)")
@@ -434,16 +437,16 @@ class Governor:
             steps["propose"] = self.propose(built, sender=proposer)
             pid = steps["propose"].value
         if self.state(pid) is ProposalState.Pending:
-            self._warp_to(int(self.handle.call("proposalSnapshot", pid)) + 1)
+            self._warp_to(abi_int(self.handle.call("proposalSnapshot", pid)) + 1)
         if self.state(pid) is ProposalState.Active:
             for i, (account, support) in enumerate(votes):
                 if not self.handle.call("hasVoted", pid, str(account.address)):
                     steps[f"vote[{i}]"] = self.vote(pid, support, reason, sender=account)
-            self._warp_to(int(self.handle.call("proposalDeadline", pid)) + 1)
+            self._warp_to(abi_int(self.handle.call("proposalDeadline", pid)) + 1)
         if self.state(pid) is ProposalState.Succeeded:
             steps["queue"] = self.queue(pid, sender=proposer)
         if execute and self.state(pid) is ProposalState.Queued:
-            self._warp_to(int(self.handle.call("proposalEta", pid)) + 1)
+            self._warp_to(abi_int(self.handle.call("proposalEta", pid)) + 1)
             steps["execute"] = self.execute(pid, sender=executor or proposer)
         final = self.state(pid)
         wanted = ProposalState.Executed if execute else ProposalState.Queued

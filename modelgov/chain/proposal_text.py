@@ -26,11 +26,14 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelgov import manifest as mf
 from modelgov.errors import InvalidCIDError, ManifestError
 from modelgov.textsafe import md_code, md_text, safe_path_component
+
+if TYPE_CHECKING:  # pragma: no cover
+    from modelgov.chain.registry import VersionRecord
 
 
 def find_manifest(model: str, digest_hex: str, roots: list[Path] | None = None) -> dict[str, Any] | None:
@@ -58,7 +61,7 @@ def find_manifest(model: str, digest_hex: str, roots: list[Path] | None = None) 
 
 
 def manifest_for_version(
-    model: str, version: Any, roots: list[Path] | None = None
+    model: str, version: VersionRecord, roots: list[Path] | None = None
 ) -> tuple[dict[str, Any] | None, str]:
     """The local manifest of ``version`` (a registry ``VersionRecord``), or None and why not.
 

@@ -204,7 +204,7 @@ def _chain_text(raw: Any, name: str, invalid: list[str]) -> str:
     return str(raw)
 
 
-def arweave_from_bytes(raw: Any) -> str | None:
+def arweave_from_bytes(raw: bytes) -> str | None:
     from modelgov.storage.arweave_merkle import b64url_encode
 
     data = bytes(raw)

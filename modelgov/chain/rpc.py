@@ -57,8 +57,9 @@ class Rpc:
     def close(self) -> None:
         self._http.close()
 
-    def request(self, method: str, params: list[Any]) -> Any:
-        """One JSON-RPC request.
+    def request(self, method: str, params: list[Any]) -> object:
+        """One JSON-RPC request: its ``result``, a JSON value (callers narrow it to what the
+        method returns).
 
         Raises:
             NodeUnreachableError: no answer. ChainError: the node answered with an error.
@@ -123,18 +124,27 @@ class Rpc:
     @property
     def chain_id(self) -> int:
         if self._chain_id is None:
-            self._chain_id = int(self.request("eth_chainId", []), 16)
+            self._chain_id = _quantity(self.request("eth_chainId", []), "eth_chainId")
         return self._chain_id
 
     def get_code(self, address: str) -> bytes:
         return bytes.fromhex(str(self.request("eth_getCode", [address, "latest"]))[2:])
 
     def block_number(self) -> int:
-        return int(self.request("eth_blockNumber", []), 16)
+        return _quantity(self.request("eth_blockNumber", []), "eth_blockNumber")
 
     def timestamp(self, block: str = "latest") -> int:
         header = self.request("eth_getBlockByNumber", [block, False])
-        return int(header["timestamp"], 16)
+        if not isinstance(header, dict):
+            raise ChainError(f"eth_getBlockByNumber: no block {block}")
+        return _quantity(header.get("timestamp"), "eth_getBlockByNumber")
+
+
+def _quantity(value: object, method: str) -> int:
+    """A JSON-RPC quantity (``0x``-hex string) as an int."""
+    if not isinstance(value, str):
+        raise ChainError(f"{method}: malformed JSON-RPC answer (expected a hex quantity)")
+    return int(value, 16)
 
 
 def _result(item: Any, method: str) -> Any:

@@ -152,7 +152,7 @@ class SignedAttestation:
         return path
 
     @classmethod
-    def from_json(cls, doc: Any) -> SignedAttestation:
+    def from_json(cls, doc: object) -> SignedAttestation:
         """Raises: ValidationError: a field is missing or malformed."""
         if not isinstance(doc, dict):
             raise ValidationError("signature file must hold a JSON object")

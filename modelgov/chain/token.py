@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from modelgov.chain.abi_values import abi_int
 from modelgov.chain.tx import TxResult, send
 from modelgov.errors import (
     ChainError,
@@ -140,7 +141,7 @@ def token_refs(connection: Connection, addresses: Sequence[str]) -> list[TokenRe
                      ("eth_call", [{"to": address, "data": "0x" + _DECIMALS.hex()}, "latest"])]
     answers = connection.rpc.batch(requests)
 
-    def raw(item: Any) -> bytes | None:
+    def raw(item: object) -> bytes | None:
         if isinstance(item, Exception) or not isinstance(item, str) or not item.startswith("0x"):
             return None  # revert, no such function, node refusing: no metadata
         try:
@@ -227,14 +228,14 @@ class Erc20:
         return token_refs(self.handle.connection, [self.address])[0]
 
     def balance_of(self, account: str) -> int:
-        return int(self.handle.call("balanceOf", str(account), action=f"balance of {account}"))
+        return abi_int(self.handle.call("balanceOf", str(account), action=f"balance of {account}"))
 
     def allowance(self, owner: str, spender: str) -> int:
         """How much of ``owner``'s tokens ``spender`` may move."""
-        return int(self.handle.call("allowance", str(owner), str(spender), action="allowance"))
+        return abi_int(self.handle.call("allowance", str(owner), str(spender), action="allowance"))
 
     def total_supply(self) -> int:
-        return int(self.handle.call("totalSupply", action="total supply"))
+        return abi_int(self.handle.call("totalSupply", action="total supply"))
 
     # --- writes -----------------------------------------------------------------------------
     def approve(self, spender: str, amount: int, *, sender: AccountAPI | None = None) -> TxResult[int]:
@@ -261,17 +262,17 @@ class Token(Erc20):
         return str(self.handle.call("symbol"))
 
     def decimals(self) -> int:
-        return int(self.handle.call("decimals"))
+        return abi_int(self.handle.call("decimals"))
 
     def votes_of(self, account: str) -> int:
         """``account``'s current voting power (``getVotes``)."""
-        return int(self.handle.call("getVotes", str(account), action=f"votes of {account}"))
+        return abi_int(self.handle.call("getVotes", str(account), action=f"votes of {account}"))
 
     get_votes = votes_of
 
     def past_votes(self, account: str, timepoint: int) -> int:
         """Raises: ValidationError: ``timepoint`` is not in the past."""
-        return int(self.handle.call("getPastVotes", str(account), int(timepoint),
+        return abi_int(self.handle.call("getPastVotes", str(account), int(timepoint),
                                     action=f"votes of {account} at {timepoint}"))
 
     def delegates(self, account: str) -> str | None:

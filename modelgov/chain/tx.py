@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def to_json_value(value: Any) -> Any:
+def to_json_value(value: object) -> object:
     """A value as JSON: objects with ``to_json()`` (every modelgov record) give theirs; bytes →
     0x hex; tuples/lists/dicts recursively."""
     if hasattr(value, "to_json"):

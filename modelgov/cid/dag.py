@@ -34,7 +34,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol, TypedDict
+from typing import Any, BinaryIO, Protocol, TypedDict, TypeVar
 
 from modelgov.cid.profiles import Profile, get_profile
 from modelgov.cid.text import DAG_PB, RAW, cid_bytes_for, cid_from_bytes
@@ -92,7 +92,13 @@ class FileEntry:
     extra: Any = None  # what a FileHook computed from the same read (e.g. Arweave chunk hashes)
 
 
-class FileHook(Protocol):
+#: what a hook's :meth:`FileHook.work` gives its :meth:`FileHook.deliver` (per task)
+W = TypeVar("W")
+#: what a hook's :meth:`FileHook.finish` gives (``FileEntry.extra``)
+E_co = TypeVar("E_co", covariant=True)
+
+
+class FileHook(Protocol[W, E_co]):
     """More digests of a file's bytes from the same read as its DAG (one per file).
 
     :meth:`work` runs on the thread that read a task (in parallel, under no order), on the
@@ -101,15 +107,15 @@ class FileHook(Protocol):
     :meth:`finish` gives the file's ``FileEntry.extra``.
     """
 
-    def work(self, data: list[memoryview], offset: int, n: int, chunk_size: int) -> Any: ...
+    def work(self, data: list[memoryview], offset: int, n: int, chunk_size: int) -> W: ...
 
-    def deliver(self, result: Any) -> None: ...
+    def deliver(self, result: W) -> None: ...
 
-    def finish(self) -> Any: ...
+    def finish(self) -> E_co: ...
 
 
 #: makes the hook of a file of the given size (build_path's ``file_hook``)
-FileHookFactory = Callable[[int], FileHook]
+FileHookFactory = Callable[[int], "FileHook[Any, object]"]
 
 
 class BuildOptions(TypedDict, total=False):
@@ -356,7 +362,7 @@ def _feed_tasks(
     fd: int | None = None,
     length: int = 0,
     on_bytes: Callable[[int], None] | None = None,
-    hook: FileHook | None = None,
+    hook: FileHook[Any, object] | None = None,
 ) -> None:
     """Hash a file's leaves in tasks of :data:`TASK_BYTES` on ``threads`` threads, in order.
 

@@ -78,9 +78,11 @@ def proposal() -> None:
 def proposal_build(file: str, network: str, account: str | None, bind_proposer: bool,
                    as_json: bool) -> None:
     """Print targets, values, calldatas, description hash and the proposal id of FILE."""
+    from modelgov.chain.abi_values import abi_int
+
     with client(network, account) as gov:
         built = _built(gov, file, bind_proposer)
-        onchain = int(gov.governor.handle.call("hashProposal", *built.args()))
+        onchain = abi_int(gov.governor.handle.call("hashProposal", *built.args()))
     if onchain != built.proposal_hash:  # pragma: no cover - would be a bug in compute_proposal_id
         raise click.ClickException("local proposal hash differs from governor.hashProposal")
     if as_json:

@@ -49,7 +49,7 @@ def _record_of(a: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=4096)
-def cid_text(hex_value: Any) -> str | None:
+def cid_text(hex_value: object) -> str | None:
     """A binary CID (``0x…`` from the event) as text; undecodable bytes stay hex, marked."""
     from modelgov.cid.text import cid_from_bytes
     from modelgov.errors import ModelGovError

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -53,6 +53,9 @@ from modelgov.storage.arweave_merkle import (
     tree_from_file,
 )
 from modelgov.storage.arweave_wallet import Wallet, deep_hash, verify
+
+if TYPE_CHECKING:  # pragma: no cover
+    from modelgov.pipeline import DigestCache
 
 GATEWAY_ENV = "MODELGOV_ARWEAVE_GATEWAY"
 STATE_SUFFIX = ".arweave-upload.json"
@@ -471,7 +474,7 @@ def upload_file(
     transport: httpx.BaseTransport | None = None,
     retry_delays: Sequence[float] = (0.2, 0.8, 2.0),
     threads: int | None = None,
-    cache: Any = None,
+    cache: DigestCache | None = None,
 ) -> UploadResult:
     """Upload one file as one Arweave transaction, resuming a previous attempt if any.
 

@@ -493,7 +493,7 @@ class BundleUpload:
 def upload_bundle(
     folder: str | os.PathLike[str],
     wallet: Wallet,
-    gateway: Any,
+    gateway: Gateway,
     *,
     model: str | None = None,
     version: str | None = None,

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -33,6 +33,9 @@ from modelgov.cid.text import cid_from_bytes, normalize, parse_cid
 from modelgov.cid.unpack import UnpackResult, unpack_car
 from modelgov.endpoints import INSECURE_ENV, check_transport, insecure_allowed
 from modelgov.errors import IPFSError, NodeUnreachableError, ValidationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from modelgov.pipeline import DigestCache
 
 ENV_API = "MODELGOV_IPFS_API"
 ENV_INSECURE = "MODELGOV_IPFS_ALLOW_INSECURE"
@@ -318,7 +321,7 @@ def pin_path(
     on_total: Callable[[int], None] | None = None,
     on_bytes: Callable[[int], None] | None = None,
     threads: int | None = None,
-    cache: Any = None,
+    cache: DigestCache | None = None,
 ) -> PinResult:
     """Pin a file or folder: local CID first, then our CAR streamed to ``dag/import``.
 

@@ -184,7 +184,7 @@ class Pages:
     def treasury(self) -> str:
         t = self.r.treasury()
         st = t["status"] or {}
-        def token_field(entry: dict[str, Any], key: str, otherwise: Any) -> Any:
+        def token_field(entry: dict[str, Any], key: str, otherwise: object) -> object:
             token = entry.get("token")
             return token.get(key) if isinstance(token, dict) else otherwise
 

@@ -40,18 +40,18 @@ footer{color:#6b7386;font-size:12px;padding:24px}
 """ + "".join(f".w{i}{{width:{i}%}}" for i in range(101))
 
 
-def text(value: Any) -> str:
+def text(value: object) -> str:
     """Chain or file data as safe HTML text: control and bidi characters shown as ``\\xNN``."""
     if value is None:
         return '<span class="badge">none</span>'
     return html.escape(visible(str(value)), quote=True)
 
 
-def mono(value: Any) -> str:
+def mono(value: object) -> str:
     return f'<span class="mono">{text(value)}</span>'
 
 
-def link(href: str, label: Any) -> str:
+def link(href: str, label: object) -> str:
     return f'<a href="{html.escape(href, quote=True)}">{text(label)}</a>'
 
 
@@ -65,7 +65,7 @@ def when(ts: int | None) -> str:
     return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def amount(value: Any, decimals: int = 18) -> str:
+def amount(value: int | str | None, decimals: int = 18) -> str:
     n = int(value or 0)
     whole, frac = divmod(n, 10**decimals)
     frac_text = f"{frac:0{decimals}d}".rstrip("0")[:6]

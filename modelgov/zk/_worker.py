@@ -19,6 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 EXIT_OK = 0
@@ -27,7 +28,7 @@ EXIT_FAILED = 3
 EXIT_MISSING = 4
 
 
-def _run_args(req: dict[str, Any], ezkl: Any) -> Any:
+def _run_args(req: dict[str, Any], ezkl: ModuleType) -> Any:
     ra = ezkl.PyRunArgs()
     ra.input_visibility = req["input_visibility"]
     ra.output_visibility = req["output_visibility"]
@@ -38,7 +39,7 @@ def _run_args(req: dict[str, Any], ezkl: Any) -> Any:
     return ra
 
 
-def op_settings(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
+def op_settings(req: dict[str, Any], ezkl: ModuleType) -> dict[str, Any]:
     """gen_settings → calibrate_settings (on the given data, at the given scale) → compile."""
     ezkl.gen_settings(req["onnx"], req["settings"], py_run_args=_run_args(req, ezkl))
     ezkl.calibrate_settings(req["calibration"], req["onnx"], req["settings"], req["target"], 1.0,
@@ -50,20 +51,20 @@ def op_settings(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
     return {"logrows": settings["run_args"]["logrows"], "num_rows": settings.get("num_rows")}
 
 
-def op_gen_srs(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
+def op_gen_srs(req: dict[str, Any], ezkl: ModuleType) -> dict[str, Any]:
     """A development SRS for ``logrows`` (its secret is known to this machine)."""
     ezkl.gen_srs(req["srs"], int(req["logrows"]))
     return {}
 
 
-def op_setup(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
+def op_setup(req: dict[str, Any], ezkl: ModuleType) -> dict[str, Any]:
     """Verifying and proving keys of a compiled circuit."""
     if not ezkl.setup(req["compiled"], req["vk"], req["pk"], req["srs"], None, False):
         raise RuntimeError("setup returned false")
     return {}
 
 
-def op_prove(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
+def op_prove(req: dict[str, Any], ezkl: ModuleType) -> dict[str, Any]:
     """Witness of one input, then a proof; the proof JSON is written to ``proof``."""
     t0 = time.perf_counter()
     ezkl.gen_witness(req["input"], req["compiled"], req["witness"], req["vk"], req["srs"])
@@ -72,7 +73,7 @@ def op_prove(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
     return {"witness_s": t1 - t0, "prove_s": time.perf_counter() - t1}
 
 
-def op_verify(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
+def op_verify(req: dict[str, Any], ezkl: ModuleType) -> dict[str, Any]:
     """Off-chain verification; ``valid`` false when EZKL rejects the proof."""
     try:
         valid = bool(ezkl.verify(req["proof"], req["settings"], req["vk"], req["srs"], False))
@@ -82,7 +83,7 @@ def op_verify(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
     return {"valid": valid, "reason": reason}
 
 
-def op_quantized_outputs(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
+def op_quantized_outputs(req: dict[str, Any], ezkl: ModuleType) -> dict[str, Any]:
     """The circuit's output field elements for each input in ``inputs`` (witness only)."""
     outputs: list[list[str]] = []
     data_path = req["witness"] + ".input.json"
@@ -95,7 +96,7 @@ def op_quantized_outputs(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
     return {"outputs": outputs}
 
 
-def op_witness_io(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
+def op_witness_io(req: dict[str, Any], ezkl: ModuleType) -> dict[str, Any]:
     """The circuit's input and output field elements for one input (witness only)."""
     with open(req["data"], "w") as f:
         json.dump({"input_data": [req["input"]]}, f)
@@ -106,7 +107,7 @@ def op_witness_io(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
             "outputs": [str(v) for v in witness["outputs"][0]]}
 
 
-def op_evm_verifier(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
+def op_evm_verifier(req: dict[str, Any], ezkl: ModuleType) -> dict[str, Any]:
     """Render the Solidity verifier of a verifying key (EZKL needs a running asyncio loop)."""
 
     async def render() -> None:
@@ -121,13 +122,13 @@ def op_evm_verifier(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
     return {}
 
 
-def op_calldata(req: dict[str, Any], ezkl: Any) -> dict[str, Any]:
+def op_calldata(req: dict[str, Any], ezkl: ModuleType) -> dict[str, Any]:
     """EVM calldata (``verifyProof(bytes,uint256[])``) of a proof file, as hex."""
     data = ezkl.encode_evm_calldata(req["proof"], req["calldata"], None)
     return {"calldata": "0x" + bytes(data).hex()}
 
 
-OPS: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] = {
+OPS: dict[str, Callable[[dict[str, Any], ModuleType], dict[str, Any]]] = {
     "settings": op_settings,
     "gen_srs": op_gen_srs,
     "setup": op_setup,

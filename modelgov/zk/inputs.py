@@ -14,7 +14,7 @@ from typing import Any
 from modelgov.errors import ValidationError
 
 
-def parse_samples(data: Any, size: int, where: str) -> list[list[float]]:
+def parse_samples(data: object, size: int, where: str) -> list[list[float]]:
     """The samples in ``data``, each of ``size`` finite numbers.
 
     Raises:
