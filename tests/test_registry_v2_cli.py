@@ -7,6 +7,7 @@ import hashlib
 import importlib.util
 import json
 import sys
+import uuid
 
 import pytest
 from eth_utils.crypto import keccak
@@ -40,8 +41,10 @@ def model(registry, governance, accounts):
         registry.grantRole(AUDITOR_ROLE, a, sender=governance)
     registry.grantRole(GUARDIAN_ROLE, accounts[7], sender=governance)
     registry.grantRole(ALIAS_MANAGER_ROLE, accounts[6], sender=governance)
-    registry.createModel("llama", b"", sender=governance)
-    return "llama"
+    # a fresh name per test: nothing here depends on other modules' chain state
+    name = f"llama-{uuid.uuid4().hex[:8]}"
+    registry.createModel(name, b"", sender=governance)
+    return name
 
 
 def ok(result) -> dict:
@@ -55,8 +58,8 @@ def refused(result, text: str) -> None:
     assert len(lines) == 1 and text in lines[0], result.stderr
 
 
-def submit(run_cli, seed: str, *extra: str) -> int:
-    doc = ok(run_cli("version", "submit", "--model", "llama", "--cid", cid_of(seed), "--manifest-digest",
+def submit(run_cli, model: str, seed: str, *extra: str) -> int:
+    doc = ok(run_cli("version", "submit", "--model", model, "--cid", cid_of(seed), "--manifest-digest",
                      DIGEST, "--account", "TEST::9", "--json", *extra))
     return int(doc["version_id"])
 
@@ -68,22 +71,22 @@ def approve(run_cli, version: int, *extra: str) -> None:
 
 
 def test_aliases_set_by_the_alias_manager_listed_by_model_show(run_cli, model):
-    v1, v2 = submit(run_cli, "a"), submit(run_cli, "b")
-    doc = ok(run_cli("model", "alias", "llama", "canary", str(v2), "--account", "TEST::6", "--json"))
+    v1, v2 = submit(run_cli, model, "a"), submit(run_cli, model, "b")
+    doc = ok(run_cli("model", "alias", model, "canary", str(v2), "--account", "TEST::6", "--json"))
     assert doc["version_id"] == v2 and doc["aliases"] == {"canary": v2}
-    ok(run_cli("model", "alias", "llama", "staging", str(v1), "--account", "TEST::6", "--json"))
-    shown = ok(run_cli("model", "show", "llama", "--json"))
+    ok(run_cli("model", "alias", model, "staging", str(v1), "--account", "TEST::6", "--json"))
+    shown = ok(run_cli("model", "show", model, "--json"))
     assert shown["aliases"] == {"canary": v2, "staging": v1}
-    text = run_cli("model", "show", "llama").stdout
+    text = run_cli("model", "show", model).stdout
     assert f"canary → v{v2}" in text and f"staging → v{v1}" in text
-    refused(run_cli("model", "alias", "llama", "canary", str(v1), "--account", "TEST::9"), "ALIAS_MANAGER_ROLE")
-    refused(run_cli("model", "alias", "llama", "x" * 65, str(v1), "--account", "TEST::6"), "1 to 64 bytes")
-    ok(run_cli("model", "alias", "llama", "canary", "--clear", "--account", "TEST::6"))
-    assert ok(run_cli("model", "show", "llama", "--json"))["aliases"] == {"staging": v1}
+    refused(run_cli("model", "alias", model, "canary", str(v1), "--account", "TEST::9"), "ALIAS_MANAGER_ROLE")
+    refused(run_cli("model", "alias", model, "x" * 65, str(v1), "--account", "TEST::6"), "1 to 64 bytes")
+    ok(run_cli("model", "alias", model, "canary", "--clear", "--account", "TEST::6"))
+    assert ok(run_cli("model", "show", model, "--json"))["aliases"] == {"staging": v1}
 
 
 def test_expiring_approval_stops_counting_and_shows_as_expired(run_cli, model, chain):
-    v = submit(run_cli, "exp")
+    v = submit(run_cli, model, "exp")
     ok(run_cli("audit", "attest", str(v), "--verdict", "approve", "--report-cid", REPORT,
                "--account", "TEST::4", "--expires", "+1h"))
     ok(run_cli("audit", "attest", str(v), "--verdict", "approve", "--report-cid", REPORT, "--account", "TEST::5"))
@@ -103,7 +106,7 @@ def test_expiring_approval_stops_counting_and_shows_as_expired(run_cli, model, c
 
 
 def test_guardian_suspends_and_only_governance_reinstates(run_cli, model, registry, governance):
-    v = submit(run_cli, "sus")
+    v = submit(run_cli, model, "sus")
     approve(run_cli, v)
     refused(run_cli("version", "suspend", str(v), "--account", "TEST::9"), "GUARDIAN_ROLE")
     ok(run_cli("version", "suspend", str(v), "--account", "TEST::7"))
@@ -116,14 +119,14 @@ def test_guardian_suspends_and_only_governance_reinstates(run_cli, model, regist
 
 
 def test_lineage_prints_the_tree(run_cli, model):
-    root = submit(run_cli, "root")
-    left = submit(run_cli, "left", "--parent", str(root), "--dataset", cid_of("data"))
-    right = submit(run_cli, "right", "--parent", str(root))
-    grand = submit(run_cli, "grand", "--parent", str(left))
-    doc = ok(run_cli("model", "lineage", "llama", "--json"))
+    root = submit(run_cli, model, "root")
+    left = submit(run_cli, model, "left", "--parent", str(root), "--dataset", cid_of("data"))
+    right = submit(run_cli, model, "right", "--parent", str(root))
+    grand = submit(run_cli, model, "grand", "--parent", str(left))
+    doc = ok(run_cli("model", "lineage", model, "--json"))
     assert [(v["depth"], v["version_id"]) for v in doc["versions"]] == [
         (0, root), (1, left), (2, grand), (1, right)]
-    text = run_cli("model", "lineage", "llama").stdout.splitlines()
+    text = run_cli("model", "lineage", model).stdout.splitlines()
     assert text[2].startswith("  └─ v") and cid_of("data") in text[2]
     assert text[3].startswith("    └─ v")
 
@@ -170,25 +173,25 @@ def test_fetch_by_name_resolves_active_or_alias_and_checks_the_manifest(
         manifest.write(doc, tmp_path / f"w{n}.json")
         with IPFSClient(ipfs_api) as client:
             assert pin_path(folder, client=client).cid == doc["root"]["cid"]
-        versions[n] = (ok(run_cli("version", "submit", "--model", "llama", "--cid", doc["root"]["cid"],
+        versions[n] = (ok(run_cli("version", "submit", "--model", model, "--cid", doc["root"]["cid"],
                                   "--manifest", tmp_path / f"w{n}.json", "--account", "TEST::9", "--json")),
                        doc)
     v1, v2 = versions[1][0]["version_id"], versions[2][0]["version_id"]
-    refused(run_cli("fetch", "--model", "llama", "-o", tmp_path / "none", "--api", ipfs_api), "no active version")
+    refused(run_cli("fetch", "--model", model, "-o", tmp_path / "none", "--api", ipfs_api), "no active version")
     approve(run_cli, v1)
-    registry.activateVersion(1, v1, 0, sender=governance)
-    ok(run_cli("model", "alias", "llama", "canary", str(v2), "--account", "TEST::6"))
-    got = ok(run_cli("fetch", "--model", "llama", "-o", tmp_path / "active", "--api", ipfs_api, "--json"))
+    registry.activateVersion(registry.modelIdOf(model), v1, 0, sender=governance)
+    ok(run_cli("model", "alias", model, "canary", str(v2), "--account", "TEST::6"))
+    got = ok(run_cli("fetch", "--model", model, "-o", tmp_path / "active", "--api", ipfs_api, "--json"))
     assert (got["version_id"], got["chosen_by"], got["cid"]) == (v1, "active", versions[1][1]["root"]["cid"])
     assert (tmp_path / "active" / "weights.bin").read_bytes() == bytes([1]) * 5000
-    got = ok(run_cli("fetch", "--model", "llama", "--alias", "canary", "-o", tmp_path / "canary",
+    got = ok(run_cli("fetch", "--model", model, "--alias", "canary", "-o", tmp_path / "canary",
                      "--api", ipfs_api, "--json"))
     assert (got["version_id"], got["chosen_by"]) == (v2, "alias canary")
-    refused(run_cli("fetch", "--model", "llama", "--alias", "prod", "-o", tmp_path / "x", "--api", ipfs_api),
+    refused(run_cli("fetch", "--model", model, "--alias", "prod", "-o", tmp_path / "x", "--api", ipfs_api),
             "no alias 'prod'")
     # a version whose recorded manifest digest does not match its bytes is refused after the fetch
-    liar = ok(run_cli("version", "submit", "--model", "llama", "--cid", versions[1][1]["root"]["cid"],
+    liar = ok(run_cli("version", "submit", "--model", model, "--cid", versions[1][1]["root"]["cid"],
                       "--manifest-digest", DIGEST, "--account", "TEST::8", "--json"))["version_id"]
-    refused(run_cli("fetch", "--model", "llama", "--version", str(liar), "-o", tmp_path / "liar",
+    refused(run_cli("fetch", "--model", model, "--version", str(liar), "-o", tmp_path / "liar",
                     "--api", ipfs_api), "manifest digest")
     refused(run_cli("fetch", "-o", tmp_path / "y"), "give a CID or --model")
