@@ -111,7 +111,7 @@ def _chain(folder: Path, proof_path: Path) -> dict[str, int]:
         deployed = deploy_verifier(acct, compiled)
         proof = load_proof(proof_path)
         verify_on_chain(deployed.address, proof)
-        gas = verify_transaction(acct, deployed.address, proof)
+        gas = verify_transaction(deployed.address, proof, sender=acct).value
         calldata = 4 + 32 * 4 + len(proof.proof_bytes) + 32 * len(proof.instances)
     return {"deploy_gas": deployed.gas_used, "runtime": deployed.runtime_bytes, "verify_gas": gas,
             "proof_bytes": len(proof.proof_bytes), "calldata_bytes": calldata}

@@ -115,7 +115,7 @@ def test_proof_made_with_regenerated_pk_verifies_off_and_on_chain(zk, verifiers,
     assert max(abs(a - b) for a, b in zip(proof.output, zk.expected_output[0], strict=False)) < 0.1
     assert pipeline.verify(proof, zk.v1)["valid"] is True
     assert verify_on_chain(verifiers["v1"].address, proof) is True
-    gas = verify_transaction(deployer, verifiers["v1"].address, proof)
+    gas = verify_transaction(verifiers["v1"].address, proof, sender=deployer).value
     assert 200_000 < gas < 1_500_000
 
 

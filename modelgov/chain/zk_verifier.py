@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from modelgov.chain.client import ModelGov
     from modelgov.chain.rpc import Rpc
+    from modelgov.chain.tx import TxResult
 
 
 @dataclass(frozen=True)
@@ -142,19 +143,22 @@ def verify_on_chain(address: str, proof: ProofFile, gov: ModelGov | None = None)
     return True
 
 
-def verify_transaction(account: AccountAPI, address: str, proof: ProofFile) -> int:
-    """Send ``verifyProof`` as a transaction (what a consumer contract pays); returns gas used.
+def verify_transaction(address: str, proof: ProofFile, *, sender: AccountAPI) -> TxResult[int]:
+    """Send ``verifyProof`` as a transaction from ``sender`` (what a consumer contract pays);
+    the result's value is the gas it used.
 
     Raises:
         ProofRejectedError: the transaction reverted.
     """
     from ape.exceptions import ApeException
 
+    from modelgov.chain.tx import TxResult
+
     target = checksum(address)
     try:
-        receipt = account.transfer(target, 0, data=_verify_calldata(proof))
+        receipt = sender.transfer(target, 0, data=_verify_calldata(proof))
     except ApeException as exc:
         raise ProofRejectedError(f"the verifier at {target} rejected the proof (reverted)") from exc
     if getattr(receipt, "failed", False):
         raise ProofRejectedError(f"the verifier at {target} rejected the proof (reverted)")
-    return int(receipt.gas_used)
+    return TxResult.of(receipt, int(receipt.gas_used))

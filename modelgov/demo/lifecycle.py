@@ -385,7 +385,7 @@ class _Lifecycle:
         if verifier is None or record.version_id != v1["version_id"]:
             raise ModelGovError("the active version has no bound verifier")
         verify_on_chain(verifier, proof)
-        gas = verify_transaction(self.who["bob"], verifier, proof)
+        gas = verify_transaction(verifier, proof, sender=self.who["bob"]).value
         self.log.add("anyone", "verify the proof through the registry's binding (activeVerifier)",
                      detail=f"{verifier} accepts it; verifyProof gas {gas:,}")
         self.result.zk_output = [float(v) for v in proof.output]
