@@ -26,12 +26,14 @@ from modelgov.errors import (
     CustomError,
     ModelGovError,
     TransactionRevertedError,
+    ValidationError,
 )
 
 if TYPE_CHECKING:
     from ape.api import AccountAPI, ReceiptAPI
     from ape.contracts import ContractInstance
 
+    from modelgov.chain.client import ModelGov
     from modelgov.chain.connection import Connection
     from modelgov.chain.events import ChainEvent
 
@@ -293,3 +295,32 @@ class ContractHandle:
             if decoded is not None and decoded.name == name:
                 out.append(decoded.args)
         return out
+
+
+class Manager:
+    """What every contract manager of the client shares (``gov.registry``, ``gov.treasury``,
+    ``gov.oracle``, tokens): its contract handle, the client whose account signs by default,
+    and how a write's signer is chosen."""
+
+    def __init__(self, handle: ContractHandle, client: ModelGov | None = None) -> None:
+        self.handle = handle
+        self.client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.address}>"
+
+    @property
+    def address(self) -> str:
+        return self.handle.address
+
+    def signer(self, sender: AccountAPI | None = None) -> AccountAPI:
+        """``sender``, or the client's account when None.
+
+        Raises:
+            ValidationError: neither is there.
+        """
+        if sender is not None:
+            return sender
+        if self.client is None:
+            raise ValidationError("no signing account: pass sender=")
+        return self.client.account

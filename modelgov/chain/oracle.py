@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from modelgov.chain.contract import Manager
 from modelgov.chain.tx import TxResult, send
 from modelgov.errors import (
     ChainError,
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from ape.contracts import ContractInstance
 
     from modelgov.chain.client import ModelGov
-    from modelgov.chain.contract import ContractHandle
 
 STATUS_NAMES = {0: "none", 1: "open", 2: "proposed", 3: "challenged", 4: "final"}
 OPEN, PROPOSED, CHALLENGED, FINAL = 1, 2, 3, 4
@@ -243,7 +243,7 @@ def deploy_oracle(deployer: AccountAPI, admin: str, registry: str, config: Oracl
 # ---------------------------------------------------------------------------------------------
 # the client's oracle
 # ---------------------------------------------------------------------------------------------
-class Oracle:
+class Oracle(Manager):
     """The InferenceOracle of a suite: ``gov.oracle`` (or ``Oracle.at(gov, address)``).
 
     Reads return frozen dataclasses; writes take the signer as ``sender=`` (default: the
@@ -251,10 +251,6 @@ class Oracle:
     ``request`` → the request id, ``withdraw`` → the amount, the others → the request's record
     after the write.
     """
-
-    def __init__(self, handle: ContractHandle, client: ModelGov | None = None) -> None:
-        self.handle = handle
-        self.client = client
 
     @classmethod
     def at(cls, client: ModelGov, address: str) -> Oracle:
@@ -271,22 +267,6 @@ class Oracle:
             raise ValidationError(f"{address!r} is not an address")
         return cls(ContractHandle("InferenceOracle", address, client.connection, messages,
                                   callee_errors=("ModelRegistry",)), client)
-
-    @property
-    def address(self) -> str:
-        return self.handle.address
-
-    def signer(self, sender: AccountAPI | None = None) -> AccountAPI:
-        """``sender``, or the client's account when None.
-
-        Raises:
-            ValidationError: neither is there.
-        """
-        if sender is not None:
-            return sender
-        if self.client is None:
-            raise ValidationError("no signing account: pass sender=")
-        return self.client.account
 
     def _view(self, action: str, fn: str, *args: Any) -> Any:
         return self.handle.call(fn, *args, action=action)

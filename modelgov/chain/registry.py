@@ -20,10 +20,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ape.api import AccountAPI
 
-    from modelgov.chain.client import ModelGov
-    from modelgov.chain.contract import ContractHandle
     from modelgov.chain.signing import SignedAttestation
 
+from modelgov.chain.contract import Manager
 from modelgov.chain.enums import ADMIN_ROLE, AUDITOR_ROLE, GUARDIAN_ROLE, Verdict, role_name
 from modelgov.chain.tx import JsonRecord, TxResult, send
 from modelgov.cid.text import Cid
@@ -384,7 +383,7 @@ def prepare_version(
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
-class Registry:
+class Registry(Manager):
     """The ModelRegistry of a suite: ``client.registry``.
 
     Reads return frozen dataclasses; writes take the signer as ``sender=`` (default: the
@@ -394,26 +393,11 @@ class Registry:
     ``TransactionRevertedError``) with the decoded custom error as ``err.revert``.
     """
 
-    def __init__(self, handle: ContractHandle, client: ModelGov | None = None) -> None:
-        self.handle = handle
-        self.client = client
-
-    @property
-    def address(self) -> str:
-        return self.handle.address
-
-    def _sender(self, sender: AccountAPI | None) -> AccountAPI:
-        if sender is not None:
-            return sender
-        if self.client is None:
-            raise ValidationError("no signing account: pass sender=")
-        return self.client.account
-
     def _view(self, action: str, fn: str, *args: Any) -> Any:
         return self.handle.call(fn, *args, action=action)
 
     def _send(self, action: str, fn: str, args: tuple[Any, ...], sender: AccountAPI | None) -> Any:
-        return send(self.handle, fn, args, sender=self._sender(sender), action=action)
+        return send(self.handle, fn, args, sender=self.signer(sender), action=action)
 
     # --- reads ------------------------------------------------------------------------------
     def model_id(self, name: str) -> int:
@@ -614,7 +598,7 @@ class Registry:
         Raises:
             NotFoundError: unknown model or parent. StateError: the sender already submitted this CID.
         """
-        signer = self._sender(sender)
+        signer = self.signer(sender)
         mid = self.resolve_model(model)
         action = f"cannot submit {version.cid} to model #{mid}"
         existing = self.find_version_by_cid(mid, version.cid, submitter=str(signer.address))
@@ -640,7 +624,7 @@ class Registry:
             NotFoundError, StateError (not an auditor), InvalidCIDError, ValidationError (a
             rejection given an expiry, or an expiry not in the future).
         """
-        signer = self._sender(sender)
+        signer = self.signer(sender)
         code = Verdict.parse(verdict)
         report = Cid.parse(report_cid).raw
         action = f"cannot attest version {version_id}"
@@ -786,7 +770,7 @@ class Registry:
         Raises:
             StateError: the sender is not governance (use a proposal), or the name is taken.
         """
-        signer = self._sender(sender)
+        signer = self.signer(sender)
         self.create_model_call(name, card_cid)  # validates the name and card CID, checks the name is free
         if not self.is_governance(str(signer.address)):
             raise StateError(

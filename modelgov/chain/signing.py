@@ -285,25 +285,3 @@ def load_key(path: str | Path, password: str | None) -> LocalAccount:
     except Exception as exc:
         raise WalletError(f"cannot load key from {path}: {exc}") from None
 
-
-def resolve_signer(account: str | None, key_file: str | Path | None = None,
-                   password_file: str | Path | None = None) -> Signer:
-    """Who signs offline: a key file (raw hex, or an encrypted JSON keyfile opened with the
-    password in ``password_file``), else the Ape account ``account`` (``TEST::<n>`` or an alias).
-    The one place commands resolve signing keys.
-
-    Raises:
-        WalletError: unreadable key or password file. ConfigError: unknown Ape account.
-    """
-    if key_file:
-        password = None
-        if password_file:
-            try:
-                password = Path(password_file).read_text().rstrip("\n")
-            except OSError as exc:
-                raise WalletError(f"cannot read password file {password_file}: {exc.strerror}") from None
-        return load_key(key_file, password)
-    from modelgov.chain.ape_env import load_account, prepare_environment
-
-    prepare_environment()
-    return load_account(account)

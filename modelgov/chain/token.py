@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from modelgov.chain.abi_values import abi_int
+from modelgov.chain.contract import Manager
 from modelgov.chain.tx import TxResult, send
 from modelgov.errors import (
     ChainError,
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
     from modelgov.chain.client import ModelGov
     from modelgov.chain.connection import Connection
-    from modelgov.chain.contract import ContractHandle
 
 
 def _fn(name: str, inputs: list[tuple[str, str]], out: str | None,
@@ -184,17 +184,13 @@ def messages(err: CustomError, token: TokenRef | None = None) -> tuple[type[Mode
     return None
 
 
-class Erc20:
+class Erc20(Manager):
     """An ERC-20 at an address: balances and allowances (plain reads), ``approve``.
 
     Args:
         handle: the token's contract handle (:meth:`at` builds one for any address).
         client: the client whose account signs writes when no ``sender=`` is given.
     """
-
-    def __init__(self, handle: ContractHandle, client: ModelGov | None = None) -> None:
-        self.handle = handle
-        self.client = client
 
     @classmethod
     def at(cls, address: str, connection: Connection, client: ModelGov | None = None,
@@ -207,20 +203,6 @@ class Erc20:
 
         return cls(ContractHandle("ERC20", address, connection, partial(messages, token=ref),
                                   abi=ERC20_ABI), client)
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.address}>"
-
-    @property
-    def address(self) -> str:
-        return self.handle.address
-
-    def _sender(self, sender: AccountAPI | None) -> AccountAPI:
-        if sender is not None:
-            return sender
-        if self.client is None:
-            raise ValidationError("no signing account: pass sender=")
-        return self.client.account
 
     # --- reads ------------------------------------------------------------------------------
     def ref(self) -> TokenRef:
@@ -245,7 +227,7 @@ class Erc20:
         Raises:
             ModelGovError: the token refused (its error, with ``.revert``).
         """
-        signer = self._sender(sender)
+        signer = self.signer(sender)
         receipt = send(self.handle, "approve", (str(spender), int(amount)), sender=signer,
                        action=f"approve {spender}")
         return TxResult.of(receipt, self.allowance(str(signer.address), str(spender)))
@@ -291,6 +273,6 @@ class Token(Erc20):
         if not is_address(str(to)):
             raise ValidationError(f"delegate: {to!r} is not an address")
         address = str(to_checksum_address(str(to)))
-        receipt = send(self.handle, "delegate", (address,), sender=self._sender(sender),
+        receipt = send(self.handle, "delegate", (address,), sender=self.signer(sender),
                        action=f"delegate to {address}")
         return TxResult.of(receipt, address)

@@ -36,6 +36,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from modelgov.chain.contract import Manager
 from modelgov.chain.enums import ADMIN_ROLE, STEWARD_ROLE, MilestoneStatus, role_name
 from modelgov.chain.token import ERC20_ABI, ERC20_ERRORS, Erc20, TokenRef, token_refs
 from modelgov.chain.tx import TxResult, send
@@ -56,7 +57,6 @@ from modelgov.timetext import iso as _iso
 if TYPE_CHECKING:
     from ape.api import AccountAPI
 
-    from modelgov.chain.client import ModelGov
     from modelgov.chain.contract import ContractHandle
 
 __all__ = [
@@ -446,7 +446,7 @@ def _milestones_abi(milestones: Sequence[MilestoneSpec]) -> list[tuple[int, byte
 _Read = tuple["ContractHandle", str, tuple[Any, ...]]
 
 
-class Treasury:
+class Treasury(Manager):
     """The GrantTreasury of a suite: ``gov.treasury``.
 
     Reads return frozen dataclasses; writes take the signer as ``sender=`` (default: the
@@ -459,24 +459,6 @@ class Treasury:
         client: the client (its account signs by default; its registry resolves model names;
             its deployment names the governance token).
     """
-
-    def __init__(self, handle: ContractHandle, client: ModelGov | None = None) -> None:
-        self.handle = handle
-        self.client = client
-
-    def __repr__(self) -> str:
-        return f"<Treasury {self.address}>"
-
-    @property
-    def address(self) -> str:
-        return self.handle.address
-
-    def _sender(self, sender: AccountAPI | None) -> AccountAPI:
-        if sender is not None:
-            return sender
-        if self.client is None:
-            raise ValidationError("no signing account: pass sender=")
-        return self.client.account
 
     def _in(self, token: TokenRef | None) -> ContractHandle:
         """The treasury's handle, its revert messages showing amounts in ``token``'s units."""
@@ -729,7 +711,7 @@ class Treasury:
             StateError: the token is not on the treasury's allowlist, or the sender holds less
                 than ``amount`` (nothing is sent).
         """
-        signer = self._sender(sender)
+        signer = self.signer(sender)
         ref = self._ref(token)
         who = str(signer.address)
         if not self.is_token_allowed(ref):
@@ -760,7 +742,7 @@ class Treasury:
         address = _check_address(grantee, "grantee")
         ref = self._ref(token)
         args = (address, ref.address, _milestones_abi(milestones))
-        receipt = send(self._in(ref), "createGrant", args, sender=self._sender(sender),
+        receipt = send(self._in(ref), "createGrant", args, sender=self.signer(sender),
                        action="create grant")
         return TxResult.of(receipt, int(self.handle.events(receipt, "GrantCreated")[0]["grantId"]))
 
@@ -768,7 +750,7 @@ class Treasury:
                          sender: AccountAPI | None = None) -> TxResult[Milestone]:
         """Grantee: submit registry version ``version_id`` (its own, of the named model)."""
         receipt = send(self.handle, "submitMilestone", (int(grant_id), int(index), int(version_id)),
-                       sender=self._sender(sender), action=f"submit milestone {index} of grant #{grant_id}")
+                       sender=self.signer(sender), action=f"submit milestone {index} of grant #{grant_id}")
         return TxResult.of(receipt, self.milestone(grant_id, index))
 
     def approve_milestone(self, grant_id: int, index: int, *,
@@ -780,7 +762,7 @@ class Treasury:
         """
         grant = self.get_grant(grant_id)
         receipt = send(self._in(grant.token), "approveMilestone", (int(grant_id), int(index)),
-                       sender=self._sender(sender), action=f"approve milestone {index} of grant #{grant_id}")
+                       sender=self.signer(sender), action=f"approve milestone {index} of grant #{grant_id}")
         return TxResult.of(receipt, self.milestone(grant_id, index))
 
     def reject_milestone(self, grant_id: int, index: int, reason_cid: str, *,
@@ -795,13 +777,13 @@ class Treasury:
 
         reason = cid_to_bytes(str(reason_cid).strip())
         receipt = send(self.handle, "rejectMilestone", (int(grant_id), int(index), reason),
-                       sender=self._sender(sender), action=f"reject milestone {index} of grant #{grant_id}")
+                       sender=self.signer(sender), action=f"reject milestone {index} of grant #{grant_id}")
         return TxResult.of(receipt, self.milestone(grant_id, index))
 
     def cancel_grant(self, grant_id: int, *, sender: AccountAPI | None = None) -> TxResult[Grant]:
         """Governance or the creating steward: cancel; unpaid milestones return to free funds.
         The value: the cancelled grant."""
-        receipt = send(self.handle, "cancelGrant", (int(grant_id),), sender=self._sender(sender),
+        receipt = send(self.handle, "cancelGrant", (int(grant_id),), sender=self.signer(sender),
                        action=f"cancel grant #{grant_id}")
         return TxResult.of(receipt, self.get_grant(grant_id))
 
@@ -809,7 +791,7 @@ class Treasury:
                           sender: AccountAPI | None = None) -> TxResult[Milestone]:
         """Anyone, after a pending milestone's deadline: return its commitment to free funds."""
         receipt = send(self.handle, "reclaimMilestone", (int(grant_id), int(index)),
-                       sender=self._sender(sender), action=f"reclaim milestone {index} of grant #{grant_id}")
+                       sender=self.signer(sender), action=f"reclaim milestone {index} of grant #{grant_id}")
         return TxResult.of(receipt, self.milestone(grant_id, index))
 
 

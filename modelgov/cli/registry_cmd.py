@@ -464,7 +464,7 @@ def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: Moment,
     from modelgov.chain.client import ModelGov
     from modelgov.chain.signing import (
         AttestationRequest,
-        resolve_signer,
+        load_signer,
         sign_attestation,
         verdict_code,
     )
@@ -481,7 +481,7 @@ def audit_sign(version_id: int, verdict: str, report_cid: str, deadline: Moment,
     if offline and nonce is None:
         raise ValidationError("--offline needs --nonce (the auditor's next nonce: "
                               "`modelgov audit nonce AUDITOR --version N` where a node is reachable)")
-    signer = resolve_signer(account, key_file, password_file)
+    signer = load_signer(key_file, password_file, account)
     auditor_address = to_checksum_address(auditor or signer.address)
     if not offline:
         with gov:
