@@ -90,6 +90,9 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
     /// @notice Longest model name or alias (bytes).
     uint256 public constant MAX_NAME_LENGTH = 64;
 
+    /// @dev `Version.cidHeadLength` of a CID kept whole in `_longCids`.
+    uint8 private constant _LONG_CID = type(uint8).max;
+
     /// @dev keccak256 of the import profiles a version may name (see `modelgov/cid/profiles.py`).
     bytes32 private constant _PROFILE_UNIXFS_V0_2015 = keccak256("unixfs-v0-2015");
     bytes32 private constant _PROFILE_KUBO_CIDV1 = keccak256("kubo-cidv1");
@@ -113,19 +116,24 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         bytes[] datasetCids; // binary CIDs of the training data (lineage)
     }
 
-    /// @notice A version as stored: never changes after submission.
+    /**
+     * @notice A version as stored: never changes after submission. What contracts read is stored
+     * (CID, manifest digest, Arweave tx, submitter, time, parent); the rest of the submission
+     * (changelog CID, import profile, dataset CIDs) is in the {VersionSubmitted} event of block
+     * `submittedBlock`, and `detailsHash` commits to it: `keccak256(abi.encode(changelogCid,
+     * importProfile, datasetCids))` (see {versionDetailsHash}).
+     */
     struct VersionRecord {
         uint256 versionId;
         uint256 modelId;
         bytes cid;
         bytes32 arweaveTx;
         bytes32 manifestDigest;
-        bytes changelogCid;
-        string importProfile;
         uint256 parentVersionId;
-        bytes[] datasetCids;
         address submitter;
         uint256 submittedAt;
+        uint256 submittedBlock;
+        bytes32 detailsHash;
     }
 
     /// @notice One live attestation.
@@ -149,8 +157,11 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
     struct Model {
         string name;
         bytes cardCid;
-        uint256 activeVersionId; // last activated by governance (0 once suspended); see {_activeOf}
-        uint256[] versionIds;
+        // one slot, written non-zero at creation so a model's first version pays no fresh slot
+        uint48 createdAt;
+        uint48 activeVersionId; // last activated by governance (0 once suspended); see {_activeOf}
+        uint48 versionCount;
+        uint48 latestVersionId; // newest version; each version links to the one before it
         uint256[] history; // activations, oldest first
     }
 
@@ -161,14 +172,17 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         uint32 auditorCount; // auditors who ever attested (length of _auditors[versionId])
         bool suspended;
         // slot 1
-        uint64 modelId;
-        uint64 parentVersionId;
-        bytes32 arweaveTx;
+        uint48 modelId;
+        uint48 parentVersionId;
+        uint48 previousOfModel; // the model's version submitted just before this one, 0 for its first
+        uint48 submittedBlock;
+        uint8 cidHeadLength; // bytes of the CID before its last 32, or _LONG_CID (the CID is in _longCids)
+        bytes7 cidHead;
+        // slot 2..5
+        bytes32 cidTail; // the CID's last 32 bytes (its digest, for every sha2-256 CID)
         bytes32 manifestDigest;
-        bytes cid;
-        bytes changelogCid;
-        string importProfile;
-        bytes[] datasetCids;
+        bytes32 detailsHash;
+        bytes32 arweaveTx; // written only when non-zero
     }
 
     struct StoredAttestation {
@@ -184,13 +198,15 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         uint48 expiresAt;
     }
 
-    uint256 private _requiredApprovals;
-    uint256 private _modelCount;
-    uint256 private _versionCount;
+    // one slot, non-zero from the constructor on: counting a model or a version writes no fresh slot
+    uint16 private _requiredApprovals;
+    uint48 private _modelCount;
+    uint48 private _versionCount;
 
     mapping(uint256 modelId => Model) private _models;
     mapping(bytes32 nameHash => uint256 modelId) private _modelIdByName;
     mapping(uint256 versionId => Version) private _versions;
+    mapping(uint256 versionId => bytes cid) private _longCids; // CIDs shorter than 32 or longer than 39 bytes
     mapping(uint256 modelId => mapping(bytes32 submitterCidHash => uint256 versionId)) private _versionIdByKey;
     mapping(uint256 versionId => mapping(address auditor => StoredAttestation)) private _attestations;
     mapping(uint256 versionId => mapping(uint256 index => address auditor)) private _auditors;
@@ -342,11 +358,12 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         uint256 existing = _modelIdByName[nameHash];
         if (existing != 0) revert ModelRegistryDuplicateName(name, existing);
 
-        modelId = ++_modelCount;
+        modelId = ++_modelCount; // ids stay far below 2^48: each costs a transaction
         _modelIdByName[nameHash] = modelId;
         Model storage m = _models[modelId];
         m.name = name;
         m.cardCid = modelCardCid;
+        m.createdAt = uint48(block.timestamp);
         emit ModelCreated(modelId, name, modelCardCid);
     }
 
@@ -368,7 +385,7 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         uint256 modelId
     ) external view returns (string memory name, bytes memory cardCid, uint256 activeVersionId, uint256 versionCount) {
         Model storage m = _model(modelId);
-        return (m.name, m.cardCid, _activeOf(m), m.versionIds.length);
+        return (m.name, m.cardCid, _activeOf(m), m.versionCount);
     }
 
     /// @notice Number of models created (ids are 1..modelCount).
@@ -396,24 +413,36 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         uint256 existing = _versionIdByKey[modelId][key];
         if (existing != 0) revert ModelRegistryDuplicateVersion(modelId, existing);
 
-        versionId = ++_versionCount;
+        uint48 id48 = ++_versionCount; // ids stay far below 2^48: each costs a transaction
+        versionId = id48;
         _versionIdByKey[modelId][key] = versionId;
-        m.versionIds.push(versionId);
         Version storage v = _versions[versionId];
         v.submitter = msg.sender;
         v.submittedAt = uint48(block.timestamp);
-        v.modelId = uint64(modelId);
-        v.parentVersionId = uint64(input.parentVersionId);
-        v.arweaveTx = input.arweaveTx;
+        v.modelId = uint48(modelId);
+        v.parentVersionId = uint48(input.parentVersionId);
+        v.previousOfModel = m.latestVersionId;
+        v.submittedBlock = uint48(block.number);
+        _storeCid(versionId, v, input.cid);
         v.manifestDigest = input.manifestDigest;
-        v.cid = input.cid;
-        v.changelogCid = input.changelogCid;
-        v.importProfile = input.importProfile;
-        uint256 datasets = input.datasetCids.length;
-        for (uint256 i = 0; i < datasets; ++i) {
-            v.datasetCids.push(input.datasetCids[i]);
-        }
+        v.detailsHash = versionDetailsHash(input.changelogCid, input.importProfile, input.datasetCids);
+        if (input.arweaveTx != bytes32(0)) v.arweaveTx = input.arweaveTx;
+        m.latestVersionId = id48;
+        ++m.versionCount;
         _emitVersionSubmitted(modelId, versionId, input);
+    }
+
+    /**
+     * @notice The commitment a version record keeps to the parts of its submission that live in
+     * the {VersionSubmitted} event only: `keccak256(abi.encode(changelogCid, importProfile,
+     * datasetCids))`. A reader of the event checks the event's fields against the record with it.
+     */
+    function versionDetailsHash(
+        bytes calldata changelogCid,
+        string calldata importProfile,
+        bytes[] calldata datasetCids
+    ) public pure returns (bytes32) {
+        return keccak256(abi.encode(changelogCid, importProfile, datasetCids));
     }
 
     /// @notice The full record of `versionId`.
@@ -453,12 +482,16 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         uint256 offset,
         uint256 limit
     ) external view returns (VersionRecord[] memory page, uint256 total) {
-        uint256[] storage ids = _model(modelId).versionIds;
-        total = ids.length;
+        Model storage m = _model(modelId);
+        total = m.versionCount;
         uint256 end = offset >= total ? offset : (total - offset > limit ? offset + limit : total);
         page = new VersionRecord[](end - offset);
-        for (uint256 i = offset; i < end; ++i) {
-            page[i - offset] = _record(ids[i], _versions[ids[i]]);
+        // Walk the model's list from its newest version back to the page (a view: reads only).
+        uint256 versionId = m.latestVersionId;
+        for (uint256 i = total; i > offset; --i) {
+            Version storage v = _versions[versionId];
+            if (i <= end) page[i - 1 - offset] = _record(versionId, v);
+            versionId = v.previousOfModel;
         }
     }
 
@@ -660,7 +693,7 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
             revert ModelRegistryNotAudited(versionId, approvals, rejections, _requiredApprovals);
         }
         m.history.push(versionId);
-        m.activeVersionId = versionId;
+        m.activeVersionId = uint48(versionId);
         emit VersionActivated(modelId, versionId, previous);
     }
 
@@ -965,7 +998,7 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
     function _setRequiredApprovals(uint256 value) private {
         if (value == 0 || value > type(uint16).max) revert ModelRegistryInvalidRequiredApprovals(value);
         uint256 old = _requiredApprovals;
-        _requiredApprovals = value;
+        _requiredApprovals = uint16(value);
         emit RequiredApprovalsSet(old, value);
     }
 
@@ -979,20 +1012,45 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         if (v.submitter == address(0)) revert ModelRegistryUnknownVersion(versionId);
     }
 
+    /// @dev Store `cid` compactly: its last 32 bytes in one slot, up to 7 bytes before them in the header.
+    function _storeCid(uint256 versionId, Version storage v, bytes calldata cid) private {
+        uint256 length = cid.length;
+        if (length < 32 || length > 39) {
+            v.cidHeadLength = _LONG_CID;
+            _longCids[versionId] = cid;
+            return;
+        }
+        uint256 headLength = length - 32;
+        v.cidHeadLength = uint8(headLength);
+        v.cidHead = bytes7(cid[:headLength]);
+        v.cidTail = bytes32(cid[headLength:]);
+    }
+
+    function _cid(uint256 versionId, Version storage v) private view returns (bytes memory cid) {
+        uint256 headLength = v.cidHeadLength;
+        if (headLength == _LONG_CID) return _longCids[versionId];
+        bytes7 head = v.cidHead;
+        bytes32 tail = v.cidTail;
+        cid = new bytes(headLength + 32);
+        assembly ("memory-safe") {
+            mstore(add(cid, 32), head)
+            mstore(add(add(cid, 32), headLength), tail)
+        }
+    }
+
     function _record(uint256 versionId, Version storage v) private view returns (VersionRecord memory) {
         return
             VersionRecord({
                 versionId: versionId,
                 modelId: v.modelId,
-                cid: v.cid,
+                cid: _cid(versionId, v),
                 arweaveTx: v.arweaveTx,
                 manifestDigest: v.manifestDigest,
-                changelogCid: v.changelogCid,
-                importProfile: v.importProfile,
                 parentVersionId: v.parentVersionId,
-                datasetCids: v.datasetCids,
                 submitter: v.submitter,
-                submittedAt: v.submittedAt
+                submittedAt: v.submittedAt,
+                submittedBlock: v.submittedBlock,
+                detailsHash: v.detailsHash
             });
     }
 }

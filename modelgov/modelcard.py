@@ -72,6 +72,17 @@ def _str_list(value: Any) -> list[str] | None:
     return None
 
 
+def base_models(meta: dict[str, Any]) -> list[str] | None:
+    """The ``base_model`` ids the front matter names (empty when it names none); None when the
+    field is there but is not a model id like ``owner/name`` or a list of them."""
+    if "base_model" not in meta:
+        return []
+    bases = _str_list(meta["base_model"])
+    if bases is None or not all(_REPO_ID.match(b) for b in bases):
+        return None
+    return list(bases)
+
+
 def problems(meta: dict[str, Any]) -> list[str]:
     """Every convention the front matter breaks (empty when valid)."""
     out: list[str] = []
@@ -92,10 +103,8 @@ def problems(meta: dict[str, Any]) -> list[str]:
     for key in ("library_name", "pipeline_tag", "license_name", "license_link"):
         if key in meta and not (isinstance(meta[key], str) and meta[key]):
             out.append(f"`{key}` must be a non-empty string")
-    if "base_model" in meta:
-        bases = _str_list(meta["base_model"])
-        if bases is None or not all(_REPO_ID.match(b) for b in bases):
-            out.append("`base_model` must be a model id like `owner/name` (or a list of them)")
+    if base_models(meta) is None:
+        out.append("`base_model` must be a model id like `owner/name` (or a list of them)")
     if "model-index" in meta:
         out.extend(_model_index_problems(meta["model-index"]))
     return out

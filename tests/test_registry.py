@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ape
 import pytest
+from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 from governance_helpers import govern
@@ -12,6 +13,7 @@ from registry_helpers import (
     NONE,
     REJECTED,
     ZERO_ADDRESS,
+    R,
     cid,
     cid_text,
     keyed,
@@ -142,12 +144,17 @@ def test_submit_version_stores_every_field(chain, registry, reg_model, stranger)
     assert bytes(rec.cid) == cid("v2", 0)
     assert bytes(rec.arweaveTx) == b"\x07" * 32
     assert bytes(rec.manifestDigest) == inp[2]
-    assert bytes(rec.changelogCid) == cid("changes")
-    assert rec.importProfile == "unixfs-v0-2015"
     assert rec.parentVersionId == parent
-    assert [bytes(d) for d in rec.datasetCids] == list(datasets)
     assert rec.submitter == stranger.address
     assert rec.submittedAt == chain.blocks[receipt.block_number].timestamp
+    assert rec.submittedBlock == receipt.block_number
+    # the rest lives in the event; the record commits to it
+    assert bytes(ev.changelogCid) == cid("changes") and ev.importProfile == "unixfs-v0-2015"
+    assert [bytes(d) for d in ev.datasetCids] == list(datasets)
+    assert bytes(rec.detailsHash) == bytes(registry.versionDetailsHash(
+        cid("changes"), "unixfs-v0-2015", list(datasets))) == keccak(abi_encode(
+        ["bytes", "string", "bytes[]"], [cid("changes"), "unixfs-v0-2015", list(datasets)]))
+    assert bytes(rec.detailsHash) != bytes(registry.versionDetailsHash(cid("changes"), "kubo-cidv1", list(datasets)))
     assert registry.versionOrigin(2) == (reg_model, stranger.address)
     assert registry.versionIdOf(reg_model, stranger.address, cid("v2", 0)) == 2
     assert registry.versionIdOf(reg_model, stranger.address, cid("nope")) == 0
@@ -193,8 +200,47 @@ def test_known_import_profiles_are_accepted(registry, reg_model, stranger, profi
 
     assert set(KNOWN_IMPORT_PROFILES) == set(PROFILES)
     assert registry.isKnownImportProfile(profile)
-    registry.submitVersion(reg_model, version_input("p", profile=profile), sender=stranger)
-    assert registry.version(1).importProfile == profile
+    receipt = registry.submitVersion(reg_model, version_input("p", profile=profile), sender=stranger)
+    assert receipt.events.filter(registry.VersionSubmitted)[0].importProfile == profile
+    assert R(registry).version(1).import_profile == profile
+
+
+@pytest.mark.parametrize("length", [1, 2, 31, 32, 33, 34, 36, 39, 40, 64, 100])
+def test_cid_of_any_length_reads_back_exactly(registry, reg_model, stranger, length):
+    """A CID of 32..39 bytes is stored as 7 header bytes + one slot; any other length whole."""
+    raw = bytes((length * 7 + i * 13 + 1) % 256 for i in range(length))
+    registry.submitVersion(reg_model, version_input("x", cid_bytes=raw), sender=stranger)
+    assert bytes(registry.version(1).cid) == raw
+    assert bytes(registry.versionsOf(reg_model, 0, 1)[0][0][2]) == raw
+    assert registry.versionIdOf(reg_model, stranger.address, raw) == 1
+
+
+def test_versions_of_two_interleaved_models_link_their_own_versions(registry, governance, reg_model, stranger):
+    registry.createModel("other", b"", sender=governance)
+    for i in range(6):
+        submit(registry, reg_model if i % 3 else 2, stranger, f"v{i}")  # ids 1..6: model 2 gets 1 and 4
+    page, total = registry.versionsOf(reg_model, 0, 10)
+    assert total == 4 and [r[0] for r in page] == [2, 3, 5, 6]
+    assert [r[0] for r in registry.versionsOf(reg_model, 1, 2)[0]] == [3, 5]
+    page, total = registry.versionsOf(2, 0, 10)
+    assert total == 2 and [r[0] for r in page] == [1, 4]
+    assert registry.model(reg_model)[3] == 4 and registry.model(2)[3] == 2
+
+
+def test_the_client_checks_event_details_against_the_record(registry, reg_model, stranger):
+    """The client reads the changelog, profile and datasets from the event and uses them only
+    when they hash to the record's detailsHash."""
+    inp = version_input("v", changelog=cid("changes"), datasets=(cid("ds"),), profile="kubo-cidv1")
+    registry.submitVersion(reg_model, inp, sender=stranger)
+    reg = R(registry)
+    rec = reg.version(1)
+    assert (rec.changelog_cid, rec.import_profile, rec.dataset_cids) == (
+        cid_text("changes"), "kubo-cidv1", (cid_text("ds"),))
+    assert rec.invalid == ()
+    raw = list(registry.version(1))
+    raw[9] = b"\x01" * 32  # a header committing to other details: the event's are not used
+    forged = reg._records([tuple(raw)])[0]
+    assert forged.invalid == ("details",) and forged.changelog_cid is None and forged.dataset_cids == ()
 
 
 def test_versions_of_paginates(registry, reg_model, stranger):
@@ -912,9 +958,10 @@ def test_version_submitted_carries_the_whole_record(registry, reg_model, strange
         rec.modelId, rec.submitter, bytes(rec.cid), rec.parentVersionId)
     assert bytes(ev.arweaveTx) == bytes(rec.arweaveTx) == b"\x07" * 32
     assert bytes(ev.manifestDigest) == bytes(rec.manifestDigest) == inp[2]
-    assert bytes(ev.changelogCid) == bytes(rec.changelogCid) == cid("changes")
-    assert ev.importProfile == rec.importProfile == "kubo-cidv1"
-    assert [bytes(d) for d in ev.datasetCids] == [bytes(d) for d in rec.datasetCids] == list(datasets)
+    assert bytes(ev.changelogCid) == cid("changes") and ev.importProfile == "kubo-cidv1"
+    assert [bytes(d) for d in ev.datasetCids] == list(datasets)
+    assert bytes(rec.detailsHash) == bytes(registry.versionDetailsHash(
+        ev.changelogCid, ev.importProfile, ev.datasetCids))
 
 
 def test_supports_interface(project, registry):

@@ -123,10 +123,11 @@ def test_lineage_prints_the_tree(run_cli, model):
     left = submit(run_cli, model, "left", "--parent", str(root), "--dataset", cid_of("data"))
     right = submit(run_cli, model, "right", "--parent", str(root))
     grand = submit(run_cli, model, "grand", "--parent", str(left))
-    doc = ok(run_cli("model", "lineage", model, "--json"))
+    doc = ok(run_cli("model", "lineage", model, "--json", "--no-cards"))
     assert [(v["depth"], v["version_id"]) for v in doc["versions"]] == [
         (0, root), (1, left), (2, grand), (1, right)]
-    text = run_cli("model", "lineage", model).stdout.splitlines()
+    assert {v["card"] for v in doc["versions"]} == {"not read"}
+    text = run_cli("model", "lineage", model, "--no-cards").stdout.splitlines()
     assert text[2].startswith("  └─ v") and cid_of("data") in text[2]
     assert text[3].startswith("    └─ v")
 
@@ -195,3 +196,55 @@ def test_fetch_by_name_resolves_active_or_alias_and_checks_the_manifest(
     refused(run_cli("fetch", "--model", model, "--version", str(liar), "-o", tmp_path / "liar",
                     "--api", ipfs_api), "manifest digest")
     refused(run_cli("fetch", "-o", tmp_path / "y"), "give a CID or --model")
+
+
+def test_lineage_names_the_base_model_each_card_gives(run_cli, model, tmp_path, ipfs_api, monkeypatch):
+    """The card (README.md) of each version's folder is read from IPFS, block by block against
+    the version's CID, and its base_model printed (escaped); other cases get a status."""
+    from modelgov.storage.ipfs import IPFSClient, pin_path
+
+    monkeypatch.setenv("MODELGOV_IPFS_API", ipfs_api)
+    cards = {
+        "tuned": "---\nlicense: mit\nbase_model: meta-llama/Llama-3.2-1B\n---\n# tuned\n",
+        "merged": "---\nlicense: mit\nbase_model:\n  - org-a/base-a\n  - org-b/base-b\n---\n",
+        "plain": "---\nlicense: mit\n---\n",
+        "forged": "---\nlicense: mit\nbase_model: \"evil\\e[31m/red\"\n---\n",
+        "nocard": None,
+    }
+    ids = {}
+    with IPFSClient(ipfs_api) as client:
+        for name, card in cards.items():
+            folder = tmp_path / name
+            folder.mkdir()
+            (folder / "weights.bin").write_bytes(name.encode() * 3000)
+            if card is not None:
+                (folder / "README.md").write_text(card)
+            root = pin_path(folder, client=client).cid
+            ids[name] = ok(run_cli("version", "submit", "--model", model, "--cid", root, "--manifest-digest",
+                                   DIGEST, "--account", "TEST::9", "--json"))["version_id"]
+    ids["absent"] = submit(run_cli, model, "not-on-the-node", "--parent", str(ids["tuned"]))
+    doc = ok(run_cli("model", "lineage", model, "--json", "--card-timeout", "1"))
+    by_id = {v["version_id"]: v for v in doc["versions"]}
+    got = {name: (by_id[vid]["card"], by_id[vid]["base_models"]) for name, vid in ids.items()}
+    assert got == {
+        "tuned": ("read", ["meta-llama/Llama-3.2-1B"]),
+        "merged": ("read", ["org-a/base-a", "org-b/base-b"]),
+        "plain": ("read", []),
+        "forged": ("card names an invalid base_model", []),
+        "nocard": ("no card", []),
+        "absent": ("not on the node", []),
+    }
+    text = run_cli("model", "lineage", model, "--card-timeout", "1").stdout
+    assert "base meta-llama/Llama-3.2-1B" in text and "base org-a/base-a, org-b/base-b" in text
+    assert "\x1b" not in text
+    # the typed client gives the same
+    from modelgov.chain.client import ModelGov
+
+    with ModelGov("local") as gov:
+        entries = {e.version.version_id: e.card for e in gov.lineage(model, timeout=1)}
+    assert entries[ids["tuned"]].base_models == ("meta-llama/Llama-3.2-1B",)
+    # no node: the tree still prints, and says once why there are no bases
+    monkeypatch.setenv("MODELGOV_IPFS_API", "http://127.0.0.1:9")
+    result = run_cli("model", "lineage", model)
+    assert result.exit_code == 0 and "base " not in result.stdout
+    assert result.stderr.strip() == "cards not read: the IPFS node is unreachable"

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from modelgov.chain.contract import ContractHandle
     from modelgov.chain.deploy import Suite
     from modelgov.chain.governor import Governor
+    from modelgov.chain.lineage import LineageEntry
     from modelgov.chain.oracle import Oracle
     from modelgov.chain.registry import Registry
     from modelgov.chain.token import Token
@@ -290,6 +291,17 @@ class ModelGov:
         from modelgov.storage.arweave import ArweaveClient, resolve_gateway
 
         return ArweaveClient(resolve_gateway())
+
+    def lineage(self, model: str | int, *, cards: bool = True, timeout: float = 5.0) -> list[LineageEntry]:
+        """``model``'s versions in tree order, each with the base model its card names (read
+        from IPFS when ``cards``; see :func:`modelgov.chain.lineage.lineage`).
+
+        Raises:
+            NotFoundError: no such model.
+        """
+        from modelgov.chain.lineage import lineage
+
+        return lineage(self, model, cards=cards, timeout=timeout)
 
     def chain_time(self) -> int:
         """The latest block's timestamp."""

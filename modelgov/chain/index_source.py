@@ -72,12 +72,11 @@ class SuiteEnricher:
             raw = self._versions.pop(int(version_id), None)
             if raw is None:
                 raw = self._registry.functions.version(int(version_id)).call()
-            rec = _record(raw)
+            rec = _record(raw, None)
         except Exception:  # unknown id, or a record whose bytes don't decode: the event still counts
             return None
-        return {"arweave_tx": rec.arweave_tx, "manifest_digest": rec.manifest_digest,
-                "import_profile": rec.import_profile, "changelog_cid": rec.changelog_cid,
-                "dataset_cids": list(rec.dataset_cids)}
+        # the stored header only: the changelog, profile and datasets live in the event
+        return {"arweave_tx": rec.arweave_tx, "manifest_digest": rec.manifest_digest}
 
     def milestones(self, grant_id: int) -> list[dict[str, Any]]:
         from modelgov.chain.client import ModelGov

@@ -210,20 +210,52 @@ def arweave_from_bytes(raw: bytes) -> str | None:
     return None if data == ZERO32 else b64url_encode(data)
 
 
-def _record(raw: Any) -> VersionRecord:
+@dataclass(frozen=True)
+class VersionDetails:
+    """What a version record commits to and its ``VersionSubmitted`` event carries (not stored)."""
+
+    changelog: bytes
+    import_profile: str
+    datasets: tuple[bytes, ...]
+
+    def digest(self) -> bytes:
+        """``keccak256(abi.encode(changelogCid, importProfile, datasetCids))``: the registry's
+        ``versionDetailsHash``."""
+        from eth_abi.abi import encode
+        from eth_utils.crypto import keccak
+
+        return bytes(keccak(encode(["bytes", "string", "bytes[]"],
+                                   [self.changelog, self.import_profile, list(self.datasets)])))
+
+
+def _event_bytes(value: object) -> bytes:
+    """A ``bytes`` argument of a decoded event (``0x`` hex text, or bytes)."""
+    if isinstance(value, str):
+        return bytes.fromhex(value.removeprefix("0x"))
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise ChainError(f"a VersionSubmitted event holds {type(value).__name__} where bytes belong")
+
+
+def _record(raw: Any, details: VersionDetails | None) -> VersionRecord:
+    """A version from the registry's stored header and its details (from the event, checked
+    against ``detailsHash`` by the caller); ``details`` None: not found, marked ``invalid``."""
     # positional: Ape returns structs inside arrays as plain tuples
-    (vid, mid, cid, ar, digest, changelog, profile, parent, datasets, submitter, at) = tuple(raw)
+    (vid, mid, cid, ar, digest, parent, submitter, at, _block, _details_hash) = tuple(raw)
     invalid: list[str] = []
+    if details is None:
+        invalid.append("details")
     return VersionRecord(
         version_id=int(vid),
         model_id=int(mid),
         cid=_cid_or_hex(cid, "cid", invalid) or "",
         arweave_tx=arweave_from_bytes(ar),
         manifest_digest="0x" + bytes(digest).hex(),
-        changelog_cid=_cid_or_hex(changelog, "changelog_cid", invalid),
-        import_profile=_chain_text(profile, "import_profile", invalid),
+        changelog_cid=_cid_or_hex(details.changelog, "changelog_cid", invalid) if details else None,
+        import_profile=details.import_profile if details else "",
         parent_version_id=int(parent) or None,
-        dataset_cids=tuple(_cid_or_hex(d, "dataset_cids", invalid) or "" for d in datasets),
+        dataset_cids=tuple(_cid_or_hex(d, "dataset_cids", invalid) or "" for d in details.datasets)
+        if details else (),
         submitter=_address(submitter),
         submitted_at=int(at),
         invalid=tuple(dict.fromkeys(invalid)),
@@ -427,23 +459,49 @@ class Registry(Manager):
 
     def version(self, version_id: int) -> VersionRecord:
         """Raises: NotFoundError: no such version."""
-        return _record(self._view(f"version {version_id}", "version", int(version_id)))
+        return self._records([self._view(f"version {version_id}", "version", int(version_id))])[0]
 
     def versions(self, model_id: int, page_size: int = PAGE_SIZE) -> list[VersionRecord]:
         """Every version of ``model_id``, oldest first: the first page tells the count, the other
-        pages are read in one round trip (a JSON-RPC batch).
+        pages are read in one round trip (a JSON-RPC batch), and the details (changelog, profile,
+        datasets) of all of them come from one ``eth_getLogs``.
 
         Raises:
             NotFoundError: no such model.
         """
         action = f"model #{model_id}"
         page, total = self._view(action, "versionsOf", model_id, 0, page_size)
-        out = [_record(r) for r in page]
-        offsets = list(range(len(page), int(total), page_size)) if page else []
+        raws = list(page)
+        offsets = list(range(len(raws), int(total), page_size)) if raws else []
         for more, _ in self.handle.call_many("versionsOf", [(model_id, o, page_size) for o in offsets],
                                              action=action):
-            out += [_record(r) for r in more]
-        return out
+            raws += list(more)
+        return self._records(raws)
+
+    def _records(self, raws: list[Any]) -> list[VersionRecord]:
+        """Records from stored headers, with the details their ``VersionSubmitted`` events carry:
+        one ``eth_getLogs`` per model over the blocks the versions were submitted in, each event
+        checked against the header's ``detailsHash`` (an event that does not match is not used)."""
+        headers = [tuple(r) for r in raws]
+        details: dict[int, VersionDetails] = {}
+        by_model: dict[int, list[tuple[Any, ...]]] = {}
+        for h in headers:
+            by_model.setdefault(int(h[1]), []).append(h)
+        for model_id, group in by_model.items():
+            wanted = {int(h[0]): bytes(h[9]) for h in group}
+            blocks = [int(h[8]) for h in group]
+            topic = "0x" + model_id.to_bytes(32, "big").hex()
+            ids = None if len(group) > 1 else "0x" + int(group[0][0]).to_bytes(32, "big").hex()
+            for event in self.handle.logs("VersionSubmitted", min(blocks), max(blocks), topics=[topic, ids]):
+                a = event.args
+                vid = int(a["versionId"])
+                if vid not in wanted or vid in details:
+                    continue
+                found = VersionDetails(_event_bytes(a["changelogCid"]), str(a["importProfile"]),
+                                       tuple(_event_bytes(d) for d in a["datasetCids"]))
+                if found.digest() == wanted[vid]:
+                    details[vid] = found
+        return [_record(h, details.get(int(h[0]))) for h in headers]
 
     def find_version_by_cid(self, model_id: int, cid: str | Cid,
                             submitter: str | None = None) -> VersionRecord | None:

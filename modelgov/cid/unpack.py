@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from modelgov.cid.car import CarReader, verify_block
 from modelgov.cid.hamt import iter_entries
@@ -129,6 +129,12 @@ def decode_node(cid: bytes, data: bytes) -> UnixFSNode:
     return UnixFSNode(ftype, fdata, filesize, blocksizes, links, hash_type, fanout)
 
 
+class BlockSource(Protocol):
+    """Where verified blocks come from: ``get(cid)`` returns a block whose hash was checked."""
+
+    def get(self, cid: bytes) -> bytes: ...
+
+
 class BlockDir:
     """A throw-away block store: one file per block under a folder (bounded memory)."""
 
@@ -167,7 +173,34 @@ def _safe_name(raw: bytes, parent: str) -> str:
     return name
 
 
-def _file_pieces(store: BlockDir, cid: bytes) -> Iterator[bytes]:
+def directory_entry(store: BlockSource, root: bytes, name: str) -> bytes | None:
+    """The binary CID of entry ``name`` of the UnixFS directory ``root`` (plain or sharded), or
+    None when ``root`` is not a directory or has no such entry.
+
+    Raises:
+        IntegrityError: a block is not valid dag-pb, or a shard is malformed.
+    """
+    node = decode_node(root, store.get(root))
+    if node.type == UNIXFS_DIRECTORY:
+        entries: Iterable[tuple[bytes, bytes]] = ((link.name, link.cid) for link in node.links)
+    elif node.type == UNIXFS_HAMT:
+        entries = iter_entries(root, node, lambda c: decode_node(c, store.get(c)))
+    else:
+        return None
+    wanted = name.encode()
+    return next((cid for raw, cid in entries if raw == wanted), None)
+
+
+def file_pieces(store: BlockSource, cid: bytes) -> Iterator[bytes]:
+    """The bytes of the UnixFS file ``cid``, leaf by leaf, each node's declared sizes checked.
+
+    Raises:
+        IntegrityError: ``cid`` is not a file, or its sizes are inconsistent.
+    """
+    return _file_pieces(store, cid)
+
+
+def _file_pieces(store: BlockSource, cid: bytes) -> Iterator[bytes]:
     """The bytes of a UnixFS file, leaf by leaf, checking each node's declared sizes."""
     node = decode_node(cid, store.get(cid))
     if node.type not in (None, UNIXFS_FILE, UNIXFS_RAW):

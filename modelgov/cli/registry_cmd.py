@@ -164,23 +164,39 @@ def model_alias(name: str, alias_name: str, version_id: int | None, clear: bool,
 
 @model.command("lineage")
 @click.argument("name")
+@click.option("--cards/--no-cards", default=True, show_default=True,
+              help="Read each version's model card (README.md) from IPFS for its base_model.")
+@click.option("--card-timeout", type=float, default=5.0, show_default=True,
+              help="Seconds to wait for a card block the node lacks.")
 @network_option
 @json_option
-def model_lineage(name: str, network: str, as_json: bool) -> None:
-    """The tree of NAME's versions: parent links, dataset CIDs, and the active one."""
+def model_lineage(name: str, cards: bool, card_timeout: float, network: str, as_json: bool) -> None:
+    """The tree of NAME's versions: parent links, dataset CIDs, the base model each card names,
+    and the active one."""
+    from modelgov.chain.lineage import lineage
+
     with client(network) as gov:
         mid = gov.registry.resolve_model(name)
         info = gov.registry.model(mid)
-        tree = gov.registry.lineage(mid)
+        tree = lineage(gov, mid, cards=cards, timeout=card_timeout)
     if as_json:
         echo_json({"model_id": mid, "name": info.name, "active_version_id": info.active_version_id,
-                   "versions": [{"depth": d, **r.to_json()} for d, r in tree]})
+                   "versions": [entry.to_json() for entry in tree]})
         return
     click.echo(f"model #{mid} {term(info.name)}")
-    for depth, r in tree:
+    for entry in tree:
+        r = entry.version
         mark = "  *active*" if r.version_id == info.active_version_id else ""
         data = f"  datasets {', '.join(term(c) for c in r.dataset_cids)}" if r.dataset_cids else ""
-        click.echo(f"{'  ' * depth}└─ v{r.version_id} {r.shown('cid')}{data}{mark}")
+        if entry.card.base_models:
+            base = f"  base {', '.join(term(b) for b in entry.card.base_models)}"
+        elif entry.card.status not in ("read", "no card", "not read"):
+            base = f"  (card {term(entry.card.status)})"
+        else:
+            base = ""
+        click.echo(f"{'  ' * entry.depth}└─ v{r.version_id} {r.shown('cid')}{data}{base}{mark}")
+    if cards and tree and all(e.card.status.startswith("not read") for e in tree):
+        click.echo("cards not read: the IPFS node is unreachable", err=True)
 
 
 # ---------------------------------------------------------------------------------------------
