@@ -21,6 +21,7 @@ import importlib.util
 import inspect
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -165,6 +166,28 @@ def make_section() -> str:
     ])
 
 
+MARK = "<!-- section: {} -->"
+_MARK_RE = re.compile(r"^<!-- section: ([\w-]+) -->$", re.M)
+
+
+def _existing_sections(output: Path) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """The marked sections of an existing results file, in order, and its index rows by section:
+    a ``--only`` run replaces its own sections in place and keeps the others."""
+    if not output.is_file():
+        return [], {}
+    text = output.read_text()
+    starts = [(m.start(), m.group(1)) for m in _MARK_RE.finditer(text)]
+    chunks = [(name, text[a:(starts[i + 1][0] if i + 1 < len(starts) else len(text))].rstrip() + "\n")
+              for i, (a, name) in enumerate(starts)]
+    label = {"make test / make demo": "make"}
+    rows = {}
+    for line in text.split("## Sections", 1)[-1].splitlines():
+        if line.startswith("| ") and not line.startswith("| section"):
+            cell = line.split("|")[1].strip()
+            rows[label.get(cell, cell)] = line
+    return chunks, rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size-mb", type=int, default=200, help="data size for the IPFS/Arweave sections")
@@ -183,20 +206,29 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"no bench/bench_{unknown[0]}.py (have: {', '.join(names)})")
         names = [n for n in names if n in wanted]
 
-    sections: list[str] = []
-    summary: list[str] = []
+    sections: dict[str, str] = {}
+    summary: dict[str, str] = {}
     failed = 0
+    old_chunks, old_rows = _existing_sections(args.output) if args.only else ([], {})
 
     def write() -> None:
-        index = ["## Sections", "", "| section | time | status |", "|---|---:|---|", *summary, ""]
-        args.output.write_text(header(started) + "\n".join(index) + "\n" + "\n".join(sections))
+        order = [name for name, _ in old_chunks] + [n for n in sections if n not in dict(old_chunks)]
+        body = [sections.get(name, dict(old_chunks).get(name, "")) for name in order]
+        rows = [summary.get(name, old_rows.get(name, "")) for name in order]
+        index = ["## Sections", ""]
+        if old_chunks:
+            index += [f"Partial run on {started.strftime('%Y-%m-%d %H:%M UTC')} (`--only {','.join(names)}`):"
+                      f" {', '.join(names)} re-measured; the other sections were kept from the previous"
+                      " results file.", ""]
+        index += ["| section | time | status |", "|---|---:|---|", *[r for r in rows if r], ""]
+        args.output.write_text(header(started) + "\n".join(index) + "\n" + "\n".join(body))
 
     for name in names:
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
         text, seconds, ok = run_section(name, args.size_mb)
         failed += not ok
-        sections.append(text)
-        summary.append(f"| {name} | {seconds:.1f} s | {'ok' if ok else '**failed**'} |")
+        sections[name] = f"{MARK.format(name)}\n{text}"
+        summary[name] = f"| {name} | {seconds:.1f} s | {'ok' if ok else '**failed**'} |"
         print(f"bench: {name} {'ok' if ok else 'FAILED'} in {seconds:.1f} s", file=sys.stderr, flush=True)
         write()
     if args.with_make:
@@ -207,8 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:  # noqa: BLE001
             text, ok = f"## make: FAILED\n\n```\n{traceback.format_exc()}```\n", False
         failed += not ok
-        sections.append(text)
-        summary.append(f"| make test / make demo | {time.perf_counter() - t0:.1f} s | {'ok' if ok else '**failed**'} |")
+        sections["make"] = f"{MARK.format('make')}\n{text}"
+        summary["make"] = f"| make test / make demo | {time.perf_counter() - t0:.1f} s | {'ok' if ok else '**failed**'} |"
         write()
     write()
     print(f"bench: wrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}"
