@@ -1,9 +1,14 @@
 """``make bench``: run every ``bench/bench_*.py`` section and write ``bench/results.md``.
 
 Each module exposes ``run() -> str`` (a markdown section); ``bench_ipfs`` / ``bench_arweave`` take
-``size_mb``. Sections run in a fixed order (ipfs, arweave, gas, then any other ``bench_*.py``
-alphabetically). A section that fails is recorded with its error instead of aborting the run, and
-``bench/results.md`` is rewritten after every section so a partial run leaves partial results.
+``size_mb``. Sections run in a fixed order (ipfs, arweave, storage, gas, then any other
+``bench_*.py`` alphabetically). A section that fails is recorded with its error instead of aborting
+the run, and ``bench/results.md`` is rewritten after every section so a partial run leaves partial
+results.
+
+With ``--only``, an existing output file is kept and only the sections run are replaced in it
+(found by their ``<!-- bench:NAME -->`` marker, else by their ``## `` heading; appended if new),
+with their rows in the index table; every other section stays as it was.
 
 Usage::
 
@@ -30,7 +35,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-ORDER = ("ipfs", "arweave", "gas")
+ORDER = ("ipfs", "arweave", "storage", "gas")
 DEFAULT_OUTPUT = BENCH / "results.md"
 
 
@@ -107,6 +112,48 @@ def run_section(name: str, size_mb: int) -> tuple[str, float, bool]:
             "",
         ])
         return text, time.perf_counter() - t0, False
+
+
+def _marker(name: str) -> str:
+    return f"<!-- bench:{name} -->"
+
+
+def _chunk_end(lines: list[str], start: int) -> int:
+    """Index of the line after the section starting at ``lines[start]`` (marker or ``## `` line)."""
+    i = start + 1
+    if lines[start].startswith("<!-- bench:"):
+        while i < len(lines) and not lines[i].startswith("## "):
+            i += 1
+        i += 1
+    while i < len(lines) and not (lines[i].startswith("## ") or lines[i].startswith("<!-- bench:")):
+        i += 1
+    return i
+
+
+def merge_section(existing: str, name: str, text: str, row: str) -> str:
+    """``existing`` results with section ``name`` replaced by ``text`` (or appended) and its row
+    in the ``## Sections`` table replaced by ``row`` (or added). Nothing else changes."""
+    lines = existing.rstrip("\n").split("\n")
+    new = text.rstrip("\n").split("\n")
+    heading = next((line for line in new if line.startswith("## ")), None)
+    start = next((i for i, line in enumerate(lines) if line == _marker(name)), None)
+    if start is None and heading is not None:
+        start = next((i for i, line in enumerate(lines) if line == heading), None)
+    if start is None:
+        lines += ["", *new]
+    else:
+        lines[start:_chunk_end(lines, start)] = [*new, ""]
+    try:
+        top = lines.index("## Sections")
+    except ValueError:
+        return "\n".join(lines) + "\n"
+    rows = [i for i in range(top, _chunk_end(lines, top)) if lines[i].startswith("|")]
+    mine = [i for i in rows[2:] if lines[i].split("|")[1].strip() == name]
+    if mine:
+        lines[mine[0]] = row
+    elif rows:
+        lines.insert(rows[-1] + 1, row)
+    return "\n".join(lines) + "\n"
 
 
 def _demo_available() -> tuple[bool, str]:
@@ -186,17 +233,29 @@ def main(argv: list[str] | None = None) -> int:
     sections: list[str] = []
     summary: list[str] = []
     failed = 0
+    merging = bool(args.only) and args.output.is_file()
+    kept = args.output.read_text() if merging else ""
+    ran: list[tuple[str, str, str]] = []  # (name, section text, index row) when merging
 
     def write() -> None:
+        if merging:
+            text = kept
+            for name, section, row in ran:
+                text = merge_section(text, name, section, row)
+            args.output.write_text(text)
+            return
         index = ["## Sections", "", "| section | time | status |", "|---|---:|---|", *summary, ""]
         args.output.write_text(header(started) + "\n".join(index) + "\n" + "\n".join(sections))
 
     for name in names:
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
         text, seconds, ok = run_section(name, args.size_mb)
+        text = f"{_marker(name)}\n{text}"
         failed += not ok
         sections.append(text)
-        summary.append(f"| {name} | {seconds:.1f} s | {'ok' if ok else '**failed**'} |")
+        status = "ok" if ok else "**failed**"
+        summary.append(f"| {name} | {seconds:.1f} s | {status} |")
+        ran.append((name, text, f"| {name} | {seconds:.1f} s | {status} (`--only`, {started:%Y-%m-%d %H:%M} UTC) |"))
         print(f"bench: {name} {'ok' if ok else 'FAILED'} in {seconds:.1f} s", file=sys.stderr, flush=True)
         write()
     if args.with_make:
@@ -208,7 +267,9 @@ def main(argv: list[str] | None = None) -> int:
             text, ok = f"## make: FAILED\n\n```\n{traceback.format_exc()}```\n", False
         failed += not ok
         sections.append(text)
-        summary.append(f"| make test / make demo | {time.perf_counter() - t0:.1f} s | {'ok' if ok else '**failed**'} |")
+        row = f"| make test / make demo | {time.perf_counter() - t0:.1f} s | {'ok' if ok else '**failed**'} |"
+        summary.append(row)
+        ran.append(("make test / make demo", text, row))
         write()
     write()
     print(f"bench: wrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}"
