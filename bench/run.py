@@ -1,8 +1,9 @@
 """``make bench``: run every ``bench/bench_*.py`` section and write ``bench/results.md``.
 
 Each module exposes ``run() -> str`` (a markdown section); ``bench_ipfs`` / ``bench_arweave`` take
-``size_mb``. Sections run in a fixed order (ipfs, arweave, gas, then any other ``bench_*.py``
-alphabetically). A section that fails is recorded with its error instead of aborting the run, and
+``size_mb``. Sections run in a fixed order (ipfs, arweave, storage, gas, then any other
+``bench_*.py`` alphabetically). With ``--only``, the sections run replace their own (marked)
+sections of an existing results file in place; the others are kept. A section that fails is recorded with its error instead of aborting the run, and
 ``bench/results.md`` is rewritten after every section so a partial run leaves partial results.
 
 Usage::
@@ -31,7 +32,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-ORDER = ("ipfs", "arweave", "gas")
+ORDER = ("ipfs", "arweave", "storage", "gas")
 DEFAULT_OUTPUT = BENCH / "results.md"
 
 

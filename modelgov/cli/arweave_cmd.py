@@ -183,6 +183,14 @@ def _parse_tags(values: tuple[str, ...]) -> list[tuple[str, str]]:
 @click.option("--bundle", is_flag=True,
               help="PATH is a model folder: every file as a signed ANS-104 data item, plus an Arweave "
                    "path manifest, in one bundle transaction.")
+@click.option("--signer", type=click.Choice(["arweave", "eth"]), default="arweave", show_default=True,
+              help="Who signs the bundle's data items: the Arweave --wallet (type 1) or an Ethereum "
+                   "--key-file (type 3, as arbundles' EthereumSigner). The wallet still signs and pays "
+                   "for the bundle transaction.")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=str),
+              help="With --signer eth: a raw hex private key or an encrypted JSON keystore.")
+@click.option("--password-file", type=click.Path(dir_okay=False, path_type=str),
+              help="Password of an encrypted --key-file.")
 @click.option("--tag", "tags", multiple=True, metavar="NAME=VALUE", help="Extra tag (repeatable).")
 @click.option("--content-type", default="application/octet-stream", show_default=True)
 @click.option("--model", help="Model name (tag Model).")
@@ -196,7 +204,8 @@ def _parse_tags(values: tuple[str, ...]) -> list[tuple[str, str]]:
 @json_option
 def pin_arweave(
     path: str, wallet_path: str, gateway: str | None, allow_insecure_http: bool, bundle: bool,
-    tags: tuple[str, ...], content_type: str, model: str | None, version: str | None,
+    signer: str, key_file: str | None, password_file: str | None, tags: tuple[str, ...],
+    content_type: str, model: str | None, version: str | None,
     ipfs_cid: str | None, manifest_digest: str | None, no_mint: bool, no_wait: bool,
     timeout: float | None, threads: int | None, as_json: bool,
 ) -> None:
@@ -204,6 +213,7 @@ def pin_arweave(
 
     With --bundle, PATH is a model folder uploaded as one ANS-104 bundle; each file is then
     reachable as <gateway>/<manifest id>/<path>. IPFS-CID and Manifest-Digest are computed.
+    With --signer eth --key-file F, a DAO member's Ethereum key signs every data item.
     """
     import os
 
@@ -216,13 +226,22 @@ def pin_arweave(
     if bundle and (tags or ipfs_cid or manifest_digest or content_type != "application/octet-stream"):
         fail("--bundle computes its own tags (Content-Type per file, IPFS-CID, Manifest-Digest); "
              "drop --tag/--content-type/--ipfs-cid/--manifest-digest", 2)
+    if signer == "eth" and not (bundle and key_file):
+        fail("--signer eth signs the data items of a bundle: give --bundle and --key-file", 2)
+    if signer != "eth" and (key_file or password_file):
+        fail("--key-file/--password-file go with --signer eth", 2)
     gw = resolve_gateway(gateway, allow_insecure_http)
     w = load_wallet(wallet_path)
     if bundle:
         from modelgov.storage.bundles import upload_bundle
 
+        item_signer = None
+        if signer == "eth" and key_file:
+            from modelgov.storage.eth_signer import load_eth_signer
+
+            item_signer = load_eth_signer(key_file, password_file)
         with progress("Bundling and uploading", None) as advance:
-            up = upload_bundle(path, w, gw, model=model, version=version,
+            up = upload_bundle(path, w, gw, signer=item_signer, model=model, version=version,
                                mint=False if no_mint else None, wait=not no_wait,
                                confirm_timeout=timeout, on_bytes=advance)
         if as_json:
@@ -233,6 +252,7 @@ def pin_arweave(
         click.echo(f"manifest  {up.manifest_id}  ({gw.url}/{up.manifest_id}/<path>)")
         click.echo(f"ipfs-cid  {up.ipfs_cid}")
         click.echo(f"digest    {up.manifest_digest}")
+        click.echo(f"items by  {up.signer}  ({up.signature_type})")
         return
     all_tags = model_tags(
         content_type, model, version, ipfs_cid, manifest_digest, extra=_parse_tags(tags)

@@ -13,7 +13,7 @@ PIN_COMMANDS: dict[str, tuple[str, str]] = {
     "arweave": ("modelgov.cli.arweave_cmd:pin_arweave", "Upload a file to Arweave in chunks."),
     "status": ("modelgov.cli.pinning_cmd:pin_status", "Each pinning service's status for a CID."),
     "ls": ("modelgov.cli.pinning_cmd:pin_ls", "List the pins of pinning services."),
-    "verify": ("modelgov.cli.pinning_cmd:pin_verify", "Sample blocks of a CID from the node and check them."),
+    "verify": ("modelgov.cli.pinning_cmd:pin_verify", "Check sampled blocks of a CID (node or gateway)."),
     "service": ("modelgov.cli.pinning_cmd:service", "Configure pinning services (Pinning Service API)."),
 }
 

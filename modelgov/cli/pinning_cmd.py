@@ -34,19 +34,22 @@ def service() -> None:
 @click.option("--token-env", metavar="VAR", help="Environment variable that holds the access token.")
 @click.option("--token-file", type=click.Path(dir_okay=False, path_type=str),
               help="File that holds the access token (must be mode 0600).")
+@click.option("--gateway", metavar="URL",
+              help="The service's HTTP gateway (trustless gateway protocol), used by `pin verify --service`.")
 @insecure_option
 @json_option
 def service_add(name: str, endpoint: str, token_env: str | None, token_file: str | None,
-                allow_insecure: bool | None, as_json: bool) -> None:
+                gateway: str | None, allow_insecure: bool | None, as_json: bool) -> None:
     """Add (or replace) service NAME in the pinning config file."""
     from modelgov.storage.pinning import config_path, save_service
 
-    cfg = save_service(name, endpoint, token_env=token_env, token_file=token_file,
+    cfg = save_service(name, endpoint, token_env=token_env, token_file=token_file, gateway=gateway,
                        allow_insecure=allow_insecure)
     if as_json:
         echo_json({**cfg.as_dict(), "config": str(config_path())})
     else:
-        click.echo(f"{cfg.name}  {cfg.endpoint}  (saved in {config_path()})")
+        via = f"  gateway {cfg.gateway}" if cfg.gateway else ""
+        click.echo(f"{cfg.name}  {cfg.endpoint}{via}  (saved in {config_path()})")
 
 
 @service.command("ls")
@@ -63,7 +66,8 @@ def service_ls(as_json: bool) -> None:
         click.echo("no pinning service configured (modelgov pin service add NAME --endpoint URL ...)")
     for cfg in services.values():
         source = f"env {cfg.token_env}" if cfg.token_env else f"file {cfg.token_file}"
-        click.echo(f"{cfg.name:<16}{cfg.endpoint}  token from {source}  ({cfg.source})")
+        via = f"  gateway {cfg.gateway}" if cfg.gateway else ""
+        click.echo(f"{cfg.name:<16}{cfg.endpoint}{via}  token from {source}  ({cfg.source})")
 
 
 @service.command("rm")
@@ -151,25 +155,53 @@ def pin_ls(services: tuple[str, ...], statuses: tuple[str, ...], limit: int, as_
 @click.option("--samples", type=click.IntRange(0, 100000), default=16, show_default=True,
               help="Random root-to-leaf walks; every block on the way is checked.")
 @click.option("--all", "everything", is_flag=True, help="Check every block of the DAG.")
+@click.option("--service", metavar="NAME",
+              help="Fetch the blocks from this pinning service's gateway (see `pin service add --gateway`).")
+@click.option("--gateway", metavar="URL",
+              help="Fetch the blocks from this HTTP gateway (GET /ipfs/<block>?format=raw).")
 @click.option("--api", default=None, metavar="URL",
               help="Kubo RPC endpoint; default $MODELGOV_IPFS_API, else the local node.")
+@click.option("--seed", type=int, default=None, help="Seed of the random walks (reproducible sample).")
 @insecure_option
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per block.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds per block.")
 @json_option
-def pin_verify(cid: str, samples: int, everything: bool, api: str | None, allow_insecure: bool | None,
-               timeout: float, as_json: bool) -> None:
-    """Fetch sampled blocks of CID from the node and check each against its CID."""
-    from modelgov.cid.text import parse_cid
-    from modelgov.storage.ipfs import IPFSClient, verify_sample
+def pin_verify(cid: str, samples: int, everything: bool, service: str | None, gateway: str | None,
+               api: str | None, seed: int | None, allow_insecure: bool | None, timeout: float,
+               as_json: bool) -> None:
+    """Fetch sampled blocks of CID and check each against its CID.
 
+    From the IPFS node by default; with --service or --gateway, from an HTTP gateway by the
+    trustless gateway protocol (nothing it says is believed: every block is hashed).
+    """
+    from modelgov.cid.text import parse_cid
+    from modelgov.cli._common import fail, progress
+    from modelgov.storage.ipfs import IPFSClient, verify_sample
+    from modelgov.storage.pinning import verify_from_gateway
+
+    if service and gateway:
+        fail("give --service or --gateway, not both", 2)
+    if api and (service or gateway):
+        fail("--api names the node; --service/--gateway fetch from a gateway instead: give one", 2)
     parse_cid(cid)
-    with IPFSClient(api, allow_insecure=allow_insecure) as client:
-        report = verify_sample(cid, samples=samples, everything=everything, client=client, timeout=timeout)
+    with progress("Checking blocks", None, unit="blocks") as advance:
+        if service or gateway:
+            report = verify_from_gateway(cid, service=service, gateway=gateway, samples=samples,
+                                         everything=everything, timeout=timeout, seed=seed,
+                                         allow_insecure=allow_insecure, on_block=lambda _n: advance(1))
+        else:
+            with IPFSClient(api, allow_insecure=allow_insecure) as client:
+                report = verify_sample(cid, samples=samples, everything=everything, client=client,
+                                       timeout=timeout, seed=seed, on_block=lambda _n: advance(1))
     if as_json:
         echo_json(report.as_dict())
-    else:
-        what = "every block" if report.complete else f"{report.checked} sampled blocks"
-        click.echo(f"ok  {report.cid}: {what} match their CIDs ({report.leaves} leaves)")
+        return
+    where = f"the {report.source} at {report.url}"
+    where += f" (service {report.service})" if report.service else ""
+    leaves = "1 leaf" if report.leaves == 1 else f"{report.leaves} leaves"
+    what = "every block" if report.complete else "sampled blocks"
+    click.echo(f"ok  {report.cid}: {what} ({report.checked}, {report.bytes:,} bytes, {leaves}) from {where} "
+               "match their CIDs")
 
 
 @contextmanager

@@ -1,15 +1,22 @@
 """ANS-104 bundles: every file of a model folder as a signed data item, plus an Arweave path
 manifest, in one bundle transaction (what Irys/Turbo-style folder uploads post).
 
-Data item (ANS-104, signature type 1 = Arweave RSA-PSS/SHA-256, 4096-bit keys)::
+Data item (ANS-104)::
 
-    u16 LE signature type (1) | signature (512) | owner = RSA modulus (512)
-    u8 target present (0)     | u8 anchor present (1) + anchor (32)
+    u16 LE signature type | signature | owner
+    u8 target present (0) | u8 anchor present (1) + anchor (32)
     u64 LE tag count | u64 LE tag bytes | tags (Avro array of {name: string, value: string})
     data
 
-Its signature is RSA-PSS over ``deepHash(["dataitem", "1", "1", owner, target, anchor, tags,
-data])`` and its id is ``base64url(sha256(signature))``.
+Two signers (:class:`ItemSigner`):
+
+- type 1, Arweave (an Arweave JWK wallet): signature 512 bytes, RSA-PSS/SHA-256; owner = the
+  4096-bit RSA modulus (512 bytes);
+- type 3, Ethereum (a DAO member's Ethereum key, :mod:`modelgov.storage.eth_signer`): signature
+  65 bytes, EIP-191 personal_sign (secp256k1); owner = the uncompressed public key (65 bytes).
+
+Either signs ``deepHash(["dataitem", "1", "<type>", owner, target, anchor, tags, data])``; the
+item's id is ``base64url(sha256(signature))``.
 
 Bundle: ``u256 LE item count``, then per item ``u256 LE size | id (32 raw bytes)``, then the
 items back to back. The bundle goes up as one ordinary Arweave transaction tagged
@@ -33,7 +40,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from modelgov.errors import BundleError, PathError, ValidationError
 from modelgov.paths import state_dir
@@ -44,8 +51,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from modelgov.storage.arweave import Gateway
 
 SIG_TYPE_ARWEAVE = 1
+SIG_TYPE_ETHEREUM = 3
 SIG_LENGTH = 512
 OWNER_LENGTH = 512
+#: signature type -> (signature bytes, owner bytes), as arbundles' SIG_CONFIG
+SIG_CONFIG = {SIG_TYPE_ARWEAVE: (512, 512), SIG_TYPE_ETHEREUM: (65, 65)}
+SIGNER_NAMES = {SIG_TYPE_ARWEAVE: "arweave", SIG_TYPE_ETHEREUM: "ethereum"}
 MANIFEST_CONTENT_TYPE = "application/x.arweave-manifest+json"
 MAX_TAGS = 128
 MAX_TAG_NAME = 1024
@@ -53,6 +64,78 @@ MAX_TAG_VALUE = 3072
 MAX_TAG_BYTES = 4096
 READ_SIZE = 1 << 20
 BUNDLE_TAGS = (("Bundle-Format", "binary"), ("Bundle-Version", "2.0.0"))
+
+
+# --- signers ----------------------------------------------------------------------------------
+class ItemSigner(Protocol):
+    """What signs a data item: :class:`ArweaveItemSigner` (type 1) or
+    :class:`modelgov.storage.eth_signer.EthereumItemSigner` (type 3)."""
+
+    @property
+    def signature_type(self) -> int: ...
+
+    @property
+    def signature_length(self) -> int: ...
+
+    @property
+    def owner(self) -> bytes:
+        """The public key bytes written as the item's owner."""
+        ...
+
+    @property
+    def label(self) -> str:
+        """Who signs (an Arweave or Ethereum address): names the bundle's work folder and record."""
+        ...
+
+    def sign(self, message: bytes) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class ArweaveItemSigner:
+    """An Arweave wallet as a type-1 signer (RSA-PSS, 4096-bit keys only)."""
+
+    wallet: Wallet
+    signature_type: int = SIG_TYPE_ARWEAVE
+    signature_length: int = SIG_LENGTH
+
+    @property
+    def owner(self) -> bytes:
+        """The RSA modulus.
+
+        Raises:
+            WalletError: the key is not 4096-bit (ANS-104 type 1 needs 512-byte owners).
+        """
+        from modelgov.errors import WalletError
+
+        owner = b64url_decode(self.wallet.owner)
+        if len(owner) != OWNER_LENGTH:
+            raise WalletError(
+                f"ANS-104 Arweave signatures need a 4096-bit key; this wallet's is {len(owner) * 8}-bit"
+            )
+        return owner
+
+    @property
+    def label(self) -> str:
+        return self.wallet.address
+
+    def sign(self, message: bytes) -> bytes:
+        return self.wallet.sign(message)
+
+
+def item_signer(signer: Wallet | ItemSigner) -> ItemSigner:
+    """``signer`` as an :class:`ItemSigner` (an Arweave :class:`Wallet` is wrapped)."""
+    return ArweaveItemSigner(signer) if isinstance(signer, Wallet) else signer
+
+
+def verify_item_signature(signature_type: int, owner: bytes, message: bytes, signature: bytes) -> bool:
+    """Whether ``signature`` by ``owner`` over ``message`` (a deep hash) verifies for its type."""
+    if signature_type == SIG_TYPE_ARWEAVE:
+        return verify(b64url_encode(owner), message, signature)
+    if signature_type == SIG_TYPE_ETHEREUM:
+        from modelgov.storage.eth_signer import verify_eth
+
+        return verify_eth(owner, message, signature)
+    return False
 
 
 # --- encoding ---------------------------------------------------------------------------------
@@ -144,12 +227,12 @@ def _blob_hash(size: int, digest384: bytes) -> bytes:
     return hashlib.sha384(tag + digest384).digest()
 
 
-def _signature_message(owner: bytes, target: bytes, anchor: bytes, tags: bytes, data_size: int,
-                       data_sha384: bytes) -> bytes:
-    """deepHash(["dataitem", "1", "1", owner, target, anchor, tags, data]) with the data's
+def _signature_message(signature_type: int, owner: bytes, target: bytes, anchor: bytes, tags: bytes,
+                       data_size: int, data_sha384: bytes) -> bytes:
+    """deepHash(["dataitem", "1", "<type>", owner, target, anchor, tags, data]) with the data's
     SHA-384 computed by the caller (streamed)."""
     acc = hashlib.sha384(b"list8").digest()
-    for part in (b"dataitem", b"1", str(SIG_TYPE_ARWEAVE).encode(), owner, target, anchor, tags):
+    for part in (b"dataitem", b"1", str(signature_type).encode(), owner, target, anchor, tags):
         acc = hashlib.sha384(acc + _blob_hash(len(part), hashlib.sha384(part).digest())).digest()
     return hashlib.sha384(acc + _blob_hash(data_size, data_sha384)).digest()
 
@@ -168,32 +251,36 @@ class DataItemHeader:
         return len(self.header) + self.data_size
 
 
-def _header_bytes(signature: bytes, owner: bytes, anchor: bytes, tags_raw: bytes, tag_count: int) -> bytes:
+def _header_bytes(signature_type: int, signature: bytes, owner: bytes, anchor: bytes, tags_raw: bytes,
+                  tag_count: int) -> bytes:
     return b"".join([
-        SIG_TYPE_ARWEAVE.to_bytes(2, "little"), signature, owner, b"\x00",
+        signature_type.to_bytes(2, "little"), signature, owner, b"\x00",
         (b"\x01" + anchor) if anchor else b"\x00",
         tag_count.to_bytes(8, "little"), len(tags_raw).to_bytes(8, "little"), tags_raw,
     ])
 
 
 def sign_data_item(
-    wallet: Wallet, data: bytes | Path, tags: Sequence[tuple[str, str]], *, anchor: bytes | None = None,
+    signer: Wallet | ItemSigner, data: bytes | Path, tags: Sequence[tuple[str, str]], *,
+    anchor: bytes | None = None,
 ) -> DataItemHeader:
     """Sign a data item over ``data`` (bytes, or a file streamed from disk).
 
-    ``anchor`` defaults to 32 random bytes (so two uploads of the same file differ in id).
+    ``signer``: an Arweave :class:`Wallet` (type 1) or any :class:`ItemSigner` (e.g. an
+    Ethereum key, type 3). ``anchor`` defaults to 32 random bytes (so two uploads of the same
+    file differ in id).
 
     Raises:
-        ValidationError: bad tags or anchor. PathError: unreadable file. WalletError: the
-            wallet's key is not 4096-bit.
+        ValidationError: bad tags or anchor. PathError: unreadable file. WalletError: an Arweave
+            key that is not 4096-bit, or a signature of the wrong length.
     """
     from modelgov.errors import WalletError
 
-    owner = b64url_decode(wallet.owner)
-    if len(owner) != OWNER_LENGTH:
-        raise WalletError(
-            f"ANS-104 Arweave signatures need a 4096-bit key; this wallet's is {len(owner) * 8}-bit"
-        )
+    signer = item_signer(signer)
+    sig_type = signer.signature_type
+    owner = signer.owner
+    if SIG_CONFIG.get(sig_type, (0, -1))[1] != len(owner):
+        raise WalletError(f"signature type {sig_type}: owner of {len(owner)} bytes is not supported")
     anchor = os.urandom(32) if anchor is None else anchor
     if len(anchor) not in (0, 32):
         raise ValidationError("a data item anchor is 32 bytes")
@@ -203,11 +290,11 @@ def sign_data_item(
         digest, size = _sha384_file(data)
     else:
         digest, size = hashlib.sha384(data).digest(), len(data)
-    message = _signature_message(owner, b"", anchor, tags_raw, size, digest)
-    signature = wallet.sign(message)
-    if len(signature) != SIG_LENGTH:
-        raise WalletError(f"signature is {len(signature)} bytes, expected {SIG_LENGTH}")
-    header = _header_bytes(signature, owner, anchor, tags_raw, len(tags))
+    message = _signature_message(sig_type, owner, b"", anchor, tags_raw, size, digest)
+    signature = signer.sign(message)
+    if len(signature) != SIG_CONFIG[sig_type][0]:
+        raise WalletError(f"signature is {len(signature)} bytes, expected {SIG_CONFIG[sig_type][0]}")
+    header = _header_bytes(sig_type, signature, owner, anchor, tags_raw, len(tags))
     return DataItemHeader(b64url_encode(hashlib.sha256(signature).digest()), header, size, tuple(tags))
 
 
@@ -237,9 +324,20 @@ class ParsedItem:
     tags: tuple[tuple[str, str], ...]
     data_offset: int
     data_size: int
+    signature_type: int = SIG_TYPE_ARWEAVE
 
     def tag(self, name: str) -> str | None:
         return next((v for n, v in self.tags if n == name), None)
+
+    @property
+    def signer_address(self) -> str:
+        """The signer's address: Arweave (base64url sha256 of the modulus) or Ethereum (0x…)."""
+        owner = b64url_decode(self.owner)
+        if self.signature_type == SIG_TYPE_ETHEREUM:
+            from modelgov.storage.eth_signer import address_of
+
+            return address_of(owner)
+        return b64url_encode(hashlib.sha256(owner).digest())
 
 
 def _read_exact(f: BinaryIO, n: int, what: str) -> bytes:
@@ -252,8 +350,8 @@ def _read_exact(f: BinaryIO, n: int, what: str) -> bytes:
 def read_bundle(path: str | os.PathLike[str], *, verify_items: bool = True) -> list[ParsedItem]:
     """Parse (and by default verify) every data item of a bundle file, streaming.
 
-    Checks: the header's id equals sha256(signature) of each item, the signature verifies over
-    the item's deep hash, and tags decode.
+    Checks: the header's id equals sha256(signature) of each item, the signature (type 1,
+    Arweave, or type 3, Ethereum) verifies over the item's deep hash, and tags decode.
 
     Raises:
         PathError: unreadable file. BundleError: malformed bundle, or an item's id or signature
@@ -286,11 +384,12 @@ def read_bundle(path: str | os.PathLike[str], *, verify_items: bool = True) -> l
 
 def _parse_item(f: BinaryIO, offset: int, size: int, item_id: str, check: bool) -> ParsedItem:
     sig_type = int.from_bytes(_read_exact(f, 2, "a signature type"), "little")
-    if sig_type != SIG_TYPE_ARWEAVE:
-        raise BundleError(f"data item {item_id}: signature type {sig_type} is not supported (1 = Arweave)",
-                          item_id=item_id)
-    signature = _read_exact(f, SIG_LENGTH, "a signature")
-    owner = _read_exact(f, OWNER_LENGTH, "an owner")
+    if sig_type not in SIG_CONFIG:
+        raise BundleError(f"data item {item_id}: signature type {sig_type} is not supported "
+                          "(1 = Arweave, 3 = Ethereum)", item_id=item_id)
+    sig_length, owner_length = SIG_CONFIG[sig_type]
+    signature = _read_exact(f, sig_length, "a signature")
+    owner = _read_exact(f, owner_length, "an owner")
     target = _read_exact(f, 32, "a target") if _read_exact(f, 1, "a target flag") == b"\x01" else b""
     anchor = _read_exact(f, 32, "an anchor") if _read_exact(f, 1, "an anchor flag") == b"\x01" else b""
     tag_count = int.from_bytes(_read_exact(f, 8, "a tag count"), "little")
@@ -301,7 +400,7 @@ def _parse_item(f: BinaryIO, offset: int, size: int, item_id: str, check: bool) 
     tags = decode_tags(tags_raw)
     if len(tags) != tag_count:
         raise BundleError(f"data item {item_id}: tag count {tag_count} but {len(tags)} tags", item_id=item_id)
-    head = 2 + SIG_LENGTH + OWNER_LENGTH + 2 + len(target) + len(anchor) + 16 + tag_bytes
+    head = 2 + sig_length + owner_length + 2 + len(target) + len(anchor) + 16 + tag_bytes
     data_size = size - head
     if data_size < 0:
         raise BundleError(f"data item {item_id}: size smaller than its header", item_id=item_id)
@@ -316,11 +415,11 @@ def _parse_item(f: BinaryIO, offset: int, size: int, item_id: str, check: bool) 
                 raise BundleError(f"data item {item_id}: data truncated", item_id=item_id)
             h.update(chunk)
             left -= len(chunk)
-        message = _signature_message(owner, target, anchor, tags_raw, data_size, h.digest())
-        if not verify(b64url_encode(owner), message, signature):
+        message = _signature_message(sig_type, owner, target, anchor, tags_raw, data_size, h.digest())
+        if not verify_item_signature(sig_type, owner, message, signature):
             raise BundleError(f"data item {item_id}: signature does not verify", item_id=item_id)
     return ParsedItem(item_id, b64url_encode(owner), signature, target, anchor, tuple(tags),
-                      offset + head, data_size)
+                      offset + head, data_size, sig_type)
 
 
 # --- folder -> bundle -------------------------------------------------------------------------
@@ -354,16 +453,19 @@ class BundlePlan:
     manifest_digest: str
     bundle_size: int
     reused: bool = False
+    signer: str = ""  # the items' signer (Arweave or Ethereum address)
+    signature_type: str = "arweave"  # arweave (type 1) | ethereum (type 3)
 
     def as_dict(self) -> dict[str, Any]:
         return {"bundle_file": str(self.bundle_path), "manifest_id": self.manifest_id, "items": self.items,
                 "ipfs_cid": self.ipfs_cid, "manifest_digest": self.manifest_digest,
-                "bundle_size": self.bundle_size, "reused": self.reused}
+                "bundle_size": self.bundle_size, "reused": self.reused, "signer": self.signer,
+                "signature_type": self.signature_type}
 
 
 def build_bundle(
     folder: str | os.PathLike[str],
-    wallet: Wallet,
+    signer: Wallet | ItemSigner,
     *,
     model: str | None = None,
     version: str | None = None,
@@ -371,7 +473,10 @@ def build_bundle(
     on_bytes: Callable[[int], None] | None = None,
 ) -> BundlePlan:
     """Sign every file of ``folder`` (the files of its modelgov manifest) and a path manifest,
-    and write the bundle file. Reuses an earlier bundle of the same content and wallet.
+    and write the bundle file. Reuses an earlier bundle of the same content and signer.
+
+    ``signer``: an Arweave :class:`Wallet` (type-1 items) or an :class:`ItemSigner` such as
+    :class:`modelgov.storage.eth_signer.EthereumItemSigner` (type-3 items).
 
     Each file's item carries ``Content-Type``, ``File-Path``, ``File-SHA256``, ``App-Name`` and
     the folder's ``IPFS-CID`` / ``Manifest-Digest``; the path manifest item carries the same
@@ -379,7 +484,8 @@ def build_bundle(
 
     Raises:
         PathError: ``folder`` is not a readable folder. ManifestError: a bad safetensors file.
-        ValidationError: tags too long. WalletError: the wallet is not a 4096-bit RSA key.
+        ValidationError: tags too long. WalletError: an Arweave wallet that is not a 4096-bit
+            RSA key.
     """
     from modelgov import manifest as mf
     from modelgov.storage.arweave import APP_NAME
@@ -390,17 +496,20 @@ def build_bundle(
     built = mf.build(base)
     digest = mf.digest(built)
     cid = built["root"]["cid"]
-    key = hashlib.sha256(f"{digest}:{wallet.address}".encode()).hexdigest()[:24]
+    signer = item_signer(signer)
+    kind = SIGNER_NAMES.get(signer.signature_type, str(signer.signature_type))
+    key = hashlib.sha256(f"{digest}:{signer.label}".encode()).hexdigest()[:24]
     work = Path(out_dir) if out_dir is not None else state_dir() / "arweave-bundles" / key
     work.mkdir(parents=True, exist_ok=True)
     bundle_path, record_path = work / "bundle.bin", work / "record.json"
     record = _load_json(record_path)
-    if record.get("manifest_digest") == digest and bundle_path.is_file() \
+    same_signer = record.get("signer", record.get("wallet")) == signer.label
+    if record.get("manifest_digest") == digest and same_signer and bundle_path.is_file() \
             and bundle_path.stat().st_size == record.get("bundle_size"):
         if on_bytes:
             on_bytes(built["total_size"])
         return BundlePlan(bundle_path, record_path, record["manifest_id"], record["items"], cid, digest,
-                          record["bundle_size"], reused=True)
+                          record["bundle_size"], reused=True, signer=signer.label, signature_type=kind)
 
     common = [("App-Name", APP_NAME), ("IPFS-CID", cid), ("Manifest-Digest", digest)]
     if model:
@@ -412,13 +521,13 @@ def build_bundle(
         rel = entry["path"] if built["root"]["kind"] == "directory" else base.name
         tags = [("Content-Type", content_type_of(rel)), ("File-Path", rel),
                 ("File-SHA256", entry["sha256"]), *common]
-        headers.append((rel, sign_data_item(wallet, base / rel, tags)))
+        headers.append((rel, sign_data_item(signer, base / rel, tags)))
         if on_bytes:
             on_bytes(entry["size"])
     items = {rel: h.id for rel, h in headers}
     index = "README.md" if "README.md" in items else (sorted(items)[0] if items else None)
     manifest_bytes = path_manifest(items, index)
-    manifest_item = sign_data_item(wallet, manifest_bytes, [("Content-Type", MANIFEST_CONTENT_TYPE), *common])
+    manifest_item = sign_data_item(signer, manifest_bytes, [("Content-Type", MANIFEST_CONTENT_TYPE), *common])
 
     all_items: list[tuple[DataItemHeader, Path | bytes]] = [(h, base / rel) for rel, h in headers]
     all_items.append((manifest_item, manifest_bytes))
@@ -437,9 +546,10 @@ def build_bundle(
         raise PathError(f"cannot write the bundle in {work}: {exc.strerror or exc}") from None
     size = bundle_path.stat().st_size
     record = {"manifest_digest": digest, "ipfs_cid": cid, "manifest_id": manifest_item.id, "items": items,
-              "bundle_size": size, "wallet": wallet.address}
+              "bundle_size": size, "signer": signer.label, "signature_type": kind}
     _save_json(record_path, record)
-    return BundlePlan(bundle_path, record_path, manifest_item.id, items, cid, digest, size)
+    return BundlePlan(bundle_path, record_path, manifest_item.id, items, cid, digest, size,
+                      signer=signer.label, signature_type=kind)
 
 
 def _copy_data(source: Path | bytes, out: BinaryIO, expected: int) -> None:
@@ -484,6 +594,8 @@ class BundleUpload:
     record: str
     chunks_sent: int = 0
     already_done: bool = False
+    signer: str = ""
+    signature_type: str = "arweave"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -495,6 +607,7 @@ def upload_bundle(
     wallet: Wallet,
     gateway: Gateway,
     *,
+    signer: ItemSigner | None = None,
     model: str | None = None,
     version: str | None = None,
     mint: bool | None = None,
@@ -503,6 +616,9 @@ def upload_bundle(
     on_bytes: Callable[[int], None] | None = None,
 ) -> BundleUpload:
     """Bundle ``folder`` (see :func:`build_bundle`) and post it as one transaction, resumable.
+
+    ``wallet`` (Arweave) signs and pays for the bundle transaction; ``signer`` signs the data
+    items (default: the same wallet), e.g. a DAO member's Ethereum key.
 
     The bundle transaction id, the manifest id and every item id are written to the record
     (``record.json`` next to the bundle file) as soon as they are known.
@@ -514,7 +630,7 @@ def upload_bundle(
     """
     from modelgov.storage.arweave import model_tags, upload_file
 
-    plan = build_bundle(folder, wallet, model=model, version=version)
+    plan = build_bundle(folder, signer if signer is not None else wallet, model=model, version=version)
     tags = model_tags("application/octet-stream", model, version, plan.ipfs_cid, plan.manifest_digest,
                       extra=[*BUNDLE_TAGS, ("Bundle-Manifest", plan.manifest_id)])
     if wait and gateway.loopback:
@@ -534,7 +650,8 @@ def upload_bundle(
     _save_json(plan.record_path, record)
     return BundleUpload(result.txid, plan.manifest_id, plan.items, plan.ipfs_cid, plan.manifest_digest,
                         plan.bundle_size, result.confirmed, result.gateway, str(plan.record_path),
-                        sent_before + result.chunks_sent, result.already_done and not sent_before)
+                        sent_before + result.chunks_sent, result.already_done and not sent_before,
+                        plan.signer, plan.signature_type)
 
 
 def _wait_item_visible(gateway: Any, item_id: str, timeout: float) -> bool:
@@ -648,16 +765,20 @@ def iter_file_chunks(path: Path, start: int, size: int) -> Iterator[bytes]:
 
 
 __all__ = [
+    "ArweaveItemSigner",
     "BundlePlan",
     "BundleUpload",
     "DataItemHeader",
+    "ItemSigner",
     "ParsedItem",
     "build_bundle",
     "decode_tags",
     "encode_tags",
     "fetch_bundle",
+    "item_signer",
     "path_manifest",
     "read_bundle",
     "sign_data_item",
     "upload_bundle",
+    "verify_item_signature",
 ]

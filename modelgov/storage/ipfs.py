@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -32,7 +32,7 @@ from modelgov.cid.profiles import Profile, get_profile
 from modelgov.cid.text import cid_from_bytes, normalize, parse_cid
 from modelgov.cid.unpack import UnpackResult, unpack_car
 from modelgov.endpoints import INSECURE_ENV, check_transport, insecure_allowed
-from modelgov.errors import IPFSError, NodeUnreachableError, ValidationError
+from modelgov.errors import IntegrityError, IPFSError, NodeUnreachableError, ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
     from modelgov.pipeline import DigestCache
@@ -400,36 +400,61 @@ def fetch(cid: str, out: str | os.PathLike[str], *, client: IPFSClient | None = 
             client.close()
 
 
+class BlockSource(Protocol):
+    """Where :func:`verify_sample` gets blocks: the node (:class:`IPFSClient`) or a gateway
+    (:class:`modelgov.storage.gateway.TrustlessGateway`)."""
+
+    url: str
+
+    def block_get(self, cid: str, timeout: float = 60.0) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class SampleReport:
-    """Outcome of :func:`verify_sample`: blocks fetched and checked, and how they were chosen."""
+    """Outcome of :func:`verify_sample`: blocks fetched and checked, and how they were chosen.
+
+    Attributes:
+        source: ``node`` (Kubo RPC ``block/get``) or ``gateway`` (trustless gateway).
+        url: the node's API or the gateway's base URL.
+        checked: distinct blocks fetched and hashed; ``bytes``: their total size.
+        leaves: blocks without links among them; ``complete``: every block of the DAG was checked.
+        service: the pinning service whose gateway was asked, if any.
+    """
 
     cid: str
-    api: str
+    url: str
     checked: int
     leaves: int
     complete: bool
+    source: str = "node"
+    bytes: int = 0
+    service: str | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {"cid": self.cid, "api": self.api, "checked": self.checked, "leaves": self.leaves,
+        return {"cid": self.cid, "source": self.source, "url": self.url, "service": self.service,
+                "checked": self.checked, "bytes": self.bytes, "leaves": self.leaves,
                 "complete": self.complete, "ok": True}
 
 
 def verify_sample(
-    cid: str, *, samples: int = 16, everything: bool = False, client: IPFSClient | None = None,
-    seed: int | None = None, timeout: float = 60.0,
+    cid: str, *, samples: int = 16, everything: bool = False, client: BlockSource | None = None,
+    seed: int | None = None, timeout: float = 60.0, source: str = "node", service: str | None = None,
+    on_block: Callable[[int], None] | None = None,
 ) -> SampleReport:
-    """Fetch blocks of ``cid``'s DAG from the node and check each against its CID.
+    """Fetch blocks of ``cid``'s DAG (from the node, or any :class:`BlockSource`) and check each
+    against its CID.
 
     The root is always checked; then ``samples`` random root-to-leaf walks (each block on the
     way is checked, so every sampled leaf is proven to belong to the root), or, with
-    ``everything``, every block. Hashes other than sha2-256 are refused.
+    ``everything``, every block. Hashes other than sha2-256 are refused. ``on_block(size)`` is
+    called after each block is checked.
 
     Raises:
         InvalidCIDError: malformed CID.
-        NodeUnreachableError: the node does not answer.
-        IPFSError: the node lacks a block (it cannot serve the DAG).
-        IntegrityError: a block does not match its CID, or is not valid dag-pb/raw.
+        NodeUnreachableError: the node (or gateway) does not answer.
+        IPFSError: the node (or gateway) lacks a block (it cannot serve the DAG).
+        IntegrityError: a block does not match its CID (the message names it), or is not valid
+            dag-pb/raw.
     """
     import random
 
@@ -440,18 +465,26 @@ def verify_sample(
     text = cid_from_bytes(root)
     rng = random.Random(seed)  # noqa: S311 (a reproducible sample, not a secret)
     own = client is None
-    client = client or IPFSClient()
+    source_client: BlockSource = client if client is not None else IPFSClient()
     cache: dict[bytes, list[bytes]] = {}
     leaves: set[bytes] = set()
+    total = 0
 
     def links(block_cid: bytes) -> list[bytes]:
+        nonlocal total
         if block_cid not in cache:
-            data = client.block_get(cid_from_bytes(block_cid), timeout=timeout)
-            verify_block(block_cid, data)
+            data = source_client.block_get(cid_from_bytes(block_cid), timeout=timeout)
+            try:
+                verify_block(block_cid, data)
+            except IntegrityError as exc:
+                raise IntegrityError(f"{exc}; served by the {source} at {source_client.url}") from None
             node = decode_node(block_cid, data)
             cache[block_cid] = [link.cid for link in node.links]
+            total += len(data)
             if not node.links:
                 leaves.add(block_cid)
+            if on_block is not None:
+                on_block(len(data))
         return cache[block_cid]
 
     try:
@@ -472,6 +505,6 @@ def verify_sample(
                         break
                     node = rng.choice(children)
     finally:
-        if own:
-            client.close()
-    return SampleReport(text, client.url, len(cache), len(leaves), everything)
+        if own and isinstance(source_client, IPFSClient):
+            source_client.close()
+    return SampleReport(text, source_client.url, len(cache), len(leaves), everything, source, total, service)

@@ -11,9 +11,11 @@ Services are configured once, by name:
       endpoint = "https://api.pinata.cloud/psa"
       token_env = "PINATA_JWT"              # the token is in this environment variable, or
       token_file = "/home/me/.pinata.token" # in this file, which must be mode 0600 (owner only)
+      gateway = "https://gateway.pinata.cloud"  # optional: where `pin verify --service` fetches blocks
 
 - or by environment alone: ``MODELGOV_PINNING_<NAME>_ENDPOINT`` plus
-  ``MODELGOV_PINNING_<NAME>_TOKEN`` (or ``…_TOKEN_FILE``); ``<NAME>`` upper-cased, ``-`` → ``_``.
+  ``MODELGOV_PINNING_<NAME>_TOKEN`` (or ``…_TOKEN_FILE``) and optionally ``…_GATEWAY``;
+  ``<NAME>`` upper-cased, ``-`` → ``_``.
 
 The config file never holds a token; tokens are read when a request is made and never printed
 (not in messages, not in ``repr``). Plain HTTP is refused outside loopback (the bearer token
@@ -48,7 +50,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -56,6 +58,7 @@ import httpx
 from modelgov.cid.text import normalize
 from modelgov.endpoints import INSECURE_ENV, check_transport, insecure_allowed
 from modelgov.errors import (
+    InsecureEndpointError,
     InvalidCIDError,
     PinningAuthError,
     PinningConfigError,
@@ -67,6 +70,9 @@ from modelgov.errors import (
 )
 from modelgov.paths import state_dir
 from modelgov.storage.untrusted import clean
+
+if TYPE_CHECKING:  # pragma: no cover
+    from modelgov.storage.ipfs import SampleReport
 
 _Number = TypeVar("_Number", int, float)
 STATUSES = ("queued", "pinning", "pinned", "failed")
@@ -106,6 +112,8 @@ class ServiceConfig:
         token_env: environment variable holding the token, or None.
         token_file: file holding the token (mode 0600), or None.
         source: where this entry came from (``config`` or ``env``).
+        gateway: the service's HTTP gateway (trustless gateway protocol), or None; ``pin verify
+            --service`` fetches blocks from it.
     """
 
     name: str
@@ -113,10 +121,11 @@ class ServiceConfig:
     token_env: str | None = None
     token_file: str | None = None
     source: str = "config"
+    gateway: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {"name": self.name, "endpoint": self.endpoint, "token_env": self.token_env,
-                "token_file": self.token_file, "source": self.source}
+                "token_file": self.token_file, "gateway": self.gateway, "source": self.source}
 
     def read_token(self) -> str:
         """The access token.
@@ -205,15 +214,18 @@ def load_config() -> dict[str, ServiceConfig]:
                     f"{path}: services.{name}.endpoint is missing", service=name, path=str(path)
                 )
             token_env, token_file = entry.get("token_env"), entry.get("token_file")
-            if not isinstance(token_env, (str, type(None))) or not isinstance(token_file, (str, type(None))):
-                raise PinningConfigError(f"{path}: services.{name}: token_env/token_file must be strings",
-                                         service=name, path=str(path))
+            gateway = entry.get("gateway")
+            if not all(isinstance(v, (str, type(None))) for v in (token_env, token_file, gateway)):
+                raise PinningConfigError(
+                    f"{path}: services.{name}: token_env/token_file/gateway must be strings",
+                    service=name, path=str(path),
+                )
             if "token" in entry:
                 raise PinningConfigError(
                     f"{path}: services.{name} holds a token; keep it in a 0600 file (token_file) or an "
                     "environment variable (token_env)", service=name, path=str(path),
                 )
-            services[name] = ServiceConfig(name, entry["endpoint"], token_env, token_file, "config")
+            services[name] = ServiceConfig(name, entry["endpoint"], token_env, token_file, "config", gateway)
     for key, value in os.environ.items():
         if key.startswith(ENV_PREFIX) and key.endswith("_ENDPOINT") and value.strip():
             stem = key[len(ENV_PREFIX):-len("_ENDPOINT")]
@@ -221,8 +233,10 @@ def load_config() -> dict[str, ServiceConfig]:
             if name in services or not _NAME.match(name):
                 continue
             token_file = os.environ.get(f"{ENV_PREFIX}{stem}_TOKEN_FILE") or None
+            gateway = os.environ.get(f"{ENV_PREFIX}{stem}_GATEWAY", "").strip() or None
             services[name] = ServiceConfig(
-                name, value.strip(), None if token_file else f"{ENV_PREFIX}{stem}_TOKEN", token_file, "env"
+                name, value.strip(), None if token_file else f"{ENV_PREFIX}{stem}_TOKEN", token_file, "env",
+                gateway,
             )
     return services
 
@@ -250,16 +264,17 @@ def _toml_str(value: str) -> str:
 
 def save_service(
     name: str, endpoint: str, *, token_env: str | None = None, token_file: str | None = None,
-    allow_insecure: bool | None = None,
+    gateway: str | None = None, allow_insecure: bool | None = None,
 ) -> ServiceConfig:
     """Add or replace a service in the config file (written atomically, mode 0600).
 
     The token itself is never written: only the variable or file it is read from, which is
-    checked now (a token file readable by others is refused).
+    checked now (a token file readable by others is refused). ``gateway`` is the service's
+    HTTP gateway base URL (``https://gateway.example``; a trailing ``/ipfs`` is dropped).
 
     Raises:
-        PinningConfigError: bad name, endpoint, or token source.
-        InsecureEndpointError: plain HTTP outside loopback without permission.
+        PinningConfigError: bad name, endpoint, gateway, or token source.
+        InsecureEndpointError: plain HTTP (endpoint or gateway) outside loopback without permission.
     """
     _check_name(name)
     if (token_env is None) == (token_file is None):
@@ -271,7 +286,18 @@ def save_service(
     if token_file is not None:
         token_file = str(Path(token_file).expanduser().resolve())
         read_token_file(token_file, name)
-    cfg = ServiceConfig(name, _check_endpoint(endpoint, name, allow_insecure), token_env, token_file)
+    if gateway is not None:
+        from modelgov.errors import ValidationError
+        from modelgov.storage.gateway import gateway_url
+
+        try:
+            gateway = gateway_url(gateway, allow_insecure=allow_insecure)
+        except ValidationError as exc:
+            if isinstance(exc, InsecureEndpointError):
+                raise
+            raise PinningConfigError(f"pinning service {name}: {exc}", service=name) from None
+    cfg = ServiceConfig(name, _check_endpoint(endpoint, name, allow_insecure), token_env, token_file,
+                        gateway=gateway)
     services = {k: v for k, v in load_config().items() if v.source == "config"}
     services[name] = cfg
     _write_config(services)
@@ -302,6 +328,8 @@ def _write_config(services: dict[str, ServiceConfig]) -> None:
             lines.append(f"token_env = {_toml_str(cfg.token_env)}\n")
         if cfg.token_file:
             lines.append(f"token_file = {_toml_str(cfg.token_file)}\n")
+        if cfg.gateway:
+            lines.append(f"gateway = {_toml_str(cfg.gateway)}\n")
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -808,6 +836,49 @@ def status_of(
     return out
 
 
+def verify_from_gateway(
+    cid: str, *, service: str | None = None, gateway: str | None = None, samples: int = 16,
+    everything: bool = False, timeout: float = 60.0, seed: int | None = None,
+    allow_insecure: bool | None = None, on_block: Callable[[int], None] | None = None,
+) -> SampleReport:
+    """Check that a gateway serves ``cid``'s DAG: blocks fetched by the trustless gateway
+    protocol (``GET /ipfs/{block}?format=raw``), each hashed against its CID, walked from the
+    root (``samples`` random root-to-leaf walks, or ``everything``). See
+    :func:`modelgov.storage.ipfs.verify_sample`.
+
+    Args:
+        service: a configured pinning service whose ``gateway`` is used; or
+        gateway: a gateway base URL (exactly one of the two).
+
+    Raises:
+        PinningConfigError: neither or both given, unknown service, or the service has no gateway.
+        ValidationError, InsecureEndpointError: a bad gateway URL.
+        InvalidCIDError: malformed CID.
+        NodeUnreachableError: the gateway does not answer.
+        IPFSError: the gateway has no such block (404/410) or does not answer with raw blocks.
+        IntegrityError: a block's bytes do not hash to its CID (the message names the block).
+    """
+    from modelgov.storage.gateway import TrustlessGateway
+    from modelgov.storage.ipfs import verify_sample
+
+    if service is not None and gateway is None:
+        cfg = get_service(service)
+        if not cfg.gateway:
+            raise PinningConfigError(
+                f"pinning service {service} has no gateway; add one with `modelgov pin service add "
+                f"{service} --endpoint {cfg.endpoint} --gateway URL ...`, or give --gateway URL",
+                service=service,
+            )
+        url = cfg.gateway
+    elif gateway is not None and service is None:
+        url = gateway
+    else:
+        raise PinningConfigError("give exactly one of a pinning service (--service) or a gateway (--gateway)")
+    with TrustlessGateway(url, allow_insecure=allow_insecure, timeout=timeout) as client:
+        return verify_sample(cid, samples=samples, everything=everything, client=client, seed=seed,
+                             timeout=timeout, source="gateway", service=service, on_block=on_block)
+
+
 __all__ = [
     "STATUSES",
     "PinStatus",
@@ -823,4 +894,5 @@ __all__ = [
     "remove_service",
     "save_service",
     "status_of",
+    "verify_from_gateway",
 ]
