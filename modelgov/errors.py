@@ -111,6 +111,17 @@ class IPFSError(StorageError):
     """The IPFS node answered with an error."""
 
 
+class GatewayError(IPFSError):
+    """An IPFS gateway refused a block or did not answer with its raw bytes; ``gateway``, ``cid``
+    and ``status`` (the HTTP status, None when the answer was not a raw block) say which."""
+
+    def __init__(self, message: str, *, gateway: str, cid: str, status: int | None) -> None:
+        super().__init__(message)
+        self.gateway = gateway
+        self.cid = cid
+        self.status = status
+
+
 class ArweaveError(StorageError):
     """The Arweave gateway answered with an error (rejected tx or chunk, unfunded wallet...)."""
 

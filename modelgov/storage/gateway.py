@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from modelgov.endpoints import INSECURE_ENV, check_transport, insecure_allowed
-from modelgov.errors import IntegrityError, IPFSError, NodeUnreachableError, ValidationError
+from modelgov.errors import GatewayError, IntegrityError, NodeUnreachableError, ValidationError
 from modelgov.storage.untrusted import clean
 
 RAW_BLOCK = "application/vnd.ipld.raw"
@@ -56,7 +56,7 @@ class TrustlessGateway:
 
     Raises:
         NodeUnreachableError: the gateway does not answer (refused, timed out, cut off).
-        IPFSError: it has no such block (404/410), or answered with an error or not with a raw
+        GatewayError: it has no such block (404/410), or answered with an error or not with a raw
             block (``Content-Type`` other than ``application/vnd.ipld.raw``).
         IntegrityError: the answer is larger than :data:`MAX_BLOCK`.
 
@@ -105,9 +105,10 @@ class TrustlessGateway:
                         raise self._error(cid, response)
                     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
                     if kind and kind != RAW_BLOCK:
-                        raise IPFSError(
+                        raise GatewayError(
                             f"gateway {self.url} answered {clean(kind, 60)} for block {cid}, not "
-                            f"{RAW_BLOCK}: it does not speak the trustless gateway protocol"
+                            f"{RAW_BLOCK}: it does not speak the trustless gateway protocol",
+                            gateway=self.url, cid=cid, status=None,
                         )
                     body = bytearray()
                     for piece in response.iter_bytes():
@@ -128,7 +129,7 @@ class TrustlessGateway:
                                            f"({type(exc).__name__})") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _error(self, cid: str, response: httpx.Response) -> IPFSError:
+    def _error(self, cid: str, response: httpx.Response) -> GatewayError:
         code = response.status_code
         try:
             said = clean(response.read()[:300].decode("utf-8", "replace").strip().split("\n")[0], 120)
@@ -136,8 +137,10 @@ class TrustlessGateway:
             said = ""
         said = f": {said}" if said else ""
         if code in (404, 410):
-            return IPFSError(f"gateway {self.url} has no block {cid} ({code}){said}")
-        return IPFSError(f"gateway {self.url} failed on block {cid} ({code}){said}")
+            return GatewayError(f"gateway {self.url} has no block {cid} ({code}){said}",
+                                gateway=self.url, cid=cid, status=code)
+        return GatewayError(f"gateway {self.url} failed on block {cid} ({code}){said}",
+                            gateway=self.url, cid=cid, status=code)
 
 
 def _retry_after(raw: str | None) -> float:

@@ -21,6 +21,7 @@ from modelgov.cid.car import read_car, write_car
 from modelgov.cid.text import cid_from_bytes
 from modelgov.cli import cli
 from modelgov.errors import (
+    GatewayError,
     InsecureEndpointError,
     IntegrityError,
     IPFSError,
@@ -198,8 +199,10 @@ def test_corrupted_block_is_named(model: Model, gateway: Gateway, target: str) -
 def test_missing_block_and_wrong_kind_of_answer(model: Model, gateway: Gateway) -> None:
     missing = sorted(model.leaves)[-1]
     gateway.mode, gateway.target = "missing", missing
-    with pytest.raises(IPFSError, match=f"has no block {missing} \\(404\\)"):
+    with pytest.raises(IPFSError, match=f"has no block {missing} \\(404\\)") as caught:
         pinning.verify_from_gateway(model.cid, gateway=gateway.url, everything=True)
+    assert isinstance(caught.value, GatewayError)
+    assert (caught.value.cid, caught.value.status) == (missing, 404)
     code, _, err = run("pin", "verify", model.cid, "--gateway", gateway.url, "--all")
     line = one_line_error(err)
     assert code == 1 and missing in line and "(404)" in line
