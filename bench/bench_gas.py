@@ -638,6 +638,21 @@ def measure() -> tuple[list[Table], list[str]]:
         over = [r.op for r in t_size.rows if r.met is False]
         t_size.notes.append("Every contract is within the 24,576-byte EIP-170 limit." if not over
                             else f"Over the EIP-170 limit: {', '.join(over)}.")
+        # what each governor module adds in bytecode: the plain governor plus that module alone
+        # (bench/contracts/RefGovernorPlus*.sol, compiled with the same settings; runtime bytes)
+        arts = builds.refs.artifacts
+        base = arts["RefGovernorPlain"].runtime_size
+        each = {mod: arts[f"RefGovernorPlus{key}"].runtime_size - base for mod, key in (
+            ("PreventLateQuorum", "LateQuorum"), ("ProposalGuardian", "Guardian"),
+            ("SequentialProposalId", "SequentialId"), ("NoncesKeyed", "NoncesKeyed"))}
+        together = arts["RefGovernorLateQuorum"].runtime_size - base
+        t_size.notes.append(
+            "Bytes each governor module adds on its own (the plain OZ governor, "
+            f"{base:,} B compiled, plus that module alone): "
+            + ", ".join(f"{mod} {n:+,} B" for mod, n in each.items())
+            + f"; all four together {together:+,} B (the four alone add up to {sum(each.values()):+,} B)."
+            f" ModelGovernor, with the four, is"
+            f" {_code_size(suite.governor.address):,} B of the {EIP170:,} B limit.")
         dg = {n: _deploy_gas(getattr(suite, n)) for n in ("token", "timelock", "governor", "registry", "treasury")}
         t_size.notes.append(
             "Deployment gas: ours " + ", ".join(f"{n} {_n(g)}" for n, g in dg.items())
