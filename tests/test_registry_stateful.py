@@ -332,6 +332,17 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
                 assert registry.attestationExpiry(vid, a) == (self.expiry.get((vid, w), 0) if live else 0)
 
         @invariant()
+        def each_model_lists_its_own_versions_oldest_first(self):
+            """Versions are linked per model (no array): the pages follow submission order."""
+            for model in models:
+                mine = [i + 1 for i, v in enumerate(self.versions) if v["model"] == model]
+                page, total = registry.versionsOf(model, 0, 1000)
+                assert total == len(mine) == registry.model(model)[3]
+                assert [int(r[0]) for r in page] == mine
+                if len(mine) > 2:  # a page in the middle
+                    assert [int(r[0]) for r in registry.versionsOf(model, 1, 1)[0]] == mine[1:2]
+
+        @invariant()
         def aliases_match(self):
             for model in models:
                 assert sorted(registry.aliasesOf(model)) == sorted(self.aliases[model])
