@@ -76,9 +76,10 @@ def build(
 
     With ``piece=True`` the root also carries ``piece``: the Filecoin piece CID of the folder's
     CARv1 (``cid`` v1 baga…, ``cid_v2`` FRC-0069, ``padded_size``, ``car_size``), at the cost of a
-    second pass over the bytes. The field is optional: manifests built without it (all earlier
-    ones) keep their bytes and digest. ``threads`` hash the UnixFS leaves (None: every core;
-    see :func:`modelgov.threads.resolve_threads`); the manifest is the same at every count.
+    second pass over the bytes (``on_bytes`` hears both passes). The field is optional: manifests
+    built without it (all earlier ones) keep their bytes and digest. ``threads`` hash the UnixFS
+    leaves (None: every core; see :func:`modelgov.threads.resolve_threads`); the manifest is the
+    same at every count.
 
     Raises:
         PathError: missing/unreadable path, symlinks inside it.
@@ -88,7 +89,7 @@ def build(
     """
     prof = get_profile(profile)
     result = build_path(path, prof, with_sha256=True, on_bytes=on_bytes, threads=threads, cache=cache)
-    piece_entry = _piece_entry(path, prof, result.root.cid, threads) if piece else None
+    piece_entry = _piece_entry(path, prof, result.root.cid, threads, on_bytes) if piece else None
     return from_build(path, prof, result, piece_entry)
 
 
@@ -127,12 +128,13 @@ def from_build(path: str | os.PathLike[str], prof: Profile, result: BuildResult,
 
 
 def _piece_entry(path: str | os.PathLike[str], prof: Profile, root_cid: bytes,
-                 threads: int | None = None) -> dict[str, Any]:
-    """``root.piece``: the piece of the CARv1 of ``path`` (streamed, never written)."""
+                 threads: int | None = None, on_bytes: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """``root.piece``: the piece of the CARv1 of ``path`` (streamed, never written); ``on_bytes``
+    is told about the file bytes of this second pass."""
     from modelgov.cid.car import iter_car
     from modelgov.storage.filecoin import piece_of_chunks
 
-    info = piece_of_chunks(iter_car(path, prof, root_cid, threads=threads), threads)
+    info = piece_of_chunks(iter_car(path, prof, root_cid, threads=threads, on_bytes=on_bytes), threads)
     return {"cid": info.cid_v1, "cid_v2": info.cid_v2, "padded_size": info.padded_size,
             "car_size": info.payload_size}
 

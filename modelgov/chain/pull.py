@@ -6,6 +6,7 @@ of truth for which bytes are "the model"."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,9 +65,9 @@ def resolve(gov: ModelGov, model: str | int, *, alias: str | None = None,
 
 def pull(gov: ModelGov, model: str | int, out: str | Path, *, alias: str | None = None,
          version: int | None = None, threads: int | None = None,
-         ipfs: IPFSClient | None = None) -> PullResult:
+         ipfs: IPFSClient | None = None, on_bytes: Callable[[int], None] | None = None) -> PullResult:
     """Fetch the chosen version of ``model`` into ``out`` (which must not exist) and verify it,
-    through ``ipfs`` (default: the client's node).
+    through ``ipfs`` (default: the client's node); ``on_bytes`` hears the download's progress.
 
     Raises:
         NotFoundError, StateError: see :func:`resolve`.
@@ -79,7 +80,7 @@ def pull(gov: ModelGov, model: str | int, out: str | Path, *, alias: str | None 
     from modelgov.storage.ipfs import fetch
 
     record, chosen_by = resolve(gov, model, alias=alias, version=version)
-    fetched = fetch(record.cid, out, client=ipfs or gov.ipfs, threads=threads)
+    fetched = fetch(record.cid, out, client=ipfs or gov.ipfs, threads=threads, on_bytes=on_bytes)
     profile = record.import_profile or None
     rebuilt = manifest.build(fetched.path, profile, threads=threads)
     if manifest.digest(rebuilt) != record.manifest_digest:

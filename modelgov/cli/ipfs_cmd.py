@@ -32,14 +32,20 @@ insecure_option = click.option(
 @click.option("--skip-node", is_flag=True,
               help="Do not import into the IPFS node (the services fetch the CID elsewhere).")
 @click.option("--name", "pin_name", metavar="TEXT", help="Pin name sent to the services.")
+@click.option("--from-car", is_flag=True,
+              help="PATH is a CARv1 file (e.g. from `pin prepare --car`): import it as it is.")
 @click.option("--poll", type=float, default=2.0, show_default=True, hidden=True)
 @threads_option
 @json_option
 def pin_ipfs(path: str, api: str | None, profile: str | None, allow_insecure: bool | None,
              services: tuple[str, ...], replicas: int | None, timeout: float, no_wait: bool,
-             skip_node: bool, pin_name: str | None, poll: float, threads: int | None,
+             skip_node: bool, pin_name: str | None, from_car: bool, poll: float, threads: int | None,
              as_json: bool) -> None:
     """Pin a file or folder: stream its CAR to dag/import, pin, check the root CID.
+
+    With --from-car, PATH is a CAR already written (`modelgov pin prepare DIR --car X.car`
+    read the folder once for the manifest, the CAR and the Arweave roots): its bytes go to the
+    node as they are, nothing is hashed again.
 
     With --service, then ask each pinning service to pin the CID (the node's addresses are sent
     as origins) and wait until --replicas of them report pinned, or --timeout.
@@ -53,7 +59,22 @@ def pin_ipfs(path: str, api: str | None, profile: str | None, allow_insecure: bo
         fail("--skip-node needs at least one --service", 2)
     node_result = None
     origins: list[str] = []
-    if skip_node:
+    if from_car and skip_node:
+        from modelgov.cli._common import fail
+
+        fail("--from-car imports into the node: it does not go with --skip-node", 2)
+    if from_car:
+        import os
+
+        from modelgov.storage.ipfs import pin_car
+
+        with (IPFSClient(api, allow_insecure=allow_insecure) as client,
+              progress("pin", os.path.getsize(path) if os.path.isfile(path) else None) as advance):
+            node_result = pin_car(path, client=client, on_bytes=advance)
+            if services:
+                origins = _origins(client)
+        cid = node_result.cid
+    elif skip_node:
         from modelgov.cid.dag import cid_of_path
 
         cid = cid_of_path(path, profile, threads=threads)
@@ -142,10 +163,11 @@ def fetch(cid: str | None, output: str, model: str | None, alias: str | None, ve
         from modelgov.chain.client import ModelGov
         from modelgov.chain.pull import pull
 
-        with ModelGov(network) as gov, IPFSClient(api, allow_insecure=allow_insecure,
-                                                  timeout=timeout) as node:
+        with (ModelGov(network) as gov,
+              IPFSClient(api, allow_insecure=allow_insecure, timeout=timeout) as node,
+              progress("fetch", None) as advance):
             pulled = pull(gov, model, output, alias=alias, version=version_id, threads=threads,
-                          ipfs=node)
+                          ipfs=node, on_bytes=advance)
         if as_json:
             echo_json(pulled.to_json())
         else:
@@ -156,8 +178,8 @@ def fetch(cid: str | None, output: str, model: str | None, alias: str | None, ve
     if cid is None:  # unreachable: checked above (kept for the type checker)
         raise ValidationError("give a CID or --model")
     parse_cid(cid)  # a malformed CID fails before any connection
-    with IPFSClient(api, allow_insecure=allow_insecure) as client:
-        result = fetch_dag(cid, output, client=client, timeout=timeout, threads=threads)
+    with IPFSClient(api, allow_insecure=allow_insecure) as client, progress("fetch", None) as advance:
+        result = fetch_dag(cid, output, client=client, timeout=timeout, threads=threads, on_bytes=advance)
     if as_json:
         echo_json({"cid": result.cid, "path": str(result.path), "blocks": result.blocks,
                    "files": result.files, "bytes": result.bytes})

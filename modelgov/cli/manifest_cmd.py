@@ -33,7 +33,8 @@ def build_cmd(directory: str, output: str, profile: str | None, piece: bool, thr
     from modelgov.pipeline import DigestCache
 
     cache = DigestCache(reuse=not no_cache)
-    with progress("manifest", tree_size(directory)) as advance:
+    passes = 2 if piece else 1  # the piece CID reads the folder again (its CAR, streamed)
+    with progress("manifest", tree_size(directory) * passes) as advance:
         built = mf.build(directory, profile, on_bytes=advance, piece=piece, threads=threads, cache=cache)
     cache.save()
     digest = mf.write(built, output)

@@ -88,6 +88,7 @@ class _IterStream:
         self._pieces = pieces
         self._buf = b""
         self._pos = 0
+        self.on_read: Callable[[int], None] | None = None  # told each piece's size as it arrives
 
     def read(self, n: int = -1) -> bytes:
         out = bytearray()
@@ -97,6 +98,8 @@ class _IterStream:
                 self._pos = 0
                 if not self._buf:
                     break
+                if self.on_read is not None:
+                    self.on_read(len(self._buf))
             take = len(self._buf) - self._pos if n < 0 else min(n - len(out), len(self._buf) - self._pos)
             out += self._buf[self._pos : self._pos + take]
             self._pos += take
@@ -371,10 +374,72 @@ def pin_path(
             client.close()
 
 
+def pin_car(
+    car: str | os.PathLike[str],
+    *,
+    client: IPFSClient | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+    piece: int = 1 << 20,
+) -> PinResult:
+    """Pin a CARv1 file as it is (e.g. the one ``modelgov pin prepare --car`` wrote): its bytes
+    are streamed to ``dag/import`` without building the DAG again; the node checks every block
+    and must report the CAR's one root pinned.
+
+    Raises:
+        PathError: ``car`` is missing or unreadable.
+        IntegrityError: not a CARv1 file with exactly one root.
+        NodeUnreachableError: the node does not answer or dies during the upload.
+        IPFSError: the node refused the CAR, or reports another root, or does not pin it.
+    """
+    from modelgov.cid.car import CarReader
+    from modelgov.errors import PathError
+
+    path = Path(car)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as head:
+            roots = CarReader(head).roots
+    except OSError as exc:
+        raise PathError(f"{path}: {exc.strerror or exc}") from None
+    if len(roots) != 1:
+        raise IntegrityError(f"{path}: a CAR to pin must have exactly one root, it has {len(roots)}")
+    root = cid_from_bytes(roots[0])
+
+    def pieces() -> Iterator[bytes]:
+        with open(path, "rb") as stream:
+            while chunk := stream.read(piece):
+                if on_bytes is not None:
+                    on_bytes(len(chunk))
+                yield chunk
+
+    own = client is None
+    client = client or IPFSClient()
+    try:
+        if client.pinned(root):
+            return PinResult(root, "car", client.url, size, 0, True)
+        reported = client.dag_import(pieces())
+        if not reported:
+            raise IPFSError("the IPFS node reported no root for the imported CAR")
+        for cid, error in reported:
+            if cid != root:
+                raise IPFSError(f"the IPFS node reports root {cid}, but the CAR's root is {root}")
+            if error:
+                raise IPFSError(f"the IPFS node could not pin {cid}: {error}")
+        if not client.pinned(root):
+            client.pin_add(root)
+            if not client.pinned(root):
+                raise IPFSError(f"the IPFS node does not list {root} as pinned after import")
+        return PinResult(root, "car", client.url, size, 0, False)
+    finally:
+        if own:
+            client.close()
+
+
 def fetch(cid: str, out: str | os.PathLike[str], *, client: IPFSClient | None = None, timeout: float = 60.0,
-          threads: int | None = None) -> UnpackResult:
+          threads: int | None = None, on_bytes: Callable[[int], None] | None = None) -> UnpackResult:
     """Download the DAG of ``cid`` (CAR export), verify every block (on ``threads`` threads;
-    None: every core), write it at ``out``.
+    None: every core), write it at ``out``. ``on_bytes`` is told about each piece of the CAR
+    as it arrives (for a progress bar).
 
     Raises:
         InvalidCIDError: ``cid`` is malformed.
@@ -394,6 +459,8 @@ def fetch(cid: str, out: str | os.PathLike[str], *, client: IPFSClient | None = 
     client = client or IPFSClient()
     try:
         with client.dag_export(text, timeout=timeout) as stream:
+            if on_bytes is not None:
+                stream.on_read = on_bytes
             return unpack_car(stream, root, target, threads=threads)  # type: ignore[arg-type]
     finally:
         if own:

@@ -171,6 +171,50 @@ def test_interrupted_import_then_rerun(ipfs_node: IPFSNode, tmp_path: Path) -> N
         assert pinned.cid == result.cid and not pinned.already_pinned and client.pinned(result.cid)
 
 
+def test_pin_the_car_pin_prepare_wrote_without_hashing_again(ipfs_node: IPFSNode, runner: CliRunner,
+                                                              tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 18: `pin prepare --car` reads the folder once; `pin ipfs --from-car` sends that CAR
+    as it is (no DAG is built again: build_path and iter_car are not called) and the node pins
+    the root the manifest names; the fetched copy gives the same CID."""
+    import modelgov.storage.ipfs as ipfs_mod
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    write_pattern(folder / "weights.bin", 3 * 1024 * 1024 + 5, seed=11)
+    (folder / "config.json").write_text('{"n": 1}')
+    car = tmp_path / "model.car"
+    env = {**ipfs_node.env(), "MODELGOV_HOME": str(tmp_path / "home")}
+    r = runner.invoke(cli, ["pin", "prepare", str(folder), "--car", str(car), "--json"], env=env)
+    assert r.exit_code == 0, r.stderr
+    root, profile = json.loads(r.stdout)["root"]["cid"], json.loads(r.stdout)["root"]["profile"]
+
+    def no_rehash(*_a: object, **_k: object) -> None:
+        raise AssertionError("the folder was hashed again")
+
+    monkeypatch.setattr(ipfs_mod, "build_path", no_rehash)
+    monkeypatch.setattr(ipfs_mod, "iter_car", no_rehash)
+    r = runner.invoke(cli, ["pin", "ipfs", str(car), "--from-car", "--json"], env=env)
+    assert r.exit_code == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert got["cid"] == root and got["size"] == car.stat().st_size and got["already_pinned"] is False
+    with ipfs_node.client() as client:
+        assert client.pinned(root)
+    again = json.loads(runner.invoke(cli, ["pin", "ipfs", str(car), "--from-car", "--json"], env=env).stdout)
+    assert again["already_pinned"] is True
+    monkeypatch.undo()
+    out = tmp_path / "back"
+    r = runner.invoke(cli, ["fetch", root, "-o", str(out), "--api", ipfs_node.api])
+    assert r.exit_code == 0, r.stderr
+    assert cid_of_path(out, profile) == root
+    heard: list[int] = []  # fetch's progress hears every byte of the CAR the node sends
+    with ipfs_node.client() as client:
+        fetch(root, tmp_path / "again", client=client, on_bytes=heard.append)
+    assert sum(heard) == car.stat().st_size
+    # not a CAR: one line, nothing pinned
+    line = one_line_error(runner.invoke(cli, ["pin", "ipfs", str(folder / "config.json"), "--from-car"], env=env))
+    assert "CAR" in line
+
+
 def test_node_status_cli(ipfs_node: IPFSNode, runner: CliRunner) -> None:
     r = runner.invoke(cli, ["node", "status", "--json"], env=ipfs_node.env())
     assert r.exit_code == 0

@@ -138,3 +138,21 @@ def test_cli_diff(model: Path, tmp_path: Path) -> None:
     mf.write(mf.build(model), tmp_path / "b.json")
     r = runner.invoke(cli, ["manifest", "diff", str(tmp_path / "a.json"), str(tmp_path / "b.json")])
     assert r.exit_code == 0 and r.stdout.strip() == "+ n.txt (1 B)"
+
+
+def test_progress_hears_both_passes_of_a_piece_build(tmp_path: Path) -> None:
+    """Issue 18: `manifest build --piece` reads the folder twice (manifest, then the CAR for
+    the piece CID); the progress callback hears the bytes of both passes."""
+    from modelgov import manifest as mf
+    from modelgov.cid.dag import tree_size
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "a.bin").write_bytes(b"a" * 300_000)
+    (folder / "b.json").write_text('{"x": 1}')
+    heard: list[int] = []
+    mf.build(folder, on_bytes=heard.append)
+    assert sum(heard) == tree_size(folder)
+    heard.clear()
+    mf.build(folder, on_bytes=heard.append, piece=True)
+    assert sum(heard) == 2 * tree_size(folder)
