@@ -149,6 +149,13 @@ class ProposalEvent:
         return doc
 
 
+def _bytes(raw: Any) -> bytes:
+    """A decoded ``bytes`` value (0x hex text or bytes-like) as bytes."""
+    if isinstance(raw, str):
+        return bytes.fromhex(raw.removeprefix("0x"))
+    return bytes(raw)
+
+
 def _addr(raw: str) -> str | None:
     return None if int(raw, 16) == 0 else raw
 
@@ -387,8 +394,8 @@ class Oracle(Manager):
 
         return [RequestedEvent(int(a["requestId"]), str(a["requester"]), int(a["modelId"]),
                                int(a["versionId"]), str(a["verifier"]),
-                               tuple(unpack(bytes(a["input"]), "input")),
-                               int(a["fee"]), block, bytes(a["input"]), int(a["expiresAt"]))
+                               tuple(unpack(_bytes(a["input"]), "input")),
+                               int(a["fee"]), block, _bytes(a["input"]), int(a["expiresAt"]))
                 for block, a in self._events("Requested", from_block, to_block, request_id)]
 
     def proposals(self, from_block: int | None = None, to_block: int | None = None,
@@ -397,7 +404,7 @@ class Oracle(Manager):
         from modelgov.zk.answer import unpack
 
         return [ProposalEvent(int(a["requestId"]), str(a["proposer"]),
-                              tuple(unpack(bytes(a["output"]), "output")),
+                              tuple(unpack(_bytes(a["output"]), "output")),
                               int(a["bond"]), int(a["challengeDeadline"]), block)
                 for block, a in self._events("AnswerProposed", from_block, to_block, request_id)]
 
