@@ -370,17 +370,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
         bytes calldata proof
     ) external nonReentrant {
         Request storage r = _existing(requestId);
-        Status status = r.status;
-        if (status == Status.Open) {
-            if (block.timestamp >= r.expiresAt) revert InferenceOracleRequestExpired(requestId, r.expiresAt);
-        } else if (status == Status.Proposed) {
-            if (block.timestamp >= r.deadline) revert InferenceOracleChallengeWindowClosed(requestId, r.deadline);
-        } else if (status == Status.Challenged) {
-            if (block.timestamp >= r.deadline) revert InferenceOracleResponseWindowClosed(requestId, r.deadline);
-        } else {
-            revert InferenceOracleWrongStatus(requestId, status);
-        }
-        _checkNotSuspended(requestId, r.versionId);
+        Status status = _checkProvable(requestId, r);
         if (keccak256(input) != r.inputHash) revert InferenceOracleInputMismatch(requestId);
         uint256[] memory words = _unpackChecked(output);
         address verifier = r.verifier;
@@ -582,6 +572,21 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
         if (r.status == Status.None) revert InferenceOracleUnknownRequest(requestId);
     }
 
+    /// @dev The status of `r` if a proof may settle it now (see {fulfillWithProof}); reverts otherwise.
+    function _checkProvable(uint256 requestId, Request storage r) private view returns (Status status) {
+        status = r.status;
+        if (status == Status.Open) {
+            if (block.timestamp >= r.expiresAt) revert InferenceOracleRequestExpired(requestId, r.expiresAt);
+        } else if (status == Status.Proposed) {
+            if (block.timestamp >= r.deadline) revert InferenceOracleChallengeWindowClosed(requestId, r.deadline);
+        } else if (status == Status.Challenged) {
+            if (block.timestamp >= r.deadline) revert InferenceOracleResponseWindowClosed(requestId, r.deadline);
+        } else {
+            revert InferenceOracleWrongStatus(requestId, status);
+        }
+        _checkNotSuspended(requestId, r.versionId);
+    }
+
     function _checkNotSuspended(uint256 requestId, uint256 versionId) private view {
         if (registry.isSuspended(versionId)) revert InferenceOracleVersionSuspended(requestId, versionId);
     }
@@ -593,7 +598,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
         if (width == 0 || width > MAX_WIDTH) revert InferenceOracleInvalidEncoding(width, length);
         uint256 body = length - 1;
         n = body / width;
-        if (n == 0 || n > MAX_WORDS || n * width != body) revert InferenceOracleInvalidEncoding(width, length);
+        if (n == 0 || n > MAX_WORDS || body % width != 0) revert InferenceOracleInvalidEncoding(width, length);
     }
 
     /// @dev `packed` expanded into new field elements; reverts if malformed.
