@@ -1,8 +1,11 @@
 """Inference-oracle benchmark: gas and latency of the optimistic path vs the proof path, and the
 node's throughput, with the demo MLP's real circuit and Halo2 verifier on a fresh anvil.
 
-Gas (one request each, EOA requester so no callback): optimistic = request + propose + finalize;
-proof = request + fulfillWithProof; challenged = request + propose + challenge + fulfillWithProof.
+Gas (one request each, EOA requester so no callback, the input packed as the client packs it:
+the smallest signed width holding every value): optimistic = request + propose + finalize; proof
+= request + fulfillWithProof; challenged = request + propose + challenge + fulfillWithProof. Each
+path is measured in steady state: one warm-up round of every path runs first, so no path pays the
+one-time first writes of the request counter or of a node's credit (those are listed apart).
 Latency to a usable answer: optimistic = the node's compute (EZKL witness) + the challenge window
 (the window dominates: it is a governance setting); proof = the node's proving time. Throughput:
 ``serve_once`` answering N requests optimistically, and with ``--prove``.
@@ -106,33 +109,42 @@ def _on_chain(root: Path, folder: Path, words: list[list[int]]) -> dict[str, Any
         inp = words[0]
         truth = answer.compute(folder, inp)
 
+        packed = answer.pack(inp, "input")
+
         def req() -> tuple[int, Any]:
-            r = oracle.request(model_id, inp, sender=acct)
+            r = oracle.request(model_id, packed, sender=acct)
             return oracle.requestCount(), r
 
+        t0 = time.perf_counter()
+        proof = answer.prove_words(folder, inp, root / "proof.json")
+        prove_s = time.perf_counter() - t0
+        # warm-up: one round of each path (first request ever, first credit of each account)
+        rid, r_first = req()
+        r_first_prop = gov.oracle.propose(rid, truth, sender=node)
+        chain.mine(deltatime=config.challenge_window)
+        r_first_fin = gov.oracle.finalize(rid, truth, sender=node)
+        rid, _ = req()
+        gov.oracle.fulfill(rid, packed, truth, proof.proof_bytes, sender=prover)
         # optimistic path
         rid, r_req = req()
         r_prop = gov.oracle.propose(rid, truth, sender=node)
         chain.mine(deltatime=config.challenge_window)
         r_fin = gov.oracle.finalize(rid, truth, sender=node)
         # proof path
-        t0 = time.perf_counter()
-        proof = answer.prove_words(folder, inp, root / "proof.json")
-        prove_s = time.perf_counter() - t0
         rid, r_req2 = req()
-        r_proof = gov.oracle.fulfill(rid, inp, truth, proof.proof_bytes, sender=prover)
+        r_proof = gov.oracle.fulfill(rid, packed, truth, proof.proof_bytes, sender=prover)
         # challenged path: a wrong answer, challenged, settled by the proof
         rid, r_req3 = req()
         wrong = list(truth)
         wrong[0] = (wrong[0] + 1) % FIELD
         r_prop3 = gov.oracle.propose(rid, wrong, sender=dishonest)
         r_chal = gov.oracle.challenge(rid, sender=prover)
-        r_proof3 = gov.oracle.fulfill(rid, inp, truth, proof.proof_bytes, sender=prover)
+        r_proof3 = gov.oracle.fulfill(rid, packed, truth, proof.proof_bytes, sender=prover)
 
         # node throughput: N optimistic answers in one pass; compute (witness) per request
         start_block = chain.blocks.head.number + 1
         for w in words:
-            oracle.request(model_id, w, sender=acct)
+            oracle.request(model_id, answer.pack(w, "input"), sender=acct)
         state = NodeState.load(root / "node.json", str(oracle.address), "serve", start_block)
         from modelgov.chain.oracle_node import registry_folders
 
@@ -147,7 +159,7 @@ def _on_chain(root: Path, folder: Path, words: list[list[int]]) -> dict[str, Any
         # proving node throughput
         start_block = chain.blocks.head.number + 1
         for w in words[:N_PROVE]:
-            oracle.request(model_id, w, sender=acct)
+            oracle.request(model_id, answer.pack(w, "input"), sender=acct)
         pstate = NodeState.load(root / "prover.json", str(oracle.address), "serve", start_block)
         t0 = time.perf_counter()
         pdone = serve_once(gov.oracle, pstate, folders, prove=True, sender=prover)
@@ -160,7 +172,9 @@ def _on_chain(root: Path, folder: Path, words: list[list[int]]) -> dict[str, Any
     gas["optimistic path"] = r_req.gas_used + r_prop.gas_used + r_fin.gas_used
     gas["proof path"] = r_req2.gas_used + r_proof.gas_used
     gas["challenged path"] = r_req3.gas_used + r_prop3.gas_used + r_chal.gas_used + r_proof3.gas_used
-    return {"gas": gas, "window_s": config.challenge_window, "compute_s": compute_s, "prove_s": prove_s,
+    first = {"request (the oracle's first)": r_first.gas_used, "propose (first)": r_first_prop.gas_used,
+             "finalize (the node's first credit)": r_first_fin.gas_used}
+    return {"gas": gas, "first": first, "input_bytes": len(packed), "width": packed[0], "window_s": config.challenge_window, "compute_s": compute_s, "prove_s": prove_s,
             "optimistic_per_min": 60 * answered / optimistic_s if optimistic_s else 0.0, "answered": answered,
             "prove_per_min": 60 * proven / prove_pass_s if prove_pass_s else 0.0, "proven": proven,
             "inputs": len(inp), "outputs": len(truth)}
@@ -171,17 +185,26 @@ def render(m: dict[str, Any]) -> str:
     ratio = g["optimistic path"] / g["proof path"]
     answer_ratio = (g["propose"] + g["finalize"]) / g["fulfillWithProof"]
     rows = "\n".join(f"| {k} | {v:,} |" for k, v in g.items())
+    first = "; ".join(f"{k} {v:,}" for k, v in m["first"].items())
     return f"""## Inference oracle (demo MLP 128→512→10, {m['inputs']} input + {m['outputs']} output words)
+
+Steady state (after one warm-up round of each path), EOA requester, fee 0, the input packed in
+{m['input_bytes']} bytes (width {m['width']}: the quantized inputs are small signed integers).
 
 | gas | used |
 |---|---:|
 {rows}
 
-- optimistic path / proof path: **{ratio:.2f}×** (goal ≤ {GOAL_RATIO}: {'met' if ratio <= GOAL_RATIO else 'NOT met'});
-  answering alone (propose + finalize vs fulfillWithProof, the request being common to both): **{answer_ratio:.2f}×**.
-  The request (storing the pins and the input hash, emitting 128 input words) is most of the
-  optimistic path, so "optimistic ML is 100× cheaper than zkML" does not hold for gas here: the
-  verifier's ~{g['fulfillWithProof'] - g['propose']:,} gas is replaced by ~{g['propose'] + g['finalize']:,}, about {1 / answer_ratio:.0f}× less.
+- optimistic path / proof path: **{ratio:.3f}×** (goal ≤ {GOAL_RATIO}: {'met' if ratio <= GOAL_RATIO else '**NOT met**'});
+  answering alone (propose + finalize vs fulfillWithProof, the request being common to both): **{answer_ratio:.3f}×**.
+  The request (three storage slots, the registry's `activeVersionId` + `verifierOf`, the packed
+  input in calldata and the event) is a large share of the optimistic path and is paid on both.
+  Reaching {GOAL_RATIO}× would need the optimistic path ≤ {GOAL_RATIO * g['proof path']:,.0f} gas, {g['optimistic path'] - GOAL_RATIO * g['proof path']:,.0f} less:
+  the three transactions' base cost alone is 63,000, the request's three fresh slots ~66,000 and
+  the registry's pin reads ~32,000 (both paths pay them), propose's two fresh slots ~44,000 and the
+  suspension checks ~11,000; only a commitment-style record (one slot per step, the request and
+  answer passed back in calldata) would close the gap.
+- one-time first writes (warm-up round): {first}.
 - latency to a usable answer: optimistic = compute {m['compute_s']:.1f} s + challenge window {m['window_s']} s
   (local setting; a real network uses hours); proof = proving {m['prove_s']:.1f} s, final at once.
 - node throughput on this machine: {m['optimistic_per_min']:.1f} requests/min optimistic ({m['answered']} answered in one pass,

@@ -3,7 +3,7 @@ pragma solidity ^0.8.27;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
 import {IInferenceOracle} from "./interfaces/IInferenceOracle.sol";
@@ -16,17 +16,23 @@ import {IZkVerifier} from "./interfaces/IZkVerifier.sol";
  * (an answer posted with a bond becomes final after a challenge window), and a challenged answer
  * is settled by a zk proof checked by the version's bound verifier, so no trusted arbiter exists.
  *
- * Encoding: an input and an output are arrays of BN254 field elements, exactly the EZKL circuit's
- * public instances (inputs then outputs, fixed point at the circuit's scales, a negative value `v`
- * as `FIELD_MODULUS + v`). A request stores `keccak256(abi.encode(input))` and emits the input;
- * a proof is checked against `input ‖ output`.
+ * Encoding ("packed words"): an input or an output is `bytes`: one width byte `w` (1 to
+ * {MAX_WIDTH}), then `n` (1 to {MAX_WORDS}) big-endian two's-complement signed integers of `w`
+ * bytes each: the EZKL circuit's fixed-point values at its scales. Each value `v` stands for the
+ * BN254 field element `v` (v ≥ 0) or `FIELD_MODULUS - |v|` (v < 0), as EZKL encodes negatives;
+ * {unpack} shows the expansion. A request stores `keccak256(input)` (the packed bytes) and emits
+ * them; {fulfillWithProof} takes the same bytes, expands them and the output into the verifier's
+ * public instances `input ‖ output`, so the proven instances are exactly the committed input. An
+ * answer is identified by the hash of its field elements (`keccak256(abi.encodePacked(words))`),
+ * so two widths of the same output are the same answer ({isAnswer} takes the words).
  *
  * Pinning: {request} pins the model's active version and that version's verifier; activating
  * another version later never changes which circuit must answer a pending request.
  *
  * Dispute rules (amounts are the bonds posted, fixed when posted):
- * - {fulfillWithProof} while the request is open, proposed (window running) or challenged (response
- *   window running): the proven output is final at once and the prover earns the fee.
+ * - {fulfillWithProof} while the request is open (before it expires), proposed (challenge window
+ *   running) or challenged (response window running): the proven output is final at once and the
+ *   prover earns the fee.
  *   - Proposed, unchallenged: proposal right → proposer's bond returned; wrong → the proposer's bond
  *     is slashed: `treasuryShareBps` of it to the treasury, the rest to the prover.
  *   - Challenged: proposal right → the proposer gets its bond back plus the challenger's bond less
@@ -37,80 +43,123 @@ import {IZkVerifier} from "./interfaces/IZkVerifier.sol";
  * - {expireChallenge} after a response window with no proof: the proposer (who could have proven
  *   its answer, the circuit being public) loses its bond to the challenger (less the treasury
  *   share), the challenger's bond is returned, and the request reopens for a new answer.
- * Nothing is pushed in settlement: amounts are credited and {withdraw}n by their owners.
+ *
+ * Timeout and refund ({refund}, anyone may call it; amounts are credited to their owners):
+ * - Every request expires `requestTimeout` seconds (governance-set, fixed at request time) after
+ *   it was made. An OPEN request accepts {propose} and {fulfillWithProof} strictly before
+ *   `expiresAt` and {refund} only at or after it: the two never overlap, so no ordering of
+ *   transactions in a block can turn a timely answer into a refund (or the reverse).
+ * - A request that is proposed or challenged when it expires is not refundable: the dispute runs
+ *   its course under its own windows (finalize, challenge, proof, expireChallenge), so an honest
+ *   proposer, challenger or prover still wins. If an expired challenge reopens it after
+ *   `expiresAt`, it is open and expired: refundable, and no new answer is accepted.
+ * - A refund ends the request (`Refunded`, terminal): the fee goes back to the requester.
+ *
+ * Suspension (the registry's guardian suspends the pinned version, {IVerifiedModels-isSuspended}):
+ * - While it is suspended, no answer can become final or be posted: {propose}, {finalize},
+ *   {fulfillWithProof} and {expireChallenge} revert with {InferenceOracleVersionSuspended}
+ *   ({challenge} stays open: it only posts a bond, and a window must not lapse unchallenged).
+ * - While it is suspended, {refund} ends any pending request (open, proposed or challenged,
+ *   expired or not): the fee goes back to the requester and every posted bond to its poster,
+ *   nothing slashed. A suspension does not stop the clocks: once the version is reinstated the
+ *   request continues where it stands, so a party that does not want a window lapsed during the
+ *   suspension to count refunds while it lasts (the modelgov node and watchtower do).
+ * Nothing is pushed in settlement: amounts are credited and {withdraw}n by their owners. Every wei
+ * received is at all times held by exactly one pending request (its fee and posted bonds, see
+ * {getRequest}), credited, or withdrawn; there is no pool counter to pay for on every step.
  *
  * Delivery: when the requester is a contract, {IInferenceConsumer-onInferenceAnswer} is called
  * with at most `callbackGasLimit` gas; a failure is recorded ({callbackFailed}, {AnswerDelivered})
  * and never reverts settlement. The final answer can always be checked with {isAnswer}.
  *
- * Roles: `DEFAULT_ADMIN_ROLE` (the timelock) sets bonds, windows, the fee, the callback gas and
- * the treasury share. Every state-changing entry point is `nonReentrant`.
+ * Roles: `DEFAULT_ADMIN_ROLE` (the timelock) sets bonds, windows, the request timeout, the fee,
+ * the callback gas and the treasury share. Every state-changing entry point is `nonReentrant`
+ * (transient storage).
  */
-contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
-    /// @notice The BN254 scalar field modulus: every input and output word must be below it.
+contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTransient {
+    /// @notice The BN254 scalar field modulus: the verifier's instances are below it.
     uint256 public constant FIELD_MODULUS =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @notice The largest treasury share of a slashed bond, in basis points (50 %).
     uint16 public constant MAX_TREASURY_SHARE_BPS = 5000;
     /// @notice The largest callback gas limit governance may set.
     uint32 public constant MAX_CALLBACK_GAS = 5_000_000;
-    /// @notice The shortest and longest challenge or response window, in seconds.
-    uint64 public constant MIN_WINDOW = 60;
-    /// @notice See {MIN_WINDOW}.
-    uint64 public constant MAX_WINDOW = 30 days;
-    /// @notice The most words an input or an output may have.
+    /// @notice The shortest challenge or response window and request timeout, in seconds.
+    uint32 public constant MIN_WINDOW = 60;
+    /// @notice The longest challenge or response window, in seconds.
+    uint32 public constant MAX_WINDOW = 30 days;
+    /// @notice The longest request timeout, in seconds.
+    uint32 public constant MAX_REQUEST_TIMEOUT = 365 days;
+    /// @notice The most values a packed input or output may have.
     uint256 public constant MAX_WORDS = 4096;
+    /// @notice The widest packed value, in bytes (int128).
+    uint256 public constant MAX_WIDTH = 16;
     /// @notice Gas kept for the work after the consumer's callback returns.
     uint256 public constant CALLBACK_RESERVE = 20_000;
 
-    /// @notice Where a request stands.
+    /// @notice Where a request stands. `Final` and `Refunded` are terminal.
     enum Status {
         None,
         Open,
         Proposed,
         Challenged,
-        Final
+        Final,
+        Refunded
     }
 
-    /// @notice A request and its current answer (packed: a request writes five storage slots).
+    /**
+     * @notice A request and its current answer. Packed: a request writes three slots (four with a
+     * fee), a proposal two more, a challenge one more.
+     */
     struct Request {
+        // slot 0: written by request; status and deadline by every step
         address requester;
         Status status;
         bool proven;
         bool callbackFailed;
-        uint64 deadline;
+        uint40 deadline;
+        uint32 versionId;
+        // slot 1: the pins and the expiry (request)
         address verifier;
-        uint96 versionId;
-        address proposer;
-        uint96 modelId;
-        address challenger;
-        uint96 fee;
+        uint32 modelId;
+        uint40 expiresAt;
+        // slot 2 (request)
         bytes32 inputHash;
+        // slot 3 (propose)
+        address proposer;
+        uint96 proposerBond;
+        // slot 4 (propose; the proven output's hash once final)
         bytes32 outputHash;
-        uint128 proposerBond;
-        uint128 challengerBond;
+        // slot 5 (challenge)
+        address challenger;
+        uint96 challengerBond;
+        // slot 6 (request, only with a fee)
+        uint96 fee;
     }
 
-    /// @notice The governance-set parameters.
+    /// @notice The governance-set parameters (wei and seconds).
     struct Config {
-        uint128 proposerBond;
-        uint128 challengerBond;
+        // slot 0: what request and propose read
+        uint96 proposerBond;
         uint96 fee;
-        uint64 challengeWindow;
-        uint64 responseWindow;
+        uint32 challengeWindow;
+        uint32 requestTimeout;
+        // slot 1: what challenge and settlement read
+        uint96 challengerBond;
+        uint32 responseWindow;
         uint32 callbackGasLimit;
         uint16 treasuryShareBps;
+        // slot 2
         address treasury;
     }
 
-    /// @notice The registry the active version and its verifier are read from.
+    /// @notice The registry the active version, its verifier and its suspension are read from.
     IVerifiedModels public immutable registry;
 
     Config private _config;
     uint256 private _requestCount;
     mapping(uint256 requestId => Request) private _requests;
     mapping(address account => uint256) private _credits;
-    uint256 private _held;
 
     /// @notice `modelId` has no active version: there is nothing to ask.
     error InferenceOracleNoActiveVersion(uint256 modelId);
@@ -122,10 +171,17 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
     error InferenceOracleWrongStatus(uint256 requestId, Status status);
     /// @notice `given` wei were sent; exactly `expected` are required.
     error InferenceOracleWrongValue(uint256 expected, uint256 given);
-    /// @notice An input or output of `length` words (1 to {MAX_WORDS} allowed).
-    error InferenceOracleInvalidLength(uint256 length);
-    /// @notice Word `index` is not a field element (not below {FIELD_MODULUS}).
-    error InferenceOracleNotFieldElement(uint256 index);
+    /**
+     * @notice Packed words of `length` bytes whose width byte is `width`: not a width byte 1 to
+     * {MAX_WIDTH} followed by 1 to {MAX_WORDS} values of that width.
+     */
+    error InferenceOracleInvalidEncoding(uint256 width, uint256 length);
+    /// @notice Open request `requestId` expired at `expiresAt`: it takes no answer, only {refund}.
+    error InferenceOracleRequestExpired(uint256 requestId, uint64 expiresAt);
+    /// @notice Open request `requestId` expires at `expiresAt` (and its version is not suspended): no refund yet.
+    error InferenceOracleRequestNotExpired(uint256 requestId, uint64 expiresAt);
+    /// @notice The version `versionId` pinned by `requestId` is suspended: no answer may be posted or become final.
+    error InferenceOracleVersionSuspended(uint256 requestId, uint256 versionId);
     /// @notice The challenge window of `requestId` closed at `deadline`.
     error InferenceOracleChallengeWindowClosed(uint256 requestId, uint64 deadline);
     /// @notice The response window of `requestId` closed at `deadline`: call {expireChallenge}.
@@ -145,7 +201,9 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
     /// @notice Less gas than the callback needs (`needed`) was left (`left`): resend with more gas.
     error InferenceOracleInsufficientGas(uint256 needed, uint256 left);
     /// @notice A window of `window` seconds is outside {MIN_WINDOW}..{MAX_WINDOW}.
-    error InferenceOracleInvalidWindow(uint64 window);
+    error InferenceOracleInvalidWindow(uint32 window);
+    /// @notice A request timeout of `timeout` seconds is outside {MIN_WINDOW}..{MAX_REQUEST_TIMEOUT}.
+    error InferenceOracleInvalidTimeout(uint32 timeout);
     /// @notice A callback gas limit above {MAX_CALLBACK_GAS}.
     error InferenceOracleInvalidCallbackGas(uint32 gasLimit);
     /// @notice A treasury share above {MAX_TREASURY_SHARE_BPS}, or a zero treasury with a share.
@@ -155,32 +213,41 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
     /// @notice The zero address as admin or registry.
     error InferenceOracleZeroAddress();
 
-    /// @notice `requester` asked `modelId`, pinned to `versionId` and `verifier`, about `input`.
+    /**
+     * @notice `requester` asked `modelId`, pinned to `versionId` and `verifier`, about `input`
+     * (packed words), paying `fee`; the request expires at `expiresAt` if nobody answers.
+     */
     event Requested(
         uint256 indexed requestId,
         address indexed requester,
         uint256 indexed modelId,
         uint256 versionId,
         address verifier,
-        uint256[] input,
-        uint256 fee
+        bytes input,
+        uint256 fee,
+        uint64 expiresAt
     );
-    /// @notice `proposer` answered `output` with `bond`; it can be challenged until `challengeDeadline`.
+    /// @notice `proposer` answered `output` (packed words) with `bond`; it can be challenged until `challengeDeadline`.
     event AnswerProposed(
         uint256 indexed requestId,
         address indexed proposer,
-        uint256[] output,
+        bytes output,
         uint256 bond,
         uint64 challengeDeadline
     );
     /// @notice `challenger` disputed the proposed answer with `bond`; a proof is awaited until `responseDeadline`.
     event AnswerChallenged(uint256 indexed requestId, address indexed challenger, uint256 bond, uint64 responseDeadline);
-    /// @notice `prover` proved `output` through the pinned verifier.
-    event AnswerProven(uint256 indexed requestId, address indexed prover, uint256[] output);
+    /// @notice `prover` proved `output` (packed words) through the pinned verifier.
+    event AnswerProven(uint256 indexed requestId, address indexed prover, bytes output);
     /// @notice No proof came in the response window: the proposer's bond went to the challenger and the request reopened.
     event ChallengeExpired(uint256 indexed requestId, address indexed proposer, address indexed challenger);
     /// @notice `requestId` is final with the output whose hash is `outputHash` (`proven`: by a zk proof).
     event RequestFinalized(uint256 indexed requestId, bytes32 outputHash, bool proven);
+    /**
+     * @notice `requestId` ended without an answer: `fee` went back to `requester` (and posted bonds
+     * to their posters); `suspended` when its pinned version was suspended, else it had expired.
+     */
+    event RequestRefunded(uint256 indexed requestId, address indexed requester, uint256 fee, bool suspended);
     /// @notice `amount` was credited to `account` in the settlement of `requestId`.
     event Credited(uint256 indexed requestId, address indexed account, uint256 amount);
     /// @notice The answer of `requestId` was offered to `consumer`; `succeeded` false when its callback failed.
@@ -190,7 +257,9 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
     /// @notice Governance set the bonds.
     event BondsSet(uint256 proposerBond, uint256 challengerBond);
     /// @notice Governance set the windows.
-    event WindowsSet(uint64 challengeWindow, uint64 responseWindow);
+    event WindowsSet(uint32 challengeWindow, uint32 responseWindow);
+    /// @notice Governance set the timeout of future requests.
+    event RequestTimeoutSet(uint32 timeout);
     /// @notice Governance set the request fee.
     event FeeSet(uint256 fee);
     /// @notice Governance set the callback gas limit.
@@ -208,6 +277,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _setBonds(config_.proposerBond, config_.challengerBond);
         _setWindows(config_.challengeWindow, config_.responseWindow);
+        _setRequestTimeout(config_.requestTimeout);
         _setFee(config_.fee);
         _setCallbackGasLimit(config_.callbackGasLimit);
         _setTreasuryShare(config_.treasury, config_.treasuryShareBps);
@@ -218,91 +288,95 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
     // ----------------------------------------------------------------------------------------
 
     /**
-     * @notice Ask `modelId`'s active version about `input` (field elements), paying exactly the
-     * fee. Pins the version and its verifier. Returns the request id (from 1).
+     * @notice Ask `modelId`'s active version about `input` (packed words, see the encoding),
+     * paying exactly the fee. Pins the version and its verifier; the request expires after the
+     * current request timeout. Returns the request id (from 1).
      */
-    function request(uint256 modelId, uint256[] calldata input) external payable nonReentrant returns (uint256 requestId) {
-        uint256 fee = _config.fee;
+    function request(uint256 modelId, bytes calldata input) external payable nonReentrant returns (uint256 requestId) {
+        Config storage c = _config;
+        uint256 fee = c.fee;
         if (msg.value != fee) revert InferenceOracleWrongValue(fee, msg.value);
-        _checkWords(input);
+        _checkPacked(input);
         uint256 versionId = registry.activeVersionId(modelId);
         if (versionId == 0) revert InferenceOracleNoActiveVersion(modelId);
         address verifier = registry.verifierOf(versionId);
         if (verifier == address(0)) revert InferenceOracleNoVerifier(modelId, versionId);
+        uint40 expiresAt = uint40(block.timestamp) + c.requestTimeout;
         requestId = ++_requestCount;
         Request storage r = _requests[requestId];
         r.requester = msg.sender;
         r.status = Status.Open;
+        r.versionId = SafeCast.toUint32(versionId);
         r.verifier = verifier;
-        r.versionId = SafeCast.toUint96(versionId);
-        r.modelId = SafeCast.toUint96(modelId);
-        r.inputHash = keccak256(abi.encode(input));
+        r.modelId = SafeCast.toUint32(modelId);
+        r.expiresAt = expiresAt;
+        r.inputHash = keccak256(input);
         if (fee != 0) r.fee = uint96(fee);
-        _held += fee;
-        emit Requested(requestId, msg.sender, modelId, versionId, verifier, input, fee);
+        emit Requested(requestId, msg.sender, modelId, versionId, verifier, input, fee, expiresAt);
     }
 
-    /// @notice Answer open request `requestId` with `output`, posting exactly the proposer bond.
-    function propose(uint256 requestId, uint256[] calldata output) external payable nonReentrant {
+    /**
+     * @notice Answer open request `requestId` with `output` (packed words), posting exactly the
+     * proposer bond. Refused once the request expired or while its version is suspended.
+     */
+    function propose(uint256 requestId, bytes calldata output) external payable nonReentrant {
         Request storage r = _existing(requestId);
         if (r.status != Status.Open) revert InferenceOracleWrongStatus(requestId, r.status);
-        uint128 bond = _config.proposerBond;
+        if (block.timestamp >= r.expiresAt) revert InferenceOracleRequestExpired(requestId, r.expiresAt);
+        _checkNotSuspended(requestId, r.versionId);
+        Config storage c = _config;
+        uint256 bond = c.proposerBond;
         if (msg.value != bond) revert InferenceOracleWrongValue(bond, msg.value);
-        _checkWords(output);
-        uint64 deadline = uint64(block.timestamp) + _config.challengeWindow;
+        bytes32 outputHash = _hashWords(_unpackChecked(output));
+        uint40 deadline = uint40(block.timestamp) + c.challengeWindow;
         r.status = Status.Proposed;
-        r.proposer = msg.sender;
-        r.proposerBond = bond;
-        r.outputHash = keccak256(abi.encode(output));
         r.deadline = deadline;
-        _held += bond;
+        r.proposer = msg.sender;
+        r.proposerBond = uint96(bond);
+        r.outputHash = outputHash;
         emit AnswerProposed(requestId, msg.sender, output, bond, deadline);
     }
 
-    /// @notice Dispute the proposed answer of `requestId` before its challenge window closes, posting exactly the challenger bond.
+    /**
+     * @notice Dispute the proposed answer of `requestId` before its challenge window closes,
+     * posting exactly the challenger bond (also while the version is suspended).
+     */
     function challenge(uint256 requestId) external payable nonReentrant {
         Request storage r = _existing(requestId);
         if (r.status != Status.Proposed) revert InferenceOracleWrongStatus(requestId, r.status);
         if (block.timestamp >= r.deadline) revert InferenceOracleChallengeWindowClosed(requestId, r.deadline);
         if (msg.sender == r.proposer) revert InferenceOracleSelfChallenge(requestId);
-        uint128 bond = _config.challengerBond;
+        Config storage c = _config;
+        uint256 bond = c.challengerBond;
         if (msg.value != bond) revert InferenceOracleWrongValue(bond, msg.value);
-        uint64 deadline = uint64(block.timestamp) + _config.responseWindow;
+        uint40 deadline = uint40(block.timestamp) + c.responseWindow;
         r.status = Status.Challenged;
-        r.challenger = msg.sender;
-        r.challengerBond = bond;
         r.deadline = deadline;
-        _held += bond;
+        r.challenger = msg.sender;
+        r.challengerBond = uint96(bond);
         emit AnswerChallenged(requestId, msg.sender, bond, deadline);
     }
 
     /**
-     * @notice Prove that the pinned version answers `output` on the request's `input`: final at
-     * once (see the dispute rules). Allowed while the request is open, proposed (challenge window
-     * running) or challenged (response window running).
+     * @notice Prove that the pinned version answers `output` (packed words) on the request's
+     * `input` (the packed bytes it was requested with): final at once (see the dispute rules).
+     * Allowed while the request is open and not expired, proposed (challenge window running) or
+     * challenged (response window running), and its version is not suspended.
      */
     function fulfillWithProof(
         uint256 requestId,
-        uint256[] calldata input,
-        uint256[] calldata output,
+        bytes calldata input,
+        bytes calldata output,
         bytes calldata proof
     ) external nonReentrant {
         Request storage r = _existing(requestId);
-        Status status = r.status;
-        if (status == Status.Proposed && block.timestamp >= r.deadline) {
-            revert InferenceOracleChallengeWindowClosed(requestId, r.deadline);
-        }
-        if (status == Status.Challenged && block.timestamp >= r.deadline) {
-            revert InferenceOracleResponseWindowClosed(requestId, r.deadline);
-        }
-        if (status != Status.Open && status != Status.Proposed && status != Status.Challenged) {
-            revert InferenceOracleWrongStatus(requestId, status);
-        }
-        if (keccak256(abi.encode(input)) != r.inputHash) revert InferenceOracleInputMismatch(requestId);
-        _checkWords(output);
-        if (!_verified(r.verifier, proof, input, output)) revert InferenceOracleProofRejected(requestId, r.verifier);
+        Status status = _checkProvable(requestId, r);
+        if (keccak256(input) != r.inputHash) revert InferenceOracleInputMismatch(requestId);
+        uint256[] memory words = _unpackChecked(output);
+        address verifier = r.verifier;
+        if (!_verified(verifier, proof, input, words)) revert InferenceOracleProofRejected(requestId, verifier);
 
-        bytes32 provenHash = keccak256(abi.encode(output));
+        bytes32 provenHash = _hashWords(words);
         if (status == Status.Proposed) {
             if (r.outputHash == provenHash) {
                 _credit(requestId, r.proposer, r.proposerBond);
@@ -322,41 +396,72 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
         r.status = Status.Final;
         emit AnswerProven(requestId, msg.sender, output);
         emit RequestFinalized(requestId, provenHash, true);
-        _deliver(requestId, r, output);
+        _deliver(requestId, r, words);
     }
 
-    /// @notice Make the unchallenged proposed `output` of `requestId` final after its challenge window.
-    function finalize(uint256 requestId, uint256[] calldata output) external nonReentrant {
+    /**
+     * @notice Make the unchallenged proposed `output` (packed words, any width) of `requestId`
+     * final after its challenge window. Refused while the pinned version is suspended.
+     */
+    function finalize(uint256 requestId, bytes calldata output) external nonReentrant {
         Request storage r = _existing(requestId);
         if (r.status != Status.Proposed) revert InferenceOracleWrongStatus(requestId, r.status);
         if (block.timestamp < r.deadline) revert InferenceOracleWindowOpen(requestId, r.deadline);
-        bytes32 outputHash = keccak256(abi.encode(output));
+        _checkNotSuspended(requestId, r.versionId);
+        uint256[] memory words = _unpackChecked(output);
+        bytes32 outputHash = _hashWords(words);
         if (outputHash != r.outputHash) revert InferenceOracleOutputMismatch(requestId);
         _credit(requestId, r.proposer, uint256(r.proposerBond) + r.fee);
         r.status = Status.Final;
         emit RequestFinalized(requestId, outputHash, false);
-        _deliver(requestId, r, output);
+        _deliver(requestId, r, words);
     }
 
     /**
      * @notice Settle a challenge nobody proved within the response window: the proposer's bond
-     * goes to the challenger (less the treasury share), and the request reopens.
+     * goes to the challenger (less the treasury share), and the request reopens (refundable at
+     * once if it has expired). Refused while the pinned version is suspended (nobody could prove).
      */
     function expireChallenge(uint256 requestId) external nonReentrant {
         Request storage r = _existing(requestId);
         if (r.status != Status.Challenged) revert InferenceOracleWrongStatus(requestId, r.status);
         if (block.timestamp < r.deadline) revert InferenceOracleWindowOpen(requestId, r.deadline);
+        _checkNotSuspended(requestId, r.versionId);
         address proposer = r.proposer;
         address challenger = r.challenger;
         _award(requestId, challenger, r.challengerBond, r.proposerBond);
         r.status = Status.Open;
+        r.deadline = 0;
         r.proposer = address(0);
-        r.challenger = address(0);
         r.proposerBond = 0;
+        r.challenger = address(0);
         r.challengerBond = 0;
         r.outputHash = bytes32(0);
-        r.deadline = 0;
         emit ChallengeExpired(requestId, proposer, challenger);
+    }
+
+    /**
+     * @notice End `requestId` without an answer (anyone may call; see the timeout and suspension
+     * rules): an open request at or after its expiry, or any pending request while its pinned
+     * version is suspended. The fee is credited back to the requester and every posted bond to
+     * its poster; the request is `Refunded` for good.
+     */
+    function refund(uint256 requestId) external nonReentrant {
+        Request storage r = _existing(requestId);
+        Status status = r.status;
+        if (status == Status.Final || status == Status.Refunded) revert InferenceOracleWrongStatus(requestId, status);
+        bool suspended = registry.isSuspended(r.versionId);
+        if (!suspended) {
+            if (status != Status.Open) revert InferenceOracleWrongStatus(requestId, status);
+            if (block.timestamp < r.expiresAt) revert InferenceOracleRequestNotExpired(requestId, r.expiresAt);
+        }
+        r.status = Status.Refunded;
+        address requester = r.requester;
+        uint256 fee = r.fee;
+        _credit(requestId, requester, fee);
+        if (status != Status.Open) _credit(requestId, r.proposer, r.proposerBond);
+        if (status == Status.Challenged) _credit(requestId, r.challenger, r.challengerBond);
+        emit RequestRefunded(requestId, requester, fee, suspended);
     }
 
     /// @notice Send the caller everything credited to it.
@@ -373,13 +478,18 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
     // ----------------------------------------------------------------------------------------
 
     /// @notice Set the bonds of future proposals and challenges (governance; both non-zero).
-    function setBonds(uint128 proposerBond, uint128 challengerBond) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function setBonds(uint96 proposerBond, uint96 challengerBond) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setBonds(proposerBond, challengerBond);
     }
 
     /// @notice Set the windows of future proposals and challenges, in seconds (governance).
-    function setWindows(uint64 challengeWindow, uint64 responseWindow) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function setWindows(uint32 challengeWindow, uint32 responseWindow) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setWindows(challengeWindow, responseWindow);
+    }
+
+    /// @notice Set the timeout of future requests, in seconds (governance): after it an unanswered request is refundable.
+    function setRequestTimeout(uint32 timeout) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setRequestTimeout(timeout);
     }
 
     /// @notice Set the fee of future requests, in wei (governance; 0 allowed).
@@ -416,17 +526,31 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
         return _existing(requestId);
     }
 
-    /// @notice Whether `requestId` is final, and the hash of its answer (`keccak256(abi.encode(output))`).
+    /// @notice Whether `requestId` is final, and the hash of its answer (`keccak256(abi.encodePacked(words))`).
     function answerOf(uint256 requestId) external view returns (bool isFinal, bytes32 outputHash) {
         Request storage r = _existing(requestId);
         isFinal = r.status == Status.Final;
         outputHash = isFinal ? r.outputHash : bytes32(0);
     }
 
-    /// @notice True when `requestId` is final and `output` is its answer (the pull path for consumers).
+    /// @inheritdoc IInferenceOracle
     function isAnswer(uint256 requestId, uint256[] calldata output) external view returns (bool) {
         Request storage r = _existing(requestId);
-        return r.status == Status.Final && r.outputHash == keccak256(abi.encode(output));
+        return r.status == Status.Final && r.outputHash == keccak256(abi.encodePacked(output));
+    }
+
+    /// @notice Whether {refund} would end `requestId` now (expired and open, or its version suspended while pending).
+    function refundable(uint256 requestId) external view returns (bool) {
+        Request storage r = _existing(requestId);
+        Status status = r.status;
+        if (status == Status.Final || status == Status.Refunded) return false;
+        if (registry.isSuspended(r.versionId)) return true;
+        return status == Status.Open && block.timestamp >= r.expiresAt;
+    }
+
+    /// @notice The field elements `packed` stands for (what the verifier is given); reverts if malformed.
+    function unpack(bytes calldata packed) external pure returns (uint256[] memory words) {
+        return _unpackChecked(packed);
     }
 
     /// @notice Whether the consumer's callback of final request `requestId` failed.
@@ -439,11 +563,6 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
         return _credits[account];
     }
 
-    /// @notice Wei held for pending requests (fees and bonds not yet settled).
-    function heldTotal() external view returns (uint256) {
-        return _held;
-    }
-
     // ----------------------------------------------------------------------------------------
     // internals
     // ----------------------------------------------------------------------------------------
@@ -453,11 +572,76 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
         if (r.status == Status.None) revert InferenceOracleUnknownRequest(requestId);
     }
 
-    function _checkWords(uint256[] calldata words) private pure {
-        uint256 n = words.length;
-        if (n == 0 || n > MAX_WORDS) revert InferenceOracleInvalidLength(n);
-        for (uint256 i = 0; i < n; ++i) {
-            if (words[i] >= FIELD_MODULUS) revert InferenceOracleNotFieldElement(i);
+    /// @dev The status of `r` if a proof may settle it now (see {fulfillWithProof}); reverts otherwise.
+    function _checkProvable(uint256 requestId, Request storage r) private view returns (Status status) {
+        status = r.status;
+        if (status == Status.Open) {
+            if (block.timestamp >= r.expiresAt) revert InferenceOracleRequestExpired(requestId, r.expiresAt);
+        } else if (status == Status.Proposed) {
+            if (block.timestamp >= r.deadline) revert InferenceOracleChallengeWindowClosed(requestId, r.deadline);
+        } else if (status == Status.Challenged) {
+            if (block.timestamp >= r.deadline) revert InferenceOracleResponseWindowClosed(requestId, r.deadline);
+        } else {
+            revert InferenceOracleWrongStatus(requestId, status);
+        }
+        _checkNotSuspended(requestId, r.versionId);
+    }
+
+    function _checkNotSuspended(uint256 requestId, uint256 versionId) private view {
+        if (registry.isSuspended(versionId)) revert InferenceOracleVersionSuspended(requestId, versionId);
+    }
+
+    /// @dev The width and count of well-formed packed words; reverts otherwise.
+    function _checkPacked(bytes calldata packed) private pure returns (uint256 width, uint256 n) {
+        uint256 length = packed.length;
+        width = length == 0 ? 0 : uint8(packed[0]);
+        if (width == 0 || width > MAX_WIDTH) revert InferenceOracleInvalidEncoding(width, length);
+        uint256 body = length - 1;
+        n = body / width;
+        if (n == 0 || n > MAX_WORDS || body % width != 0) revert InferenceOracleInvalidEncoding(width, length);
+    }
+
+    /// @dev `packed` expanded into new field elements; reverts if malformed.
+    function _unpackChecked(bytes calldata packed) private pure returns (uint256[] memory words) {
+        (uint256 width, uint256 n) = _checkPacked(packed);
+        words = new uint256[](n);
+        _unpackInto(packed, width, n, words, 0);
+    }
+
+    /**
+     * @dev Write the `n` values of well-formed `packed` (width `width`) as field elements into
+     * `dst[at..at+n)`: each value is sign-extended from its `width` bytes, and a negative `v`
+     * becomes `FIELD_MODULUS + v` (|v| < 2^127 < FIELD_MODULUS, so every value has one element).
+     */
+    function _unpackInto(
+        bytes calldata packed,
+        uint256 width,
+        uint256 n,
+        uint256[] memory dst,
+        uint256 at
+    ) private pure {
+        uint256 shift = 256 - 8 * width;
+        uint256 modulus = FIELD_MODULUS;
+        assembly ("memory-safe") {
+            let src := add(packed.offset, 1)
+            let out := add(add(dst, 0x20), shl(5, at))
+            let end := add(out, shl(5, n))
+            for {} lt(out, end) {} {
+                let v := sar(shift, calldataload(src))
+                if slt(v, 0) {
+                    v := add(v, modulus)
+                }
+                mstore(out, v)
+                out := add(out, 0x20)
+                src := add(src, width)
+            }
+        }
+    }
+
+    /// @dev `keccak256(abi.encodePacked(words))` without the copy.
+    function _hashWords(uint256[] memory words) private pure returns (bytes32 digest) {
+        assembly ("memory-safe") {
+            digest := keccak256(add(words, 0x20), shl(5, mload(words)))
         }
     }
 
@@ -465,12 +649,14 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
     function _verified(
         address verifier,
         bytes calldata proof,
-        uint256[] calldata input,
-        uint256[] calldata output
+        bytes calldata input,
+        uint256[] memory output
     ) private view returns (bool) {
-        uint256[] memory instances = new uint256[](input.length + output.length);
-        for (uint256 i = 0; i < input.length; ++i) instances[i] = input[i];
-        for (uint256 j = 0; j < output.length; ++j) instances[input.length + j] = output[j];
+        (uint256 width, uint256 n) = _checkPacked(input);
+        uint256 m = output.length;
+        uint256[] memory instances = new uint256[](n + m);
+        _unpackInto(input, width, n, instances, 0);
+        for (uint256 j = 0; j < m; ++j) instances[n + j] = output[j];
         try IZkVerifier(verifier).verifyProof(proof, instances) returns (bool ok) {
             return ok;
         } catch {
@@ -478,10 +664,9 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
         }
     }
 
-    /// @dev Move `amount` from the held pool to `account`'s credit.
+    /// @dev Credit `amount` held by `requestId` to `account`.
     function _credit(uint256 requestId, address account, uint256 amount) private {
         if (amount == 0) return;
-        _held -= amount;
         _credits[account] += amount;
         emit Credited(requestId, account, amount);
     }
@@ -494,7 +679,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
     }
 
     /// @dev Offer the final `output` to a contract requester with bounded gas; a failure is recorded, never bubbled.
-    function _deliver(uint256 requestId, Request storage r, uint256[] calldata output) private {
+    function _deliver(uint256 requestId, Request storage r, uint256[] memory output) private {
         address consumer = r.requester;
         if (consumer.code.length == 0) return;
         uint256 gasLimit = _config.callbackGasLimit;
@@ -511,19 +696,25 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuard {
         emit AnswerDelivered(requestId, consumer, ok);
     }
 
-    function _setBonds(uint128 proposerBond, uint128 challengerBond) private {
+    function _setBonds(uint96 proposerBond, uint96 challengerBond) private {
         if (proposerBond == 0 || challengerBond == 0) revert InferenceOracleInvalidBond();
         _config.proposerBond = proposerBond;
         _config.challengerBond = challengerBond;
         emit BondsSet(proposerBond, challengerBond);
     }
 
-    function _setWindows(uint64 challengeWindow, uint64 responseWindow) private {
+    function _setWindows(uint32 challengeWindow, uint32 responseWindow) private {
         if (challengeWindow < MIN_WINDOW || challengeWindow > MAX_WINDOW) revert InferenceOracleInvalidWindow(challengeWindow);
         if (responseWindow < MIN_WINDOW || responseWindow > MAX_WINDOW) revert InferenceOracleInvalidWindow(responseWindow);
         _config.challengeWindow = challengeWindow;
         _config.responseWindow = responseWindow;
         emit WindowsSet(challengeWindow, responseWindow);
+    }
+
+    function _setRequestTimeout(uint32 timeout) private {
+        if (timeout < MIN_WINDOW || timeout > MAX_REQUEST_TIMEOUT) revert InferenceOracleInvalidTimeout(timeout);
+        _config.requestTimeout = timeout;
+        emit RequestTimeoutSet(timeout);
     }
 
     function _setFee(uint96 fee) private {

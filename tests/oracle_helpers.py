@@ -16,8 +16,9 @@ CHALLENGE_WINDOW = 600
 RESPONSE_WINDOW = 300
 CALLBACK_GAS = 200_000
 TREASURY_BPS = 1000
-STATUS = {0: "None", 1: "Open", 2: "Proposed", 3: "Challenged", 4: "Final"}
-OPEN, PROPOSED, CHALLENGED, FINAL = 1, 2, 3, 4  # InferenceOracle.Status
+REQUEST_TIMEOUT = 3600
+STATUS = {0: "None", 1: "Open", 2: "Proposed", 3: "Challenged", 4: "Final", 5: "Refunded"}
+OPEN, PROPOSED, CHALLENGED, FINAL, REFUNDED = 1, 2, 3, 4, 5  # InferenceOracle.Status
 
 INPUT = [1, 2, 3, FIELD - 4]
 TRUE_OUTPUT = [10, FIELD - 20, 30]
@@ -28,10 +29,18 @@ def config(treasury: str, **overrides: Any) -> tuple:
     """The oracle's Config tuple in ABI order."""
     c = {"proposerBond": PROPOSER_BOND, "challengerBond": CHALLENGER_BOND, "fee": FEE,
          "challengeWindow": CHALLENGE_WINDOW, "responseWindow": RESPONSE_WINDOW,
-         "callbackGasLimit": CALLBACK_GAS, "treasuryShareBps": TREASURY_BPS, "treasury": treasury}
+         "callbackGasLimit": CALLBACK_GAS, "treasuryShareBps": TREASURY_BPS, "treasury": treasury,
+         "requestTimeout": REQUEST_TIMEOUT}
     c.update(overrides)
-    return (c["proposerBond"], c["challengerBond"], c["fee"], c["challengeWindow"], c["responseWindow"],
-            c["callbackGasLimit"], c["treasuryShareBps"], c["treasury"])
+    return (c["proposerBond"], c["fee"], c["challengeWindow"], c["requestTimeout"], c["challengerBond"],
+            c["responseWindow"], c["callbackGasLimit"], c["treasuryShareBps"], c["treasury"])
+
+
+def pk(words: list[int], width: int | None = None) -> bytes:
+    """``words`` (field elements) as the oracle's packed words (smallest width, or ``width``)."""
+    from modelgov.zk.answer import pack
+
+    return pack(list(words), width=width)
 
 
 _counter = {"n": 0}
@@ -62,6 +71,19 @@ def add_version(registry, model_id: int, submitter, auditors, verifier: str | No
     for i, a in enumerate(auditors):
         registry.attest(version_id, 1, bytes.fromhex("01551220") + bytes([i + 1]) * 32, sender=a)
     return version_id
+
+
+def held(oracle) -> int:
+    """Wei the oracle holds for pending requests: each open, proposed or challenged request's fee
+    and posted bonds, read from its record (the contract keeps no pool counter)."""
+    total = 0
+    for rid in range(1, oracle.requestCount() + 1):
+        r = oracle.getRequest(rid)
+        if r.status in (OPEN, PROPOSED, CHALLENGED):
+            total += r.fee
+            total += r.proposerBond if r.status in (PROPOSED, CHALLENGED) else 0
+            total += r.challengerBond if r.status == CHALLENGED else 0
+    return total
 
 
 def instances(inp: list[int], out: list[int]) -> list[int]:

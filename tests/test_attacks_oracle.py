@@ -1,6 +1,7 @@
 """Attacks on the InferenceOracle: proofs for another version or input, late challenges, a
 griefing challenger, hostile consumers (revert, gas burn, returndata bomb, reentrancy), a
-caller starving the callback of gas, and a version activation racing a request."""
+caller starving the callback of gas, a version activation racing a request, a refund racing an
+answer, an answer of a suspended version, and a challenger griefing near a request's timeout."""
 
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ from eth_utils import keccak
 from oracle_helpers import (
     CALLBACK_GAS,
     CHALLENGE_WINDOW,
+    CHALLENGED,
     CHALLENGER_BOND,
     FEE,
-    FIELD,
     FINAL,
     INPUT,
     OPEN,
     PROPOSED,
     PROPOSER_BOND,
+    REFUNDED,
     RESPONSE_WINDOW,
     TREASURY_BPS,
     TRUE_OUTPUT,
@@ -28,6 +30,7 @@ from oracle_helpers import (
     config,
     event_args,
     instances,
+    pk,
 )
 
 PROOF = b"\x02" * 64
@@ -70,7 +73,7 @@ def hostile(project, deployer, oracle):
 
 
 def _request(oracle, model, sender, inp=INPUT) -> int:
-    oracle.request(model[0], inp, sender=sender, value=FEE)
+    oracle.request(model[0], pk(inp), sender=sender, value=FEE)
     return oracle.requestCount()
 
 
@@ -90,28 +93,32 @@ def test_activation_racing_a_request_keeps_the_pinned_version(oracle, model, reg
     assert r.versionId == model[1] and r.verifier == v1_verifier.address
     # a valid proof of the NEW version's answer is refused: the request is v1's
     with ape.reverts(oracle.InferenceOracleProofRejected, requestId=rid, verifier=v1_verifier.address):
-        oracle.fulfillWithProof(rid, INPUT, V2_OUTPUT, PROOF, sender=prover)
-    oracle.fulfillWithProof(rid, INPUT, TRUE_OUTPUT, PROOF, sender=prover)
+        oracle.fulfillWithProof(rid, pk(INPUT), pk(V2_OUTPUT), PROOF, sender=prover)
+    oracle.fulfillWithProof(rid, pk(INPUT), pk(TRUE_OUTPUT), PROOF, sender=prover)
     assert oracle.isAnswer(rid, TRUE_OUTPUT)
     # a request made after the activation pins v2
     rid2 = _request(oracle, model, stranger)
     assert oracle.getRequest(rid2).versionId == v2 and oracle.getRequest(rid2).verifier == v2_verifier.address
     with ape.reverts(oracle.InferenceOracleProofRejected, requestId=rid2, verifier=v2_verifier.address):
-        oracle.fulfillWithProof(rid2, INPUT, TRUE_OUTPUT, PROOF, sender=prover)
-    oracle.fulfillWithProof(rid2, INPUT, V2_OUTPUT, PROOF, sender=prover)
+        oracle.fulfillWithProof(rid2, pk(INPUT), pk(TRUE_OUTPUT), PROOF, sender=prover)
+    oracle.fulfillWithProof(rid2, pk(INPUT), pk(V2_OUTPUT), PROOF, sender=prover)
 
 
 def test_proof_for_another_input_is_refused(oracle, model, stranger, prover):
     rid = _request(oracle, model, stranger)
     # the other input is provable, but it is not this request's input
     with ape.reverts(oracle.InferenceOracleInputMismatch, requestId=rid):
-        oracle.fulfillWithProof(rid, OTHER_INPUT, V2_OUTPUT, PROOF, sender=prover)
+        oracle.fulfillWithProof(rid, pk(OTHER_INPUT), pk(V2_OUTPUT), PROOF, sender=prover)
     # the other input's output claimed for this input: the verifier refuses input ‖ output
     with ape.reverts(oracle.InferenceOracleProofRejected):
-        oracle.fulfillWithProof(rid, INPUT, V2_OUTPUT, PROOF, sender=prover)
-    # an aliased field element (x + p) cannot stand for x
-    with ape.reverts(oracle.InferenceOracleNotFieldElement, index=0):
-        oracle.fulfillWithProof(rid, INPUT, [TRUE_OUTPUT[0] + FIELD, *TRUE_OUTPUT[1:]], PROOF, sender=prover)
+        oracle.fulfillWithProof(rid, pk(INPUT), pk(V2_OUTPUT), PROOF, sender=prover)
+    # the same input values in another width are other bytes than the committed ones: refused
+    assert oracle.unpack(pk(INPUT, width=8)) == INPUT
+    with ape.reverts(oracle.InferenceOracleInputMismatch, requestId=rid):
+        oracle.fulfillWithProof(rid, pk(INPUT, width=8), pk(TRUE_OUTPUT), PROOF, sender=prover)
+    # no aliasing: a packed value is at most 16 bytes (|v| < 2^127 < p), so it has one field element
+    with ape.reverts(oracle.InferenceOracleInvalidEncoding, width=17):
+        oracle.fulfillWithProof(rid, pk(INPUT), bytes([17]) + b"\x00" * 17, PROOF, sender=prover)
     assert oracle.getRequest(rid).status == OPEN
 
 
@@ -119,29 +126,29 @@ def test_a_reverting_verifier_counts_as_a_rejection(oracle, model, v1_verifier, 
     rid = _request(oracle, model, stranger)
     v1_verifier.setRevertAll(True, sender=deployer)
     with ape.reverts(oracle.InferenceOracleProofRejected, requestId=rid):
-        oracle.fulfillWithProof(rid, INPUT, TRUE_OUTPUT, PROOF, sender=prover)
+        oracle.fulfillWithProof(rid, pk(INPUT), pk(TRUE_OUTPUT), PROOF, sender=prover)
 
 
 # --- windows -----------------------------------------------------------------------------------
 def test_challenge_at_or_after_the_deadline_is_refused(oracle, model, stranger, proposer, challenger, chain):
     rid = _request(oracle, model, stranger)
-    oracle.propose(rid, WRONG_OUTPUT, sender=proposer, value=PROPOSER_BOND)
+    oracle.propose(rid, pk(WRONG_OUTPUT), sender=proposer, value=PROPOSER_BOND)
     deadline = oracle.getRequest(rid).deadline
     chain.pending_timestamp = deadline
     with ape.reverts(oracle.InferenceOracleChallengeWindowClosed, requestId=rid, deadline=deadline):
         oracle.challenge(rid, sender=challenger, value=CHALLENGER_BOND)
     # unchallenged in time: the (wrong) answer is final by the optimistic rule
-    oracle.finalize(rid, WRONG_OUTPUT, sender=stranger)
+    oracle.finalize(rid, pk(WRONG_OUTPUT), sender=stranger)
     assert oracle.getRequest(rid).status == FINAL
 
 
 # --- griefing ----------------------------------------------------------------------------------
 def test_griefing_challenger_loses_its_bond(oracle, model, stranger, proposer, challenger, treasury_account):
     rid = _request(oracle, model, stranger)
-    oracle.propose(rid, TRUE_OUTPUT, sender=proposer, value=PROPOSER_BOND)
+    oracle.propose(rid, pk(TRUE_OUTPUT), sender=proposer, value=PROPOSER_BOND)
     oracle.challenge(rid, sender=challenger, value=CHALLENGER_BOND)
     # the honest proposer defends with a proof of its own answer
-    oracle.fulfillWithProof(rid, INPUT, TRUE_OUTPUT, PROOF, sender=proposer)
+    oracle.fulfillWithProof(rid, pk(INPUT), pk(TRUE_OUTPUT), PROOF, sender=proposer)
     cut = CHALLENGER_BOND * TREASURY_BPS // 10_000
     assert oracle.creditOf(proposer) == PROPOSER_BOND + CHALLENGER_BOND - cut + FEE
     assert oracle.creditOf(challenger) == 0 and oracle.creditOf(treasury_account) == cut
@@ -154,13 +161,13 @@ def test_repeated_dishonest_proposals_each_cost_a_bond(oracle, model, stranger, 
     """A dishonest node that re-proposes after each expired challenge... cannot: an expired
     challenge means nobody proved; an honest challenger with a proof ends it at once."""
     rid = _request(oracle, model, stranger)
-    oracle.propose(rid, WRONG_OUTPUT, sender=proposer, value=PROPOSER_BOND)
+    oracle.propose(rid, pk(WRONG_OUTPUT), sender=proposer, value=PROPOSER_BOND)
     oracle.challenge(rid, sender=challenger, value=CHALLENGER_BOND)
     chain.mine(deltatime=RESPONSE_WINDOW)
     oracle.expireChallenge(rid, sender=stranger)
-    oracle.propose(rid, WRONG_OUTPUT, sender=proposer, value=PROPOSER_BOND)
+    oracle.propose(rid, pk(WRONG_OUTPUT), sender=proposer, value=PROPOSER_BOND)
     oracle.challenge(rid, sender=challenger, value=CHALLENGER_BOND)
-    oracle.fulfillWithProof(rid, INPUT, TRUE_OUTPUT, PROOF, sender=challenger)
+    oracle.fulfillWithProof(rid, pk(INPUT), pk(TRUE_OUTPUT), PROOF, sender=challenger)
     assert oracle.creditOf(proposer) == 0
     cut = PROPOSER_BOND * TREASURY_BPS // 10_000
     assert oracle.creditOf(challenger) == 2 * (CHALLENGER_BOND + PROPOSER_BOND - cut) + FEE
@@ -171,11 +178,11 @@ def test_repeated_dishonest_proposals_each_cost_a_bond(oracle, model, stranger, 
 @pytest.mark.parametrize("mode", [1, 2, 4], ids=["revert", "burn-gas", "returndata-bomb"])
 def test_hostile_consumer_cannot_block_settlement(oracle, model, hostile, stranger, proposer, chain, mode):
     hostile.setMode(mode, sender=stranger)
-    hostile.ask(model[0], INPUT, sender=stranger, value=FEE)
+    hostile.ask(model[0], pk(INPUT), sender=stranger, value=FEE)
     rid = oracle.requestCount()
-    oracle.propose(rid, TRUE_OUTPUT, sender=proposer, value=PROPOSER_BOND)
+    oracle.propose(rid, pk(TRUE_OUTPUT), sender=proposer, value=PROPOSER_BOND)
     chain.mine(deltatime=CHALLENGE_WINDOW)
-    receipt = oracle.finalize(rid, TRUE_OUTPUT, sender=stranger)
+    receipt = oracle.finalize(rid, pk(TRUE_OUTPUT), sender=stranger)
     [delivered] = event_args(receipt, "AnswerDelivered")
     assert delivered["consumer"] == hostile.address and delivered["succeeded"] == 0
     assert oracle.callbackFailed(rid) and oracle.getRequest(rid).status == FINAL
@@ -187,27 +194,106 @@ def test_hostile_consumer_cannot_block_settlement(oracle, model, hostile, strang
 
 def test_caller_cannot_starve_the_callback_of_gas(oracle, model, hostile, stranger, proposer, chain):
     hostile.setMode(0, sender=stranger)
-    hostile.ask(model[0], INPUT, sender=stranger, value=FEE)
+    hostile.ask(model[0], pk(INPUT), sender=stranger, value=FEE)
     rid = oracle.requestCount()
-    oracle.propose(rid, TRUE_OUTPUT, sender=proposer, value=PROPOSER_BOND)
+    oracle.propose(rid, pk(TRUE_OUTPUT), sender=proposer, value=PROPOSER_BOND)
     chain.mine(deltatime=CHALLENGE_WINDOW)
     # enough gas for the settlement, not for the callback's full allowance: the whole call reverts
     with ape.reverts():
-        oracle.finalize(rid, TRUE_OUTPUT, sender=stranger, gas=CALLBACK_GAS)
+        oracle.finalize(rid, pk(TRUE_OUTPUT), sender=stranger, gas=CALLBACK_GAS)
     assert oracle.getRequest(rid).status == PROPOSED and not oracle.callbackFailed(rid)
-    receipt = oracle.finalize(rid, TRUE_OUTPUT, sender=stranger)
+    receipt = oracle.finalize(rid, pk(TRUE_OUTPUT), sender=stranger)
     assert event_args(receipt, "AnswerDelivered")[0]["succeeded"] == 1
     assert list(hostile.lastOutput(i) for i in range(3)) == TRUE_OUTPUT
 
 
 def test_reentrancy_through_the_callback_is_refused(oracle, model, hostile, stranger, prover):
     hostile.setMode(3, sender=stranger)
-    hostile.ask(model[0], INPUT, sender=stranger, value=FEE)
+    hostile.ask(model[0], pk(INPUT), sender=stranger, value=FEE)
     rid = oracle.requestCount()
-    receipt = oracle.fulfillWithProof(rid, INPUT, TRUE_OUTPUT, PROOF, sender=prover)
+    receipt = oracle.fulfillWithProof(rid, pk(INPUT), pk(TRUE_OUTPUT), PROOF, sender=prover)
     # the callback ran and returned, but every re-entry into the oracle was refused
     assert event_args(receipt, "AnswerDelivered")[0]["succeeded"] == 1
     assert hostile.calls() == 1 and not hostile.reenterSucceeded()
     assert bytes(hostile.reenterError())[:4] == keccak(text="ReentrancyGuardReentrantCall()")[:4]
     assert oracle.creditOf(prover) == FEE and oracle.creditOf(hostile) == 0
     assert oracle.balance == FEE
+
+
+# --- timeout and suspension --------------------------------------------------------------------
+def test_a_refund_cannot_race_a_timely_proof_or_proposal(oracle, model, stranger, proposer, prover, chain):
+    """The requester (or anyone) racing a refund against a proof or a proposal sent before the
+    expiry: validity depends on the block's time only, never on the order inside the block."""
+    rid = _request(oracle, model, stranger)
+    expires = oracle.getRequest(rid).expiresAt
+    # in the last second before the expiry, a refund fails whatever its position or gas price...
+    chain.pending_timestamp = expires - 1
+    with ape.reverts(oracle.InferenceOracleRequestNotExpired, requestId=rid, expiresAt=expires):
+        oracle.refund(rid, sender=stranger)
+    # ...and the proof lands
+    oracle.fulfillWithProof(rid, pk(INPUT), pk(TRUE_OUTPUT), PROOF, sender=prover)
+    with ape.reverts(oracle.InferenceOracleWrongStatus, requestId=rid, status=FINAL):
+        oracle.refund(rid, sender=stranger)
+    assert oracle.creditOf(prover) == FEE and oracle.creditOf(stranger) == 0
+    # a proposal in time cannot be refunded away either, even once the request has expired
+    rid2 = _request(oracle, model, stranger)
+    chain.pending_timestamp = oracle.getRequest(rid2).expiresAt - 1
+    oracle.propose(rid2, pk(TRUE_OUTPUT), sender=proposer, value=PROPOSER_BOND)
+    chain.mine(deltatime=2)
+    with ape.reverts(oracle.InferenceOracleWrongStatus, requestId=rid2, status=PROPOSED):
+        oracle.refund(rid2, sender=stranger)
+    # and after the expiry, a late proof cannot snatch the fee from a requester owed a refund
+    rid3 = _request(oracle, model, stranger)
+    chain.pending_timestamp = oracle.getRequest(rid3).expiresAt
+    with ape.reverts(oracle.InferenceOracleRequestExpired):
+        oracle.fulfillWithProof(rid3, pk(INPUT), pk(TRUE_OUTPUT), PROOF, sender=prover)
+    oracle.refund(rid3, sender=prover)
+    assert oracle.creditOf(stranger) == FEE
+
+
+def test_no_answer_of_a_suspended_version_becomes_final(oracle, model, registry, governance, accounts, stranger,
+                                                        proposer, challenger, prover, chain):
+    guardian = accounts[2]
+    registry.grantRole(registry.GUARDIAN_ROLE(), guardian, sender=governance)
+    rid = _request(oracle, model, stranger)
+    oracle.propose(rid, pk(WRONG_OUTPUT), sender=proposer, value=PROPOSER_BOND)
+    other = _request(oracle, model, stranger)
+    registry.suspendVersion(model[1], sender=guardian)
+    chain.mine(deltatime=CHALLENGE_WINDOW)
+    # the window passed unchallenged, but the version is suspended: nothing becomes final
+    with ape.reverts(oracle.InferenceOracleVersionSuspended, requestId=rid, versionId=model[1]):
+        oracle.finalize(rid, pk(WRONG_OUTPUT), sender=proposer)
+    with ape.reverts(oracle.InferenceOracleVersionSuspended, requestId=other, versionId=model[1]):
+        oracle.fulfillWithProof(other, pk(INPUT), pk(TRUE_OUTPUT), PROOF, sender=prover)
+    with ape.reverts(oracle.InferenceOracleVersionSuspended, requestId=other, versionId=model[1]):
+        oracle.propose(other, pk(TRUE_OUTPUT), sender=proposer, value=PROPOSER_BOND)
+    # the proposer cannot keep its wrong answer alive: anyone ends the request, bonds go back
+    oracle.refund(rid, sender=stranger)
+    oracle.refund(other, sender=stranger)
+    assert oracle.creditOf(proposer) == PROPOSER_BOND and oracle.creditOf(stranger) == 2 * FEE
+    assert not oracle.isAnswer(rid, WRONG_OUTPUT) and oracle.getRequest(rid).status == REFUNDED
+    # reinstated and reactivated later, the refunded request stays refunded
+    registry.reinstateVersion(model[1], sender=governance)
+    registry.activateVersion(model[0], model[1], 0, sender=governance)
+    with ape.reverts(oracle.InferenceOracleWrongStatus, requestId=rid, status=REFUNDED):
+        oracle.finalize(rid, pk(WRONG_OUTPUT), sender=proposer)
+
+
+def test_a_challenger_griefing_near_the_timeout_loses_its_bond(oracle, model, stranger, proposer, challenger,
+                                                               treasury_account, chain):
+    """A challenger disputes a correct answer in the last second before the expiry, hoping the
+    request dies unanswered (fee refunded, proposer slashed by an expired challenge): the response
+    window is not cut by the timeout, the honest proposer proves, and the challenger pays."""
+    rid = _request(oracle, model, stranger)
+    expires = oracle.getRequest(rid).expiresAt
+    chain.pending_timestamp = expires - CHALLENGE_WINDOW
+    oracle.propose(rid, pk(TRUE_OUTPUT), sender=proposer, value=PROPOSER_BOND)
+    chain.pending_timestamp = expires - 1
+    oracle.challenge(rid, sender=challenger, value=CHALLENGER_BOND)
+    chain.mine(deltatime=RESPONSE_WINDOW - 10)  # well past the request's expiry
+    with ape.reverts(oracle.InferenceOracleWrongStatus, requestId=rid, status=CHALLENGED):
+        oracle.refund(rid, sender=stranger)
+    oracle.fulfillWithProof(rid, pk(INPUT), pk(TRUE_OUTPUT), PROOF, sender=proposer)
+    cut = CHALLENGER_BOND * TREASURY_BPS // 10_000
+    assert oracle.creditOf(proposer) == PROPOSER_BOND + CHALLENGER_BOND - cut + FEE
+    assert oracle.creditOf(challenger) == 0 and oracle.isAnswer(rid, TRUE_OUTPUT)

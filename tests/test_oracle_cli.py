@@ -127,3 +127,48 @@ def test_wrapper_maps_reverts(model, project, deployer, timelock, registry, acco
     assert oracle.record(rid) == record and oracle.is_answer(rid, TRUE_OUTPUT)
     with pytest.raises(OracleError, match="nothing to withdraw"):
         oracle.withdraw(sender=accounts[8])  # the local fee is 0: nothing credited
+
+
+def test_refund_and_from_block(model, run_cli, tmp_path, chain, deployer, timelock, registry, accounts, suite):
+    from modelgov.chain import oracle as orc
+    from modelgov.chain.client import ModelGov
+
+    contract = orc.deploy_oracle(deployer, timelock.address, registry.address, orc.local_config(timelock.address))
+    address = contract.address
+    gov = ModelGov.from_suite(suite, accounts[9])
+    client = orc.Oracle.at(gov, address)
+    rid = client.request(model[0], INPUT).value
+    block = chain.blocks.head.number
+    early = run_cli("oracle", "refund", rid, "--oracle", address)
+    assert early.exit_code != 0 and "not refundable" in early.stderr
+    assert len(early.stderr.strip().splitlines()) == 1
+    chain.mine(deltatime=3600)
+    shown = json.loads(run_cli("oracle", "status", rid, "--oracle", address, "--json").stdout)
+    assert shown["status"] == "open" and shown["refundable"] and shown["expires_at"] > 0
+
+    # a node started at the request's block skips it (expired: nothing to answer, nothing computed)
+    state = tmp_path / "serve.json"
+    node = ("oracle", "serve", "--once", "--oracle", address, "--account", "TEST::6", "--state", state, "--json")
+    first = run_cli(*node, "--from-block", block)
+    assert first.exit_code == 0, first.stderr
+    assert [json.loads(x)["action"] for x in first.stdout.splitlines()] == ["skipped"]
+    resumed = json.loads(state.read_text())["next_block"]
+    assert resumed == chain.blocks.head.number + 1
+    assert run_cli(*node).stdout.strip() == ""  # resumes after the last pass
+    again = run_cli(*node, "--from-block", 0)  # re-scans from 0: a handled request is never redone
+    assert again.exit_code == 0 and again.stdout.strip() == ""
+    ahead = run_cli(*node, "--from-block", resumed + 100)
+    assert ahead.exit_code == 0 and json.loads(state.read_text())["next_block"] == chain.blocks.head.number + 1
+    watch = run_cli("oracle", "watch", "--once", "--oracle", address, "--account", "TEST::8", "--state",
+                    tmp_path / "watch.json", "--from-block", block, "--json")
+    assert watch.exit_code == 0 and watch.stdout.strip() == ""
+    bad = run_cli(*node, "--from-block", -1)
+    assert bad.exit_code == 2
+
+    done = run_cli("oracle", "refund", rid, "--oracle", address, "--account", "TEST::7", "--json")
+    assert done.exit_code == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["status"] == "refunded" and record["requester"] == accounts[9].address
+    assert client.refundable(rid) is False
+    twice = run_cli("oracle", "refund", rid, "--oracle", address)
+    assert twice.exit_code != 0 and "is refunded" in twice.stderr

@@ -1,12 +1,14 @@
 """InferenceOracle under random sequences of request / propose / challenge / prove / finalize /
-expire / withdraw / time, checked against a small Python model (mock verifier that accepts exactly
-the true output of each input).
+expire / refund / suspend / reinstate / withdraw / time (past the request timeout too), checked
+against a small Python model (mock verifier that accepts exactly the true output of each input).
 
 Invariants:
 - bonds and fees are conserved: every wei sent in is held for a pending request, credited to
   someone, or withdrawn; never created or lost (the contract's balance equals held + credited,
-  held equals the model's pending fees and bonds, and every credit equals the model's);
-- a request becomes final exactly once and never changes afterwards (one RequestFinalized);
+  held — read from the request records — equals the model's pending fees and bonds, and every
+  credit equals the model's);
+- a request ends exactly once — final (one RequestFinalized) or refunded (one RequestRefunded),
+  never both — and never changes afterwards;
 - a final answer equals the proven output whenever a proof was given.
 """
 
@@ -26,11 +28,15 @@ from oracle_helpers import (
     OPEN,
     PROPOSED,
     PROPOSER_BOND,
+    REFUNDED,
+    REQUEST_TIMEOUT,
     RESPONSE_WINDOW,
     TREASURY_BPS,
     active_model,
     config,
+    held,
     instances,
+    pk,
 )
 
 INPUTS = [[1, 2], [3, 4], [5, 6]]
@@ -49,6 +55,9 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
     model = active_model(registry, governance, auditors, deployer, verifier.address)
     oracle = deployer.deploy(project.InferenceOracle, timelock.address, registry.address, config(treasury.address))
     everyone = [*actors, treasury]
+    guardian = accounts[2]
+    registry.grantRole(registry.GUARDIAN_ROLE(), guardian, sender=governance)
+    PENDING = (OPEN, PROPOSED, CHALLENGED)
 
     class OracleMachine(RuleBasedStateMachine):
         def __init__(self):
@@ -60,6 +69,8 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
             self.sent_in = 0
             self.withdrawn = 0
             self.finalized_events: dict[int, int] = {}
+            self.refunded_events: dict[int, int] = {}
+            self.suspended = False
 
         def teardown(self):
             chain.restore(self.snapshot)
@@ -78,9 +89,10 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
 
         def count_final(self, receipt):
             for log in receipt.events:
-                if log.event_name == "RequestFinalized":
+                if log.event_name in ("RequestFinalized", "RequestRefunded"):
                     rid = log.event_arguments["requestId"]
-                    self.finalized_events[rid] = self.finalized_events.get(rid, 0) + 1
+                    seen = self.finalized_events if log.event_name == "RequestFinalized" else self.refunded_events
+                    seen[rid] = seen.get(rid, 0) + 1
 
         def pick(self, data, *wanted):
             """A request index, preferring those in a ``wanted`` status (any when none is)."""
@@ -93,10 +105,15 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
         @rule(which=st.integers(0, 2), who=st.integers(0, 2))
         def request(self, which, who):
             self.tick()
-            oracle.request(model[0], INPUTS[which], sender=actors[who], value=FEE)
+            if self.suspended:  # the registry has no active version while it is suspended
+                with ape.reverts(oracle.InferenceOracleNoActiveVersion):
+                    oracle.request(model[0], pk(INPUTS[which]), sender=actors[who], value=FEE)
+                return
+            oracle.request(model[0], pk(INPUTS[which]), sender=actors[who], value=FEE)
             self.sent_in += FEE
             self.reqs.append({"input": which, "status": OPEN, "proposer": None, "challenger": None,
-                              "output": None, "deadline": 0, "proven": None, "final_output": None})
+                              "output": None, "deadline": 0, "proven": None, "final_output": None,
+                              "requester": actors[who].address, "expires": self.now + REQUEST_TIMEOUT})
 
         @rule(data=st.data(), who=st.integers(0, 2), right=st.booleans())
         def propose(self, data, who, right):
@@ -106,11 +123,11 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
             r = self.reqs[i]
             output = TRUTH[r["input"]] if right else WRONG[r["input"]]
             self.tick()
-            if r["status"] != OPEN:
-                with ape.reverts(oracle.InferenceOracleWrongStatus):
-                    oracle.propose(i + 1, output, sender=actors[who], value=PROPOSER_BOND)
+            if r["status"] != OPEN or self.now >= r["expires"] or self.suspended:
+                with ape.reverts():
+                    oracle.propose(i + 1, pk(output), sender=actors[who], value=PROPOSER_BOND)
                 return
-            oracle.propose(i + 1, output, sender=actors[who], value=PROPOSER_BOND)
+            oracle.propose(i + 1, pk(output), sender=actors[who], value=PROPOSER_BOND)
             self.sent_in += PROPOSER_BOND
             r.update(status=PROPOSED, proposer=actors[who].address, output=output,
                      deadline=self.now + CHALLENGE_WINDOW)
@@ -142,12 +159,14 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
             output = truth if honest else WRONG[r["input"]]
             self.tick()
             st_ = r["status"]
-            ok = honest and (st_ == OPEN or (st_ in (PROPOSED, CHALLENGED) and self.now < r["deadline"]))
+            ok = honest and not self.suspended and (
+                (st_ == OPEN and self.now < r["expires"])
+                or (st_ in (PROPOSED, CHALLENGED) and self.now < r["deadline"]))
             if not ok:
                 with ape.reverts():
-                    oracle.fulfillWithProof(i + 1, INPUTS[r["input"]], output, PROOF, sender=actors[who])
+                    oracle.fulfillWithProof(i + 1, pk(INPUTS[r["input"]]), pk(output), PROOF, sender=actors[who])
                 return
-            receipt = oracle.fulfillWithProof(i + 1, INPUTS[r["input"]], output, PROOF, sender=actors[who])
+            receipt = oracle.fulfillWithProof(i + 1, pk(INPUTS[r["input"]]), pk(output), PROOF, sender=actors[who])
             self.count_final(receipt)
             prover = actors[who].address
             if st_ == PROPOSED:
@@ -171,11 +190,11 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
             r = self.reqs[i]
             self.tick()
             output = r["output"] or TRUTH[r["input"]]
-            if not (r["status"] == PROPOSED and self.now >= r["deadline"]):
+            if not (r["status"] == PROPOSED and self.now >= r["deadline"]) or self.suspended:
                 with ape.reverts():
-                    oracle.finalize(i + 1, output, sender=deployer)
+                    oracle.finalize(i + 1, pk(output), sender=deployer)
                 return
-            receipt = oracle.finalize(i + 1, output, sender=deployer)
+            receipt = oracle.finalize(i + 1, pk(output), sender=deployer)
             self.count_final(receipt)
             self.credit(r["proposer"], PROPOSER_BOND + FEE)
             r.update(status=FINAL, final_output=output)
@@ -187,13 +206,45 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
                 return
             r = self.reqs[i]
             self.tick()
-            if not (r["status"] == CHALLENGED and self.now >= r["deadline"]):
+            if not (r["status"] == CHALLENGED and self.now >= r["deadline"]) or self.suspended:
                 with ape.reverts():
                     oracle.expireChallenge(i + 1, sender=deployer)
                 return
             oracle.expireChallenge(i + 1, sender=deployer)
             self.award(r["challenger"], CHALLENGER_BOND, PROPOSER_BOND)
             r.update(status=OPEN, proposer=None, challenger=None, output=None, deadline=0)
+
+        @rule(data=st.data(), who=st.integers(0, 2))
+        def refund(self, data, who):
+            i = self.pick(data, *PENDING)
+            if i is None:
+                return
+            r = self.reqs[i]
+            self.tick()
+            ok = r["status"] in PENDING and (self.suspended or (r["status"] == OPEN and self.now >= r["expires"]))
+            assert oracle.refundable(i + 1) == ok
+            if not ok:
+                with ape.reverts():
+                    oracle.refund(i + 1, sender=actors[who])
+                return
+            receipt = oracle.refund(i + 1, sender=actors[who])
+            self.count_final(receipt)
+            self.credit(r["requester"], FEE)
+            if r["status"] in (PROPOSED, CHALLENGED):
+                self.credit(r["proposer"], PROPOSER_BOND)
+            if r["status"] == CHALLENGED:
+                self.credit(r["challenger"], CHALLENGER_BOND)
+            r.update(status=REFUNDED)
+
+        @rule()
+        def suspend_or_reinstate(self):
+            self.tick()
+            if self.suspended:  # reinstating never reactivates: governance activates it again
+                registry.reinstateVersion(model[1], sender=governance)
+                registry.activateVersion(model[0], model[1], 0, sender=governance)
+            else:
+                registry.suspendVersion(model[1], sender=guardian)
+            self.suspended = not self.suspended
 
         @rule(who=st.integers(0, 3))
         def withdraw(self, who):
@@ -208,23 +259,23 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
             self.credits[account.address] = 0
             self.withdrawn += amount
 
-        @rule(seconds=st.sampled_from([1, 60, RESPONSE_WINDOW, CHALLENGE_WINDOW]))
+        @rule(seconds=st.sampled_from([1, 60, RESPONSE_WINDOW, CHALLENGE_WINDOW, REQUEST_TIMEOUT]))
         def wait(self, seconds):
             self.now += seconds
 
         # --- invariants -------------------------------------------------------------------
         @invariant()
         def conserved(self):
-            held = 0
+            pending = 0
             for r in self.reqs:
-                if r["status"] != FINAL:
-                    held += FEE
-                    held += PROPOSER_BOND if r["status"] in (PROPOSED, CHALLENGED) else 0
-                    held += CHALLENGER_BOND if r["status"] == CHALLENGED else 0
-            assert oracle.heldTotal() == held
+                if r["status"] in PENDING:
+                    pending += FEE
+                    pending += PROPOSER_BOND if r["status"] in (PROPOSED, CHALLENGED) else 0
+                    pending += CHALLENGER_BOND if r["status"] == CHALLENGED else 0
+            assert held(oracle) == pending
             for a in everyone:
                 assert oracle.creditOf(a) == self.credits[a.address]
-            assert oracle.balance == held + sum(self.credits.values())
+            assert oracle.balance == pending + sum(self.credits.values())
             assert self.sent_in == oracle.balance + self.withdrawn
 
         @invariant()
@@ -232,8 +283,8 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
             for i, r in enumerate(self.reqs):
                 record = oracle.getRequest(i + 1)
                 assert record.status == r["status"]
-                expected = 1 if r["status"] == FINAL else 0
-                assert self.finalized_events.get(i + 1, 0) == expected
+                assert self.finalized_events.get(i + 1, 0) == (1 if r["status"] == FINAL else 0)
+                assert self.refunded_events.get(i + 1, 0) == (1 if r["status"] == REFUNDED else 0)
                 if r["status"] == FINAL:
                     assert oracle.isAnswer(i + 1, r["final_output"])
                     if r["proven"] is not None:

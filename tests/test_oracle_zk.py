@@ -93,7 +93,7 @@ def test_real_proof_settles_a_dispute_through_the_bound_verifier(zk1, registry, 
     assert len(words) == 128 and len(truth) == 10
 
     # --- optimistic path: the node proposes, the window passes, the node finalizes --------------
-    ask = consumer.ask(words, sender=stranger)
+    ask = consumer.ask(answer.pack(words), sender=stranger)
     rid1 = oracle.requestCount()
     state = tmp_path / "node.json"
     node = ("oracle", "serve", "--once", "--oracle", oracle.address, "--account", "TEST::6", "--state", state, "--json")
@@ -110,7 +110,7 @@ def test_real_proof_settles_a_dispute_through_the_bound_verifier(zk1, registry, 
     assert oracle.isAnswer(rid1, truth) and consumer.classOf(rid1) == _argmax(truth)
 
     # --- a dishonest node's answer: the watchtower challenges it and proves the truth -----------
-    consumer.ask(words, sender=stranger)
+    consumer.ask(answer.pack(words), sender=stranger)
     rid2 = oracle.requestCount()
     wrong = list(truth)
     top = _argmax(truth)
@@ -131,12 +131,12 @@ def test_real_proof_settles_a_dispute_through_the_bound_verifier(zk1, registry, 
     assert oracle.creditOf(accounts[7]) == 0 and oracle.creditOf(timelock.address) == cut
 
     # --- gas: optimistic path vs proof path (EOA requester, no callback) ------------------------
-    r_req = oracle.request(model_id, words, sender=deployer)
+    r_req = oracle.request(model_id, answer.pack(words), sender=deployer)
     rid3 = oracle.requestCount()
     r_prop = client.propose(rid3, truth, sender=accounts[6])
     chain.mine(deltatime=config.challenge_window)
     r_fin = client.finalize(rid3, truth, sender=accounts[6])
-    r_req2 = oracle.request(model_id, words, sender=deployer)
+    r_req2 = oracle.request(model_id, answer.pack(words), sender=deployer)
     rid4 = oracle.requestCount()
     proof = answer.prove_words(zk1.v1, words, tmp_path / "proof.json")
     assert answer.output_words(proof, len(words)) == truth

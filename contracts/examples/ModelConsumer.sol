@@ -50,8 +50,8 @@ contract ModelConsumer is IInferenceConsumer {
         modelId = modelId_;
     }
 
-    /// @notice Ask the oracle to classify `input` (field elements); send the oracle's fee along.
-    function ask(uint256[] calldata input) external payable returns (uint256 requestId) {
+    /// @notice Ask the oracle to classify `input` (packed words, see {InferenceOracle}); send the oracle's fee along.
+    function ask(bytes calldata input) external payable returns (uint256 requestId) {
         requestId = oracle.request{value: msg.value}(modelId, input);
         asked[requestId] = true;
         emit Asked(requestId);

@@ -4,7 +4,8 @@ pragma solidity ^0.8.27;
 /**
  * @title IVerifiedModels
  * @notice What a contract that consumes a model's answers (an inference oracle) reads from the
- * registry: which version of a model is active now, and the zk verifier bound to a version.
+ * registry: which version of a model is active now, the zk verifier bound to a version, and
+ * whether a version is suspended (an oracle then lets no answer of it become final).
  */
 interface IVerifiedModels {
     /// @notice The active version id of `modelId`, 0 if none (see the registry's rules).
@@ -15,4 +16,7 @@ interface IVerifiedModels {
      * uint256[])`), or the zero address when the version has none.
      */
     function verifierOf(uint256 versionId) external view returns (address);
+
+    /// @notice Whether a guardian suspended `versionId` (it can be reinstated); reverts for an unknown version.
+    function isSuspended(uint256 versionId) external view returns (bool);
 }

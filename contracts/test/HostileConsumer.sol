@@ -2,10 +2,10 @@
 pragma solidity ^0.8.27;
 
 interface IOracleForHostile {
-    function request(uint256 modelId, uint256[] calldata input) external payable returns (uint256);
+    function request(uint256 modelId, bytes calldata input) external payable returns (uint256);
     function withdraw() external;
     function expireChallenge(uint256 requestId) external;
-    function finalize(uint256 requestId, uint256[] calldata output) external;
+    function finalize(uint256 requestId, bytes calldata output) external;
 }
 
 /// @notice Test consumer that misbehaves in its callback: reverts, burns all gas, reenters the oracle, or returns a huge revert reason.
@@ -35,7 +35,7 @@ contract HostileConsumer {
         mode = m;
     }
 
-    function ask(uint256 modelId, uint256[] calldata input) external payable returns (uint256) {
+    function ask(uint256 modelId, bytes calldata input) external payable returns (uint256) {
         return oracle.request{value: msg.value}(modelId, input);
     }
 
@@ -53,7 +53,7 @@ contract HostileConsumer {
         }
         if (mode == Mode.Reenter) {
             // try to settle again / take funds while the oracle is mid-settlement
-            try oracle.finalize(requestId, output) {
+            try oracle.finalize(requestId, abi.encodePacked(uint8(32), output)) {
                 reenterSucceeded = true;
             } catch (bytes memory reason) {
                 reenterError = reason;

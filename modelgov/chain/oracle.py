@@ -1,7 +1,9 @@
 """Typed access to the InferenceOracle: ``gov.oracle`` (:class:`Oracle`).
 
 Words: inputs and outputs cross this boundary as lists of ints, EZKL field elements (see
-:mod:`modelgov.zk.answer`). Reads go over JSON-RPC with the shipped ABI (events by
+:mod:`modelgov.zk.answer`); on chain they travel as packed words (:func:`modelgov.zk.answer.pack`:
+the smallest width holding every value), which the contract expands back into these words.
+Reads go over JSON-RPC with the shipped ABI (events by
 ``eth_getLogs``); writes simulate first and send only when the simulation passes
 (:func:`modelgov.chain.tx.send`). Reverts become modelgov errors carrying the decoded custom
 error as ``err.revert``: unknown request or model → :class:`NotFoundError`; missing role or no
@@ -34,8 +36,8 @@ if TYPE_CHECKING:
 
     from modelgov.chain.client import ModelGov
 
-STATUS_NAMES = {0: "none", 1: "open", 2: "proposed", 3: "challenged", 4: "final"}
-OPEN, PROPOSED, CHALLENGED, FINAL = 1, 2, 3, 4
+STATUS_NAMES = {0: "none", 1: "open", 2: "proposed", 3: "challenged", 4: "final", 5: "refunded"}
+OPEN, PROPOSED, CHALLENGED, FINAL, REFUNDED = 1, 2, 3, 4, 5
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
@@ -44,7 +46,8 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class OracleConfig:
-    """The governance-set parameters (wei and seconds)."""
+    """The governance-set parameters (wei and seconds). ``request_timeout``: an unanswered
+    request is refundable that long after it was made."""
 
     proposer_bond: int
     challenger_bond: int
@@ -54,10 +57,21 @@ class OracleConfig:
     callback_gas_limit: int
     treasury_share_bps: int
     treasury: str
+    request_timeout: int = 3600
 
-    def to_abi(self) -> tuple[int, int, int, int, int, int, int, str]:
-        return (self.proposer_bond, self.challenger_bond, self.fee, self.challenge_window,
-                self.response_window, self.callback_gas_limit, self.treasury_share_bps, self.treasury)
+    def to_abi(self) -> tuple[int, int, int, int, int, int, int, int, str]:
+        """The contract's ``Config`` tuple (its storage order)."""
+        return (self.proposer_bond, self.fee, self.challenge_window, self.request_timeout,
+                self.challenger_bond, self.response_window, self.callback_gas_limit,
+                self.treasury_share_bps, self.treasury)
+
+    @classmethod
+    def from_abi(cls, raw: Sequence[Any]) -> OracleConfig:
+        (proposer_bond, fee, challenge_window, request_timeout, challenger_bond, response_window,
+         callback_gas, share_bps, treasury) = tuple(raw)
+        return cls(int(proposer_bond), int(challenger_bond), int(fee), int(challenge_window),
+                   int(response_window), int(callback_gas), int(share_bps), str(treasury),
+                   int(request_timeout))
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,8 +79,8 @@ class OracleConfig:
 
 def local_config(treasury: str) -> OracleConfig:
     """Settings for a local chain: 0.1 ETH / 0.05 ETH bonds, no fee, 2-minute windows, 200k
-    callback gas, 10 % of a slashed bond to ``treasury``."""
-    return OracleConfig(10**17, 5 * 10**16, 0, 120, 120, 200_000, 1000, treasury)
+    callback gas, 10 % of a slashed bond to ``treasury``, requests refundable after an hour."""
+    return OracleConfig(10**17, 5 * 10**16, 0, 120, 120, 200_000, 1000, treasury, 3600)
 
 
 @dataclass(frozen=True)
@@ -75,10 +89,11 @@ class RequestRecord:
 
     request_id: int
     requester: str
-    status: str  # none | open | proposed | challenged | final
+    status: str  # none | open | proposed | challenged | final | refunded
     proven: bool
     callback_failed: bool
     deadline: int
+    expires_at: int
     verifier: str
     proposer: str | None
     challenger: str | None
@@ -96,7 +111,8 @@ class RequestRecord:
 
 @dataclass(frozen=True)
 class RequestedEvent:
-    """A ``Requested`` log: the model, the pinned version and verifier, the input words."""
+    """A ``Requested`` log: the model, the pinned version and verifier, the input words (and the
+    packed bytes committed on chain), the expiry."""
 
     request_id: int
     requester: str
@@ -106,10 +122,13 @@ class RequestedEvent:
     input: tuple[int, ...]
     fee: int
     block: int
+    input_packed: bytes = b""
+    expires_at: int = 0
 
     def to_json(self) -> dict[str, Any]:
         doc = asdict(self)
         doc["input"] = list(self.input)
+        doc["input_packed"] = "0x" + self.input_packed.hex()
         return doc
 
 
@@ -130,35 +149,60 @@ class ProposalEvent:
         return doc
 
 
+def _bytes(raw: Any) -> bytes:
+    """A decoded ``bytes`` value (0x hex text or bytes-like) as bytes."""
+    if isinstance(raw, str):
+        return bytes.fromhex(raw.removeprefix("0x"))
+    return bytes(raw)
+
+
 def _addr(raw: str) -> str | None:
     return None if int(raw, 16) == 0 else raw
 
 
 def _record(request_id: int, raw: Sequence[Any]) -> RequestRecord:
-    (requester, status, proven, callback_failed, deadline, verifier, version_id, proposer, model_id,
-     challenger, fee, input_hash, output_hash, proposer_bond, challenger_bond) = tuple(raw)
+    (requester, status, proven, callback_failed, deadline, version_id, verifier, model_id, expires_at,
+     input_hash, proposer, proposer_bond, output_hash, challenger, challenger_bond, fee) = tuple(raw)
     out = bytes(output_hash)
     return RequestRecord(
         request_id=request_id, requester=str(requester), status=STATUS_NAMES.get(int(status), str(status)),
         proven=bool(proven), callback_failed=bool(callback_failed), deadline=int(deadline),
-        verifier=str(verifier), proposer=_addr(str(proposer)), challenger=_addr(str(challenger)),
+        expires_at=int(expires_at), verifier=str(verifier), proposer=_addr(str(proposer)),
+        challenger=_addr(str(challenger)),
         model_id=int(model_id), version_id=int(version_id), input_hash="0x" + bytes(input_hash).hex(),
         output_hash=None if out == b"\x00" * 32 else "0x" + out.hex(),
         fee=int(fee), proposer_bond=int(proposer_bond), challenger_bond=int(challenger_bond))
 
 
 def words_hash(words: Sequence[int]) -> str:
-    """``keccak256(abi.encode(words))`` as the oracle stores input and output hashes (0x hex)."""
-    from eth_abi.abi import encode
+    """``keccak256(abi.encodePacked(words))``: how the oracle identifies an answer (0x hex)."""
     from eth_utils.crypto import keccak
 
-    return "0x" + keccak(encode(["uint256[]"], [list(words)])).hex()
+    return "0x" + keccak(b"".join(int(w).to_bytes(32, "big") for w in words)).hex()
 
 
-def _words(words: Sequence[int], what: str) -> list[int]:
-    from modelgov.zk.answer import check_words
+def packed_hash(packed: bytes) -> str:
+    """``keccak256(packed)``: how the oracle stores a request's input (0x hex)."""
+    from eth_utils.crypto import keccak
 
-    return check_words(list(words), what)
+    return "0x" + keccak(bytes(packed)).hex()
+
+
+Words = Sequence[int] | bytes
+
+
+def _packed(words: Words, what: str) -> bytes:
+    """Packed words: ``bytes`` checked as they are, a word list packed in its smallest width.
+
+    Raises:
+        ValidationError: malformed, or a value the encoding cannot carry (one line).
+    """
+    from modelgov.zk.answer import pack, unpack
+
+    if isinstance(words, bytes | bytearray):
+        unpack(bytes(words), what)
+        return bytes(words)
+    return pack(list(words), what)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,8 +222,18 @@ def messages(err: CustomError) -> tuple[type[ModelGovError], str] | None:
         "InferenceOracleWrongStatus": (OracleError, f"request {a.get('requestId')} is {status}"),
         "InferenceOracleWrongValue": (OracleError, f"exactly {a.get('expected')} wei must be sent, not "
                                                    f"{a.get('given')}"),
-        "InferenceOracleInvalidLength": (ValidationError, f"{a.get('length')} words: 1 to 4096 allowed"),
-        "InferenceOracleNotFieldElement": (ValidationError, f"word {a.get('index')} is not a field element"),
+        "InferenceOracleInvalidEncoding": (ValidationError, f"not packed words (width byte {a.get('width')}, "
+                                                            f"{a.get('length')} bytes): 1 to 16-byte values, "
+                                                            "1 to 4096 of them"),
+        "InferenceOracleRequestExpired": (OracleError, f"request {a.get('requestId')} expired at "
+                                                       f"{a.get('expiresAt')}: it can only be refunded"),
+        "InferenceOracleRequestNotExpired": (OracleError, f"request {a.get('requestId')} is not refundable: "
+                                                          f"it expires at {a.get('expiresAt')}"),
+        "InferenceOracleVersionSuspended": (StateError, f"version {a.get('versionId')} pinned by request "
+                                                        f"{a.get('requestId')} is suspended: no answer may "
+                                                        "become final (refund it)"),
+        "InferenceOracleInvalidTimeout": (ValidationError, f"request timeout {a.get('timeout')} s is outside "
+                                                           "60 s..365 days"),
         "InferenceOracleChallengeWindowClosed": (OracleError, "the challenge window of request "
                                                               f"{a.get('requestId')} closed at "
                                                               f"{a.get('deadline')}"),
@@ -277,10 +331,7 @@ class Oracle(Manager):
 
     # --- reads ------------------------------------------------------------------------------
     def config(self) -> OracleConfig:
-        (proposer_bond, challenger_bond, fee, challenge_window, response_window, callback_gas,
-         share_bps, treasury) = tuple(self._view("oracle config", "config"))
-        return OracleConfig(int(proposer_bond), int(challenger_bond), int(fee), int(challenge_window),
-                            int(response_window), int(callback_gas), int(share_bps), str(treasury))
+        return OracleConfig.from_abi(self._view("oracle config", "config"))
 
     def record(self, request_id: int) -> RequestRecord:
         """Request ``request_id`` as stored. Raises: NotFoundError: no such request."""
@@ -297,6 +348,11 @@ class Oracle(Manager):
     def is_answer(self, request_id: int, output_words: Sequence[int]) -> bool:
         """Whether ``output_words`` is the final answer of ``request_id``."""
         return bool(self._view(f"request {request_id}", "isAnswer", int(request_id), list(output_words)))
+
+    def refundable(self, request_id: int) -> bool:
+        """Whether :meth:`refund` would end ``request_id`` now (open and expired, or pending while
+        its pinned version is suspended). Raises: NotFoundError: no such request."""
+        return bool(self._view(f"request {request_id}", "refundable", int(request_id)))
 
     def head(self) -> int:
         """The latest block number."""
@@ -334,15 +390,21 @@ class Oracle(Manager):
                   request_id: int | None = None) -> list[RequestedEvent]:
         """Every ``Requested`` event in ``[from_block, to_block]`` (default: the deployment's
         block to the head), of one request when ``request_id`` is given."""
+        from modelgov.zk.answer import unpack
+
         return [RequestedEvent(int(a["requestId"]), str(a["requester"]), int(a["modelId"]),
-                               int(a["versionId"]), str(a["verifier"]), tuple(int(w) for w in a["input"]),
-                               int(a["fee"]), block)
+                               int(a["versionId"]), str(a["verifier"]),
+                               tuple(unpack(_bytes(a["input"]), "input")),
+                               int(a["fee"]), block, _bytes(a["input"]), int(a["expiresAt"]))
                 for block, a in self._events("Requested", from_block, to_block, request_id)]
 
     def proposals(self, from_block: int | None = None, to_block: int | None = None,
                   request_id: int | None = None) -> list[ProposalEvent]:
         """Every ``AnswerProposed`` event in the block range (see :meth:`requested`)."""
-        return [ProposalEvent(int(a["requestId"]), str(a["proposer"]), tuple(int(w) for w in a["output"]),
+        from modelgov.zk.answer import unpack
+
+        return [ProposalEvent(int(a["requestId"]), str(a["proposer"]),
+                              tuple(unpack(_bytes(a["output"]), "output")),
                               int(a["bond"]), int(a["challengeDeadline"]), block)
                 for block, a in self._events("AnswerProposed", from_block, to_block, request_id)]
 
@@ -353,11 +415,20 @@ class Oracle(Manager):
             NotFoundError: no such request, or no event for it.
             ChainError: the event's words are not the stored ones.
         """
+        return list(self.requested_event(request_id, from_block).input)
+
+    def requested_event(self, request_id: int, from_block: int | None = None) -> RequestedEvent:
+        """The ``Requested`` event of ``request_id``, its packed input checked against the stored hash.
+
+        Raises:
+            NotFoundError: no such request, or no event for it.
+            ChainError: the event's bytes are not the stored ones.
+        """
         record = self.record(request_id)
         for ev in self.requested(from_block, request_id=request_id):
-            if words_hash(ev.input) != record.input_hash:
+            if packed_hash(ev.input_packed) != record.input_hash:
                 raise ChainError(f"request {request_id}: the event's input is not the stored one")
-            return list(ev.input)
+            return ev
         raise NotFoundError(f"no Requested event for request {request_id} since block "
                             f"{self._default_from() if from_block is None else from_block}")
 
@@ -376,16 +447,18 @@ class Oracle(Manager):
         raise NotFoundError(f"no AnswerProposed event matches request {request_id}'s output")
 
     # --- writes -----------------------------------------------------------------------------
-    def request(self, model_id: int, input_words: Sequence[int], *,
+    def request(self, model_id: int, input_words: Words, *,
                 sender: AccountAPI | None = None) -> TxResult[int]:
-        """Ask ``model_id``'s active version (pinned now) about ``input_words``, paying the
-        current fee; the value is the request id.
+        """Ask ``model_id``'s active version (pinned now) about ``input_words`` (field elements,
+        packed here; or packed bytes as they are), paying the current fee; the value is the
+        request id.
 
         Raises:
-            ValidationError: malformed words. NotFoundError: unknown model or no active version.
-            StateError: the active version has no verifier. OracleError: other refusals.
+            ValidationError: malformed words, or a value the packed encoding cannot carry.
+            NotFoundError: unknown model or no active version. StateError: the active version
+            has no verifier. OracleError: other refusals.
         """
-        words = _words(input_words, "input")
+        words = _packed(input_words, "input")
         fee = self.config().fee
         receipt = self._send(f"request on model #{model_id}", "request", (int(model_id), words), sender, fee)
         events = self.handle.events(receipt, "Requested")
@@ -393,14 +466,15 @@ class Oracle(Manager):
             raise ChainError("request: no Requested event in the receipt")
         return TxResult.of(receipt, int(events[0]["requestId"]))
 
-    def propose(self, request_id: int, output_words: Sequence[int], *,
+    def propose(self, request_id: int, output_words: Words, *,
                 sender: AccountAPI | None = None) -> TxResult[RequestRecord]:
         """Answer ``request_id`` with ``output_words`` and the proposer bond.
 
         Raises:
-            ValidationError, NotFoundError, OracleError: see the module.
+            ValidationError, NotFoundError, OracleError: see the module. StateError: the pinned
+            version is suspended.
         """
-        words = _words(output_words, "output")
+        words = _packed(output_words, "output")
         bond = self.config().proposer_bond
         receipt = self._send(f"propose for request {request_id}", "propose", (int(request_id), words),
                              sender, bond)
@@ -416,14 +490,26 @@ class Oracle(Manager):
         receipt = self._send(f"challenge request {request_id}", "challenge", (int(request_id),), sender, bond)
         return TxResult.of(receipt, self.record(request_id))
 
-    def fulfill(self, request_id: int, input_words: Sequence[int], output_words: Sequence[int],
+    def fulfill(self, request_id: int, input_words: Words, output_words: Words,
                 proof: bytes, *, sender: AccountAPI | None = None) -> TxResult[RequestRecord]:
-        """Settle ``request_id`` with a proof of ``output_words`` (final at once).
+        """Settle ``request_id`` with a proof of ``output_words`` (final at once). The input must
+        be the request's: packed bytes as committed, or its words (packed here; when the requester
+        used another width, the committed bytes are read from its ``Requested`` event).
 
         Raises:
             ValidationError, NotFoundError, OracleError (e.g. the pinned verifier rejected the proof).
+            StateError: the pinned version is suspended.
         """
-        args = (int(request_id), _words(input_words, "input"), _words(output_words, "output"), bytes(proof))
+        packed_input = _packed(input_words, "input")
+        if not isinstance(input_words, bytes | bytearray):
+            stored = self.record(request_id).input_hash
+            if packed_hash(packed_input) != stored:
+                committed = self.requested_event(request_id).input_packed
+                from modelgov.zk.answer import unpack
+
+                if unpack(committed) == list(input_words):
+                    packed_input = committed
+        args = (int(request_id), packed_input, _packed(output_words, "output"), bytes(proof))
         receipt = self._send(f"prove request {request_id}", "fulfillWithProof", args, sender)
         return TxResult.of(receipt, self.record(request_id))
 
@@ -435,8 +521,7 @@ class Oracle(Manager):
         Raises:
             NotFoundError, OracleError: see the module.
         """
-        output = (self.proposed_output(request_id) if output_words is None
-                  else _words(output_words, "output"))
+        output = _packed(self.proposed_output(request_id) if output_words is None else output_words, "output")
         receipt = self._send(f"finalize request {request_id}", "finalize", (int(request_id), output), sender)
         return TxResult.of(receipt, self.record(request_id))
 
@@ -449,6 +534,18 @@ class Oracle(Manager):
         """
         receipt = self._send(f"expire the challenge of request {request_id}", "expireChallenge",
                              (int(request_id),), sender)
+        return TxResult.of(receipt, self.record(request_id))
+
+    def refund(self, request_id: int, *, sender: AccountAPI | None = None) -> TxResult[RequestRecord]:
+        """End ``request_id`` without an answer (anyone may send it): an open request after its
+        expiry, or any pending one while its pinned version is suspended. The fee is credited to
+        the requester and posted bonds to their posters (:meth:`withdraw` pays them).
+
+        Raises:
+            NotFoundError: no such request. OracleError: not expired yet, or a proposal is pending
+            (it runs its course), or already final / refunded.
+        """
+        receipt = self._send(f"refund request {request_id}", "refund", (int(request_id),), sender)
         return TxResult.of(receipt, self.record(request_id))
 
     def withdraw(self, *, sender: AccountAPI | None = None) -> TxResult[int]:

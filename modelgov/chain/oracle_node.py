@@ -6,10 +6,18 @@ witness, :mod:`modelgov.zk.answer`: quantized field elements, never floats) and 
 the bond, or with ``prove`` answers with a proof instead. It finalizes its own proposals once their
 window has passed and defends a challenged proposal with a proof. A state file records every
 request it handled (written after each answer), so a restarted node never answers twice; the
-contract's status is checked before every answer as well.
+contract's status is checked before every answer as well. A request that expired or whose pinned
+version is suspended is skipped; while a version is suspended, the node refunds its own pending
+proposals (the bond comes back instead of waiting out a window it could not defend in).
 
 Watchtower: recomputes every proposed answer; a wrong one is challenged (bond) and then settled
-with a proof of the true output, which wins the proposer's bond.
+with a proof of the true output, which wins the proposer's bond. While the pinned version is
+suspended it refunds its pending challenges instead.
+
+Where they read from: the state file's ``next_block`` (the block after the last pass), else
+``start_block`` (0 unless given). ``from_block`` (``--from-block N``) overrides both: scanning
+restarts at N — earlier to re-scan, later to skip history — while requests the state already lists
+are still never answered (or challenged) twice.
 """
 
 from __future__ import annotations
@@ -48,15 +56,20 @@ class NodeState:
     sent: list[tuple[int, TxResult[Any]]] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
-    def load(cls, path: Path, oracle: str, role: str, start_block: int = 0) -> NodeState:
-        """The state at ``path`` (a fresh one if absent).
+    def load(cls, path: Path, oracle: str, role: str, start_block: int = 0,
+             from_block: int | None = None) -> NodeState:
+        """The state at ``path`` (a fresh one starting at ``start_block`` if absent); with
+        ``from_block``, scanning starts there whatever the file says (what was handled is kept).
 
         Raises:
             OracleNodeStateError: unreadable, or written for another oracle or role.
+            ValidationError: a negative ``from_block``.
         """
+        if from_block is not None and from_block < 0:
+            raise ValidationError(f"from block {from_block}: block numbers start at 0")
         path = Path(path)
         if not path.exists():
-            return cls(path, oracle, role, start_block)
+            return cls(path, oracle, role, start_block if from_block is None else from_block)
         try:
             data = json.loads(path.read_text())
             if data.get("schema") != STATE_SCHEMA:
@@ -68,6 +81,8 @@ class NodeState:
         if state.oracle.lower() != oracle.lower() or state.role != role:
             raise OracleNodeStateError(f"{path} is the {state.role} state of oracle {state.oracle}, "
                                        f"not the {role} state of {oracle}")
+        if from_block is not None:
+            state.next_block = from_block
         return state
 
     def save(self) -> None:
@@ -130,6 +145,10 @@ def serve_once(oracle: Oracle, state: NodeState, folder_for: FolderFor, *, prove
         if status != "open":
             state.mark(rid, action="skipped", reason=f"already {status}")
             continue
+        if oracle.refundable(rid):
+            state.mark(rid, action="skipped", reason="expired, or its version is suspended")
+            actions.append({"request_id": rid, "action": "skipped", "reason": "expired or suspended"})
+            continue
         folder = folder_for(ev.version_id)
         words = list(ev.input)
         try:
@@ -165,7 +184,12 @@ def _tend_proposals(oracle: Oracle, account: AccountAPI, state: NodeState,
         rid = int(key)
         record = oracle.record(rid)
         mine = record.proposer is not None and record.proposer.lower() == str(account.address).lower()
-        if record.status == "proposed" and mine and oracle.now() >= record.deadline:
+        if record.status in ("proposed", "challenged") and mine and oracle.refundable(rid):
+            sent = oracle.refund(rid, sender=account)  # suspended version: take the bond back
+            state.sent.append((rid, sent))
+            state.mark(rid, settled="refunded")
+            actions.append({"request_id": rid, "action": "refunded"})
+        elif record.status == "proposed" and mine and oracle.now() >= record.deadline:
             sent = oracle.finalize(rid, entry["output"], sender=account)
             state.sent.append((rid, sent))
             state.mark(rid, settled="finalized")
@@ -176,7 +200,7 @@ def _tend_proposals(oracle: Oracle, account: AccountAPI, state: NodeState,
             state.sent.append((rid, sent))
             state.mark(rid, settled="defended")
             actions.append({"request_id": rid, "action": "defended", "output": output})
-        elif record.status in ("final", "open"):
+        elif record.status in ("final", "open", "refunded"):
             state.mark(rid, settled=record.status)
     return actions
 
@@ -204,7 +228,7 @@ def watch_once(oracle: Oracle, state: NodeState, folder_for: FolderFor, *,
         if entry is not None and entry.get("output") == output:
             continue
         record = oracle.record(rid)
-        if record.status != "proposed":
+        if record.status != "proposed" or oracle.refundable(rid):
             continue
         inp = oracle.input_of(rid)
         folder = folder_for(record.version_id)
@@ -234,6 +258,12 @@ def watch_once(oracle: Oracle, state: NodeState, folder_for: FolderFor, *,
             continue
         rid = int(key)
         record = oracle.record(rid)
+        if record.status == "challenged" and oracle.refundable(rid):
+            sent = oracle.refund(rid, sender=account)  # suspended version: take the bond back
+            state.sent.append((rid, sent))
+            state.mark(rid, proven=False, final_status="refunded")
+            actions.append({"request_id": rid, "action": "refunded"})
+            continue
         if record.status != "challenged" or oracle.now() >= record.deadline:
             state.mark(rid, proven=False, final_status=record.status)
             continue

@@ -1,4 +1,4 @@
-"""``modelgov oracle deploy|request|status|finalize|withdraw|serve|watch``: the inference oracle."""
+"""``modelgov oracle deploy|request|status|finalize|refund|withdraw|serve|watch``: the inference oracle."""
 
 from __future__ import annotations
 
@@ -49,11 +49,13 @@ def _ether(wei: int) -> str:
 @click.option("--fee", type=click.IntRange(min=0), default=None, help="Wei per request (default 0).")
 @click.option("--window", type=click.IntRange(60, 30 * 86400), default=None,
               help="Challenge and response window, seconds (default 120).")
+@click.option("--timeout", "request_timeout", type=click.IntRange(60, 365 * 86400), default=None,
+              help="Seconds after which an unanswered request is refundable (default 3600).")
 @network_option
 @account_option
 @json_option
 def oracle_deploy(proposer_bond: int | None, challenger_bond: int | None, fee: int | None, window: int | None,
-                  network: str, account: str | None, as_json: bool) -> None:
+                  request_timeout: int | None, network: str, account: str | None, as_json: bool) -> None:
     """Deploy the oracle over the deployment's registry (admin: the timelock) and record it."""
     from dataclasses import replace
 
@@ -70,6 +72,7 @@ def oracle_deploy(proposer_bond: int | None, challenger_bond: int | None, fee: i
             fee=config.fee if fee is None else fee,
             challenge_window=config.challenge_window if window is None else window,
             response_window=config.response_window if window is None else window,
+            request_timeout=config.request_timeout if request_timeout is None else request_timeout,
         )
         address = str(deploy_oracle(gov.account, timelock, registry, config).address)
         path = gov.record_contract("oracle", address)
@@ -150,11 +153,15 @@ def oracle_status(request_id: int, oracle_address: str | None, network: str, as_
             # a proven answer differs from the proposal: the hash alone is shown
             with contextlib.suppress(Exception):
                 doc["output"] = orc.proposed_output(request_id)
+        doc["refundable"] = orc.refundable(request_id)
     if as_json:
         echo_json(doc)
         return
     click.echo(f"request {request_id}: {record.status}{' (proven)' if record.proven else ''}, model "
                f"#{record.model_id} version {record.version_id}")
+    if record.status in ("open", "proposed", "challenged"):
+        click.echo(f"  expires at {record.expires_at} if unanswered"
+                   f"{'; refundable now (modelgov oracle refund)' if doc['refundable'] else ''}")
     if record.proposer:
         click.echo(f"  proposer {record.proposer} (bond {_ether(record.proposer_bond)}), "
                    f"deadline {record.deadline}")
@@ -187,6 +194,24 @@ def oracle_finalize(request_id: int, oracle_address: str | None, network: str, a
         click.echo(f"request {request_id}: {before.status} → {record.status}")
 
 
+@oracle.command("refund")
+@click.argument("request_id", type=click.IntRange(min=1))
+@oracle_option
+@network_option
+@account_option
+@json_option
+def oracle_refund(request_id: int, oracle_address: str | None, network: str, account: str | None,
+                  as_json: bool) -> None:
+    """End a request nobody answered in time (or whose version is suspended): the fee is credited
+    back to the requester and posted bonds to their posters (then `oracle withdraw`)."""
+    with client(network, account) as gov:
+        record = _oracle(gov, oracle_address).refund(request_id).value
+    if as_json:
+        echo_json(record.to_json())
+    else:
+        click.echo(f"request {request_id}: refunded ({_ether(record.fee)} credited to {record.requester})")
+
+
 @oracle.command("withdraw")
 @oracle_option
 @network_option
@@ -202,15 +227,16 @@ def oracle_withdraw(oracle_address: str | None, network: str, account: str | Non
 Step = Callable[["Oracle", Any, Any], list[dict[str, Any]]]
 
 
-def _loop(role: str, once: bool, interval: float, state_file: Path | None, network: str, account: str | None,
-          oracle_address: str | None, ipfs_api: str | None, as_json: bool, step: Step) -> None:
+def _loop(role: str, once: bool, interval: float, state_file: Path | None, from_block: int | None,
+          network: str, account: str | None, oracle_address: str | None, ipfs_api: str | None,
+          as_json: bool, step: Step) -> None:
     from modelgov.chain import oracle_node
 
     with client(network, account) as gov:
         orc = _oracle(gov, oracle_address)
         gov.account  # noqa: B018 - an unknown alias fails before the first pass
         path = state_file or oracle_node.default_state_path(gov.connection.chain_id, orc.address, role)
-        state = oracle_node.NodeState.load(path, orc.address, role)
+        state = oracle_node.NodeState.load(path, orc.address, role, from_block=from_block)
         folders = oracle_node.registry_folders(gov.registry, ipfs_api)
         while True:
             actions = step(orc, state, folders)
@@ -230,6 +256,9 @@ _loop_options = [
                  help="Seconds between passes."),
     click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
                  help="State file (default: $MODELGOV_HOME/oracle/<chain>-<oracle>-<role>.json)."),
+    click.option("--from-block", type=click.IntRange(min=0), default=None,
+                 help="Follow events from block N (overrides the state file's resume point; requests "
+                      "it already handled are still never answered twice)."),
     ipfs_option, oracle_option, network_option, account_option, json_option,
 ]
 
@@ -243,21 +272,23 @@ def _with_loop_options(fn: _F) -> _F:
 @oracle.command("serve")
 @click.option("--prove", is_flag=True, help="Answer every request with a zk proof instead of a bond.")
 @_with_loop_options
-def oracle_serve(prove: bool, once: bool, interval: float, state_file: Path | None, ipfs_api: str | None,
-                 oracle_address: str | None, network: str, account: str | None, as_json: bool) -> None:
+def oracle_serve(prove: bool, once: bool, interval: float, state_file: Path | None, from_block: int | None,
+                 ipfs_api: str | None, oracle_address: str | None, network: str, account: str | None,
+                 as_json: bool) -> None:
     """Run a node: answer requests with the pinned version, finalize and defend its answers."""
     from modelgov.chain.oracle_node import serve_once
 
-    _loop("serve", once, interval, state_file, network, account, oracle_address, ipfs_api, as_json,
-          lambda o, s, f: serve_once(o, s, f, prove=prove))
+    _loop("serve", once, interval, state_file, from_block, network, account, oracle_address, ipfs_api,
+          as_json, lambda o, s, f: serve_once(o, s, f, prove=prove))
 
 
 @oracle.command("watch")
 @_with_loop_options
-def oracle_watch(once: bool, interval: float, state_file: Path | None, ipfs_api: str | None,
-                 oracle_address: str | None, network: str, account: str | None, as_json: bool) -> None:
+def oracle_watch(once: bool, interval: float, state_file: Path | None, from_block: int | None,
+                 ipfs_api: str | None, oracle_address: str | None, network: str, account: str | None,
+                 as_json: bool) -> None:
     """Run a watchtower: recompute proposed answers, challenge a wrong one and prove the truth."""
     from modelgov.chain.oracle_node import watch_once
 
-    _loop("watch", once, interval, state_file, network, account, oracle_address, ipfs_api, as_json,
-          watch_once)
+    _loop("watch", once, interval, state_file, from_block, network, account, oracle_address, ipfs_api,
+          as_json, watch_once)

@@ -425,7 +425,7 @@ class _Lifecycle:
         node = NodeState.load(home / f"node-{s.oracle.address}.json", str(s.oracle.address), "serve", start)
         tower = NodeState.load(home / f"tower-{s.oracle.address}.json", str(s.oracle.address), "watch", start)
 
-        r = consumer.ask(words, sender=self.who["alice"])
+        r = consumer.ask(answer.pack(words, "input"), sender=self.who["alice"])
         first = s.oracle.requestCount()
         self.log.add("alice", f"the consumer asks the oracle to classify a sample (request {first})", r)
         done = serve_once(gov.oracle, node, folders, sender=self.who["nina"])
@@ -437,7 +437,7 @@ class _Lifecycle:
         self.log.add("nina", f"finalize request {first} after the challenge window", node.sent[-1][1],
                      detail=f"consumer decided class {consumer.classOf(first)}")
 
-        r = consumer.ask(words, sender=self.who["alice"])
+        r = consumer.ask(answer.pack(words, "input"), sender=self.who["alice"])
         second = s.oracle.requestCount()
         self.log.add("alice", f"the consumer asks again (request {second})", r)
         wrong = list(proposed["output"])

@@ -1,9 +1,12 @@
 """A version's answer exactly as its circuit computes it, in the oracle's encoding.
 
-The InferenceOracle speaks EZKL public instances: an input and an output are lists of BN254 field
-elements (fixed point at the circuit's scales; a negative value ``v`` is ``FIELD_MODULUS + v``).
-Nothing here compares floats: the output words come from EZKL's own witness of the compiled
-circuit (a subprocess), so they are exactly the values a proof of that input would carry.
+The InferenceOracle's verifier speaks EZKL public instances: lists of BN254 field elements ("words":
+fixed point at the circuit's scales; a negative value ``v`` is ``FIELD_MODULUS + v``). On chain an
+input or output travels as **packed words** (:func:`pack`): one width byte ``w`` (1..16), then each
+value as a ``w``-byte big-endian two's-complement signed integer; the contract expands them back
+into exactly these words (:func:`unpack` is the same expansion). Nothing here compares floats: the
+output words come from EZKL's own witness of the compiled circuit (a subprocess), so they are
+exactly the values a proof of that input would carry.
 """
 
 from __future__ import annotations
@@ -37,6 +40,56 @@ def check_words(words: list[int], where: str) -> list[int]:
             raise ValidationError(f"{where}: word {i} is not a field element")
         out.append(int(w))
     return out
+
+
+MAX_WIDTH = 16  # bytes: int128, the contract's InferenceOracle.MAX_WIDTH
+MAX_WORDS = 4096  # InferenceOracle.MAX_WORDS
+
+
+def _width_of(value: int) -> int:
+    """The fewest bytes holding ``value`` as a two's-complement signed integer."""
+    return ((value if value >= 0 else ~value).bit_length() + 8) // 8
+
+
+def pack(words: list[int], where: str = "words", width: int | None = None) -> bytes:
+    """``words`` (field elements) as the oracle's packed words, in the smallest width that holds
+    every value (or ``width``).
+
+    Raises:
+        ValidationError: malformed words, more than 4096, or a word whose signed value does not
+            fit 16 bytes (int128: the encoding cannot carry it), or not ``width``.
+    """
+    values = [signed(w) for w in check_words(list(words), where)]
+    if len(values) > MAX_WORDS:
+        raise ValidationError(f"{where}: {len(values)} words; the oracle takes at most {MAX_WORDS}")
+    need = 1
+    for i, v in enumerate(values):
+        w = _width_of(v)
+        if w > MAX_WIDTH:
+            raise ValidationError(f"{where}: word {i} ({v}) does not fit the oracle's packed encoding "
+                                  f"(signed integers of at most {MAX_WIDTH} bytes)")
+        need = max(need, w)
+    if width is not None:
+        if not need <= width <= MAX_WIDTH:
+            raise ValidationError(f"{where}: width {width} cannot hold these values "
+                                  f"(needs {need}..{MAX_WIDTH})")
+        need = width
+    return bytes([need]) + b"".join(v.to_bytes(need, "big", signed=True) for v in values)
+
+
+def unpack(packed: bytes, where: str = "packed words") -> list[int]:
+    """The field elements of packed words (the contract's ``unpack``).
+
+    Raises:
+        ValidationError: not a width byte 1..16 followed by 1..4096 values of that width.
+    """
+    data = bytes(packed)
+    width = data[0] if data else 0
+    body = len(data) - 1
+    if not 1 <= width <= MAX_WIDTH or body <= 0 or body % width or body // width > MAX_WORDS:
+        raise ValidationError(f"{where}: not packed words (width byte {width}, {len(data)} bytes)")
+    values = (int.from_bytes(data[i:i + width], "big", signed=True) for i in range(1, len(data), width))
+    return [v % FIELD_MODULUS for v in values]
 
 
 def to_floats(words: list[int], scale: int) -> list[float]:
