@@ -66,10 +66,10 @@ import {IZkVerifier} from "./interfaces/IZkVerifier.sol";
  *   suspension to count refunds while it lasts (the modelgov node and watchtower do).
  * Nothing is pushed in settlement: amounts are credited and {withdraw}n by their owners. Every wei
  * received is at all times held by exactly one pending request (its fee and posted bonds, see
- * {getRequest}), credited, or withdrawn; there is no pool counter to pay for on every step.
+ * its {RequestState}), credited, or withdrawn; there is no pool counter to pay for on every step.
  *
  * Delivery: when the requester is a contract, {IInferenceConsumer-onInferenceAnswer} is called
- * with at most `callbackGasLimit` gas; a failure is recorded ({callbackFailed}, {AnswerDelivered})
+ * with at most `callbackGasLimit` gas; a failure is recorded ({AnswerDelivered} with `succeeded` false)
  * and never reverts settlement. The final answer can always be checked with {isAnswer}.
  *
  * Roles: `DEFAULT_ADMIN_ROLE` (the timelock) sets bonds, windows, the request timeout, the fee,
@@ -108,33 +108,28 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
     }
 
     /**
-     * @notice A request and its current answer. Packed: a request writes three slots (four with a
-     * fee), a proposal two more, a challenge one more.
+     * @notice A pending request and its current answer: never stored, only committed to. The
+     * contract keeps one word per request, its record (see {recordOf}): `keccak256(abi.encode(
+     * requestId, state))` with its lowest byte replaced by `status`. Every step takes the current
+     * state back in calldata (rebuilt from the events, {modelgov.chain.oracle} does it), checks it
+     * against the record and writes the record of the new state. A final request's record commits
+     * to its answer instead (see {isAnswer}); a refunded one is `uint256(Status.Refunded)`.
      */
-    struct Request {
-        // slot 0: written by request; status and deadline by every step
+    struct RequestState {
         address requester;
         Status status;
-        bool proven;
-        bool callbackFailed;
-        uint40 deadline;
-        uint32 versionId;
-        // slot 1: the pins and the expiry (request)
-        address verifier;
+        uint64 deadline; // the running window's end (proposed: challenge, challenged: response); 0 when open
         uint32 modelId;
-        uint40 expiresAt;
-        // slot 2 (request)
-        bytes32 inputHash;
-        // slot 3 (propose)
+        uint32 versionId; // pinned at request time
+        address verifier; // pinned at request time
+        uint64 expiresAt;
+        uint96 fee;
+        bytes32 inputHash; // keccak256 of the packed input
         address proposer;
         uint96 proposerBond;
-        // slot 4 (propose; the proven output's hash once final)
-        bytes32 outputHash;
-        // slot 5 (challenge)
+        bytes32 outputHash; // keccak256(abi.encodePacked(words)) of the proposed output
         address challenger;
         uint96 challengerBond;
-        // slot 6 (request, only with a fee)
-        uint96 fee;
     }
 
     /// @notice The governance-set parameters (wei and seconds).
@@ -158,7 +153,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
 
     Config private _config;
     uint256 private _requestCount;
-    mapping(uint256 requestId => Request) private _requests;
+    mapping(uint256 requestId => bytes32) private _records;
     mapping(address account => uint256) private _credits;
 
     /// @notice `modelId` has no active version: there is nothing to ask.
@@ -167,6 +162,11 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
     error InferenceOracleNoVerifier(uint256 modelId, uint256 versionId);
     /// @notice `requestId` does not exist.
     error InferenceOracleUnknownRequest(uint256 requestId);
+    /**
+     * @notice The state given for `requestId` is not its current one (forged, stale, or another
+     * request's): rebuild it from the events (see {RequestState}).
+     */
+    error InferenceOracleStaleState(uint256 requestId);
     /// @notice `requestId` is in `status`, which does not allow this action.
     error InferenceOracleWrongStatus(uint256 requestId, Status status);
     /// @notice `given` wei were sent; exactly `expected` are required.
@@ -290,7 +290,8 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
     /**
      * @notice Ask `modelId`'s active version about `input` (packed words, see the encoding),
      * paying exactly the fee. Pins the version and its verifier; the request expires after the
-     * current request timeout. Returns the request id (from 1).
+     * current request timeout. Returns the request id (from 1). The request's state is in the
+     * {Requested} event (its `inputHash` is `keccak256(input)`).
      */
     function request(uint256 modelId, bytes calldata input) external payable nonReentrant returns (uint256 requestId) {
         Config storage c = _config;
@@ -301,167 +302,176 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
         if (versionId == 0) revert InferenceOracleNoActiveVersion(modelId);
         address verifier = registry.verifierOf(versionId);
         if (verifier == address(0)) revert InferenceOracleNoVerifier(modelId, versionId);
-        uint40 expiresAt = uint40(block.timestamp) + c.requestTimeout;
+        uint64 expiresAt = uint64(block.timestamp) + c.requestTimeout;
         requestId = ++_requestCount;
-        Request storage r = _requests[requestId];
-        r.requester = msg.sender;
-        r.status = Status.Open;
-        r.versionId = SafeCast.toUint32(versionId);
-        r.verifier = verifier;
-        r.modelId = SafeCast.toUint32(modelId);
-        r.expiresAt = expiresAt;
-        r.inputHash = keccak256(input);
-        if (fee != 0) r.fee = uint96(fee);
+        RequestState memory s;
+        s.requester = msg.sender;
+        s.status = Status.Open;
+        s.modelId = SafeCast.toUint32(modelId);
+        s.versionId = SafeCast.toUint32(versionId);
+        s.verifier = verifier;
+        s.expiresAt = expiresAt;
+        s.fee = uint96(fee);
+        s.inputHash = keccak256(input);
+        _records[requestId] = _seal(requestId, s);
         emit Requested(requestId, msg.sender, modelId, versionId, verifier, input, fee, expiresAt);
     }
 
     /**
-     * @notice Answer open request `requestId` with `output` (packed words), posting exactly the
-     * proposer bond. Refused once the request expired or while its version is suspended.
+     * @notice Answer open request `requestId` (current state `state`) with `output` (packed
+     * words), posting exactly the proposer bond. Refused once the request expired or while its
+     * version is suspended.
      */
-    function propose(uint256 requestId, bytes calldata output) external payable nonReentrant {
-        Request storage r = _existing(requestId);
-        if (r.status != Status.Open) revert InferenceOracleWrongStatus(requestId, r.status);
-        if (block.timestamp >= r.expiresAt) revert InferenceOracleRequestExpired(requestId, r.expiresAt);
-        _checkNotSuspended(requestId, r.versionId);
+    function propose(
+        uint256 requestId,
+        RequestState calldata state,
+        bytes calldata output
+    ) external payable nonReentrant {
+        RequestState memory s = _load(requestId, state);
+        if (s.status != Status.Open) revert InferenceOracleWrongStatus(requestId, s.status);
+        if (block.timestamp >= s.expiresAt) revert InferenceOracleRequestExpired(requestId, s.expiresAt);
+        _checkNotSuspended(requestId, s.versionId);
         Config storage c = _config;
         uint256 bond = c.proposerBond;
         if (msg.value != bond) revert InferenceOracleWrongValue(bond, msg.value);
-        bytes32 outputHash = _hashWords(_unpackChecked(output));
-        uint40 deadline = uint40(block.timestamp) + c.challengeWindow;
-        r.status = Status.Proposed;
-        r.deadline = deadline;
-        r.proposer = msg.sender;
-        r.proposerBond = uint96(bond);
-        r.outputHash = outputHash;
+        uint64 deadline = uint64(block.timestamp) + c.challengeWindow;
+        s.status = Status.Proposed;
+        s.deadline = deadline;
+        s.proposer = msg.sender;
+        s.proposerBond = uint96(bond);
+        s.outputHash = _hashWords(_unpackChecked(output));
+        _records[requestId] = _seal(requestId, s);
         emit AnswerProposed(requestId, msg.sender, output, bond, deadline);
     }
 
     /**
-     * @notice Dispute the proposed answer of `requestId` before its challenge window closes,
-     * posting exactly the challenger bond (also while the version is suspended).
+     * @notice Dispute the proposed answer of `requestId` (current state `state`) before its
+     * challenge window closes, posting exactly the challenger bond (also while the version is
+     * suspended).
      */
-    function challenge(uint256 requestId) external payable nonReentrant {
-        Request storage r = _existing(requestId);
-        if (r.status != Status.Proposed) revert InferenceOracleWrongStatus(requestId, r.status);
-        if (block.timestamp >= r.deadline) revert InferenceOracleChallengeWindowClosed(requestId, r.deadline);
-        if (msg.sender == r.proposer) revert InferenceOracleSelfChallenge(requestId);
+    function challenge(uint256 requestId, RequestState calldata state) external payable nonReentrant {
+        RequestState memory s = _load(requestId, state);
+        if (s.status != Status.Proposed) revert InferenceOracleWrongStatus(requestId, s.status);
+        if (block.timestamp >= s.deadline) revert InferenceOracleChallengeWindowClosed(requestId, s.deadline);
+        if (msg.sender == s.proposer) revert InferenceOracleSelfChallenge(requestId);
         Config storage c = _config;
         uint256 bond = c.challengerBond;
         if (msg.value != bond) revert InferenceOracleWrongValue(bond, msg.value);
-        uint40 deadline = uint40(block.timestamp) + c.responseWindow;
-        r.status = Status.Challenged;
-        r.deadline = deadline;
-        r.challenger = msg.sender;
-        r.challengerBond = uint96(bond);
+        uint64 deadline = uint64(block.timestamp) + c.responseWindow;
+        s.status = Status.Challenged;
+        s.deadline = deadline;
+        s.challenger = msg.sender;
+        s.challengerBond = uint96(bond);
+        _records[requestId] = _seal(requestId, s);
         emit AnswerChallenged(requestId, msg.sender, bond, deadline);
     }
 
     /**
      * @notice Prove that the pinned version answers `output` (packed words) on the request's
      * `input` (the packed bytes it was requested with): final at once (see the dispute rules).
-     * Allowed while the request is open and not expired, proposed (challenge window running) or
-     * challenged (response window running), and its version is not suspended.
+     * Allowed while the request (current state `state`) is open and not expired, proposed
+     * (challenge window running) or challenged (response window running), and its version is
+     * not suspended.
      */
     function fulfillWithProof(
         uint256 requestId,
+        RequestState calldata state,
         bytes calldata input,
         bytes calldata output,
         bytes calldata proof
     ) external nonReentrant {
-        Request storage r = _existing(requestId);
-        Status status = _checkProvable(requestId, r);
-        if (keccak256(input) != r.inputHash) revert InferenceOracleInputMismatch(requestId);
+        RequestState memory s = _load(requestId, state);
+        _checkProvable(requestId, s);
+        if (keccak256(input) != s.inputHash) revert InferenceOracleInputMismatch(requestId);
         uint256[] memory words = _unpackChecked(output);
-        address verifier = r.verifier;
-        if (!_verified(verifier, proof, input, words)) revert InferenceOracleProofRejected(requestId, verifier);
+        if (!_verified(s.verifier, proof, input, words)) revert InferenceOracleProofRejected(requestId, s.verifier);
 
         bytes32 provenHash = _hashWords(words);
-        if (status == Status.Proposed) {
-            if (r.outputHash == provenHash) {
-                _credit(requestId, r.proposer, r.proposerBond);
+        _records[requestId] = _finalRecord(requestId, provenHash);
+        if (s.status == Status.Proposed) {
+            if (s.outputHash == provenHash) {
+                _credit(requestId, s.proposer, s.proposerBond);
             } else {
-                _award(requestId, msg.sender, 0, r.proposerBond);
+                _award(requestId, msg.sender, 0, s.proposerBond);
             }
-        } else if (status == Status.Challenged) {
-            if (r.outputHash == provenHash) {
-                _award(requestId, r.proposer, r.proposerBond, r.challengerBond);
+        } else if (s.status == Status.Challenged) {
+            if (s.outputHash == provenHash) {
+                _award(requestId, s.proposer, s.proposerBond, s.challengerBond);
             } else {
-                _award(requestId, r.challenger, r.challengerBond, r.proposerBond);
+                _award(requestId, s.challenger, s.challengerBond, s.proposerBond);
             }
         }
-        _credit(requestId, msg.sender, r.fee);
-        r.outputHash = provenHash;
-        r.proven = true;
-        r.status = Status.Final;
+        _credit(requestId, msg.sender, s.fee);
         emit AnswerProven(requestId, msg.sender, output);
         emit RequestFinalized(requestId, provenHash, true);
-        _deliver(requestId, r, words);
+        _deliver(requestId, s.requester, words);
     }
 
     /**
      * @notice Make the unchallenged proposed `output` (packed words, any width) of `requestId`
-     * final after its challenge window. Refused while the pinned version is suspended.
+     * (current state `state`) final after its challenge window. Refused while the pinned version
+     * is suspended.
      */
-    function finalize(uint256 requestId, bytes calldata output) external nonReentrant {
-        Request storage r = _existing(requestId);
-        if (r.status != Status.Proposed) revert InferenceOracleWrongStatus(requestId, r.status);
-        if (block.timestamp < r.deadline) revert InferenceOracleWindowOpen(requestId, r.deadline);
-        _checkNotSuspended(requestId, r.versionId);
+    function finalize(uint256 requestId, RequestState calldata state, bytes calldata output) external nonReentrant {
+        RequestState memory s = _load(requestId, state);
+        if (s.status != Status.Proposed) revert InferenceOracleWrongStatus(requestId, s.status);
+        if (block.timestamp < s.deadline) revert InferenceOracleWindowOpen(requestId, s.deadline);
+        _checkNotSuspended(requestId, s.versionId);
         uint256[] memory words = _unpackChecked(output);
         bytes32 outputHash = _hashWords(words);
-        if (outputHash != r.outputHash) revert InferenceOracleOutputMismatch(requestId);
-        _credit(requestId, r.proposer, uint256(r.proposerBond) + r.fee);
-        r.status = Status.Final;
+        if (outputHash != s.outputHash) revert InferenceOracleOutputMismatch(requestId);
+        _records[requestId] = _finalRecord(requestId, outputHash);
+        _credit(requestId, s.proposer, uint256(s.proposerBond) + s.fee);
         emit RequestFinalized(requestId, outputHash, false);
-        _deliver(requestId, r, words);
+        _deliver(requestId, s.requester, words);
     }
 
     /**
-     * @notice Settle a challenge nobody proved within the response window: the proposer's bond
-     * goes to the challenger (less the treasury share), and the request reopens (refundable at
-     * once if it has expired). Refused while the pinned version is suspended (nobody could prove).
+     * @notice Settle a challenge nobody proved within the response window (current state
+     * `state`): the proposer's bond goes to the challenger (less the treasury share), and the
+     * request reopens (refundable at once if it has expired). Refused while the pinned version is
+     * suspended (nobody could prove).
      */
-    function expireChallenge(uint256 requestId) external nonReentrant {
-        Request storage r = _existing(requestId);
-        if (r.status != Status.Challenged) revert InferenceOracleWrongStatus(requestId, r.status);
-        if (block.timestamp < r.deadline) revert InferenceOracleWindowOpen(requestId, r.deadline);
-        _checkNotSuspended(requestId, r.versionId);
-        address proposer = r.proposer;
-        address challenger = r.challenger;
-        _award(requestId, challenger, r.challengerBond, r.proposerBond);
-        r.status = Status.Open;
-        r.deadline = 0;
-        r.proposer = address(0);
-        r.proposerBond = 0;
-        r.challenger = address(0);
-        r.challengerBond = 0;
-        r.outputHash = bytes32(0);
+    function expireChallenge(uint256 requestId, RequestState calldata state) external nonReentrant {
+        RequestState memory s = _load(requestId, state);
+        if (s.status != Status.Challenged) revert InferenceOracleWrongStatus(requestId, s.status);
+        if (block.timestamp < s.deadline) revert InferenceOracleWindowOpen(requestId, s.deadline);
+        _checkNotSuspended(requestId, s.versionId);
+        address proposer = s.proposer;
+        address challenger = s.challenger;
+        uint256 challengerBond = s.challengerBond;
+        uint256 proposerBond = s.proposerBond;
+        s.status = Status.Open;
+        s.deadline = 0;
+        s.proposer = address(0);
+        s.proposerBond = 0;
+        s.outputHash = bytes32(0);
+        s.challenger = address(0);
+        s.challengerBond = 0;
+        _records[requestId] = _seal(requestId, s);
+        _award(requestId, challenger, challengerBond, proposerBond);
         emit ChallengeExpired(requestId, proposer, challenger);
     }
 
     /**
-     * @notice End `requestId` without an answer (anyone may call; see the timeout and suspension
-     * rules): an open request at or after its expiry, or any pending request while its pinned
-     * version is suspended. The fee is credited back to the requester and every posted bond to
-     * its poster; the request is `Refunded` for good.
+     * @notice End `requestId` (current state `state`) without an answer (anyone may call; see the
+     * timeout and suspension rules): an open request at or after its expiry, or any pending
+     * request while its pinned version is suspended. The fee is credited back to the requester
+     * and every posted bond to its poster; the request is `Refunded` for good.
      */
-    function refund(uint256 requestId) external nonReentrant {
-        Request storage r = _existing(requestId);
-        Status status = r.status;
-        if (status == Status.Final || status == Status.Refunded) revert InferenceOracleWrongStatus(requestId, status);
-        bool suspended = registry.isSuspended(r.versionId);
+    function refund(uint256 requestId, RequestState calldata state) external nonReentrant {
+        RequestState memory s = _load(requestId, state);
+        Status status = s.status;
+        bool suspended = registry.isSuspended(s.versionId);
         if (!suspended) {
             if (status != Status.Open) revert InferenceOracleWrongStatus(requestId, status);
-            if (block.timestamp < r.expiresAt) revert InferenceOracleRequestNotExpired(requestId, r.expiresAt);
+            if (block.timestamp < s.expiresAt) revert InferenceOracleRequestNotExpired(requestId, s.expiresAt);
         }
-        r.status = Status.Refunded;
-        address requester = r.requester;
-        uint256 fee = r.fee;
-        _credit(requestId, requester, fee);
-        if (status != Status.Open) _credit(requestId, r.proposer, r.proposerBond);
-        if (status == Status.Challenged) _credit(requestId, r.challenger, r.challengerBond);
-        emit RequestRefunded(requestId, requester, fee, suspended);
+        _records[requestId] = bytes32(uint256(uint8(Status.Refunded)));
+        _credit(requestId, s.requester, s.fee);
+        if (status != Status.Open) _credit(requestId, s.proposer, s.proposerBond);
+        if (status == Status.Challenged) _credit(requestId, s.challenger, s.challengerBond);
+        emit RequestRefunded(requestId, s.requester, s.fee, suspended);
     }
 
     /// @notice Send the caller everything credited to it.
@@ -521,41 +531,49 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
         return _requestCount;
     }
 
-    /// @notice The record of `requestId`; reverts if unknown.
-    function getRequest(uint256 requestId) external view returns (Request memory) {
-        return _existing(requestId);
+    /**
+     * @notice The record of `requestId`: the commitment to its current state (see {RequestState});
+     * zero for an unknown request.
+     */
+    function recordOf(uint256 requestId) external view returns (bytes32) {
+        return _records[requestId];
     }
 
-    /// @notice Whether `requestId` is final, and the hash of its answer (`keccak256(abi.encodePacked(words))`).
-    function answerOf(uint256 requestId) external view returns (bool isFinal, bytes32 outputHash) {
-        Request storage r = _existing(requestId);
-        isFinal = r.status == Status.Final;
-        outputHash = isFinal ? r.outputHash : bytes32(0);
+    /// @notice Where `requestId` stands (the record's lowest byte); reverts if unknown.
+    function statusOf(uint256 requestId) external view returns (Status) {
+        return _storedStatus(requestId);
+    }
+
+    /// @notice Whether `state` is the current state of pending request `requestId` (what every step checks).
+    function isCurrent(uint256 requestId, RequestState calldata state) external view returns (bool) {
+        bytes32 stored = _records[requestId];
+        return stored != 0 && stored == _seal(requestId, state);
+    }
+
+    /// @notice The record a pending request `requestId` in `state` has (see {RequestState}).
+    function sealOf(uint256 requestId, RequestState calldata state) external pure returns (bytes32) {
+        return _seal(requestId, state);
     }
 
     /// @inheritdoc IInferenceOracle
     function isAnswer(uint256 requestId, uint256[] calldata output) external view returns (bool) {
-        Request storage r = _existing(requestId);
-        return r.status == Status.Final && r.outputHash == keccak256(abi.encodePacked(output));
+        bytes32 stored = _records[requestId];
+        return stored != 0 && stored == _finalRecord(requestId, keccak256(abi.encodePacked(output)));
     }
 
-    /// @notice Whether {refund} would end `requestId` now (expired and open, or its version suspended while pending).
-    function refundable(uint256 requestId) external view returns (bool) {
-        Request storage r = _existing(requestId);
-        Status status = r.status;
-        if (status == Status.Final || status == Status.Refunded) return false;
-        if (registry.isSuspended(r.versionId)) return true;
-        return status == Status.Open && block.timestamp >= r.expiresAt;
+    /**
+     * @notice Whether {refund} would end `requestId` (current state `state`) now: expired and
+     * open, or its version suspended while pending. Reverts if `state` is not current.
+     */
+    function refundable(uint256 requestId, RequestState calldata state) external view returns (bool) {
+        RequestState memory s = _load(requestId, state);
+        if (registry.isSuspended(s.versionId)) return true;
+        return s.status == Status.Open && block.timestamp >= s.expiresAt;
     }
 
     /// @notice The field elements `packed` stands for (what the verifier is given); reverts if malformed.
     function unpack(bytes calldata packed) external pure returns (uint256[] memory words) {
         return _unpackChecked(packed);
-    }
-
-    /// @notice Whether the consumer's callback of final request `requestId` failed.
-    function callbackFailed(uint256 requestId) external view returns (bool) {
-        return _existing(requestId).callbackFailed;
     }
 
     /// @notice Wei credited to `account` and not yet withdrawn.
@@ -567,24 +585,51 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
     // internals
     // ----------------------------------------------------------------------------------------
 
-    function _existing(uint256 requestId) private view returns (Request storage r) {
-        r = _requests[requestId];
-        if (r.status == Status.None) revert InferenceOracleUnknownRequest(requestId);
+    /// @dev The status in `requestId`'s record; reverts if unknown.
+    function _storedStatus(uint256 requestId) private view returns (Status) {
+        uint256 stored = uint256(_records[requestId]);
+        if (stored == 0) revert InferenceOracleUnknownRequest(requestId);
+        return Status(uint8(stored));
     }
 
-    /// @dev The status of `r` if a proof may settle it now (see {fulfillWithProof}); reverts otherwise.
-    function _checkProvable(uint256 requestId, Request storage r) private view returns (Status status) {
-        status = r.status;
+    /**
+     * @dev `state` in memory once it is checked to be `requestId`'s current state: an unknown
+     * request, a terminal one (final or refunded: {InferenceOracleWrongStatus}) and a state that
+     * is not the committed one ({InferenceOracleStaleState}) revert.
+     */
+    function _load(uint256 requestId, RequestState calldata state) private view returns (RequestState memory s) {
+        bytes32 stored = _records[requestId];
+        if (stored == 0) revert InferenceOracleUnknownRequest(requestId);
+        Status status = Status(uint8(uint256(stored)));
+        if (status == Status.Final || status == Status.Refunded) revert InferenceOracleWrongStatus(requestId, status);
+        s = state;
+        if (_seal(requestId, s) != stored) revert InferenceOracleStaleState(requestId);
+    }
+
+    /// @dev The record of pending `requestId` in state `s`: the state's hash, its lowest byte the status.
+    function _seal(uint256 requestId, RequestState memory s) private pure returns (bytes32) {
+        uint256 digest = uint256(keccak256(abi.encode(requestId, s)));
+        return bytes32((digest & ~uint256(0xff)) | uint256(uint8(s.status)));
+    }
+
+    /// @dev The record of `requestId` final with the answer hashed `outputHash` (a two-word preimage: no state's).
+    function _finalRecord(uint256 requestId, bytes32 outputHash) private pure returns (bytes32) {
+        uint256 digest = uint256(keccak256(abi.encode(requestId, outputHash)));
+        return bytes32((digest & ~uint256(0xff)) | uint256(uint8(Status.Final)));
+    }
+
+    /// @dev Reverts unless a proof may settle `s` now (see {fulfillWithProof}).
+    function _checkProvable(uint256 requestId, RequestState memory s) private view {
+        Status status = s.status;
         if (status == Status.Open) {
-            if (block.timestamp >= r.expiresAt) revert InferenceOracleRequestExpired(requestId, r.expiresAt);
+            if (block.timestamp >= s.expiresAt) revert InferenceOracleRequestExpired(requestId, s.expiresAt);
         } else if (status == Status.Proposed) {
-            if (block.timestamp >= r.deadline) revert InferenceOracleChallengeWindowClosed(requestId, r.deadline);
-        } else if (status == Status.Challenged) {
-            if (block.timestamp >= r.deadline) revert InferenceOracleResponseWindowClosed(requestId, r.deadline);
-        } else {
-            revert InferenceOracleWrongStatus(requestId, status);
+            if (block.timestamp >= s.deadline) revert InferenceOracleChallengeWindowClosed(requestId, s.deadline);
+        } else if (block.timestamp >= s.deadline) {
+            // Challenged: _load lets no other status through
+            revert InferenceOracleResponseWindowClosed(requestId, s.deadline);
         }
-        _checkNotSuspended(requestId, r.versionId);
+        _checkNotSuspended(requestId, s.versionId);
     }
 
     function _checkNotSuspended(uint256 requestId, uint256 versionId) private view {
@@ -678,9 +723,8 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
         _credit(requestId, _config.treasury, cut);
     }
 
-    /// @dev Offer the final `output` to a contract requester with bounded gas; a failure is recorded, never bubbled.
-    function _deliver(uint256 requestId, Request storage r, uint256[] memory output) private {
-        address consumer = r.requester;
+    /// @dev Offer the final `output` to a contract requester with bounded gas; a failure is recorded in {AnswerDelivered}, never bubbled.
+    function _deliver(uint256 requestId, address consumer, uint256[] memory output) private {
         if (consumer.code.length == 0) return;
         uint256 gasLimit = _config.callbackGasLimit;
         // EIP-150: a call gets at most 63/64 of what is left; make sure the consumer gets its full limit.
@@ -692,7 +736,6 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
             // no return data is copied: a consumer cannot make settlement pay for a huge revert reason
             ok := call(gasLimit, consumer, 0, add(data, 0x20), mload(data), 0, 0)
         }
-        if (!ok) r.callbackFailed = true;
         emit AnswerDelivered(requestId, consumer, ok);
     }
 
