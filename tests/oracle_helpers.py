@@ -73,6 +73,110 @@ def add_version(registry, model_id: int, submitter, auditors, verifier: str | No
     return version_id
 
 
+ZERO = "0x" + "00" * 20
+
+
+def _abi_json(contract) -> list[dict]:
+    return [item.model_dump(mode="json", by_alias=True) for item in contract.contract_type.abi]
+
+
+def request_events(contract, rid: int) -> list[tuple[str, dict]]:
+    """The oracle's events about ``rid``, decoded, in chain order."""
+    from ape import chain
+
+    from modelgov.chain.events import EventDecoder
+
+    decoder = EventDecoder({"oracle": (str(contract.address), _abi_json(contract))})
+    logs = chain.provider.web3.eth.get_logs({"address": str(contract.address), "fromBlock": 0,
+                                             "toBlock": "latest",
+                                             "topics": [None, "0x" + int(rid).to_bytes(32, "big").hex()]})
+    out = []
+    for log in sorted(logs, key=lambda lg: (int(lg["blockNumber"]), int(lg["logIndex"]))):
+        ev = decoder.decode(log)
+        if ev is not None:
+            out.append((ev.name, ev.args))
+    return out
+
+
+def record_of(contract, rid: int):
+    """``rid``'s state rebuilt from the events (:func:`modelgov.chain.oracle.fold_events`), None if unknown."""
+    from modelgov.chain.oracle import fold_events
+
+    return fold_events(int(rid), request_events(contract, rid))
+
+
+ZERO_STATE = (ZERO, 0, 0, 0, 0, ZERO, 0, 0, b"\x00" * 32, ZERO, 0, b"\x00" * 32, ZERO, 0)
+
+
+class StatefulOracle:
+    """The deployed oracle with each step's ``state`` argument rebuilt from the events, so a test
+    calls ``oracle.propose(rid, output, ...)``; ``oracle.raw`` is the contract itself (to send a
+    forged or stale state), ``getRequest`` the rebuilt record with the old field names."""
+
+    def __init__(self, contract) -> None:
+        self.raw = contract
+
+    def __getattr__(self, name: str):
+        return getattr(self.raw, name)
+
+    @property
+    def address(self):
+        return self.raw.address
+
+    def state(self, rid: int) -> tuple:
+        rec = record_of(self.raw, rid)
+        return ZERO_STATE if rec is None else rec.to_state()
+
+    def getRequest(self, rid: int):
+        from types import SimpleNamespace
+
+        from modelgov.chain.oracle import STATUS_CODES
+
+        rec = record_of(self.raw, rid)
+        if rec is None:
+            self.raw.statusOf(rid)  # reverts: unknown request
+            raise AssertionError(f"request {rid} has a record but no events")
+        return SimpleNamespace(
+            requester=rec.requester, status=STATUS_CODES[rec.status], proven=rec.proven,
+            callbackFailed=rec.callback_failed, deadline=rec.deadline, versionId=rec.version_id,
+            verifier=rec.verifier, modelId=rec.model_id, expiresAt=rec.expires_at,
+            inputHash=bytes.fromhex(rec.input_hash[2:]), proposer=rec.proposer or ZERO,
+            proposerBond=rec.proposer_bond,
+            outputHash=bytes.fromhex(rec.output_hash[2:]) if rec.output_hash else b"\x00" * 32,
+            challenger=rec.challenger or ZERO, challengerBond=rec.challenger_bond, fee=rec.fee)
+
+    def callbackFailed(self, rid: int) -> bool:
+        return bool(self.getRequest(rid).callbackFailed)
+
+    def propose(self, rid, output, **kw):
+        return self.raw.propose(rid, self.state(rid), output, **kw)
+
+    def challenge(self, rid, **kw):
+        return self.raw.challenge(rid, self.state(rid), **kw)
+
+    def finalize(self, rid, output, **kw):
+        return self.raw.finalize(rid, self.state(rid), output, **kw)
+
+    def fulfillWithProof(self, rid, inp, out, proof, **kw):
+        return self.raw.fulfillWithProof(rid, self.state(rid), inp, out, proof, **kw)
+
+    def expireChallenge(self, rid, **kw):
+        return self.raw.expireChallenge(rid, self.state(rid), **kw)
+
+    def refund(self, rid, **kw):
+        return self.raw.refund(rid, self.state(rid), **kw)
+
+    def refundable(self, rid) -> bool:
+        from modelgov.chain.oracle import STATUS_CODES
+
+        rec = record_of(self.raw, rid)
+        if rec is None:
+            self.raw.statusOf(rid)
+        if rec is None or STATUS_CODES[rec.status] in (FINAL, REFUNDED):
+            return False
+        return bool(self.raw.refundable(rid, rec.to_state()))
+
+
 def held(oracle) -> int:
     """Wei the oracle holds for pending requests: each open, proposed or challenged request's fee
     and posted bonds, read from its record (the contract keeps no pool counter)."""

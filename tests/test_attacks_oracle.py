@@ -10,6 +10,7 @@ import pytest
 from eth_utils import keccak
 
 from oracle_helpers import (
+    StatefulOracle,
     CALLBACK_GAS,
     CHALLENGE_WINDOW,
     CHALLENGED,
@@ -63,8 +64,8 @@ def model(registry, governance, auditors, deployer, v1_verifier):
 
 @pytest.fixture(scope="module")
 def oracle(project, deployer, timelock, registry, treasury_account):
-    return deployer.deploy(project.InferenceOracle, timelock.address, registry.address,
-                           config(treasury_account.address))
+    return StatefulOracle(deployer.deploy(project.InferenceOracle, timelock.address, registry.address,
+                                          config(treasury_account.address)))
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,8 @@ import pytest
 from eth_utils import keccak
 
 from oracle_helpers import (
+    StatefulOracle,
+    ZERO_STATE,
     CHALLENGE_WINDOW,
     CHALLENGED,
     CHALLENGER_BOND,
@@ -53,8 +55,8 @@ def model(registry, governance, auditors, deployer, verifier):
 
 @pytest.fixture(scope="module")
 def oracle(project, deployer, timelock, registry, treasury_account):
-    return deployer.deploy(project.InferenceOracle, timelock.address, registry.address,
-                           config(treasury_account.address))
+    return StatefulOracle(deployer.deploy(project.InferenceOracle, timelock.address, registry.address,
+                                          config(treasury_account.address)))
 
 
 @pytest.fixture(scope="module")
@@ -177,8 +179,7 @@ def test_fulfill_with_proof_is_final_at_once(oracle, model, stranger, prover):
     assert r.status == FINAL and r.proven
     assert oracle.creditOf(prover) == FEE and held(oracle) == 0
     assert oracle.isAnswer(rid, TRUE_OUTPUT) and not oracle.isAnswer(rid, WRONG_OUTPUT)
-    is_final, digest = oracle.answerOf(rid)
-    assert is_final and digest == final["outputHash"]
+    assert oracle.statusOf(rid) == FINAL and final["outputHash"] == oracle.getRequest(rid).outputHash
     with ape.reverts(oracle.InferenceOracleWrongStatus, requestId=rid, status=FINAL):
         oracle.fulfillWithProof(rid, pk(INPUT), pk(TRUE_OUTPUT), PROOF, sender=prover)
 
@@ -373,13 +374,18 @@ def test_constructor_refuses_bad_config(project, deployer, timelock, registry, t
 
 # --- views -------------------------------------------------------------------------------------
 def test_views_of_unknown_and_pending_requests(oracle, model, stranger):
-    for fn, args in (("getRequest", (1,)), ("answerOf", (1,)), ("isAnswer", (1, TRUE_OUTPUT)),
-                     ("callbackFailed", (1,))):
+    for fn, args in (("getRequest", (1,)), ("statusOf", (1,)), ("callbackFailed", (1,))):
         with ape.reverts(oracle.InferenceOracleUnknownRequest, requestId=1):
             getattr(oracle, fn)(*args)
+    for fn, args in (("refundable", (1, ZERO_STATE)), ("propose", (1, ZERO_STATE, pk(TRUE_OUTPUT)))):
+        with ape.reverts(oracle.InferenceOracleUnknownRequest, requestId=1):
+            getattr(oracle.raw, fn)(*args, sender=stranger) if fn == "propose" else getattr(oracle.raw, fn)(*args)
+    assert oracle.recordOf(1) == b"\x00" * 32 and not oracle.isAnswer(1, TRUE_OUTPUT)
     rid = _request(oracle, model, stranger)
-    assert tuple(oracle.answerOf(rid)) == (False, b"\x00" * 32)
-    assert not oracle.isAnswer(rid, TRUE_OUTPUT)
+    state = oracle.state(rid)
+    assert oracle.statusOf(rid) == OPEN and oracle.isCurrent(rid, state)
+    assert oracle.recordOf(rid) == oracle.sealOf(rid, state)
+    assert not oracle.isAnswer(rid, TRUE_OUTPUT) and not oracle.isCurrent(rid + 1, state)
 
 
 # --- the example consumer ------------------------------------------------------------------------
@@ -440,7 +446,7 @@ def test_refund_of_an_expired_open_request(oracle, model, stranger, prover, prop
     assert {(e["account"], e["amount"]) for e in event_args(receipt, "Credited")} == {(stranger.address, FEE)}
     assert oracle.creditOf(stranger) == FEE and oracle.creditOf(prover) == 0
     assert held(oracle) == before - FEE and oracle.getRequest(rid).status == REFUNDED
-    assert not oracle.refundable(rid) and tuple(oracle.answerOf(rid)) == (False, b"\x00" * 32)
+    assert not oracle.refundable(rid) and oracle.statusOf(rid) == REFUNDED and not oracle.isAnswer(rid, TRUE_OUTPUT)
     with ape.reverts(oracle.InferenceOracleWrongStatus, requestId=rid, status=REFUNDED):
         oracle.refund(rid, sender=stranger)
     with ape.reverts(oracle.InferenceOracleWrongStatus, requestId=rid, status=REFUNDED):

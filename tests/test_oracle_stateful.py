@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from oracle_helpers import (
+    StatefulOracle,
     CHALLENGE_WINDOW,
     CHALLENGED,
     CHALLENGER_BOND,
@@ -53,7 +54,8 @@ def test_oracle_state_machine(chain, project, registry, governance, accounts, de
     for i, inp in enumerate(INPUTS):
         verifier.setValid(instances(inp, TRUTH[i]), True, sender=deployer)
     model = active_model(registry, governance, auditors, deployer, verifier.address)
-    oracle = deployer.deploy(project.InferenceOracle, timelock.address, registry.address, config(treasury.address))
+    oracle = StatefulOracle(deployer.deploy(project.InferenceOracle, timelock.address, registry.address,
+                                            config(treasury.address)))
     everyone = [*actors, treasury]
     guardian = accounts[2]
     registry.grantRole(registry.GUARDIAN_ROLE(), guardian, sender=governance)

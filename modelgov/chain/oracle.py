@@ -14,8 +14,8 @@ oracle (``request`` on an unknown model) is decoded with the registry's ABI and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from modelgov.chain.contract import Manager
@@ -85,7 +85,9 @@ def local_config(treasury: str) -> OracleConfig:
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """A request as the oracle stores it."""
+    """A request's state, rebuilt from its events and checked against the word the oracle stores
+    (:func:`fold_events`, :meth:`Oracle.record`). ``to_state()`` is the ``RequestState`` tuple
+    every step takes back in calldata."""
 
     request_id: int
     requester: str
@@ -107,6 +109,81 @@ class RequestRecord:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def to_state(self) -> tuple[Any, ...]:
+        """The contract's ``RequestState`` tuple (its field order) for this record."""
+        return (self.requester, STATUS_CODES[self.status], self.deadline, self.model_id, self.version_id,
+                self.verifier, self.expires_at, self.fee, _b32(self.input_hash),
+                self.proposer or ZERO_ADDRESS, self.proposer_bond, _b32(self.output_hash),
+                self.challenger or ZERO_ADDRESS, self.challenger_bond)
+
+
+STATUS_CODES = {name: code for code, name in STATUS_NAMES.items()}
+_STATE_TYPE = "(address,uint8,uint64,uint32,uint32,address,uint64,uint96,bytes32,address,uint96,bytes32,address,uint96)"
+
+
+def _b32(value: str | None) -> bytes:
+    return b"\x00" * 32 if value is None else bytes.fromhex(value.removeprefix("0x")).rjust(32, b"\x00")
+
+
+def seal(record: RequestRecord) -> str:
+    """The word the oracle stores for ``record`` (0x hex): for a pending request
+    ``keccak256(abi.encode(requestId, state))`` with its lowest byte the status; for a final one
+    ``keccak256(abi.encode(requestId, outputHash))`` with its lowest byte 4; refunded: 5."""
+    from eth_abi.abi import encode
+    from eth_utils.crypto import keccak
+
+    code = STATUS_CODES[record.status]
+    if record.status == "refunded":
+        return "0x" + code.to_bytes(32, "big").hex()
+    if record.status == "final":
+        digest = keccak(encode(["uint256", "bytes32"], [record.request_id, _b32(record.output_hash)]))
+    else:
+        digest = keccak(encode(["uint256", _STATE_TYPE], [record.request_id, record.to_state()]))
+    return "0x" + ((int.from_bytes(digest, "big") & ~0xFF) | code).to_bytes(32, "big").hex()
+
+
+def fold_events(request_id: int, events: Iterable[tuple[str, Mapping[str, Any]]]) -> RequestRecord | None:
+    """The state of ``request_id`` after its oracle events (``(name, args)`` in chain order, as
+    decoded from the oracle's ABI); None before its ``Requested`` event. Other events are ignored.
+
+    Raises:
+        ValidationError: a packed input or output in an event is malformed.
+    """
+    from modelgov.zk.answer import unpack
+
+    rec: RequestRecord | None = None
+    for name, a in events:
+        if name == "Requested":
+            rec = RequestRecord(request_id=int(request_id), requester=str(a["requester"]), status="open",
+                                proven=False, callback_failed=False, deadline=0,
+                                expires_at=int(a["expiresAt"]), verifier=str(a["verifier"]), proposer=None,
+                                challenger=None, model_id=int(a["modelId"]), version_id=int(a["versionId"]),
+                                input_hash=packed_hash(_bytes(a["input"])), output_hash=None, fee=int(a["fee"]),
+                                proposer_bond=0, challenger_bond=0)
+        elif rec is None:
+            continue
+        elif name == "AnswerProposed":
+            rec = replace(rec, status="proposed", deadline=int(a["challengeDeadline"]), proposer=str(a["proposer"]),
+                          proposer_bond=int(a["bond"]),
+                          output_hash=words_hash(unpack(_bytes(a["output"]), "output")))
+        elif name == "AnswerChallenged":
+            rec = replace(rec, status="challenged", deadline=int(a["responseDeadline"]),
+                          challenger=str(a["challenger"]), challenger_bond=int(a["bond"]))
+        elif name == "ChallengeExpired":
+            rec = replace(rec, status="open", deadline=0, proposer=None, proposer_bond=0, output_hash=None,
+                          challenger=None, challenger_bond=0)
+        elif name == "RequestFinalized":
+            rec = replace(rec, status="final", proven=bool(a["proven"]), output_hash=_hex32(a["outputHash"]))
+        elif name == "RequestRefunded":
+            rec = replace(rec, status="refunded")
+        elif name == "AnswerDelivered":
+            rec = replace(rec, callback_failed=not bool(a["succeeded"]))
+    return rec
+
+
+def _hex32(raw: Any) -> str:
+    return "0x" + (_bytes(raw) if isinstance(raw, str) else bytes(raw)).rjust(32, b"\x00").hex()
 
 
 @dataclass(frozen=True)
@@ -160,20 +237,6 @@ def _addr(raw: str) -> str | None:
     return None if int(raw, 16) == 0 else raw
 
 
-def _record(request_id: int, raw: Sequence[Any]) -> RequestRecord:
-    (requester, status, proven, callback_failed, deadline, version_id, verifier, model_id, expires_at,
-     input_hash, proposer, proposer_bond, output_hash, challenger, challenger_bond, fee) = tuple(raw)
-    out = bytes(output_hash)
-    return RequestRecord(
-        request_id=request_id, requester=str(requester), status=STATUS_NAMES.get(int(status), str(status)),
-        proven=bool(proven), callback_failed=bool(callback_failed), deadline=int(deadline),
-        expires_at=int(expires_at), verifier=str(verifier), proposer=_addr(str(proposer)),
-        challenger=_addr(str(challenger)),
-        model_id=int(model_id), version_id=int(version_id), input_hash="0x" + bytes(input_hash).hex(),
-        output_hash=None if out == b"\x00" * 32 else "0x" + out.hex(),
-        fee=int(fee), proposer_bond=int(proposer_bond), challenger_bond=int(challenger_bond))
-
-
 def words_hash(words: Sequence[int]) -> str:
     """``keccak256(abi.encodePacked(words))``: how the oracle identifies an answer (0x hex)."""
     from eth_utils.crypto import keccak
@@ -219,6 +282,8 @@ def messages(err: CustomError) -> tuple[type[ModelGovError], str] | None:
                                                   f"{a.get('versionId')} has no zk verifier bound: "
                                                   "disputes could not be settled"),
         "InferenceOracleUnknownRequest": (NotFoundError, f"no request {a.get('requestId')}"),
+        "InferenceOracleStaleState": (OracleError, f"request {a.get('requestId')} moved on: the state given "
+                                                   "is not its current one (rebuild it from the events)"),
         "InferenceOracleWrongStatus": (OracleError, f"request {a.get('requestId')} is {status}"),
         "InferenceOracleWrongValue": (OracleError, f"exactly {a.get('expected')} wei must be sent, not "
                                                    f"{a.get('given')}"),
@@ -333,9 +398,44 @@ class Oracle(Manager):
     def config(self) -> OracleConfig:
         return OracleConfig.from_abi(self._view("oracle config", "config"))
 
-    def record(self, request_id: int) -> RequestRecord:
-        """Request ``request_id`` as stored. Raises: NotFoundError: no such request."""
-        return _record(int(request_id), self._view(f"request {request_id}", "getRequest", int(request_id)))
+    def record(self, request_id: int, from_block: int | None = None) -> RequestRecord:
+        """Request ``request_id`` as it stands: rebuilt from its events (scanned from
+        ``from_block``, default the deployment's block) and checked against the word the oracle
+        stores (:func:`seal`).
+
+        Raises:
+            NotFoundError: no such request, or no ``Requested`` event for it in the scan.
+            ChainError: the events do not rebuild the stored record (a scan that starts too late).
+        """
+        rid = int(request_id)
+        stored = _hex32(self._view(f"request {rid}", "recordOf", rid))
+        if int(stored, 16) == 0:
+            raise NotFoundError(f"no request {rid}")
+        rec = fold_events(rid, self._request_events(rid, from_block))
+        if rec is None:
+            raise NotFoundError(f"no Requested event for request {rid} since block "
+                                f"{self._default_from() if from_block is None else from_block}")
+        if seal(rec) != stored:
+            raise ChainError(f"request {rid}: its events do not rebuild the stored record "
+                             "(scan from an earlier block)")
+        return rec
+
+    def state(self, request_id: int) -> tuple[Any, ...]:
+        """The current ``RequestState`` tuple of ``request_id`` (what every step takes back)."""
+        return self.record(request_id).to_state()
+
+    def _request_events(self, request_id: int, from_block: int | None) -> list[tuple[str, dict[str, Any]]]:
+        from modelgov.chain.events import EventDecoder, rpc_logs
+
+        start = self._default_from() if from_block is None else int(from_block)
+        decoder = EventDecoder({"oracle": (self.address, list(self.handle.abi))})
+        out = []
+        for log in rpc_logs(self.handle.connection.rpc, self.address, start, self.head(),
+                            [None, int(request_id).to_bytes(32, "big")]):
+            ev = decoder.decode(log)
+            if ev is not None:
+                out.append((ev.name, ev.args))
+        return out
 
     def request_count(self) -> int:
         """How many requests were made (ids are 1..count)."""
@@ -352,7 +452,8 @@ class Oracle(Manager):
     def refundable(self, request_id: int) -> bool:
         """Whether :meth:`refund` would end ``request_id`` now (open and expired, or pending while
         its pinned version is suspended). Raises: NotFoundError: no such request."""
-        return bool(self._view(f"request {request_id}", "refundable", int(request_id)))
+        return bool(self._view(f"request {request_id}", "refundable", int(request_id),
+                               self.state(request_id)))
 
     def head(self) -> int:
         """The latest block number."""
@@ -476,7 +577,8 @@ class Oracle(Manager):
         """
         words = _packed(output_words, "output")
         bond = self.config().proposer_bond
-        receipt = self._send(f"propose for request {request_id}", "propose", (int(request_id), words),
+        receipt = self._send(f"propose for request {request_id}", "propose",
+                             (int(request_id), self.state(request_id), words),
                              sender, bond)
         return TxResult.of(receipt, self.record(request_id))
 
@@ -487,7 +589,8 @@ class Oracle(Manager):
             NotFoundError, OracleError: see the module.
         """
         bond = self.config().challenger_bond
-        receipt = self._send(f"challenge request {request_id}", "challenge", (int(request_id),), sender, bond)
+        receipt = self._send(f"challenge request {request_id}", "challenge",
+                             (int(request_id), self.state(request_id)), sender, bond)
         return TxResult.of(receipt, self.record(request_id))
 
     def fulfill(self, request_id: int, input_words: Words, output_words: Words,
@@ -501,15 +604,16 @@ class Oracle(Manager):
             StateError: the pinned version is suspended.
         """
         packed_input = _packed(input_words, "input")
+        state = self.record(request_id)
         if not isinstance(input_words, bytes | bytearray):
-            stored = self.record(request_id).input_hash
+            stored = state.input_hash
             if packed_hash(packed_input) != stored:
                 committed = self.requested_event(request_id).input_packed
                 from modelgov.zk.answer import unpack
 
                 if unpack(committed) == list(input_words):
                     packed_input = committed
-        args = (int(request_id), packed_input, _packed(output_words, "output"), bytes(proof))
+        args = (int(request_id), state.to_state(), packed_input, _packed(output_words, "output"), bytes(proof))
         receipt = self._send(f"prove request {request_id}", "fulfillWithProof", args, sender)
         return TxResult.of(receipt, self.record(request_id))
 
@@ -522,7 +626,8 @@ class Oracle(Manager):
             NotFoundError, OracleError: see the module.
         """
         output = _packed(self.proposed_output(request_id) if output_words is None else output_words, "output")
-        receipt = self._send(f"finalize request {request_id}", "finalize", (int(request_id), output), sender)
+        receipt = self._send(f"finalize request {request_id}", "finalize",
+                             (int(request_id), self.state(request_id), output), sender)
         return TxResult.of(receipt, self.record(request_id))
 
     def expire_challenge(self, request_id: int, *,
@@ -533,7 +638,7 @@ class Oracle(Manager):
             NotFoundError, OracleError: see the module.
         """
         receipt = self._send(f"expire the challenge of request {request_id}", "expireChallenge",
-                             (int(request_id),), sender)
+                             (int(request_id), self.state(request_id)), sender)
         return TxResult.of(receipt, self.record(request_id))
 
     def refund(self, request_id: int, *, sender: AccountAPI | None = None) -> TxResult[RequestRecord]:
@@ -545,7 +650,8 @@ class Oracle(Manager):
             NotFoundError: no such request. OracleError: not expired yet, or a proposal is pending
             (it runs its course), or already final / refunded.
         """
-        receipt = self._send(f"refund request {request_id}", "refund", (int(request_id),), sender)
+        receipt = self._send(f"refund request {request_id}", "refund",
+                             (int(request_id), self.state(request_id)), sender)
         return TxResult.of(receipt, self.record(request_id))
 
     def withdraw(self, *, sender: AccountAPI | None = None) -> TxResult[int]:
