@@ -298,3 +298,83 @@ def test_a_challenger_griefing_near_the_timeout_loses_its_bond(oracle, model, st
     cut = CHALLENGER_BOND * TREASURY_BPS // 10_000
     assert oracle.creditOf(proposer) == PROPOSER_BOND + CHALLENGER_BOND - cut + FEE
     assert oracle.creditOf(challenger) == 0 and oracle.isAnswer(rid, TRUE_OUTPUT)
+
+
+# --- the state passed back in calldata (commitment-style record) ---------------------------------
+def _with(state: tuple, **changes) -> tuple:
+    """``state`` (a RequestState tuple) with fields replaced by name."""
+    names = ["requester", "status", "deadline", "modelId", "versionId", "verifier", "expiresAt", "fee",
+             "inputHash", "proposer", "proposerBond", "outputHash", "challenger", "challengerBond"]
+    out = list(state)
+    for name, value in changes.items():
+        out[names.index(name)] = value
+    return tuple(out)
+
+
+def test_forged_state_is_refused(oracle, model, stranger, proposer, challenger, prover):
+    """Every field of the state is committed: a richer fee, a later expiry, another verifier, a
+    bigger bond, a friendlier status or deadline are all stale states."""
+    rid = _request(oracle, model, stranger)
+    oracle.propose(rid, pk(TRUE_OUTPUT), sender=proposer, value=PROPOSER_BOND)
+    real = oracle.state(rid)
+    forged = [_with(real, fee=FEE * 100), _with(real, proposerBond=PROPOSER_BOND * 10),
+              _with(real, deadline=0), _with(real, status=CHALLENGED, challenger=challenger.address,
+                                             challengerBond=CHALLENGER_BOND),
+              _with(real, verifier=prover.address), _with(real, expiresAt=2**40),
+              _with(real, outputHash=keccak(b"".join(w.to_bytes(32, "big") for w in WRONG_OUTPUT)))]
+    for state in forged:
+        with ape.reverts(oracle.InferenceOracleStaleState, requestId=rid):
+            oracle.raw.finalize(rid, state, pk(TRUE_OUTPUT), sender=stranger)
+        with ape.reverts(oracle.InferenceOracleStaleState, requestId=rid):
+            oracle.raw.refund(rid, state, sender=stranger)
+        assert not oracle.isCurrent(rid, state)
+    with ape.reverts(oracle.InferenceOracleStaleState, requestId=rid):
+        oracle.raw.expireChallenge(rid, forged[3], sender=stranger)  # a challenge that never happened
+    # a forged "final" output cannot be claimed either: only the committed answer counts
+    ape.chain.mine(deltatime=CHALLENGE_WINDOW)
+    oracle.finalize(rid, pk(TRUE_OUTPUT), sender=stranger)
+    assert oracle.isAnswer(rid, TRUE_OUTPUT) and not oracle.isAnswer(rid, WRONG_OUTPUT)
+    with ape.reverts(oracle.InferenceOracleWrongStatus, requestId=rid, status=FINAL):
+        oracle.raw.refund(rid, real, sender=stranger)
+
+
+def test_replaying_an_old_state_is_refused(oracle, model, stranger, proposer, challenger, prover):
+    """Each step moves the record on: the state before a proposal, a challenge or an expired
+    challenge is stale afterwards (no double proposal, no refund of a proposed request, no second
+    expiry paying the challenger twice)."""
+    rid = _request(oracle, model, stranger)
+    opened = oracle.state(rid)
+    oracle.propose(rid, pk(WRONG_OUTPUT), sender=proposer, value=PROPOSER_BOND)
+    with ape.reverts(oracle.InferenceOracleStaleState, requestId=rid):
+        oracle.raw.propose(rid, opened, pk(TRUE_OUTPUT), sender=prover, value=PROPOSER_BOND)
+    proposed = oracle.state(rid)
+    oracle.challenge(rid, sender=challenger, value=CHALLENGER_BOND)
+    challenged = oracle.state(rid)
+    with ape.reverts(oracle.InferenceOracleStaleState, requestId=rid):
+        oracle.raw.challenge(rid, proposed, sender=prover, value=CHALLENGER_BOND)
+    ape.chain.mine(deltatime=RESPONSE_WINDOW)
+    oracle.expireChallenge(rid, sender=stranger)
+    paid = oracle.creditOf(challenger)
+    with ape.reverts(oracle.InferenceOracleStaleState, requestId=rid):
+        oracle.raw.expireChallenge(rid, challenged, sender=stranger)
+    assert oracle.creditOf(challenger) == paid and oracle.getRequest(rid).status == OPEN
+    # the reopened state equals the first one except nothing: the record is the same word again,
+    # which is harmless (same fields, same rights)
+    assert oracle.state(rid) == opened and oracle.isCurrent(rid, opened)
+
+
+def test_another_requests_state_is_refused(oracle, model, stranger, proposer, prover):
+    """The record commits to the request id: a state valid for one request is stale for another,
+    even when every field is the same (same requester, input and block)."""
+    a = _request(oracle, model, stranger)
+    b = _request(oracle, model, stranger)
+    oracle.propose(b, pk(TRUE_OUTPUT), sender=proposer, value=PROPOSER_BOND)
+    state_a, state_b = oracle.state(a), oracle.state(b)
+    with ape.reverts(oracle.InferenceOracleStaleState, requestId=a):
+        oracle.raw.challenge(a, state_b, sender=prover, value=CHALLENGER_BOND)
+    with ape.reverts(oracle.InferenceOracleStaleState, requestId=b):
+        oracle.raw.propose(b, state_a, pk(WRONG_OUTPUT), sender=prover, value=PROPOSER_BOND)
+    assert oracle.sealOf(a, state_a) != oracle.sealOf(b, state_a)
+    oracle.fulfillWithProof(a, pk(INPUT), pk(TRUE_OUTPUT), PROOF, sender=prover)
+    with ape.reverts(oracle.InferenceOracleStaleState, requestId=b):
+        oracle.raw.fulfillWithProof(b, state_a, pk(INPUT), pk(TRUE_OUTPUT), PROOF, sender=prover)

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.27;
 
+import {InferenceOracle} from "../InferenceOracle.sol";
+
 interface IOracleForHostile {
     function request(uint256 modelId, bytes calldata input) external payable returns (uint256);
     function withdraw() external;
-    function expireChallenge(uint256 requestId) external;
-    function finalize(uint256 requestId, bytes calldata output) external;
+    function finalize(uint256 requestId, InferenceOracle.RequestState calldata state, bytes calldata output) external;
 }
 
 /// @notice Test consumer that misbehaves in its callback: reverts, burns all gas, reenters the oracle, or returns a huge revert reason.
@@ -53,7 +54,9 @@ contract HostileConsumer {
         }
         if (mode == Mode.Reenter) {
             // try to settle again / take funds while the oracle is mid-settlement
-            try oracle.finalize(requestId, abi.encodePacked(uint8(32), output)) {
+            // the guard refuses before the state is even looked at (the consumer does not know it)
+            InferenceOracle.RequestState memory state;
+            try oracle.finalize(requestId, state, abi.encodePacked(uint8(32), output)) {
                 reenterSucceeded = true;
             } catch (bytes memory reason) {
                 reenterError = reason;
