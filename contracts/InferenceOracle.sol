@@ -110,7 +110,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
     /**
      * @notice A pending request and its current answer: never stored, only committed to. The
      * contract keeps one word per request, its record (see {recordOf}): `keccak256(abi.encode(
-     * requestId, state))` with its lowest byte replaced by `status`. Every step takes the current
+     * requestId, keccak256(abi.encode(state))))` with its lowest byte replaced by `status`. Every step takes the current
      * state back in calldata (rebuilt from the events, {modelgov.chain.oracle} does it), checks it
      * against the record and writes the record of the new state. A final request's record commits
      * to its answer instead (see {isAnswer}); a refunded one is `uint256(Status.Refunded)`.
@@ -606,15 +606,26 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
         if (_seal(requestId, s) != stored) revert InferenceOracleStaleState(requestId);
     }
 
-    /// @dev The record of pending `requestId` in state `s`: the state's hash, its lowest byte the status.
-    function _seal(uint256 requestId, RequestState memory s) private pure returns (bytes32) {
-        uint256 digest = uint256(keccak256(abi.encode(requestId, s)));
-        return bytes32((digest & ~uint256(0xff)) | uint256(uint8(s.status)));
+    /**
+     * @dev The record of pending `requestId` in state `s`: `keccak256(abi.encode(requestId,
+     * keccak256(abi.encode(s))))`, its lowest byte the status. A memory struct of static members
+     * is `abi.encode(s)` as laid out (one clean word per member), so it is hashed in place.
+     */
+    function _seal(uint256 requestId, RequestState memory s) private pure returns (bytes32 record) {
+        assembly ("memory-safe") {
+            mstore(0x20, keccak256(s, 0x1c0)) // 14 words
+            mstore(0x00, requestId)
+            record := or(and(keccak256(0x00, 0x40), not(0xff)), and(mload(add(s, 0x20)), 0xff))
+        }
     }
 
-    /// @dev The record of `requestId` final with the answer hashed `outputHash` (a two-word preimage: no state's).
+    /**
+     * @dev The record of `requestId` final with the answer hashed `outputHash`:
+     * `keccak256(abi.encode(requestId, outputHash, uint256(Status.Final)))` (a three-word
+     * preimage: never a pending record's), its lowest byte `Final`.
+     */
     function _finalRecord(uint256 requestId, bytes32 outputHash) private pure returns (bytes32) {
-        uint256 digest = uint256(keccak256(abi.encode(requestId, outputHash)));
+        uint256 digest = uint256(keccak256(abi.encode(requestId, outputHash, uint256(uint8(Status.Final)))));
         return bytes32((digest & ~uint256(0xff)) | uint256(uint8(Status.Final)));
     }
 

@@ -128,8 +128,9 @@ def _b32(value: str | None) -> bytes:
 
 def seal(record: RequestRecord) -> str:
     """The word the oracle stores for ``record`` (0x hex): for a pending request
-    ``keccak256(abi.encode(requestId, state))`` with its lowest byte the status; for a final one
-    ``keccak256(abi.encode(requestId, outputHash))`` with its lowest byte 4; refunded: 5."""
+    ``keccak256(abi.encode(requestId, keccak256(abi.encode(state))))`` with its lowest byte the
+    status; for a final one ``keccak256(abi.encode(requestId, outputHash, 4))`` with its lowest
+    byte 4; refunded: 5."""
     from eth_abi.abi import encode
     from eth_utils.crypto import keccak
 
@@ -137,9 +138,11 @@ def seal(record: RequestRecord) -> str:
     if record.status == "refunded":
         return "0x" + code.to_bytes(32, "big").hex()
     if record.status == "final":
-        digest = keccak(encode(["uint256", "bytes32"], [record.request_id, _b32(record.output_hash)]))
+        digest = keccak(encode(["uint256", "bytes32", "uint256"],
+                               [record.request_id, _b32(record.output_hash), code]))
     else:
-        digest = keccak(encode(["uint256", _STATE_TYPE], [record.request_id, record.to_state()]))
+        inner = keccak(encode([_STATE_TYPE], [record.to_state()]))
+        digest = keccak(encode(["uint256", "bytes32"], [record.request_id, inner]))
     return "0x" + ((int.from_bytes(digest, "big") & ~0xFF) | code).to_bytes(32, "big").hex()
 
 
