@@ -68,7 +68,9 @@ import {IZkVerifier} from "./interfaces/IZkVerifier.sol";
  * received is at all times held by exactly one pending request (its fee and posted bonds, see
  * its {RequestState}), credited, or withdrawn; there is no pool counter to pay for on every step.
  *
- * Delivery: when the requester is a contract, {IInferenceConsumer-onInferenceAnswer} is called
+ * Delivery: when the requester is a contract (it had code when it asked: `callback` in its
+ * {RequestState}; a contract asking from its constructor reads its answer with {isAnswer}),
+ * {IInferenceConsumer-onInferenceAnswer} is called
  * with at most `callbackGasLimit` gas; a failure is recorded ({AnswerDelivered} with `succeeded` false)
  * and never reverts settlement. The final answer can always be checked with {isAnswer}.
  *
@@ -118,6 +120,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
     struct RequestState {
         address requester;
         Status status;
+        bool callback; // the requester had code when it asked: the final answer is offered to it
         uint64 deadline; // the running window's end (proposed: challenge, challenged: response); 0 when open
         uint32 modelId;
         uint32 versionId; // pinned at request time
@@ -215,7 +218,8 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
 
     /**
      * @notice `requester` asked `modelId`, pinned to `versionId` and `verifier`, about `input`
-     * (packed words), paying `fee`; the request expires at `expiresAt` if nobody answers.
+     * (packed words), paying `fee`; the request expires at `expiresAt` if nobody answers. `callback`:
+     * the requester is a contract (it had code), so the final answer will be offered to it.
      */
     event Requested(
         uint256 indexed requestId,
@@ -225,7 +229,8 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
         address verifier,
         bytes input,
         uint256 fee,
-        uint64 expiresAt
+        uint64 expiresAt,
+        bool callback
     );
     /// @notice `proposer` answered `output` (packed words) with `bond`; it can be challenged until `challengeDeadline`.
     event AnswerProposed(
@@ -307,6 +312,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
         RequestState memory s;
         s.requester = msg.sender;
         s.status = Status.Open;
+        s.callback = msg.sender.code.length != 0;
         s.modelId = SafeCast.toUint32(modelId);
         s.versionId = SafeCast.toUint32(versionId);
         s.verifier = verifier;
@@ -314,7 +320,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
         s.fee = uint96(fee);
         s.inputHash = keccak256(input);
         _records[requestId] = _seal(requestId, s);
-        emit Requested(requestId, msg.sender, modelId, versionId, verifier, input, fee, expiresAt);
+        emit Requested(requestId, msg.sender, modelId, versionId, verifier, input, fee, expiresAt, s.callback);
     }
 
     /**
@@ -404,7 +410,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
         _credit(requestId, msg.sender, s.fee);
         emit AnswerProven(requestId, msg.sender, output);
         emit RequestFinalized(requestId, provenHash, true);
-        _deliver(requestId, s.requester, words);
+        if (s.callback) _deliver(requestId, s.requester, words);
     }
 
     /**
@@ -423,7 +429,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
         _records[requestId] = _finalRecord(requestId, outputHash);
         _credit(requestId, s.proposer, uint256(s.proposerBond) + s.fee);
         emit RequestFinalized(requestId, outputHash, false);
-        _deliver(requestId, s.requester, words);
+        if (s.callback) _deliver(requestId, s.requester, words);
     }
 
     /**
@@ -613,7 +619,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
      */
     function _seal(uint256 requestId, RequestState memory s) private pure returns (bytes32 record) {
         assembly ("memory-safe") {
-            mstore(0x20, keccak256(s, 0x1c0)) // 14 words
+            mstore(0x20, keccak256(s, 0x1e0)) // 15 words
             mstore(0x00, requestId)
             record := or(and(keccak256(0x00, 0x40), not(0xff)), and(mload(add(s, 0x20)), 0xff))
         }
@@ -734,9 +740,8 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
         _credit(requestId, _config.treasury, cut);
     }
 
-    /// @dev Offer the final `output` to a contract requester with bounded gas; a failure is recorded in {AnswerDelivered}, never bubbled.
+    /// @dev Offer the final `output` to `consumer` (a contract requester) with bounded gas; a failure is recorded in {AnswerDelivered}, never bubbled.
     function _deliver(uint256 requestId, address consumer, uint256[] memory output) private {
-        if (consumer.code.length == 0) return;
         uint256 gasLimit = _config.callbackGasLimit;
         // EIP-150: a call gets at most 63/64 of what is left; make sure the consumer gets its full limit.
         uint256 needed = gasLimit + gasLimit / 63 + CALLBACK_RESERVE;

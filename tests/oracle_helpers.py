@@ -105,7 +105,7 @@ def record_of(contract, rid: int):
     return fold_events(int(rid), request_events(contract, rid))
 
 
-ZERO_STATE = (ZERO, 0, 0, 0, 0, ZERO, 0, 0, b"\x00" * 32, ZERO, 0, b"\x00" * 32, ZERO, 0)
+ZERO_STATE = (ZERO, 0, False, 0, 0, 0, ZERO, 0, 0, b"\x00" * 32, ZERO, 0, b"\x00" * 32, ZERO, 0)
 
 
 class StatefulOracle:

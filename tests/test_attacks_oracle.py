@@ -303,7 +303,7 @@ def test_a_challenger_griefing_near_the_timeout_loses_its_bond(oracle, model, st
 # --- the state passed back in calldata (commitment-style record) ---------------------------------
 def _with(state: tuple, **changes) -> tuple:
     """``state`` (a RequestState tuple) with fields replaced by name."""
-    names = ["requester", "status", "deadline", "modelId", "versionId", "verifier", "expiresAt", "fee",
+    names = ["requester", "status", "callback", "deadline", "modelId", "versionId", "verifier", "expiresAt", "fee",
              "inputHash", "proposer", "proposerBond", "outputHash", "challenger", "challengerBond"]
     out = list(state)
     for name, value in changes.items():

@@ -106,20 +106,21 @@ class RequestRecord:
     fee: int
     proposer_bond: int
     challenger_bond: int
+    callback: bool = False  # the requester is a contract: the final answer is offered to it
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     def to_state(self) -> tuple[Any, ...]:
         """The contract's ``RequestState`` tuple (its field order) for this record."""
-        return (self.requester, STATUS_CODES[self.status], self.deadline, self.model_id, self.version_id,
+        return (self.requester, STATUS_CODES[self.status], self.callback, self.deadline, self.model_id, self.version_id,
                 self.verifier, self.expires_at, self.fee, _b32(self.input_hash),
                 self.proposer or ZERO_ADDRESS, self.proposer_bond, _b32(self.output_hash),
                 self.challenger or ZERO_ADDRESS, self.challenger_bond)
 
 
 STATUS_CODES = {name: code for code, name in STATUS_NAMES.items()}
-_STATE_TYPE = "(address,uint8,uint64,uint32,uint32,address,uint64,uint96,bytes32,address,uint96,bytes32,address,uint96)"
+_STATE_TYPE = "(address,uint8,bool,uint64,uint32,uint32,address,uint64,uint96,bytes32,address,uint96,bytes32,address,uint96)"
 
 
 def _b32(value: str | None) -> bytes:
@@ -163,7 +164,7 @@ def fold_events(request_id: int, events: Iterable[tuple[str, Mapping[str, Any]]]
                                 expires_at=int(a["expiresAt"]), verifier=str(a["verifier"]), proposer=None,
                                 challenger=None, model_id=int(a["modelId"]), version_id=int(a["versionId"]),
                                 input_hash=packed_hash(_bytes(a["input"])), output_hash=None, fee=int(a["fee"]),
-                                proposer_bond=0, challenger_bond=0)
+                                proposer_bond=0, challenger_bond=0, callback=bool(a.get("callback", False)))
         elif rec is None:
             continue
         elif name == "AnswerProposed":
