@@ -414,6 +414,7 @@ class Oracle(Manager):
         rid = int(request_id)
         stored = _hex32(self._view(f"request {rid}", "recordOf", rid))
         if int(stored, 16) == 0:
+            self._view(f"request {rid}", "statusOf", rid)  # reverts: InferenceOracleUnknownRequest
             raise NotFoundError(f"no request {rid}")
         rec = fold_events(rid, self._request_events(rid, from_block))
         if rec is None:
@@ -456,8 +457,10 @@ class Oracle(Manager):
     def refundable(self, request_id: int) -> bool:
         """Whether :meth:`refund` would end ``request_id`` now (open and expired, or pending while
         its pinned version is suspended). Raises: NotFoundError: no such request."""
-        return bool(self._view(f"request {request_id}", "refundable", int(request_id),
-                               self.state(request_id)))
+        record = self.record(request_id)
+        if record.status in ("final", "refunded"):
+            return False
+        return bool(self._view(f"request {request_id}", "refundable", int(request_id), record.to_state()))
 
     def head(self) -> int:
         """The latest block number."""
