@@ -309,16 +309,23 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
         if (verifier == address(0)) revert InferenceOracleNoVerifier(modelId, versionId);
         uint64 expiresAt = uint64(block.timestamp) + c.requestTimeout;
         requestId = ++_requestCount;
-        RequestState memory s;
-        s.requester = msg.sender;
-        s.status = Status.Open;
-        s.callback = msg.sender.code.length != 0;
-        s.modelId = SafeCast.toUint32(modelId);
-        s.versionId = SafeCast.toUint32(versionId);
-        s.verifier = verifier;
-        s.expiresAt = expiresAt;
-        s.fee = uint96(fee);
-        s.inputHash = keccak256(input);
+        RequestState memory s = RequestState({
+            requester: msg.sender,
+            status: Status.Open,
+            callback: msg.sender.code.length != 0,
+            deadline: 0,
+            modelId: SafeCast.toUint32(modelId),
+            versionId: SafeCast.toUint32(versionId),
+            verifier: verifier,
+            expiresAt: expiresAt,
+            fee: uint96(fee),
+            inputHash: keccak256(input),
+            proposer: address(0),
+            proposerBond: 0,
+            outputHash: bytes32(0),
+            challenger: address(0),
+            challengerBond: 0
+        });
         _records[requestId] = _seal(requestId, s);
         emit Requested(requestId, msg.sender, modelId, versionId, verifier, input, fee, expiresAt, s.callback);
     }
@@ -553,7 +560,9 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
     /// @notice Whether `state` is the current state of pending request `requestId` (what every step checks).
     function isCurrent(uint256 requestId, RequestState calldata state) external view returns (bool) {
         bytes32 stored = _records[requestId];
-        return stored != 0 && stored == _seal(requestId, state);
+        Status status = _statusIn(stored);
+        if (status < Status.Open || status > Status.Challenged) return false;
+        return _sameWord(stored, _seal(requestId, state));
     }
 
     /// @notice The record a pending request `requestId` in `state` has (see {RequestState}).
@@ -563,8 +572,8 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
 
     /// @inheritdoc IInferenceOracle
     function isAnswer(uint256 requestId, uint256[] calldata output) external view returns (bool) {
-        bytes32 stored = _records[requestId];
-        return stored != 0 && stored == _finalRecord(requestId, keccak256(abi.encodePacked(output)));
+        // a final record is never zero: an unknown request is never answered
+        return _sameWord(_records[requestId], _finalRecord(requestId, keccak256(abi.encodePacked(output))));
     }
 
     /**
@@ -592,10 +601,20 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
     // ----------------------------------------------------------------------------------------
 
     /// @dev The status in `requestId`'s record; reverts if unknown.
-    function _storedStatus(uint256 requestId) private view returns (Status) {
-        uint256 stored = uint256(_records[requestId]);
-        if (stored == 0) revert InferenceOracleUnknownRequest(requestId);
-        return Status(uint8(stored));
+    function _storedStatus(uint256 requestId) private view returns (Status status) {
+        status = _statusIn(_records[requestId]);
+        if (status < Status.Open) revert InferenceOracleUnknownRequest(requestId);
+    }
+
+    /// @dev The status a record holds in its lowest byte (`None` for the zero record of an unknown request).
+    function _statusIn(bytes32 record) private pure returns (Status) {
+        return Status(uint8(uint256(record)));
+    }
+
+    /// @dev Whether two records are the same word (keccak-derived words compared bit for bit: no balance or time).
+    function _sameWord(bytes32 a, bytes32 b) private pure returns (bool) {
+        if (a != b) return false;
+        return true;
     }
 
     /**
@@ -605,9 +624,10 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
      */
     function _load(uint256 requestId, RequestState calldata state) private view returns (RequestState memory s) {
         bytes32 stored = _records[requestId];
-        if (stored == 0) revert InferenceOracleUnknownRequest(requestId);
-        Status status = Status(uint8(uint256(stored)));
-        if (status == Status.Final || status == Status.Refunded) revert InferenceOracleWrongStatus(requestId, status);
+        // every non-zero record has a status byte 1..5: pending records 1..3, final 4, refunded 5
+        Status status = _statusIn(stored);
+        if (status < Status.Open) revert InferenceOracleUnknownRequest(requestId);
+        if (status > Status.Challenged) revert InferenceOracleWrongStatus(requestId, status);
         s = state;
         if (_seal(requestId, s) != stored) revert InferenceOracleStaleState(requestId);
     }

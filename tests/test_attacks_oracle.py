@@ -10,7 +10,6 @@ import pytest
 from eth_utils import keccak
 
 from oracle_helpers import (
-    StatefulOracle,
     CALLBACK_GAS,
     CHALLENGE_WINDOW,
     CHALLENGED,
@@ -26,6 +25,7 @@ from oracle_helpers import (
     TREASURY_BPS,
     TRUE_OUTPUT,
     WRONG_OUTPUT,
+    StatefulOracle,
     active_model,
     add_version,
     config,

@@ -11,8 +11,6 @@ import pytest
 from eth_utils import keccak
 
 from oracle_helpers import (
-    StatefulOracle,
-    ZERO_STATE,
     CHALLENGE_WINDOW,
     CHALLENGED,
     CHALLENGER_BOND,
@@ -29,6 +27,8 @@ from oracle_helpers import (
     TREASURY_BPS,
     TRUE_OUTPUT,
     WRONG_OUTPUT,
+    ZERO_STATE,
+    StatefulOracle,
     active_model,
     config,
     event_args,

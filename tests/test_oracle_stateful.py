@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from oracle_helpers import (
-    StatefulOracle,
     CHALLENGE_WINDOW,
     CHALLENGED,
     CHALLENGER_BOND,
@@ -33,6 +32,7 @@ from oracle_helpers import (
     REQUEST_TIMEOUT,
     RESPONSE_WINDOW,
     TREASURY_BPS,
+    StatefulOracle,
     active_model,
     config,
     held,

@@ -113,14 +113,15 @@ class RequestRecord:
 
     def to_state(self) -> tuple[Any, ...]:
         """The contract's ``RequestState`` tuple (its field order) for this record."""
-        return (self.requester, STATUS_CODES[self.status], self.callback, self.deadline, self.model_id, self.version_id,
-                self.verifier, self.expires_at, self.fee, _b32(self.input_hash),
+        return (self.requester, STATUS_CODES[self.status], self.callback, self.deadline, self.model_id,
+                self.version_id, self.verifier, self.expires_at, self.fee, _b32(self.input_hash),
                 self.proposer or ZERO_ADDRESS, self.proposer_bond, _b32(self.output_hash),
                 self.challenger or ZERO_ADDRESS, self.challenger_bond)
 
 
 STATUS_CODES = {name: code for code, name in STATUS_NAMES.items()}
-_STATE_TYPE = "(address,uint8,bool,uint64,uint32,uint32,address,uint64,uint96,bytes32,address,uint96,bytes32,address,uint96)"
+_STATE_TYPE = ("(address,uint8,bool,uint64,uint32,uint32,address,uint64,uint96,bytes32,"
+               "address,uint96,bytes32,address,uint96)")
 
 
 def _b32(value: str | None) -> bytes:
@@ -163,13 +164,15 @@ def fold_events(request_id: int, events: Iterable[tuple[str, Mapping[str, Any]]]
                                 proven=False, callback_failed=False, deadline=0,
                                 expires_at=int(a["expiresAt"]), verifier=str(a["verifier"]), proposer=None,
                                 challenger=None, model_id=int(a["modelId"]), version_id=int(a["versionId"]),
-                                input_hash=packed_hash(_bytes(a["input"])), output_hash=None, fee=int(a["fee"]),
-                                proposer_bond=0, challenger_bond=0, callback=bool(a.get("callback", False)))
+                                input_hash=packed_hash(_bytes(a["input"])), output_hash=None,
+                                fee=int(a["fee"]),
+                                proposer_bond=0, challenger_bond=0,
+                                callback=bool(a.get("callback", False)))
         elif rec is None:
             continue
         elif name == "AnswerProposed":
-            rec = replace(rec, status="proposed", deadline=int(a["challengeDeadline"]), proposer=str(a["proposer"]),
-                          proposer_bond=int(a["bond"]),
+            rec = replace(rec, status="proposed", deadline=int(a["challengeDeadline"]),
+                          proposer=str(a["proposer"]), proposer_bond=int(a["bond"]),
                           output_hash=words_hash(unpack(_bytes(a["output"]), "output")))
         elif name == "AnswerChallenged":
             rec = replace(rec, status="challenged", deadline=int(a["responseDeadline"]),
@@ -620,7 +623,8 @@ class Oracle(Manager):
 
                 if unpack(committed) == list(input_words):
                     packed_input = committed
-        args = (int(request_id), state.to_state(), packed_input, _packed(output_words, "output"), bytes(proof))
+        args = (int(request_id), state.to_state(), packed_input, _packed(output_words, "output"),
+                bytes(proof))
         receipt = self._send(f"prove request {request_id}", "fulfillWithProof", args, sender)
         return TxResult.of(receipt, self.record(request_id))
 
