@@ -250,7 +250,8 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
     event RequestFinalized(uint256 indexed requestId, bytes32 outputHash, bool proven);
     /**
      * @notice `requestId` ended without an answer: `fee` went back to `requester` (and posted bonds
-     * to their posters); `suspended` when its pinned version was suspended, else it had expired.
+     * to their posters); `suspended` when it was refunded because its pinned version was suspended
+     * (an open request past its expiry reads `false`, suspended or not: the expiry alone allowed it).
      */
     event RequestRefunded(uint256 indexed requestId, address indexed requester, uint256 fee, bool suspended);
     /// @notice `amount` was credited to `account` in the settlement of `requestId`.
@@ -475,10 +476,11 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
     function refund(uint256 requestId, RequestState calldata state) external nonReentrant {
         RequestState memory s = _load(requestId, state);
         Status status = s.status;
-        bool suspended = registry.isSuspended(s.versionId);
-        if (!suspended) {
+        // an open request refundable by its expiry needs no registry read; otherwise only a suspension allows it
+        bool suspended = status != Status.Open || block.timestamp < s.expiresAt;
+        if (suspended && !registry.isSuspended(s.versionId)) {
             if (status != Status.Open) revert InferenceOracleWrongStatus(requestId, status);
-            if (block.timestamp < s.expiresAt) revert InferenceOracleRequestNotExpired(requestId, s.expiresAt);
+            revert InferenceOracleRequestNotExpired(requestId, s.expiresAt);
         }
         _records[requestId] = bytes32(uint256(uint8(Status.Refunded)));
         _credit(requestId, s.requester, s.fee);
