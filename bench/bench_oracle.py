@@ -197,13 +197,14 @@ Steady state (after one warm-up round of each path), EOA requester, fee 0, the i
 
 - optimistic path / proof path: **{ratio:.3f}×** (goal ≤ {GOAL_RATIO}: {'met' if ratio <= GOAL_RATIO else '**NOT met**'});
   answering alone (propose + finalize vs fulfillWithProof, the request being common to both): **{answer_ratio:.3f}×**.
-  The request (three storage slots, the registry's `activeVersionId` + `verifierOf`, the packed
-  input in calldata and the event) is a large share of the optimistic path and is paid on both.
-  Reaching {GOAL_RATIO}× would need the optimistic path ≤ {GOAL_RATIO * g['proof path']:,.0f} gas, {g['optimistic path'] - GOAL_RATIO * g['proof path']:,.0f} less:
-  the three transactions' base cost alone is 63,000, the request's three fresh slots ~66,000 and
-  the registry's pin reads ~32,000 (both paths pay them), propose's two fresh slots ~44,000 and the
-  suspension checks ~11,000; only a commitment-style record (one slot per step, the request and
-  answer passed back in calldata) would close the gap.
+  Storage: one word per request, a commitment to its state (the state comes back in calldata at
+  every step): the request writes one fresh slot, propose and finalize rewrite it (non-zero to
+  non-zero). The request (that fresh slot, the registry's `activeVersionId` audit tally +
+  `verifierOf`, the packed input in calldata and in the event) is paid on both paths; propose and
+  finalize each pay 21,000 base, the state in calldata, the record rewrite, the config and the
+  registry's `isSuspended` (the suspension rule), and finalize the proposer's credit.
+  Margin: the ratio stays ≤ {GOAL_RATIO} while fulfillWithProof costs at least
+  {g['optimistic path'] / GOAL_RATIO - g['request']:,.0f} gas (now {g['fulfillWithProof']:,}).
 - one-time first writes (warm-up round): {first}.
 - latency to a usable answer: optimistic = compute {m['compute_s']:.1f} s + challenge window {m['window_s']} s
   (local setting; a real network uses hours); proof = proving {m['prove_s']:.1f} s, final at once.
