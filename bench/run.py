@@ -182,7 +182,9 @@ def _existing_sections(output: Path) -> tuple[list[tuple[str, str]], dict[str, s
               for i, (a, name) in enumerate(starts)]
     label = {"make test / make demo": "make"}
     rows = {}
-    for line in text.split("## Sections", 1)[-1].splitlines():
+    # the index table sits between "## Sections" and the first section (whose tables must not match)
+    index = text[max(text.find("## Sections"), 0):starts[0][0]] if starts else ""
+    for line in index.splitlines():
         if line.startswith("| ") and not line.startswith("| section"):
             cell = line.split("|")[1].strip()
             rows[label.get(cell, cell)] = line
