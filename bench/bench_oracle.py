@@ -210,6 +210,12 @@ Steady state (after one warm-up round of each path), EOA requester, fee 0, the i
   (local setting; a real network uses hours); proof = proving {m['prove_s']:.1f} s, final at once.
 - node throughput on this machine: {m['optimistic_per_min']:.1f} requests/min optimistic ({m['answered']} answered in one pass,
   EZKL witness per request), {m['prove_per_min']:.1f} requests/min with `--prove` ({m['proven']} proven).
+- the commonly quoted claim "optimistic ML is 100× cheaper than zkML", measured here: on gas, the
+  whole optimistic path is {1 / ratio:.1f}× cheaper than the proof path and the answer alone
+  {1 / answer_ratio:.1f}× (the proof's on-chain verification, not proving, is what zkML pays on
+  chain); on the node's compute, one answer is {m['prove_s'] / m['compute_s']:.0f}× cheaper (EZKL
+  witness {m['compute_s']:.2f} s vs proof {m['prove_s']:.1f} s). So the claim holds roughly for
+  compute, not for gas — and a challenged answer still pays for one proof.
 """
 
 
