@@ -28,6 +28,7 @@ import numpy as np
 
 from modelgov.errors import PathError, ProofRejectedError, ValidationError, ZkArtifactsError
 from modelgov.zk.artifacts import FILES, META_SCHEMA, ZK_DIR, Circuit, ZkPaths, load_circuit, pk_path
+from modelgov.zk.commitment import POLYCOMMIT, compute_commitment
 from modelgov.zk.inputs import ezkl_input, read_samples
 from modelgov.zk.onnx_model import check_onnx, load_mlp, mlp_onnx_bytes, run_onnx
 from modelgov.zk.proof import ProofFile, check_against, felt_to_int, make_proof_file
@@ -37,7 +38,9 @@ from modelgov.zk.srs import Srs, file_sha256, srs_for_artifacts, srs_for_build
 
 DEFAULT_SCALE = 10
 DEFAULT_INNER_COLS = 2
-VISIBILITY = {"input_visibility": "public", "output_visibility": "public", "param_visibility": "fixed"}
+DEFAULT_PARAMS = "polycommit"
+PARAM_VISIBILITIES = ("polycommit", "fixed")
+VISIBILITY = {"input_visibility": "public", "output_visibility": "public", "param_visibility": DEFAULT_PARAMS}
 #: Calibration samples used to measure the circuit's accuracy against the float model.
 ACCURACY_SAMPLES = 16
 
@@ -86,15 +89,22 @@ def _onnx_for(model_dir: Path, out_dir: Path) -> tuple[Path, str]:
 
 def build(model_dir: Path, *, calibration: Path | None = None, srs_file: Path | None = None,
           scale: int = DEFAULT_SCALE, num_inner_cols: int = DEFAULT_INNER_COLS,
-          progress: Progress | None = None) -> BuildReport:
+          params: str = DEFAULT_PARAMS, like: Path | None = None,
+          run_args: dict[str, Any] | None = None, progress: Progress | None = None) -> BuildReport:
     """Turn a version folder into its circuit under ``<model_dir>/zk/`` (replacing an old one).
 
     Calibration data: ``calibration`` (a JSON of samples), else the folder's
     ``zk/calibration.json``. The proving key goes to the cache (:func:`pk_path`).
 
+    ``like``: another version folder whose circuit settings are reused as they are (no
+    calibration): with ``polycommit`` params and the same ONNX graph, both versions get the same
+    verifying key, so they share one on-chain verifier and differ only by their weights
+    commitment. ``run_args``: further EZKL run arguments (tuning, ``bench/bench_zk.py``).
+
     Raises:
         PathError: ``model_dir`` is not a folder.
-        ValidationError: no or malformed calibration data; scale out of range.
+        ValidationError: no or malformed calibration data; scale out of range; ``like`` has no
+            circuit or another parameter visibility.
         ZkModelError: the model cannot become a circuit.
         ZkSrsError: ``srs_file`` missing.
         ZkToolMissingError, ZkToolCrashedError, ZkError: an EZKL step failed.
@@ -106,6 +116,16 @@ def build(model_dir: Path, *, calibration: Path | None = None, srs_file: Path | 
         raise ValidationError(f"scale must be 1..16, got {scale}")
     if num_inner_cols not in (1, 2, 4, 8):
         raise ValidationError(f"num_inner_cols must be 1, 2, 4 or 8, got {num_inner_cols}")
+    if params not in PARAM_VISIBILITIES:
+        raise ValidationError(f"params must be one of {', '.join(PARAM_VISIBILITIES)}, got {params!r}")
+    visibility = {**VISIBILITY, "param_visibility": params}
+    settings_from: Path | None = None
+    if like is not None:
+        other = load_circuit(Path(like))
+        if other.meta.get("visibility", {}).get("param_visibility") != params:
+            raise ValidationError(f"{like}: its circuit's params are not {params!r}: settings not shared")
+        settings_from = other.paths.settings
+        scale, num_inner_cols = int(other.meta["scale"]), int(other.meta["num_inner_cols"])
     paths = ZkPaths(model_dir)
     timings = Timings()
     tmp = Path(tempfile.mkdtemp(prefix=".zk-build-", dir=model_dir))
@@ -119,11 +139,13 @@ def build(model_dir: Path, *, calibration: Path | None = None, srs_file: Path | 
         samples = read_samples(Path(cal_source), in_size)
         (tmp / FILES["calibration"]).write_text(json.dumps(ezkl_input(samples)))
 
-        _say(progress, f"settings + calibration ({len(samples)} samples, scale {scale}) + compile")
+        _say(progress, f"settings from {like}" if like else
+             f"settings + calibration ({len(samples)} samples, scale {scale}) + compile")
         req: dict[str, Any] = {
-            **VISIBILITY, "scale": scale, "num_inner_cols": num_inner_cols, "target": "resources",
-            "onnx": onnx_path, "calibration": tmp / FILES["calibration"],
+            **visibility, "scale": scale, "num_inner_cols": num_inner_cols, "target": "resources",
+            "onnx": onnx_path, "calibration": tmp / FILES["calibration"], "run_args": run_args or {},
             "settings": tmp / FILES["settings"], "compiled": tmp / FILES["compiled"],
+            "settings_from": settings_from,
         }
         logrows = int(timings.add("compile", run_step("settings", **req)).data["logrows"])
 
@@ -141,6 +163,12 @@ def build(model_dir: Path, *, calibration: Path | None = None, srs_file: Path | 
         accuracy = _accuracy(onnx_path, tmp / FILES["compiled"], int(settings["model_output_scales"][0]),
                              samples[:ACCURACY_SAMPLES], timings)
         vk_sha = file_sha256(tmp / FILES["vk"])
+        commitment = ""
+        if params == POLYCOMMIT:
+            _say(progress, "weights commitment")
+            value, step = compute_commitment(tmp / FILES["compiled"], tmp / FILES["vk"], srs.path, in_size)
+            timings.add("commitment", step)
+            commitment = "0x" + value.hex()
         meta = {
             "schema": META_SCHEMA,
             "source": source,
@@ -152,7 +180,9 @@ def build(model_dir: Path, *, calibration: Path | None = None, srs_file: Path | 
             "num_rows": settings.get("num_rows"),
             "scale": scale,
             "num_inner_cols": num_inner_cols,
-            "visibility": VISIBILITY,
+            "visibility": visibility,
+            "weights_commitment": commitment,
+            "shares_settings_with": str(like) if like else "",
             "srs": {"kind": srs.kind, "sha256": srs.sha256, "logrows": logrows},
             "vk_sha256": vk_sha,
             "ezkl": settings.get("version", ""),
