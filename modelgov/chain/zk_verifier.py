@@ -15,6 +15,7 @@ through Ape (its accounts sign).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelgov.chain.tx import JsonRecord
@@ -335,3 +336,102 @@ def create_bound_verifier(factory_address: str, verifier: str, commitment: bytes
     receipt = send(handle, "create", (checksum(verifier), bytes(commitment)), sender=sender,
                    action="create the weights-bound verifier")
     return TxResult.of(receipt, BoundVerifier(address, checksum(verifier), keccak(commitment), True))
+
+
+#: Deployment-file names of the factory and of each architecture's shared verifier (+ vk digest).
+FACTORY_RECORD = "zkBoundVerifierFactory"
+VERIFIER_RECORD = "zkVerifier:"
+
+
+@dataclass(frozen=True)
+class VersionVerifier(JsonRecord):
+    """What :func:`deploy_for_version` did: ``address`` is what the version binds. ``mode``
+    ``bound`` (a clone of the architecture's shared verifier) or ``plain`` (fixed weights: a new
+    EZKL verifier); ``gas_used`` the set-up gas of this run; ``steps`` each contract, reused or not."""
+
+    mode: str
+    address: str
+    verifier: str
+    factory: str
+    weights_commitment: str
+    gas_used: int
+    steps: dict[str, dict[str, Any]]
+
+
+def deploy_for_version(gov: ModelGov, model_dir: Path, *, record: bool = True) -> VersionVerifier:
+    """Deploy what a version's verifier needs, from ``gov.account``; reuse what is there
+    (``record``: remember new shared contracts in the network's deployment file).
+
+    Committed weights: the factory and the architecture's shared verifier, each reused when the
+    deployment file records it and its code checks out (else deployed and recorded), then the
+    version's clone (reused when it exists). Fixed weights: a new EZKL verifier.
+
+    Raises:
+        ZkArtifactsError: no circuit. ChainError: a deployment failed.
+        ZkToolMissingError, ZkError: compiling the verifier failed.
+    """
+    from modelgov.zk.artifacts import load_circuit
+    from modelgov.zk.check import check_implementation, compile_pinned
+    from modelgov.zk.commitment import is_polycommit
+    from modelgov.zk.solc import strip_metadata
+
+    circuit = load_circuit(model_dir)
+    compiled = compile_pinned(model_dir)
+    if not is_polycommit(circuit):
+        plain = deploy_verifier(gov.account, compiled)
+        step = {"address": plain.address, "reused": False, "gas_used": plain.gas_used}
+        return VersionVerifier("plain", plain.address, plain.address, "", "", plain.gas_used,
+                               {"verifier": step})
+    commitment = bytes.fromhex(str(circuit.meta.get("weights_commitment", "")).removeprefix("0x"))
+    rpc = gov.connection.rpc
+    steps: dict[str, dict[str, Any]] = {}
+
+    address = _recorded(gov, FACTORY_RECORD)
+    try:
+        if address is None:
+            raise LookupError(FACTORY_RECORD)
+        impl = str(factory(address, gov).call("implementation"))
+        check_implementation(rpc.get_code(impl), impl, implementation_runtime())
+        steps["factory"] = {"address": address, "reused": True, "gas_used": 0}
+    except (LookupError, ModelGovError):
+        made = deploy_factory(gov.account)
+        if record:
+            _record(gov, FACTORY_RECORD, made.address)
+        steps["factory"] = {"address": made.address, "reused": False, "gas_used": made.gas_used}
+
+    name = f"{VERIFIER_RECORD}{circuit.vk_sha256[:16]}"
+    address = _recorded(gov, name)
+    code = rpc.get_code(address) if address else b""
+    if address and code and strip_metadata(code) == strip_metadata(bytes.fromhex(compiled.runtime)):
+        steps["verifier"] = {"address": address, "reused": True, "gas_used": 0}
+    else:
+        shared = deploy_verifier(gov.account, compiled)
+        if record:
+            _record(gov, name, shared.address)
+        steps["verifier"] = {"address": shared.address, "reused": False, "gas_used": shared.gas_used}
+
+    clone = create_bound_verifier(steps["factory"]["address"], steps["verifier"]["address"], commitment,
+                                  gov=gov, sender=gov.account)
+    steps["clone"] = {"address": clone.value.address, "reused": not clone.value.created,
+                      "gas_used": clone.gas_used}
+    return VersionVerifier("bound", clone.value.address, steps["verifier"]["address"],
+                           steps["factory"]["address"], "0x" + commitment.hex(),
+                           sum(int(v["gas_used"]) for v in steps.values()), steps)
+
+
+def _recorded(gov: ModelGov, name: str) -> str | None:
+    from modelgov.errors import DeploymentNotFoundError
+
+    try:
+        return gov.deployment_record().contracts.get(name)
+    except DeploymentNotFoundError:
+        return None
+
+
+def _record(gov: ModelGov, name: str, address: str) -> None:
+    from contextlib import suppress
+
+    from modelgov.errors import DeploymentNotFoundError
+
+    with suppress(DeploymentNotFoundError):  # no deployment file (a bare chain): nowhere to record it
+        gov.record_contract(name, address)

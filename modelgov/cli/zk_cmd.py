@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
 from modelgov.cli._chain import account_option, client, network_option
 from modelgov.cli._common import echo_json, json_option
-
-if TYPE_CHECKING:
-    from modelgov.chain.client import ModelGov
-
-#: Deployment-file names of the factory and of each architecture's shared verifier (+ vk digest).
-FACTORY_RECORD = "zkBoundVerifierFactory"
-VERIFIER_RECORD = "zkVerifier:"
 
 _dir = click.Path(exists=True, file_okay=False, path_type=Path)
 _file = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -201,21 +193,20 @@ def zk_deploy(model_dir: Path, allow_dev_srs: bool, network: str, account: str |
     (deployed once, reused when recorded in the deployment file and its code matches) and the
     version's WeightsBoundVerifier clone (about 100k gas). Weights fixed: a new EZKL verifier."""
     from modelgov.chain.connection import network_name
+    from modelgov.chain.zk_verifier import deploy_for_version
     from modelgov.zk.artifacts import load_circuit
-    from modelgov.zk.commitment import is_polycommit
     from modelgov.zk.srs import check_network
 
     circuit = load_circuit(model_dir)
     check_network(circuit.srs_kind, network_name(network), allow_dev_srs)
     with client(network, account) as gov:
-        result = _deploy_bound(gov, model_dir) if is_polycommit(circuit) else _deploy_plain(gov, model_dir)
+        result = deploy_for_version(gov, model_dir).to_json()
     result.update({"vk_sha256": circuit.vk_sha256, "srs": circuit.srs_kind})
     if as_json:
         echo_json(result)
         return
     if result["mode"] == "plain":
-        click.echo(f"verifier {result['address']} ({result['runtime_bytes']} B runtime, "
-                   f"{result['gas_used']} gas, {circuit.srs_kind} SRS)")
+        click.echo(f"verifier {result['address']} ({result['gas_used']} gas, {circuit.srs_kind} SRS)")
         return
     steps = result["steps"]
     for name in ("factory", "verifier", "clone"):
@@ -223,84 +214,6 @@ def zk_deploy(model_dir: Path, allow_dev_srs: bool, network: str, account: str |
         how = "reused" if step["reused"] else f"deployed, {step['gas_used']:,} gas"
         click.echo(f"{name:8} {step['address']} ({how})")
     click.echo(f"bind {result['address']} to the version (set-up gas this run: {result['gas_used']:,})")
-
-
-def _deploy_plain(gov: ModelGov, model_dir: Path) -> dict[str, Any]:
-    from modelgov.chain.zk_verifier import deploy_verifier
-    from modelgov.zk.check import compile_pinned
-
-    return {"mode": "plain", **deploy_verifier(gov.account, compile_pinned(model_dir)).as_dict()}
-
-
-def _recorded(gov: ModelGov, name: str) -> str | None:
-    from modelgov.errors import DeploymentNotFoundError
-
-    try:
-        return gov.deployment_record().contracts.get(name)
-    except DeploymentNotFoundError:
-        return None
-
-
-def _record(gov: ModelGov, name: str, address: str) -> None:
-    from contextlib import suppress
-
-    from modelgov.errors import DeploymentNotFoundError
-
-    with suppress(DeploymentNotFoundError):  # no deployment file (a bare chain): nowhere to record it
-        gov.record_contract(name, address)
-
-
-def _deploy_bound(gov: ModelGov, model_dir: Path) -> dict[str, Any]:
-    """Factory and shared verifier (each reused when recorded and its code checks out), then the
-    version's clone (reused when it exists)."""
-    from modelgov.chain.zk_verifier import (
-        create_bound_verifier,
-        deploy_factory,
-        deploy_verifier,
-        factory,
-        implementation_runtime,
-    )
-    from modelgov.errors import ModelGovError
-    from modelgov.zk.artifacts import load_circuit
-    from modelgov.zk.check import check_implementation, compile_pinned
-    from modelgov.zk.solc import strip_metadata
-
-    circuit = load_circuit(model_dir)
-    commitment = bytes.fromhex(str(circuit.meta.get("weights_commitment", "")).removeprefix("0x"))
-    rpc = gov.connection.rpc
-    steps: dict[str, dict[str, Any]] = {}
-
-    address = _recorded(gov, FACTORY_RECORD)
-    try:
-        if address is None:
-            raise LookupError
-        impl = str(factory(address, gov).call("implementation"))
-        check_implementation(rpc.get_code(impl), impl, implementation_runtime())
-        steps["factory"] = {"address": address, "reused": True, "gas_used": 0}
-    except (LookupError, ModelGovError):
-        deployed = deploy_factory(gov.account)
-        _record(gov, FACTORY_RECORD, deployed.address)
-        steps["factory"] = {"address": deployed.address, "reused": False, "gas_used": deployed.gas_used}
-
-    compiled = compile_pinned(model_dir)
-    name = f"{VERIFIER_RECORD}{circuit.vk_sha256[:16]}"
-    address = _recorded(gov, name)
-    code = rpc.get_code(address) if address else b""
-    if address and code and strip_metadata(code) == strip_metadata(bytes.fromhex(compiled.runtime)):
-        steps["verifier"] = {"address": address, "reused": True, "gas_used": 0}
-    else:
-        plain = deploy_verifier(gov.account, compiled)
-        _record(gov, name, plain.address)
-        steps["verifier"] = {"address": plain.address, "reused": False, "gas_used": plain.gas_used,
-                             "runtime_bytes": plain.runtime_bytes}
-
-    made = create_bound_verifier(steps["factory"]["address"], steps["verifier"]["address"], commitment,
-                                 gov=gov, sender=gov.account)
-    steps["clone"] = {"address": made.value.address, "reused": not made.value.created,
-                      "gas_used": made.gas_used}
-    return {"mode": "bound", "address": made.value.address, "verifier": steps["verifier"]["address"],
-            "factory": steps["factory"]["address"], "weights_commitment": "0x" + commitment.hex(),
-            "gas_used": sum(int(v["gas_used"]) for v in steps.values()), "steps": steps}
 
 
 @zk.command("check")
