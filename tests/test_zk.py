@@ -393,3 +393,24 @@ def test_registry_binding_verifies_a_proof_of_the_active_version(zk, verifiers, 
     checked = run_cli("zk", "check", zk.v1, "--version", vid, "--json")
     assert checked.exit_code == 0, checked.stderr
     assert json.loads(checked.stdout)["bound_verifier"] == _addr(verifiers, "v1")
+
+
+def test_one_changed_bias_gives_another_commitment(zk, tmp_path):
+    """Biases are committed too: v1 with one output bias moved by 1/4 (same settings, same vk)
+    gets another commitment."""
+    from modelgov.zk.commitment import compute_commitment
+    from modelgov.zk.onnx_model import load_mlp, mlp_onnx_bytes
+    from modelgov.zk.runner import run_step
+    from modelgov.zk.srs import dev_srs_path
+
+    circuit = load_circuit(zk.v1)
+    weights = load_mlp(zk.v1)
+    weights.fc2_bias[0] += 0.25
+    onnx = tmp_path / "model.onnx"
+    onnx.write_bytes(mlp_onnx_bytes(weights))
+    run_step("settings", onnx=onnx, settings=tmp_path / "settings.json", compiled=tmp_path / "model.compiled",
+             settings_from=circuit.paths.settings)
+    changed, _ = compute_commitment(tmp_path / "model.compiled", circuit.paths.vk, dev_srs_path(circuit.logrows),
+                                    circuit.input_size)
+    pinned = bytes.fromhex(circuit.meta["weights_commitment"][2:])
+    assert len(changed) == len(pinned) and changed != pinned
