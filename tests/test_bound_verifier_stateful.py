@@ -90,6 +90,6 @@ def test_bound_verifier_state_machine(chain, project, deployer, accounts):
 
     run_state_machine_as_test(
         BoundMachine,
-        settings=settings(max_examples=10, stateful_step_count=20, deadline=None,
+        settings=settings(max_examples=6, stateful_step_count=15, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow]),
     )

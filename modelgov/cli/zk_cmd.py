@@ -32,9 +32,9 @@ def zk() -> None:
 @click.option("--calibration", type=_file, default=None,
               help="JSON samples to calibrate on (default: MODEL_DIR/zk/calibration.json).")
 @srs_option
-@click.option("--scale", type=click.IntRange(1, 16), default=10, show_default=True,
+@click.option("--scale", type=click.IntRange(1, 16), default=13, show_default=True,
               help="Fixed-point scale (bits) of inputs and weights.")
-@click.option("--inner-cols", type=click.Choice(["1", "2", "4", "8"]), default="2", show_default=True,
+@click.option("--inner-cols", type=click.Choice(["1", "2", "4", "8"]), default="1", show_default=True,
               help="EZKL num_inner_cols (more columns: fewer rows, more memory).")
 @click.option("--params", type=click.Choice(["polycommit", "fixed"]), default="polycommit", show_default=True,
               help="polycommit: weights committed in the proof (one verifier per architecture, a "
