@@ -153,7 +153,7 @@ def _chain(v: dict[str, Any], root: Path) -> dict[str, Any]:
         acct = accounts.test_accounts[0]
         submitter = accounts.test_accounts[1]
         suite = deploy_suite(acct, LOCAL_PARAMS)
-        governance = accounts[suite.timelock.address]
+        governance = accounts.test_accounts[suite.timelock.address]
         governance.balance += 10**20
         registry = suite.registry
         shared = deploy_verifier(acct, compile_pinned(v["a"]))
