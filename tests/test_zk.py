@@ -126,6 +126,7 @@ def test_artifacts_pinned_in_version_folder_and_pk_not(zk):
     # v1 and v2 differ only in weights: one verifying key (and verifier), two weights commitments
     c1, c2 = load_circuit(zk.v1), load_circuit(zk.v2)
     assert c1.vk_sha256 == c2.vk_sha256
+    assert c2.meta["settings_of_vk"] == c1.vk_sha256 and c2.meta["same_vk_as_settings_source"] is True
     assert c1.paths.verifier.read_text() == c2.paths.verifier.read_text()
     assert len(bytes.fromhex(c1.meta["weights_commitment"][2:])) % 64 == 0
     assert c1.meta["weights_commitment"] != c2.meta["weights_commitment"]

@@ -58,6 +58,10 @@ def zk_build(model_dir: Path, calibration: Path | None, srs_file: Path | None, s
                f"instances, {meta['srs']['kind']} SRS, vk {meta['vk_sha256'][:12]}…")
     click.echo(f"accuracy vs float on {acc['samples']} samples: max |error| {acc['max_abs_error']:.4f}, "
                f"argmax agreement {acc['argmax_agreement']:.0%}")
+    if like is not None:
+        click.echo(f"shares the verifier of {like}" if meta["same_vk_as_settings_source"] else
+                   f"does NOT share the verifier of {like}: the graphs differ (e.g. all-zero biases are "
+                   "simplified away), its verifying key is another one")
 
 
 @zk.command("setup")

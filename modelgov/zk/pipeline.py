@@ -130,8 +130,10 @@ def build(model_dir: Path, *, calibration: Path | None = None, srs_file: Path | 
         raise ValidationError(f"params must be one of {', '.join(PARAM_VISIBILITIES)}, got {params!r}")
     visibility = {**VISIBILITY, "param_visibility": params}
     settings_from: Path | None = None
+    like_vk = ""
     if like is not None:
         other = load_circuit(Path(like))
+        like_vk = other.vk_sha256
         if other.meta.get("visibility", {}).get("param_visibility") != params:
             raise ValidationError(f"{like}: its circuit's params are not {params!r}: settings not shared")
         settings_from = other.paths.settings
@@ -192,7 +194,10 @@ def build(model_dir: Path, *, calibration: Path | None = None, srs_file: Path | 
             "num_inner_cols": num_inner_cols,
             "visibility": visibility,
             "weights_commitment": commitment,
-            "shares_settings_with": str(like) if like else "",
+            # the circuit whose settings were reused (by its vk digest), and whether the verifying
+            # key came out the same (then both share one verifier; see ``like``)
+            "settings_of_vk": like_vk,
+            "same_vk_as_settings_source": bool(like_vk) and like_vk == vk_sha,
             "srs": {"kind": srs.kind, "sha256": srs.sha256, "logrows": logrows},
             "vk_sha256": vk_sha,
             "ezkl": settings.get("version", ""),
