@@ -31,6 +31,7 @@ class ZkSession:
         self.v2 = root / "demo-mlp" / "v2"
         self.input = root / "input.json"
         self.proof_path = root / "proof-v1.json"
+        self.proof2_path = root / "proof-v2.json"
         self.pk_regenerated = False
         self.expected_output: list[float] = []
 
@@ -38,28 +39,37 @@ class ZkSession:
     def proof(self) -> ProofFile:
         return load_proof(self.proof_path)
 
+    @property
+    def proof2(self) -> ProofFile:
+        return load_proof(self.proof2_path)
+
 
 @pytest.fixture(scope="session")
 def zk(tmp_path_factory) -> ZkSession:
+    """v1: trained weights, calibrated; v2: trained further, built with v1's settings (``like``):
+    one architecture, one verifying key, two weights commitments."""
     s = ZkSession(tmp_path_factory.mktemp("zk"))
     x, _ = mlp._data()
     calibration = s.root / "calibration.json"
     calibration.write_text(json.dumps(x[:16].tolist()))
     s.input.write_text(json.dumps({"input": x[100].tolist()}))
-    w1 = mlp.initial_weights()
+    w1, _ = mlp.train(mlp.initial_weights())
     w2, _ = mlp.train(w1)
-    s.expected_output = (x[100:101] @ w1["fc1.weight"].T).clip(0) @ w1["fc2.weight"].T
+    s.expected_output = ((x[100:101] @ w1["fc1.weight"].T + w1["fc1.bias"]).clip(0) @ w1["fc2.weight"].T
+                         + w1["fc2.bias"])
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MODELGOV_HOME", str(s.home))
         mp.setenv("MODELGOV_ZK_SRS_DIR", str(SRS_DIR))
-        for folder, weights, number in ((s.v1, w1, 1), (s.v2, w2, 2)):
-            mlp.write_model(folder, weights, number)
-            pipeline.build(folder, calibration=calibration)
+        mlp.write_model(s.v1, w1, 1)
+        pipeline.build(s.v1, calibration=calibration)
+        mlp.write_model(s.v2, w2, 2)
+        pipeline.build(s.v2, calibration=calibration, like=s.v1)
         circuit = load_circuit(s.v1)
         pk_path(circuit.vk_sha256).unlink()  # the pk is not pinned: regenerate it from the artifacts
         pipeline.setup(s.v1)
         s.pk_regenerated = pk_path(circuit.vk_sha256).is_file()
         pipeline.prove(s.v1, s.input, s.proof_path)
+        pipeline.prove(s.v2, s.input, s.proof2_path)  # the same (shared) proving key
     return s
 
 
@@ -71,17 +81,27 @@ def zk_home(zk, monkeypatch):
 
 @pytest.fixture(scope="session")
 def verifiers(zk, deployer):
-    """v1's and v2's verifiers, compiled from their pinned Verifier.sol and deployed."""
-    from modelgov.chain.zk_verifier import deploy_verifier
+    """The architecture's shared EZKL verifier (compiled from v1's pinned Verifier.sol, which is
+    v2's too), the factory, and v1's and v2's weights-bound clones."""
+    from modelgov.chain.zk_verifier import create_bound_verifier, deploy_factory, deploy_verifier
     from modelgov.zk.check import compile_pinned
 
-    return {name: deploy_verifier(deployer, compile_pinned(folder))
-            for name, folder in (("v1", zk.v1), ("v2", zk.v2))}
+    shared = deploy_verifier(deployer, compile_pinned(zk.v1))
+    factory = deploy_factory(deployer)
+    out: dict[str, object] = {"shared": shared, "factory": factory}
+    for name, folder in (("v1", zk.v1), ("v2", zk.v2)):
+        commitment = bytes.fromhex(load_circuit(folder).meta["weights_commitment"][2:])
+        out[name] = create_bound_verifier(factory.address, shared.address, commitment, sender=deployer)
+    return out
+
+
+def _addr(verifiers, name: str) -> str:
+    return verifiers[name].value.address if name in ("v1", "v2") else verifiers[name].address
 
 
 def test_fixtures_ready(zk, verifiers, deployer, suite, registry, governance, stranger, run_cli):
-    assert zk.pk_regenerated and zk.proof_path.is_file()
-    assert set(verifiers) == {"v1", "v2"}
+    assert zk.pk_regenerated and zk.proof_path.is_file() and zk.proof2_path.is_file()
+    assert {"v1", "v2", "shared", "factory"} <= set(verifiers)
 
 
 def _tampered(proof: ProofFile, **changes) -> ProofFile:
@@ -100,11 +120,27 @@ def test_artifacts_pinned_in_version_folder_and_pk_not(zk):
     assert not any(p.endswith(".pk") or "pk" in Path(p).stem for p in files)
     meta = json.loads((zk.v1 / "zk" / "meta.json").read_text())
     assert meta["srs"]["kind"] == "dev" and meta["logrows"] == meta["srs"]["logrows"] >= 10
-    assert meta["visibility"]["param_visibility"] == "fixed"
+    assert meta["visibility"]["param_visibility"] == "polycommit"
     assert meta["accuracy"]["argmax_agreement"] >= 0.9
     assert meta["accuracy"]["max_abs_error"] < 0.05 * meta["accuracy"]["max_abs_output"]
-    # v1 and v2 differ only in weights: with fixed params, their verifying keys differ
-    assert load_circuit(zk.v1).vk_sha256 != load_circuit(zk.v2).vk_sha256
+    # v1 and v2 differ only in weights: one verifying key (and verifier), two weights commitments
+    c1, c2 = load_circuit(zk.v1), load_circuit(zk.v2)
+    assert c1.vk_sha256 == c2.vk_sha256
+    assert c2.meta["settings_of_vk"] == c1.vk_sha256 and c2.meta["same_vk_as_settings_source"] is True
+    assert c1.paths.verifier.read_text() == c2.paths.verifier.read_text()
+    assert len(bytes.fromhex(c1.meta["weights_commitment"][2:])) % 64 == 0
+    assert c1.meta["weights_commitment"] != c2.meta["weights_commitment"]
+
+
+def test_weights_commitment_is_the_proof_prefix_and_is_rederived_from_the_weights(zk):
+    """Deterministic (no blinding): the pinned commitment = each proof's first G1 points = what
+    `zk check` recomputes from model.safetensors; another version's weights give another one."""
+    from modelgov.zk.check import rederive_commitment
+
+    c1 = bytes.fromhex(load_circuit(zk.v1).meta["weights_commitment"][2:])
+    c2 = bytes.fromhex(load_circuit(zk.v2).meta["weights_commitment"][2:])
+    assert zk.proof.proof_bytes[:len(c1)] == c1 and zk.proof2.proof_bytes[:len(c2)] == c2
+    assert rederive_commitment(zk.v1) == c1
 
 
 def test_proof_made_with_regenerated_pk_verifies_off_and_on_chain(zk, verifiers, deployer):
@@ -114,9 +150,10 @@ def test_proof_made_with_regenerated_pk_verifies_off_and_on_chain(zk, verifiers,
     # the proven output is the float model's answer, up to quantization
     assert max(abs(a - b) for a, b in zip(proof.output, zk.expected_output[0], strict=False)) < 0.1
     assert pipeline.verify(proof, zk.v1)["valid"] is True
-    assert verify_on_chain(verifiers["v1"].address, proof) is True
-    gas = verify_transaction(verifiers["v1"].address, proof, sender=deployer).value
-    assert 200_000 < gas < 1_500_000
+    assert verify_on_chain(_addr(verifiers, "v1"), proof) is True
+    through_clone = verify_transaction(_addr(verifiers, "v1"), proof, sender=deployer).value
+    direct = verify_transaction(_addr(verifiers, "shared"), proof, sender=deployer).value
+    assert 200_000 < direct < through_clone < direct + 20_000
 
 
 def test_changed_output_is_refused(zk, verifiers):
@@ -134,62 +171,142 @@ def test_changed_output_is_refused(zk, verifiers):
     with pytest.raises(ProofRejectedError, match="rejected off chain"):
         pipeline.verify(forged, zk.v1)
     with pytest.raises(ProofRejectedError, match="rejected the proof"):
-        verify_on_chain(verifiers["v1"].address, forged)
+        verify_on_chain(_addr(verifiers, "v1"), forged)
     # the readable output alone changed: refused before EZKL runs
     lied = _tampered(proof, output=lambda doc: doc["output"].__setitem__(0, 99.0))
     with pytest.raises(ProofRejectedError, match="not its public instances"):
         pipeline.verify(lied, zk.v1)
 
 
-def test_changed_proof_byte_is_refused(zk, verifiers):
-    from modelgov.chain.zk_verifier import verify_on_chain
-
-    def flip(doc):
+def _with_proof_bytes(proof: ProofFile, fn) -> ProofFile:
+    def edit(doc):
         raw = bytearray(bytes.fromhex(doc["ezkl"]["hex_proof"][2:]))
-        raw[200] ^= 0x01
+        fn(raw)
         doc["ezkl"]["hex_proof"] = "0x" + raw.hex()
         doc["ezkl"]["proof"] = list(raw)
 
-    forged = _tampered(zk.proof, ezkl=flip)
+    return _tampered(proof, ezkl=edit)
+
+
+def test_changed_proof_byte_is_refused(zk, verifiers):
+    from modelgov.chain.zk_verifier import verify_on_chain
+
+    forged = _with_proof_bytes(zk.proof, lambda raw: raw.__setitem__(200, raw[200] ^ 0x01))
     with pytest.raises(ProofRejectedError):
         pipeline.verify(forged, zk.v1)
     with pytest.raises(ProofRejectedError, match="rejected the proof"):
-        verify_on_chain(verifiers["v1"].address, forged)
+        verify_on_chain(_addr(verifiers, "v1"), forged)
 
 
-def test_v1_proof_is_refused_by_v2_verifier(zk, verifiers):
+def test_attack_proof_of_other_weights_is_refused(zk, verifiers):
+    """v2's proof is a valid proof of the shared circuit (the shared verifier accepts it) but of
+    v2's weights: v1's clone refuses it, v2's accepts it."""
     from modelgov.chain.zk_verifier import verify_on_chain
 
-    proof = zk.proof
-    with pytest.raises(ProofRejectedError, match="rejected the proof"):
-        verify_on_chain(verifiers["v2"].address, proof)
-    with pytest.raises(ProofRejectedError, match="is for circuit"):
-        pipeline.verify(proof, zk.v2)
-    # even when it claims v2's circuit, EZKL with v2's key refuses it
-    relabelled = _tampered(proof, vk=lambda doc: doc.__setitem__("vk_sha256", load_circuit(zk.v2).vk_sha256))
+    assert verify_on_chain(_addr(verifiers, "shared"), zk.proof2) is True
+    assert verify_on_chain(_addr(verifiers, "v2"), zk.proof2) is True
+    with pytest.raises(ProofRejectedError, match="weights commitment is not this version's"):
+        verify_on_chain(_addr(verifiers, "v1"), zk.proof2)
+    with pytest.raises(ProofRejectedError, match="weights commitment is not this version's"):
+        verify_on_chain(_addr(verifiers, "v2"), zk.proof)
+
+
+def test_attack_swapped_commitment_is_refused(zk, verifiers):
+    """v2's proof with v1's commitment pasted over its own passes v1's clone's check and is
+    refused by the shared EZKL verifier (the commitment is bound into the transcript), on and off
+    chain."""
+    from modelgov.chain.zk_verifier import verify_on_chain
+
+    c1 = bytes.fromhex(load_circuit(zk.v1).meta["weights_commitment"][2:])
+    swapped = _with_proof_bytes(zk.proof2, lambda raw: raw.__setitem__(slice(0, len(c1)), c1))
+    with pytest.raises(ProofRejectedError, match=r"rejected the proof \(reverted\)"):
+        verify_on_chain(_addr(verifiers, "v1"), swapped)
     with pytest.raises(ProofRejectedError, match="rejected off chain"):
-        pipeline.verify(relabelled, zk.v2)
+        pipeline.verify(swapped, zk.v1)
 
 
-def test_cli_deploy_verify_check_refuses_verifier_of_other_weights(zk, verifiers, run_cli):
-    """``zk check`` regenerates the verifier from the pinned vk + settings, compiles it and
-    compares runtime code: v1's deployed verifier matches, v2's (other weights) is refused."""
-    deployed = run_cli("zk", "deploy", zk.v1, "--json")
-    assert deployed.exit_code == 0, deployed.stderr
-    address = json.loads(deployed.stdout)["address"]
-    checked = run_cli("zk", "check", zk.v1, "--verifier", address, "--json")
+def test_cli_deploy_reuses_the_shared_verifier_and_check_refuses_other_weights(zk, verifiers, run_cli,
+                                                                               registry, governance, stranger):
+    """``zk deploy`` v1: factory + shared verifier + clone; v2: only a clone (the set-up of a new
+    version). ``zk check`` re-derives the shared verifier and the commitment from the weights:
+    v1's clone matches v1, v2's clone (other weights) is refused."""
+    from registry_helpers import version_input
+
+    first = run_cli("zk", "deploy", zk.v1, "--json")
+    assert first.exit_code == 0, first.stderr
+    d1 = json.loads(first.stdout)
+    assert d1["mode"] == "bound" and not d1["steps"]["verifier"]["reused"]
+    second = run_cli("zk", "deploy", zk.v2, "--json")
+    assert second.exit_code == 0, second.stderr
+    d2 = json.loads(second.stdout)
+    assert d2["steps"]["factory"]["reused"] and d2["steps"]["verifier"]["reused"]
+    assert d2["verifier"] == d1["verifier"] and d2["address"] != d1["address"]
+    # the per-version set-up: the clone + the submitter's bindVerifier
+    registry.createModel("zk-setup-gas", b"", sender=governance)
+    registry.submitVersion(registry.modelIdOf("zk-setup-gas"), version_input("zk-setup-gas"), sender=stranger)
+    bind = registry.bindVerifier(registry.versionCount(), d2["address"], sender=stranger)
+    assert d2["gas_used"] + bind.gas_used <= 250_000, (d2["gas_used"], bind.gas_used)
+    again = json.loads(run_cli("zk", "deploy", zk.v2, "--json").stdout)
+    assert again["gas_used"] == 0 and again["address"] == d2["address"]
+
+    checked = run_cli("zk", "check", zk.v1, "--verifier", d1["address"], "--json")
     assert checked.exit_code == 0, checked.stderr
     report = json.loads(checked.stdout)
-    assert report["match"] is True and report["vk_sha256"] == load_circuit(zk.v1).vk_sha256
-    verified = run_cli("zk", "verify", zk.proof_path, "--model-dir", zk.v1, "--verifier", address, "--json")
+    assert report["match"] is True and report["verifier"] == d1["verifier"]
+    assert report["weights_commitment"] == load_circuit(zk.v1).meta["weights_commitment"]
+    verified = run_cli("zk", "verify", zk.proof_path, "--model-dir", zk.v1, "--verifier", d1["address"], "--json")
     assert verified.exit_code == 0, verified.stderr
     assert json.loads(verified.stdout)["on_chain"] is True and json.loads(verified.stdout)["off_chain"] is True
-    # v2's verifier is not v1's: one line, non-zero exit
-    other = run_cli("zk", "check", zk.v1, "--verifier", verifiers["v2"].address)
+    other = run_cli("zk", "check", zk.v1, "--verifier", d2["address"])
     assert other.exit_code != 0
-    assert len(other.stderr.strip().splitlines()) == 1 and "not this version's verifier" in other.stderr
-    refused = run_cli("zk", "verify", zk.proof_path, "--verifier", verifiers["v2"].address)
-    assert refused.exit_code != 0 and "rejected the proof" in refused.stderr
+    assert len(other.stderr.strip().splitlines()) == 1 and "bound to other weights" in other.stderr
+    plain = run_cli("zk", "check", zk.v1, "--verifier", d1["verifier"])
+    assert plain.exit_code != 0 and "not a WeightsBoundVerifier clone" in plain.stderr
+    refused = run_cli("zk", "verify", zk.proof_path, "--verifier", d2["address"])
+    assert refused.exit_code != 0 and "weights commitment is not this version's" in refused.stderr
+
+
+def test_check_refuses_forged_clones(zk, verifiers, project, deployer, stranger):
+    """Clones not made by the factory: v1's commitment with an accept-all "verifier", and a
+    clone of another implementation with v1's exact arguments."""
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    from modelgov.chain.zk_verifier import implementation_runtime, runtime_code
+    from modelgov.errors import VerifierMismatchError
+    from modelgov.zk.check import check_bound
+
+    c1 = bytes.fromhex(load_circuit(zk.v1).meta["weights_commitment"][2:])
+    maker = deployer.deploy(project.ForgedCloneMaker)
+    lenient = deployer.deploy(project.MockZkVerifier, True)
+    impl = project.WeightsBoundVerifierFactory.at(_addr(verifiers, "factory")).implementation()
+
+    def forge(implementation: str, verifier: str) -> str:
+        args = encode(["address", "uint256", "bytes32"], [verifier, len(c1), keccak(c1)])
+        return maker.make(implementation, args, sender=stranger).events[-1].event_arguments["clone"]
+
+    with pytest.raises(VerifierMismatchError, match="not this version's verifier"):
+        check_bound(zk.v1, forge(impl, lenient.address), runtime_code, implementation_runtime())
+    with pytest.raises(VerifierMismatchError, match="is not the compiled WeightsBoundVerifier"):
+        check_bound(zk.v1, forge(lenient.address, _addr(verifiers, "shared")), runtime_code,
+                    implementation_runtime())
+    # and the genuine one passes
+    assert check_bound(zk.v1, _addr(verifiers, "v1"), runtime_code, implementation_runtime())["match"]
+
+
+def test_check_refuses_a_folder_whose_weights_changed(zk, tmp_path):
+    """The commitment is re-derived from model.safetensors: v1's artifacts with v2's weights no
+    longer give the ONNX the circuit was compiled from."""
+    import shutil
+
+    from modelgov.errors import VerifierMismatchError
+    from modelgov.zk.check import rederive_commitment
+
+    copy = tmp_path / "v1"
+    shutil.copytree(zk.v1, copy)
+    shutil.copy(zk.v2 / "model.safetensors", copy / "model.safetensors")
+    with pytest.raises(VerifierMismatchError, match="do not give the ONNX"):
+        rederive_commitment(copy)
 
 
 def test_cli_address_without_verifier_says_so(zk, run_cli, stranger):
@@ -241,7 +358,7 @@ def test_check_refuses_an_edited_pinned_verifier_source(zk, verifiers, tmp_path)
     sol = copy / "zk" / "Verifier.sol"
     sol.write_text(sol.read_text().replace("contract Halo2Verifier", "// edited\ncontract Halo2Verifier", 1))
     with pytest.raises(VerifierMismatchError, match="is not what the pinned verifying key"):
-        check_deployed(copy, runtime_code(verifiers["v1"].address))
+        check_deployed(copy, runtime_code(_addr(verifiers, "shared")))
 
 
 def test_registry_binding_verifies_a_proof_of_the_active_version(zk, verifiers, registry, governance,
@@ -261,14 +378,40 @@ def test_registry_binding_verifies_a_proof_of_the_active_version(zk, verifiers, 
     vid = registry.versionCount()
     unbound = run_cli("zk", "verify", zk.proof_path, "--version", vid)
     assert unbound.exit_code != 0 and "no zk verifier bound" in unbound.stderr
-    bound = ModelGov.from_suite(suite).registry.bind_verifier(vid, verifiers["v1"].address, sender=stranger)
-    assert bound.value == verifiers["v1"].address
+    bound = ModelGov.from_suite(suite).registry.bind_verifier(vid, _addr(verifiers, "v1"), sender=stranger)
+    assert bound.value == _addr(verifiers, "v1")
     for i, a in enumerate(auditors):
         registry.attest(vid, 1, bytes.fromhex("01551220") + bytes([i]) * 32, sender=a)
     registry.activateVersion(mid, vid, 0, sender=governance)
     result = run_cli("zk", "verify", zk.proof_path, "--model", "zk-bound", "--json")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert doc["on_chain"] is True and doc["verifier"] == verifiers["v1"].address and doc["version_id"] == vid
+    assert doc["on_chain"] is True and doc["verifier"] == _addr(verifiers, "v1") and doc["version_id"] == vid
     shown = json.loads(run_cli("version", "show", vid, "--json").stdout)
-    assert shown["verifier"] == verifiers["v1"].address
+    assert shown["verifier"] == _addr(verifiers, "v1")
+    refused = run_cli("zk", "verify", zk.proof2_path, "--model", "zk-bound")
+    assert refused.exit_code != 0 and "weights commitment is not this version's" in refused.stderr
+    checked = run_cli("zk", "check", zk.v1, "--version", vid, "--json")
+    assert checked.exit_code == 0, checked.stderr
+    assert json.loads(checked.stdout)["bound_verifier"] == _addr(verifiers, "v1")
+
+
+def test_one_changed_bias_gives_another_commitment(zk, tmp_path):
+    """Biases are committed too: v1 with one output bias moved by 1/4 (same settings, same vk)
+    gets another commitment."""
+    from modelgov.zk.commitment import compute_commitment
+    from modelgov.zk.onnx_model import load_mlp, mlp_onnx_bytes
+    from modelgov.zk.runner import run_step
+    from modelgov.zk.srs import dev_srs_path
+
+    circuit = load_circuit(zk.v1)
+    weights = load_mlp(zk.v1)
+    weights.fc2_bias[0] += 0.25
+    onnx = tmp_path / "model.onnx"
+    onnx.write_bytes(mlp_onnx_bytes(weights))
+    run_step("settings", onnx=onnx, settings=tmp_path / "settings.json", compiled=tmp_path / "model.compiled",
+             settings_from=circuit.paths.settings)
+    changed, _ = compute_commitment(tmp_path / "model.compiled", circuit.paths.vk, dev_srs_path(circuit.logrows),
+                                    circuit.input_size)
+    pinned = bytes.fromhex(circuit.meta["weights_commitment"][2:])
+    assert len(changed) == len(pinned) and changed != pinned

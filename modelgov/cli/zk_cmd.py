@@ -32,18 +32,24 @@ def zk() -> None:
 @click.option("--calibration", type=_file, default=None,
               help="JSON samples to calibrate on (default: MODEL_DIR/zk/calibration.json).")
 @srs_option
-@click.option("--scale", type=click.IntRange(1, 16), default=10, show_default=True,
+@click.option("--scale", type=click.IntRange(1, 16), default=13, show_default=True,
               help="Fixed-point scale (bits) of inputs and weights.")
-@click.option("--inner-cols", type=click.Choice(["1", "2", "4", "8"]), default="2", show_default=True,
+@click.option("--inner-cols", type=click.Choice(["1", "2", "4", "8"]), default="1", show_default=True,
               help="EZKL num_inner_cols (more columns: fewer rows, more memory).")
+@click.option("--params", type=click.Choice(["polycommit", "fixed"]), default="polycommit", show_default=True,
+              help="polycommit: weights committed in the proof (one verifier per architecture, a "
+                   "cheap clone per version); fixed: weights in the verifying key (a verifier per version).")
+@click.option("--like", type=_dir, default=None,
+              help="Another version folder: reuse its circuit settings (no calibration) so both share "
+                   "one verifier when the ONNX graphs match.")
 @json_option
 def zk_build(model_dir: Path, calibration: Path | None, srs_file: Path | None, scale: int,
-             inner_cols: str, as_json: bool) -> None:
+             inner_cols: str, params: str, like: Path | None, as_json: bool) -> None:
     """Turn a version folder into its circuit (MODEL_DIR/zk/); the proving key goes to the cache."""
     from modelgov.zk.pipeline import build
 
     report = build(model_dir, calibration=calibration, srs_file=srs_file, scale=scale,
-                   num_inner_cols=int(inner_cols), progress=_progress(as_json))
+                   num_inner_cols=int(inner_cols), params=params, like=like, progress=_progress(as_json))
     if as_json:
         echo_json(report.as_dict())
         return
@@ -52,6 +58,10 @@ def zk_build(model_dir: Path, calibration: Path | None, srs_file: Path | None, s
                f"instances, {meta['srs']['kind']} SRS, vk {meta['vk_sha256'][:12]}…")
     click.echo(f"accuracy vs float on {acc['samples']} samples: max |error| {acc['max_abs_error']:.4f}, "
                f"argmax agreement {acc['argmax_agreement']:.0%}")
+    if like is not None:
+        click.echo(f"shares the verifier of {like}" if meta["same_vk_as_settings_source"] else
+                   f"does NOT share the verifier of {like}: the graphs differ (e.g. all-zero biases are "
+                   "simplified away), its verifying key is another one")
 
 
 @zk.command("setup")
@@ -181,42 +191,85 @@ def _bound_verifier(network: str, version_id: int | None, model_name: str | None
 @account_option
 @json_option
 def zk_deploy(model_dir: Path, allow_dev_srs: bool, network: str, account: str | None, as_json: bool) -> None:
-    """Compile the version's Verifier.sol and deploy it."""
+    """Deploy the version's verifier: ADDRESS to bind with `modelgov version bind-verifier`.
+
+    Weights committed (polycommit, the default): the EZKL verifier of the circuit architecture
+    (deployed once, reused when recorded in the deployment file and its code matches) and the
+    version's WeightsBoundVerifier clone (about 100k gas). Weights fixed: a new EZKL verifier."""
     from modelgov.chain.connection import network_name
-    from modelgov.chain.zk_verifier import deploy_verifier
+    from modelgov.chain.zk_verifier import deploy_for_version
     from modelgov.zk.artifacts import load_circuit
-    from modelgov.zk.check import compile_pinned
     from modelgov.zk.srs import check_network
 
     circuit = load_circuit(model_dir)
     check_network(circuit.srs_kind, network_name(network), allow_dev_srs)
-    compiled = compile_pinned(model_dir)
     with client(network, account) as gov:
-        deployed = deploy_verifier(gov.account, compiled)
+        result = deploy_for_version(gov, model_dir).to_json()
+    result.update({"vk_sha256": circuit.vk_sha256, "srs": circuit.srs_kind})
     if as_json:
-        echo_json({**deployed.as_dict(), "vk_sha256": circuit.vk_sha256, "srs": circuit.srs_kind})
+        echo_json(result)
         return
-    click.echo(f"verifier {deployed.address} ({deployed.runtime_bytes} B runtime, {deployed.gas_used} gas, "
-               f"{circuit.srs_kind} SRS)")
+    if result["mode"] == "plain":
+        click.echo(f"verifier {result['address']} ({result['gas_used']} gas, {circuit.srs_kind} SRS)")
+        return
+    steps = result["steps"]
+    for name in ("factory", "verifier", "clone"):
+        step = steps[name]
+        how = "reused" if step["reused"] else f"deployed, {step['gas_used']:,} gas"
+        click.echo(f"{name:8} {step['address']} ({how})")
+    click.echo(f"bind {result['address']} to the version (set-up gas this run: {result['gas_used']:,})")
 
 
 @zk.command("check")
 @click.argument("model_dir", type=_dir)
-@click.option("--verifier", required=True, help="Address of the deployed verifier to check.")
+@click.option("--verifier", default=None,
+              help="Address of the deployed verifier to check (a version's weights-bound clone, or "
+                   "a plain EZKL verifier for a circuit with fixed weights).")
+@click.option("--version", "version_id", type=click.IntRange(min=1), default=None,
+              help="Check the verifier the registry binds to this version.")
 @srs_option
 @network_option
 @json_option
-def zk_check(model_dir: Path, verifier: str, srs_file: Path | None, network: str, as_json: bool) -> None:
-    """Regenerate the verifier from vk + settings, compile, compare with the deployed code."""
+def zk_check(model_dir: Path, verifier: str | None, version_id: int | None, srs_file: Path | None,
+             network: str, as_json: bool) -> None:
+    """Re-derive the version's verifier and compare it with the deployed one: the EZKL verifier
+    from the pinned vk + settings (compiled, runtime code compared) and, for committed weights,
+    the clone's code, its implementation and its weights commitment (from the version's own
+    weights)."""
     from modelgov.chain.zk_verifier import runtime_code
-    from modelgov.zk.check import check_deployed
+    from modelgov.errors import ValidationError
+    from modelgov.zk.artifacts import load_circuit
+    from modelgov.zk.check import check_bound, check_deployed
+    from modelgov.zk.commitment import is_polycommit
 
+    if (verifier is None) == (version_id is None):
+        raise ValidationError("give one of --verifier ADDRESS, --version ID")
+    circuit = load_circuit(model_dir)
+    if verifier is None:
+        verifier, _ = _bound_verifier(network, version_id, None)
     with client(network) as gov:
-        code = runtime_code(verifier, gov)
-    report = check_deployed(model_dir, code, srs_file=srs_file)
-    report["verifier"] = verifier
+        if is_polycommit(circuit):
+            from modelgov.chain.zk_verifier import implementation_runtime
+
+            codes: dict[str, bytes] = {}
+
+            def code_at(address: str) -> bytes:
+                if address not in codes:
+                    codes[address] = runtime_code(address, gov)
+                return codes[address]
+
+            code_at(verifier)
+            report = check_bound(model_dir, verifier, code_at, implementation_runtime(), srs_file=srs_file)
+        else:
+            report = check_deployed(model_dir, runtime_code(verifier, gov), srs_file=srs_file)
+    report["verifier" if not is_polycommit(circuit) else "bound_verifier"] = verifier
     if as_json:
         echo_json(report)
+        return
+    if is_polycommit(circuit):
+        click.echo(f"{verifier} is this version's verifier: clone of {report['implementation']} calling "
+                   f"{report['verifier']} (vk {report['vk_sha256'][:12]}…, {report['runtime_bytes']} B, "
+                   f"{report['compiler']}), weights commitment {report['weights_commitment'][:14]}…")
         return
     click.echo(f"{verifier} is this version's verifier (vk {report['vk_sha256'][:12]}…, "
                f"{report['runtime_bytes']} B, {report['compiler']})")

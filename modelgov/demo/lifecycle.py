@@ -324,7 +324,8 @@ class _Lifecycle:
         hash-map order, and the verifying key with them), so the demo keeps the circuit it built
         for these exact weights in ``$MODELGOV_HOME/zk/demo-circuits/`` and reuses it: a second
         run pins the same bytes (same CID). The pinned artifacts are the reference; ``zk check``
-        regenerates the verifier from them.
+        regenerates the verifier from them. The key covers the pipeline's defaults (weights
+        committed, scale, columns), so a circuit built with other defaults is not reused.
         """
         import hashlib
         import json
@@ -334,7 +335,9 @@ class _Lifecycle:
 
         x, _ = mlp._data()
         samples = json.dumps(x[:16].tolist())
-        key = hashlib.sha256((folder / "model.safetensors").read_bytes() + samples.encode()).hexdigest()
+        defaults = json.dumps([pipeline.DEFAULT_PARAMS, pipeline.DEFAULT_SCALE, pipeline.DEFAULT_INNER_COLS])
+        key = hashlib.sha256((folder / "model.safetensors").read_bytes() + samples.encode()
+                             + defaults.encode()).hexdigest()
         cached = state_dir() / "zk" / "demo-circuits" / key[:32]
         if (cached / "meta.json").is_file():
             shutil.copytree(cached, folder / "zk", dirs_exist_ok=True)
@@ -352,12 +355,17 @@ class _Lifecycle:
         cached.with_suffix(".partial").rename(cached)
 
     def bind_verifier(self, folder: Path, version_id: int, actor: str) -> None:
-        """Deploy the version's verifier and bind it in the registry, before any audit."""
-        from modelgov.chain.zk_verifier import deploy_verifier
-        from modelgov.zk.check import compile_pinned
+        """Deploy the version's verifier and bind it in the registry, before any audit: the
+        circuit architecture's shared EZKL verifier (once) and the version's weights-bound clone."""
+        from modelgov.chain.client import ModelGov
+        from modelgov.chain.zk_verifier import deploy_for_version
 
-        deployed = deploy_verifier(self.who[actor], compile_pinned(folder))
-        self.log.add(actor, "deploy v1's zk verifier", detail=f"{deployed.address} gas {deployed.gas_used:,}")
+        deployed = deploy_for_version(ModelGov.from_suite(self.suite, self.who[actor]), folder, record=False)
+        parts = ", ".join(f"{name} {step['address']} "
+                          + ("reused" if step["reused"] else f"{step['gas_used']:,} gas")
+                          for name, step in deployed.steps.items())
+        self.log.add(actor, "deploy v1's zk verifier (shared EZKL verifier + weights-bound clone)",
+                     detail=parts)
         bound = self.gov.registry.bind_verifier(version_id, deployed.address, sender=self.who[actor])
         self.log.add(actor, f"bind the verifier to version {version_id}", bound.receipt)
         self.result.zk_verifier = deployed.address

@@ -36,14 +36,21 @@ def _run_args(req: dict[str, Any], ezkl: ModuleType) -> Any:
     ra.input_scale = int(req["scale"])
     ra.param_scale = int(req["scale"])
     ra.num_inner_cols = int(req["num_inner_cols"])
+    for key, value in (req.get("run_args") or {}).items():  # tuning knobs (bench/bench_zk.py)
+        setattr(ra, key, value)
     return ra
 
 
 def op_settings(req: dict[str, Any], ezkl: ModuleType) -> dict[str, Any]:
-    """gen_settings → calibrate_settings (on the given data, at the given scale) → compile."""
-    ezkl.gen_settings(req["onnx"], req["settings"], py_run_args=_run_args(req, ezkl))
-    ezkl.calibrate_settings(req["calibration"], req["onnx"], req["settings"], req["target"], 1.0,
-                            [int(req["scale"])], [1], req.get("max_logrows"))
+    """gen_settings → calibrate_settings (on the given data, at the given scale) → compile; with
+    ``settings_from``, that circuit's settings are used as they are (same architecture)."""
+    if req.get("settings_from"):
+        with open(req["settings_from"]) as f, open(req["settings"], "w") as out:
+            out.write(f.read())
+    else:
+        ezkl.gen_settings(req["onnx"], req["settings"], py_run_args=_run_args(req, ezkl))
+        ezkl.calibrate_settings(req["calibration"], req["onnx"], req["settings"], req["target"], 1.0,
+                                [int(req["scale"])], [1], req.get("max_logrows"))
     if not ezkl.compile_circuit(req["onnx"], req["compiled"], req["settings"]):
         raise RuntimeError("compile_circuit returned false")
     with open(req["settings"]) as f:
@@ -81,6 +88,17 @@ def op_verify(req: dict[str, Any], ezkl: ModuleType) -> dict[str, Any]:
     except Exception as exc:  # EZKL raises on a malformed or rejected proof
         valid, reason = False, " ".join(str(exc).split())[:300]
     return {"valid": valid, "reason": reason}
+
+
+def op_commitment(req: dict[str, Any], ezkl: ModuleType) -> dict[str, Any]:
+    """The KZG commitments of the circuit's parameter columns (``polycommit``), as EZKL computes
+    them for a witness (any input gives the same points: the columns are unblinded)."""
+    with open(req["data"], "w") as f:
+        json.dump({"input_data": [req["input"]]}, f)
+    ezkl.gen_witness(req["data"], req["compiled"], req["witness"], req["vk"], req["srs"])
+    with open(req["witness"]) as f:
+        params = json.load(f).get("processed_params") or {}
+    return {"points": [str(p) for group in (params.get("polycommit") or []) for p in group]}
 
 
 def op_quantized_outputs(req: dict[str, Any], ezkl: ModuleType) -> dict[str, Any]:
@@ -134,6 +152,7 @@ OPS: dict[str, Callable[[dict[str, Any], ModuleType], dict[str, Any]]] = {
     "setup": op_setup,
     "prove": op_prove,
     "verify": op_verify,
+    "commitment": op_commitment,
     "quantized_outputs": op_quantized_outputs,
     "witness_io": op_witness_io,
     "evm_verifier": op_evm_verifier,

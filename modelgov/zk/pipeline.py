@@ -1,17 +1,27 @@
 """Build, set up, prove and verify a version's circuit (every EZKL call in a subprocess).
 
-Chosen settings (measured in ``bench/bench_zk.py``, see README "Verifiable inference"):
+Chosen settings (measured in ``bench/bench_zk.py``, frontier in bench/results.md; README
+"Verifiable inference"):
 
 - inputs and outputs ``public``: the proof states "this input gave this output", and a contract
-  can read both from the instances without hashing (hashing the input would add Poseidon rows
-  and make the consumer compute Poseidon on chain).
-- params ``fixed``: the weights are baked into the verifying key, so a verifier accepts proofs of
-  exactly one version's weights (a new version needs a new verifier; cheaper per proof than
-  ``polycommit``, which needs a contract comparing the commitment, and far smaller than
-  ``hashed``, ×17 rows).
-- scale 10 (input and params): same rows as scale 7 or 13 for the demo MLP, logits within ~0.03
-  of the float model; ``num_inner_cols`` 2 (logrows 16, peak RSS ~650 MiB; 4 columns give
-  logrows 15 but ~900 MiB and no clear speed-up on 2 cores).
+  (the inference oracle) reads both from the instances (inputs then outputs, fixed point; a
+  negative value v is p − |v|). Hashing them would add Poseidon rows and put Poseidon on chain.
+- params ``polycommit``: the verifying key does not depend on the weights, so one EZKL verifier
+  serves every version of an architecture (``build(..., like=previous)`` reuses its settings) and a
+  new version costs a ~100k-gas ``WeightsBoundVerifier`` clone instead of a ~2.3–3.1M-gas
+  verifier. The weights (and biases) are in unblinded advice columns whose KZG commitments open
+  the proof (one G1 point per column); the clone compares them (SECURITY.md). ``fixed`` (weights
+  in the verifying key) stays available: ~15% less prover CPU and ~3% less verify gas, but a new
+  verifier per version. ``hashed`` multiplies rows ×17 (logrows 22 for this MLP): out of reach.
+- scale 13 (inputs and params): the same rows, prover time and gas as scale 7 or 10 for the demo
+  MLP, and the most accurate (held-out max |logit error| 0.006 vs 0.054 at 10 and 0.40 at 7;
+  argmax agreement 100% for all); inputs twice the largest sample still prove.
+- ``num_inner_cols`` 1 (logrows 17): fewest columns, so the fewest commitments and openings for
+  the verifier: ~565k gas per verification against ~722k with 2 columns (logrows 16) and ~975k
+  with 4, at ~22 prover CPU-s against ~18 (2 columns) and ~21 (4), peak RSS ~0.9 GiB (2 columns:
+  ~0.7 GiB). Neither the 4 s (2 cores) nor the 500k gas goal is reachable by any setting measured;
+  the verifier's gas is paid on chain at every verification and no hardware lowers it, while the
+  prover's time falls with cores (rayon uses all of them), so the gas end of the frontier is chosen.
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ import numpy as np
 
 from modelgov.errors import PathError, ProofRejectedError, ValidationError, ZkArtifactsError
 from modelgov.zk.artifacts import FILES, META_SCHEMA, ZK_DIR, Circuit, ZkPaths, load_circuit, pk_path
+from modelgov.zk.commitment import POLYCOMMIT, compute_commitment
 from modelgov.zk.inputs import ezkl_input, read_samples
 from modelgov.zk.onnx_model import check_onnx, load_mlp, mlp_onnx_bytes, run_onnx
 from modelgov.zk.proof import ProofFile, check_against, felt_to_int, make_proof_file
@@ -35,9 +46,11 @@ from modelgov.zk.runner import StepResult, run_step
 from modelgov.zk.solc import COMPILER_SETTINGS, ezkl_home
 from modelgov.zk.srs import Srs, file_sha256, srs_for_artifacts, srs_for_build
 
-DEFAULT_SCALE = 10
-DEFAULT_INNER_COLS = 2
-VISIBILITY = {"input_visibility": "public", "output_visibility": "public", "param_visibility": "fixed"}
+DEFAULT_SCALE = 13
+DEFAULT_INNER_COLS = 1
+DEFAULT_PARAMS = "polycommit"
+PARAM_VISIBILITIES = ("polycommit", "fixed")
+VISIBILITY = {"input_visibility": "public", "output_visibility": "public", "param_visibility": DEFAULT_PARAMS}
 #: Calibration samples used to measure the circuit's accuracy against the float model.
 ACCURACY_SAMPLES = 16
 
@@ -86,15 +99,22 @@ def _onnx_for(model_dir: Path, out_dir: Path) -> tuple[Path, str]:
 
 def build(model_dir: Path, *, calibration: Path | None = None, srs_file: Path | None = None,
           scale: int = DEFAULT_SCALE, num_inner_cols: int = DEFAULT_INNER_COLS,
-          progress: Progress | None = None) -> BuildReport:
+          params: str = DEFAULT_PARAMS, like: Path | None = None,
+          run_args: dict[str, Any] | None = None, progress: Progress | None = None) -> BuildReport:
     """Turn a version folder into its circuit under ``<model_dir>/zk/`` (replacing an old one).
 
     Calibration data: ``calibration`` (a JSON of samples), else the folder's
     ``zk/calibration.json``. The proving key goes to the cache (:func:`pk_path`).
 
+    ``like``: another version folder whose circuit settings are reused as they are (no
+    calibration): with ``polycommit`` params and the same ONNX graph, both versions get the same
+    verifying key, so they share one on-chain verifier and differ only by their weights
+    commitment. ``run_args``: further EZKL run arguments (tuning, ``bench/bench_zk.py``).
+
     Raises:
         PathError: ``model_dir`` is not a folder.
-        ValidationError: no or malformed calibration data; scale out of range.
+        ValidationError: no or malformed calibration data; scale out of range; ``like`` has no
+            circuit or another parameter visibility.
         ZkModelError: the model cannot become a circuit.
         ZkSrsError: ``srs_file`` missing.
         ZkToolMissingError, ZkToolCrashedError, ZkError: an EZKL step failed.
@@ -106,6 +126,18 @@ def build(model_dir: Path, *, calibration: Path | None = None, srs_file: Path | 
         raise ValidationError(f"scale must be 1..16, got {scale}")
     if num_inner_cols not in (1, 2, 4, 8):
         raise ValidationError(f"num_inner_cols must be 1, 2, 4 or 8, got {num_inner_cols}")
+    if params not in PARAM_VISIBILITIES:
+        raise ValidationError(f"params must be one of {', '.join(PARAM_VISIBILITIES)}, got {params!r}")
+    visibility = {**VISIBILITY, "param_visibility": params}
+    settings_from: Path | None = None
+    like_vk = ""
+    if like is not None:
+        other = load_circuit(Path(like))
+        like_vk = other.vk_sha256
+        if other.meta.get("visibility", {}).get("param_visibility") != params:
+            raise ValidationError(f"{like}: its circuit's params are not {params!r}: settings not shared")
+        settings_from = other.paths.settings
+        scale, num_inner_cols = int(other.meta["scale"]), int(other.meta["num_inner_cols"])
     paths = ZkPaths(model_dir)
     timings = Timings()
     tmp = Path(tempfile.mkdtemp(prefix=".zk-build-", dir=model_dir))
@@ -119,11 +151,13 @@ def build(model_dir: Path, *, calibration: Path | None = None, srs_file: Path | 
         samples = read_samples(Path(cal_source), in_size)
         (tmp / FILES["calibration"]).write_text(json.dumps(ezkl_input(samples)))
 
-        _say(progress, f"settings + calibration ({len(samples)} samples, scale {scale}) + compile")
+        _say(progress, f"settings from {like}" if like else
+             f"settings + calibration ({len(samples)} samples, scale {scale}) + compile")
         req: dict[str, Any] = {
-            **VISIBILITY, "scale": scale, "num_inner_cols": num_inner_cols, "target": "resources",
-            "onnx": onnx_path, "calibration": tmp / FILES["calibration"],
+            **visibility, "scale": scale, "num_inner_cols": num_inner_cols, "target": "resources",
+            "onnx": onnx_path, "calibration": tmp / FILES["calibration"], "run_args": run_args or {},
             "settings": tmp / FILES["settings"], "compiled": tmp / FILES["compiled"],
+            "settings_from": settings_from,
         }
         logrows = int(timings.add("compile", run_step("settings", **req)).data["logrows"])
 
@@ -141,6 +175,12 @@ def build(model_dir: Path, *, calibration: Path | None = None, srs_file: Path | 
         accuracy = _accuracy(onnx_path, tmp / FILES["compiled"], int(settings["model_output_scales"][0]),
                              samples[:ACCURACY_SAMPLES], timings)
         vk_sha = file_sha256(tmp / FILES["vk"])
+        commitment = ""
+        if params == POLYCOMMIT:
+            _say(progress, "weights commitment")
+            value, step = compute_commitment(tmp / FILES["compiled"], tmp / FILES["vk"], srs.path, in_size)
+            timings.add("commitment", step)
+            commitment = "0x" + value.hex()
         meta = {
             "schema": META_SCHEMA,
             "source": source,
@@ -152,7 +192,12 @@ def build(model_dir: Path, *, calibration: Path | None = None, srs_file: Path | 
             "num_rows": settings.get("num_rows"),
             "scale": scale,
             "num_inner_cols": num_inner_cols,
-            "visibility": VISIBILITY,
+            "visibility": visibility,
+            "weights_commitment": commitment,
+            # the circuit whose settings were reused (by its vk digest), and whether the verifying
+            # key came out the same (then both share one verifier; see ``like``)
+            "settings_of_vk": like_vk,
+            "same_vk_as_settings_source": bool(like_vk) and like_vk == vk_sha,
             "srs": {"kind": srs.kind, "sha256": srs.sha256, "logrows": logrows},
             "vk_sha256": vk_sha,
             "ezkl": settings.get("version", ""),

@@ -206,3 +206,45 @@ def test_cli_deploy_refuses_dev_srs_on_other_networks(demo_v1):
     (folder / "vk.key").write_bytes(b"other key")
     one_line_error(run("zk", "deploy", demo_v1, "--network", "ethereum:sepolia:node"),
                    "does not match meta.json")
+
+
+# --- weights commitment and clones (pure Python) ----------------------------------------------
+#: A compressed point EZKL's witness gave (polycommit) and the proof's bytes for it (measured).
+COMPRESSED = "62dd33270bdeac4995ff7ec80f1a5ff116a7994fffcf1eed040cf54cbbd3d98f"
+IN_PROOF = ("0fd9d3bb4cf50c04ed1ecfff4f99a716f15f1a0fc87eff9549acde0b2733dd62"
+            "139787fcc43d5aad0b9f025f5049e53e2f9c93d505669580f9020b2fa7cc427d")
+
+
+def test_compressed_commitment_point_is_the_proofs_evm_encoding():
+    from modelgov.zk.commitment import decompress_g1
+
+    assert decompress_g1(COMPRESSED).hex() == IN_PROOF
+    flipped = bytearray(bytes.fromhex(COMPRESSED))
+    flipped[31] ^= 0x80  # the other y
+    other = decompress_g1(flipped.hex())
+    assert other[:32] == bytes.fromhex(IN_PROOF)[:32] and other[32:] != bytes.fromhex(IN_PROOF)[32:]
+
+
+@pytest.mark.parametrize("bad, match", [("00" * 31 + "40", "identity"), ("ab" * 31, "not 32 bytes"),
+                                        ("zz" * 32, "not hex"), ("04" + "00" * 31, "not on BN254")])
+def test_malformed_commitment_point_is_refused(bad, match):
+    from modelgov.zk.commitment import decompress_g1
+
+    with pytest.raises(ValidationError, match=match):
+        decompress_g1(bad)
+
+
+def test_clone_code_round_trips_and_other_code_is_refused():
+    from eth_utils import keccak
+
+    from modelgov.chain.zk_verifier import clone_args, expected_clone_code
+    from modelgov.errors import VerifierMismatchError
+
+    impl, shared = "0x" + "11" * 20, "0x" + "22" * 20
+    code = expected_clone_code(impl, shared, b"\x07" * 128)
+    args = clone_args(code)
+    assert (args.implementation.lower(), args.verifier.lower()) == (impl, shared)
+    assert args.commitment_length == 128 and args.commitment_hash == keccak(b"\x07" * 128)
+    for bad in (code[:-1], code + b"\x00", b"\x00" + code[1:], code[:30] + b"\x00" + code[31:]):
+        with pytest.raises(VerifierMismatchError, match="not a WeightsBoundVerifier clone"):
+            clone_args(bad)

@@ -15,7 +15,8 @@ ABI_DIR = Path(__file__).resolve().parent
 
 #: The contracts whose ABIs ship with the package.
 SHIPPED = ("GovernanceToken", "ModelTimelock", "ModelGovernor", "ModelRegistry", "GrantTreasury",
-           "InferenceOracle", "ModelConsumer", "DaoRegistration")
+           "InferenceOracle", "ModelConsumer", "DaoRegistration", "WeightsBoundVerifier",
+           "WeightsBoundVerifierFactory")
 
 
 @cache
