@@ -57,16 +57,16 @@ def test_real_proof_settles_a_dispute_through_the_bound_verifier(zk1, registry, 
                                                                    tmp_path, suite):
     from modelgov.chain import oracle as orc
     from modelgov.chain.client import ModelGov
-    from modelgov.chain.zk_verifier import deploy_verifier
+    from modelgov.chain.zk_verifier import deploy_for_version
     from modelgov.chain.zk_versions import cached_folder
     from modelgov.cid.dag import build_path
     from modelgov.cid.text import cid_to_bytes
     from modelgov.zk import answer
-    from modelgov.zk.check import compile_pinned
     from registry_helpers import version_input
 
-    # --- the version: registered by CID, bound to its real verifier, audited, activated ---------
-    verifier = deploy_verifier(deployer, compile_pinned(zk1.v1))
+    # --- the version: registered by CID, bound to its own verifier (the weights-bound clone of
+    # its architecture's shared EZKL verifier, as `zk deploy` makes it), audited, activated -------
+    verifier = deploy_for_version(ModelGov.from_suite(suite, deployer), zk1.v1, record=False)
     auditors = accounts[4], accounts[5]
     for a in auditors:
         registry.grantRole(registry.AUDITOR_ROLE(), a, sender=governance)
