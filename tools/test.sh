@@ -17,7 +17,7 @@ ape compile >/dev/null
 unit_log=$(mktemp)
 python -m pytest tests/unit -q -p no:ape_test >"$unit_log" 2>&1 &
 unit_pid=$!
-trap 'kill "$unit_pid" 2>/dev/null; rm -f "$unit_log"' EXIT
+trap 'kill "$unit_pid" 2>/dev/null || true; rm -f "$unit_log"' EXIT
 echo "== ape test (contracts, chain, CLI); pytest tests/unit runs beside it (PID $unit_pid) =="
 set +e
 ape test tests --ignore=tests/unit -q "$@"
