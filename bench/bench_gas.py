@@ -198,7 +198,10 @@ class Builds:
 
 
 def compile_all() -> Builds:
-    refs = sb.compile_sources(sorted((ROOT / "bench" / "contracts").glob("*.sol")), sb.settings(), sb.SOLC_0_8_28)
+    from governor_variants import single_module_governors
+
+    refs = sb.compile_sources(sorted((ROOT / "bench" / "contracts").glob("*.sol")), sb.settings(), sb.SOLC_0_8_28,
+                              generated=single_module_governors())
     # EAS 1.9.0: solc 0.8.29 exactly, optimizer runs 1,000,000 as upstream; legacy codegen (the
     # npm artifact's size matches legacy, not via-IR); evmVersion cancun because OZ 5.7 (mcopy)
     # needs it; no metadata hash (as upstream).
@@ -639,12 +642,12 @@ def measure() -> tuple[list[Table], list[str]]:
         t_size.notes.append("Every contract is within the 24,576-byte EIP-170 limit." if not over
                             else f"Over the EIP-170 limit: {', '.join(over)}.")
         # what each governor module adds in bytecode: the plain governor plus that module alone
-        # (bench/contracts/RefGovernorPlus*.sol, compiled with the same settings; runtime bytes)
+        # (bench/governor_variants.py, compiled with the same settings; runtime bytes)
+        from governor_variants import MODULES
+
         arts = builds.refs.artifacts
         base = arts["RefGovernorPlain"].runtime_size
-        each = {mod: arts[f"RefGovernorPlus{key}"].runtime_size - base for mod, key in (
-            ("PreventLateQuorum", "LateQuorum"), ("ProposalGuardian", "Guardian"),
-            ("SequentialProposalId", "SequentialId"), ("NoncesKeyed", "NoncesKeyed"))}
+        each = {mod: arts[f"RefGovernorPlus{mod}"].runtime_size - base for mod in MODULES}
         together = arts["RefGovernorLateQuorum"].runtime_size - base
         t_size.notes.append(
             "Bytes each governor module adds on its own (the plain OZ governor, "

@@ -64,9 +64,12 @@ def settings(runs: int = 200, evm_version: str = "cancun", via_ir: bool = False,
     return s
 
 
-def compile_sources(paths: list[Path], cfg: dict[str, Any], compiler: list[str]) -> BuildResult:
-    """Compile ``paths`` (files under the checkout, imports resolved by the compiler's callback)."""
+def compile_sources(paths: list[Path], cfg: dict[str, Any], compiler: list[str],
+                    generated: dict[str, str] | None = None) -> BuildResult:
+    """Compile ``paths`` (files under the checkout, imports resolved by the compiler's callback)
+    and the ``generated`` sources (``{source name: Solidity}``, made in memory)."""
     sources = {_source_name(p): {"content": p.read_text()} for p in paths}
+    sources.update({name: {"content": text} for name, text in (generated or {}).items()})
     std_input = {"language": "Solidity", "sources": sources, "settings": cfg}
     text = json.dumps(std_input, sort_keys=True)
     # Key on the input, the compiler command and every imported file's content (OZ/EAS versions).
