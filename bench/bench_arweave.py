@@ -6,7 +6,6 @@ a markdown section. Data goes under bench/data/ (gitignored), generated determin
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -17,6 +16,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_ipfs import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
@@ -46,16 +47,6 @@ def _data_file(size_mb: int, seed: int = 2024) -> Path:
     return path
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    buf = bytearray(1 << 20)
-    view = memoryview(buf)
-    with open(path, "rb", buffering=0) as f:
-        while n := f.readinto(buf):
-            h.update(view[:n])
-    return h.hexdigest()
-
-
 def _best(fn, repeat: int = 3) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -68,10 +59,10 @@ def _best(fn, repeat: int = 3) -> float:
 def _throughput(path: Path) -> tuple[float, float]:
     from modelgov.storage.arweave_merkle import tree_from_file
 
-    _sha256_file(path)  # warm the page cache
+    sha256_file(path)  # warm the page cache
     sha = root = float("inf")
     for _ in range(5):  # interleaved, so both see the same machine load
-        sha = min(sha, _best(lambda: _sha256_file(path), 1))
+        sha = min(sha, _best(lambda: sha256_file(path), 1))
         root = min(root, _best(lambda: tree_from_file(path, threads=1), 1))
     return sha, root
 

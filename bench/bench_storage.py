@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_ipfs import sha256_file
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
 WALLET = ROOT / "tests" / "fixtures" / "arweave-test-wallet.json"
@@ -115,16 +117,6 @@ def _car(folder: Path) -> Path:
         write_car(folder, car, "unixfs-v1-2025")
         stamp.write_text(key)
     return car
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    buf = bytearray(1 << 20)
-    view = memoryview(buf)
-    with open(path, "rb", buffering=0) as f:
-        while n := f.readinto(buf):
-            h.update(view[:n])
-    return h.hexdigest()
 
 
 def _timed(fn):  # type: ignore[no-untyped-def]
@@ -227,8 +219,8 @@ def piece_section(size_mb: int) -> list[str]:
     car = _car(folder)
     n = car.stat().st_size
     mbs = lambda s: n / s / MB  # noqa: E731
-    _sha256_file(car)  # page cache
-    sha_s, _ = _best(lambda: _sha256_file(car), 3)
+    sha256_file(car)  # page cache
+    sha_s, _ = _best(lambda: sha256_file(car), 3)
     one_s, piece = _best(lambda: piece_of_file(car, threads=1), 2)
     ncores = cores()
     all_s, piece_all = _best(lambda: piece_of_file(car, threads=ncores), 2, wall=True)
@@ -305,7 +297,7 @@ def bundle_section(size_mb: int) -> list[str]:
     try:
         files = sorted(p for p in folder.rglob("*") if p.is_file())
         for p in files:
-            _sha256_file(p)  # page cache
+            sha256_file(p)  # page cache
         man_s, _ = _best(lambda: mf.build(folder), 2)
         sha384_s, _ = _best(lambda: [bundles._sha384_file(p) for p in files], 2)
 

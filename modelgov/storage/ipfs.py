@@ -316,6 +316,28 @@ class PinResult:
                 "blocks": self.blocks, "already_pinned": self.already_pinned}
 
 
+def _import_and_pin(client: IPFSClient, car: Iterator[bytes], root: str, expected: str) -> None:
+    """Stream ``car`` to ``dag/import`` and make sure the node pinned exactly ``root``
+    (``expected`` names where that root came from, for the message).
+
+    Raises:
+        NodeUnreachableError: the node does not answer or dies during the upload.
+        IPFSError: the node refused the CAR, reports another root, or does not pin it.
+    """
+    reported = client.dag_import(car)
+    if not reported:
+        raise IPFSError("the IPFS node reported no root for the imported CAR")
+    for cid, error in reported:
+        if cid != root:
+            raise IPFSError(f"the IPFS node reports root {cid}, but {expected} is {root}")
+        if error:
+            raise IPFSError(f"the IPFS node could not pin {cid}: {error}")
+    if not client.pinned(root):
+        client.pin_add(root)
+        if not client.pinned(root):
+            raise IPFSError(f"the IPFS node does not list {root} as pinned after import")
+
+
 def pin_path(
     path: str | os.PathLike[str],
     profile: str | Profile | None = None,
@@ -356,18 +378,8 @@ def pin_path(
             return PinResult(local.cid, prof.name, client.url, size, local.blocks, True)
         if on_total is not None:
             on_total(size)
-        roots = client.dag_import(iter_car(path, prof, local.root.cid, on_bytes=on_bytes, threads=threads))
-        if not roots:
-            raise IPFSError("the IPFS node reported no root for the imported CAR")
-        for cid, error in roots:
-            if cid != local.cid:
-                raise IPFSError(f"the IPFS node reports root {cid}, but the local CID is {local.cid}")
-            if error:
-                raise IPFSError(f"the IPFS node could not pin {cid}: {error}")
-        if not client.pinned(local.cid):
-            client.pin_add(local.cid)
-            if not client.pinned(local.cid):
-                raise IPFSError(f"the IPFS node does not list {local.cid} as pinned after import")
+        _import_and_pin(client, iter_car(path, prof, local.root.cid, on_bytes=on_bytes, threads=threads),
+                        local.cid, "the local CID")
         return PinResult(local.cid, prof.name, client.url, size, local.blocks, False)
     finally:
         if own:
@@ -417,18 +429,7 @@ def pin_car(
     try:
         if client.pinned(root):
             return PinResult(root, "car", client.url, size, 0, True)
-        reported = client.dag_import(pieces())
-        if not reported:
-            raise IPFSError("the IPFS node reported no root for the imported CAR")
-        for cid, error in reported:
-            if cid != root:
-                raise IPFSError(f"the IPFS node reports root {cid}, but the CAR's root is {root}")
-            if error:
-                raise IPFSError(f"the IPFS node could not pin {cid}: {error}")
-        if not client.pinned(root):
-            client.pin_add(root)
-            if not client.pinned(root):
-                raise IPFSError(f"the IPFS node does not list {root} as pinned after import")
+        _import_and_pin(client, pieces(), root, "the CAR's root")
         return PinResult(root, "car", client.url, size, 0, False)
     finally:
         if own:

@@ -45,6 +45,23 @@ def scoped_env(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
+def cli_run(*args: str) -> tuple[int, str, str]:
+    """``modelgov ARGS…`` in-process: (exit code, stdout, stderr)."""
+    from click.testing import CliRunner
+
+    from modelgov.cli import cli
+
+    result = CliRunner(mix_stderr=False).invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def error_line(stderr: str) -> str:
+    """The one ``Error: …`` line a failing command printed (asserts there is exactly one)."""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), stderr
+    return lines[0]
+
+
 def job_for(profile: object, **source: object) -> dict[str, object]:
     """A job for the reference script from a :class:`modelgov.cid.Profile`."""
     return {

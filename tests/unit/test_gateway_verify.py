@@ -14,12 +14,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
+from conftest import cli_run as run
+from conftest import error_line as one_line_error
 from conftest import free_port, scoped_env
 from modelgov.cid.car import read_car, write_car
 from modelgov.cid.text import cid_from_bytes
-from modelgov.cli import cli
 from modelgov.errors import (
     GatewayError,
     InsecureEndpointError,
@@ -136,17 +136,6 @@ def gateway(model: Model) -> Iterator[Gateway]:
 def home(tmp_path: Path) -> Iterator[Path]:
     with scoped_env(MODELGOV_HOME=str(tmp_path), PSA_TOKEN=TOKEN):
         yield tmp_path
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner(mix_stderr=False).invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def one_line_error(stderr: str) -> str:
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), stderr
-    return lines[0]
 
 
 def test_verify_every_block_from_a_service_gateway(model: Model, gateway: Gateway, home: Path) -> None:

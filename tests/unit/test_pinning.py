@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from conftest import IPFSNode, free_port, scoped_env
-from modelgov.cli import cli
+from conftest import cli_run as run
+from conftest import error_line as one_line_error
 from modelgov.devnet import services
 from modelgov.errors import (
     IntegrityError,
@@ -74,17 +74,6 @@ def psa(home: Path) -> Iterator[Start]:
 
 def add(name: str, url: str) -> None:
     pinning.save_service(name, url, token_env="PSA_TOKEN")
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner(mix_stderr=False).invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def one_line_error(stderr: str) -> str:
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), stderr
-    return lines[0]
 
 
 # --- configuration ----------------------------------------------------------------------------
