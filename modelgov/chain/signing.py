@@ -246,13 +246,9 @@ def load_signer(key_file: str | Path | None, password_file: str | Path | None,
         ConfigError: unknown Ape account alias.
     """
     if key_file:
-        password = None
-        if password_file:
-            try:
-                password = Path(password_file).read_text().rstrip("\n")
-            except OSError as exc:
-                raise WalletError(f"cannot read password file {password_file}: {exc.strerror}") from None
-        return load_key(key_file, password)
+        from modelgov.keyfile import read_password
+
+        return load_key(key_file, read_password(password_file) if password_file else None)
     from modelgov.chain.ape_env import load_account, prepare_environment
 
     prepare_environment()
@@ -267,21 +263,11 @@ def load_key(path: str | Path, password: str | None) -> LocalAccount:
     """
     from eth_account import Account
 
+    from modelgov.keyfile import private_key
+
     try:
-        text = Path(path).read_text().strip()
-    except OSError as exc:
-        raise WalletError(f"cannot read key file {path}: {exc.strerror}") from None
-    try:
-        if text.startswith("{"):
-            if password is None:
-                raise WalletError(f"{path} is an encrypted keyfile: give --password-file")
-            key: bytes | str = Account.decrypt(json.loads(text), password)
-        else:
-            key = text
-        account: LocalAccount = Account.from_key(key)  # eth_account leaves from_key untyped
-        return account
-    except WalletError:
-        raise
-    except Exception as exc:
+        account: LocalAccount = Account.from_key(private_key(path, password))  # from_key is untyped
+    except Exception as exc:  # not a secp256k1 private key (e.g. zero): eth_keys raises its own types
         raise WalletError(f"cannot load key from {path}: {exc}") from None
+    return account
 

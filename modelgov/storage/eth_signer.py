@@ -11,15 +11,14 @@ with. What arbundles does, and what this module does byte for byte:
 
 Key files: a raw hex private key (``0x…`` or bare 64 hex digits, one line) or an encrypted JSON
 keystore (Web3 Secret Storage, with its password in a file): the files ``modelgov attest
---key-file`` reads. The key is never printed; ``repr`` shows the address.
+--key-file`` reads, through :mod:`modelgov.keyfile`. The key is never printed; ``repr`` shows
+the address.
 
 No Ape, no web3: ``eth_keys`` (and ``eth_account`` only to decrypt a keystore), imported when used.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +27,6 @@ from modelgov.errors import WalletError
 SIG_TYPE_ETHEREUM = 3
 ETH_SIG_LENGTH = 65
 ETH_OWNER_LENGTH = 65
-_HEX_KEY = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
 
 
 def _personal_hash(message: bytes) -> bytes:
@@ -116,35 +114,16 @@ def verify_eth(owner: bytes, message: bytes, signature: bytes) -> bool:
 
 
 def load_eth_signer(key_file: str | Path, password_file: str | Path | None = None) -> EthereumItemSigner:
-    """An :class:`EthereumItemSigner` from a raw hex key file or an encrypted JSON keystore.
+    """An :class:`EthereumItemSigner` from a raw hex key file or an encrypted JSON keystore
+    (:func:`modelgov.keyfile.private_key_from_files`).
 
     Raises:
         WalletError: unreadable file, not a key, a keystore without ``password_file``, or a
             wrong password. The key's bytes are never part of a message.
     """
-    path = Path(key_file).expanduser()
-    try:
-        text = path.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        raise WalletError(f"cannot read key file {path}: {reason}") from None
-    if text.startswith("{"):
-        if password_file is None:
-            raise WalletError(f"{path} is an encrypted keystore: give --password-file")
-        try:
-            password = Path(password_file).expanduser().read_text(encoding="utf-8").rstrip("\n")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise WalletError(f"cannot read password file {password_file}: {type(exc).__name__}") from None
-        from eth_account import Account
+    from modelgov.keyfile import private_key_from_files
 
-        try:
-            key = bytes(Account.decrypt(json.loads(text), password))
-        except ValueError as exc:  # wrong password (MAC mismatch) or not a keystore
-            raise WalletError(f"cannot decrypt keystore {path}: {exc}") from None
-        return EthereumItemSigner.from_key(key)
-    if not _HEX_KEY.match(text):
-        raise WalletError(f"{path} is neither a hex private key (64 hex digits) nor a JSON keystore")
-    return EthereumItemSigner.from_key(bytes.fromhex(text.removeprefix("0x")))
+    return EthereumItemSigner.from_key(private_key_from_files(key_file, password_file))
 
 
 __all__ = [
