@@ -110,7 +110,8 @@ def wallet_new(output: str, as_json: bool) -> None:
         click.echo(f"{w.address}  (wallet written to {output}, mode 0600)")
 
 
-@arweave.command("fetch")
+# an Arweave id is base64url and may begin with "-": it must not be read as an option
+@arweave.command("fetch", context_settings={"ignore_unknown_options": True})
 @click.argument("txid")
 @click.option(
     "-o", "--output", "output", required=True, type=click.Path(path_type=str), help="File to write."
@@ -137,7 +138,8 @@ def fetch_cmd(
         click.echo(f"{result.path}: {result.data_size} bytes, data_root {result.data_root} verified")
 
 
-@arweave.command("fetch-bundle")
+# an Arweave id is base64url and may begin with "-": it must not be read as an option
+@arweave.command("fetch-bundle", context_settings={"ignore_unknown_options": True})
 @click.argument("txid")
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=str),
               help="Folder to create (must not exist).")

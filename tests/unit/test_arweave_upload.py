@@ -478,3 +478,13 @@ def test_wallet_new_cli_writes_0600_and_prints_no_key(tmp_path, capsys, monkeypa
     code, out, err = run_cli(capsys, "arweave", "wallet", "new", "-o", str(target))
     assert code != 0 and "exists" in err
     assert json.loads(target.read_text()) == jwk
+
+
+def test_a_txid_beginning_with_a_dash_is_an_id_not_an_option(tmp_path, capsys):
+    """Base64url ids may start with "-" (1 in 64): `arweave fetch -Q…` must read it as the id."""
+    txid = "-Q" + "A" * 41
+    for command in ("fetch", "fetch-bundle"):
+        code, _, err = run_cli(capsys, "arweave", command, txid, "-o", str(tmp_path / command),
+                               "--gateway", "http://127.0.0.1:9")
+        assert code != 0 and "No such option" not in err, err
+
