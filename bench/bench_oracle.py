@@ -122,14 +122,14 @@ def _on_chain(root: Path, folder: Path, words: list[list[int]]) -> dict[str, Any
         rid, r_first = req()
         r_first_prop = gov.oracle.propose(rid, truth, sender=node)
         chain.mine(deltatime=config.challenge_window)
-        r_first_fin = gov.oracle.finalize(rid, truth, sender=node)
+        r_first_fin = gov.oracle.finalize(rid, sender=node)
         rid, _ = req()
         gov.oracle.fulfill(rid, packed, truth, proof.proof_bytes, sender=prover)
         # optimistic path
         rid, r_req = req()
         r_prop = gov.oracle.propose(rid, truth, sender=node)
         chain.mine(deltatime=config.challenge_window)
-        r_fin = gov.oracle.finalize(rid, truth, sender=node)
+        r_fin = gov.oracle.finalize(rid, sender=node)
         # proof path
         rid, r_req2 = req()
         r_proof = gov.oracle.fulfill(rid, packed, truth, proof.proof_bytes, sender=prover)
@@ -199,10 +199,14 @@ Steady state (after one warm-up round of each path), EOA requester, fee 0, the i
   answering alone (propose + finalize vs fulfillWithProof, the request being common to both): **{answer_ratio:.3f}×**.
   Storage: one word per request, a commitment to its state (the state comes back in calldata at
   every step): the request writes one fresh slot, propose and finalize rewrite it (non-zero to
-  non-zero). The request (that fresh slot, the registry's `activeVersionId` audit tally +
-  `verifierOf`, the packed input in calldata and in the event) is paid on both paths; propose and
-  finalize each pay 21,000 base, the state in calldata, the record rewrite, the config and the
-  registry's `isSuspended` (the suspension rule), and finalize the proposer's credit.
+  non-zero). The request (that fresh slot; the settings slot, which holds the request counter
+  too; the registry's `activeVerifiedVersion`: the active version, its verifier and its cached
+  audit result, three slots instead of a tally over the auditors; the packed input in calldata
+  and in the event) is paid on both paths. Propose pays 21,000 base, the state in calldata (copied
+  and hashed as it is), the record rewrite and the settings slot (no registry call: a proposal
+  only posts a bond). Finalize pays the same, the registry's `isSuspended` (nothing of a suspended
+  version becomes final) and the proposer's credit; for a requester without callback it carries
+  no output (the proposal's hash is in the state).
   Margin: the ratio stays ≤ {GOAL_RATIO} while fulfillWithProof costs at least
   {g['optimistic path'] / GOAL_RATIO - g['request']:,.0f} gas (now {g['fulfillWithProof']:,}).
 - one-time first writes (warm-up round): {first}.

@@ -56,9 +56,9 @@ import {IZkVerifier} from "./interfaces/IZkVerifier.sol";
  * - A refund ends the request (`Refunded`, terminal): the fee goes back to the requester.
  *
  * Suspension (the registry's guardian suspends the pinned version, {IVerifiedModels-isSuspended}):
- * - While it is suspended, no answer can become final or be posted: {propose}, {finalize},
- *   {fulfillWithProof} and {expireChallenge} revert with {InferenceOracleVersionSuspended}
- *   ({challenge} stays open: it only posts a bond, and a window must not lapse unchallenged).
+ * - While it is suspended, no answer can become final: {finalize}, {fulfillWithProof} and
+ *   {expireChallenge} revert with {InferenceOracleVersionSuspended}. {propose} and {challenge} stay
+ *   open: they only post bonds (a window must not lapse unchallenged), and a refund returns them.
  * - While it is suspended, {refund} ends any pending request (open, proposed or challenged,
  *   expired or not): the fee goes back to the requester and every posted bond to its poster,
  *   nothing slashed. A suspension does not stop the clocks: once the version is reinstated the
@@ -96,6 +96,8 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
     uint256 public constant MAX_WORDS = 4096;
     /// @notice The widest packed value, in bytes (int128).
     uint256 public constant MAX_WIDTH = 16;
+    /// @notice The largest proposer bond or fee, in wei (2^80 - 1, about 1.2 million ether).
+    uint256 public constant MAX_AMOUNT = type(uint80).max;
     /// @notice Gas kept for the work after the consumer's callback returns.
     uint256 public constant CALLBACK_RESERVE = 20_000;
 
@@ -137,12 +139,29 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
 
     /// @notice The governance-set parameters (wei and seconds).
     struct Config {
-        // slot 0: what request and propose read
-        uint96 proposerBond;
-        uint96 fee;
+        uint96 proposerBond; // ≤ MAX_AMOUNT
+        uint96 fee; // ≤ MAX_AMOUNT
         uint32 challengeWindow;
         uint32 requestTimeout;
-        // slot 1: what challenge and settlement read
+        uint96 challengerBond;
+        uint32 responseWindow;
+        uint32 callbackGasLimit;
+        uint16 treasuryShareBps;
+        address treasury;
+    }
+
+    /**
+     * @dev {Config} as stored, with the request counter: a request reads and writes one slot for
+     * its fee, timeout and id, and a proposal reads the same slot for its bond and window.
+     */
+    struct Settings {
+        // slot 0
+        uint80 proposerBond; // ≤ MAX_AMOUNT
+        uint80 fee; // ≤ MAX_AMOUNT
+        uint24 challengeWindow; // ≤ MAX_WINDOW < 2^24
+        uint32 requestTimeout;
+        uint40 requestCount;
+        // slot 1
         uint96 challengerBond;
         uint32 responseWindow;
         uint32 callbackGasLimit;
@@ -154,8 +173,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
     /// @notice The registry the active version, its verifier and its suspension are read from.
     IVerifiedModels public immutable registry;
 
-    Config private _config;
-    uint256 private _requestCount;
+    Settings private _config;
     mapping(uint256 requestId => bytes32) private _records;
     mapping(address account => uint256) private _credits;
 
@@ -213,6 +231,8 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
     error InferenceOracleInvalidTreasuryShare(address treasury, uint16 shareBps);
     /// @notice A zero bond: answers and challenges must put something at stake.
     error InferenceOracleInvalidBond();
+    /// @notice A proposer bond or fee of `amount` wei, above {MAX_AMOUNT}.
+    error InferenceOracleAmountTooLarge(uint256 amount);
     /// @notice The zero address as admin or registry.
     error InferenceOracleZeroAddress();
 
@@ -254,7 +274,10 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
      * (an open request past its expiry reads `false`, suspended or not: the expiry alone allowed it).
      */
     event RequestRefunded(uint256 indexed requestId, address indexed requester, uint256 fee, bool suspended);
-    /// @notice `amount` was credited to `account` in the settlement of `requestId`.
+    /**
+     * @notice `amount` was credited to `account` in the settlement of `requestId`; every credit but
+     * {finalize}'s (the proposer's bond and the fee, told by {RequestFinalized} with `proven` false).
+     */
     event Credited(uint256 indexed requestId, address indexed account, uint256 amount);
     /// @notice The answer of `requestId` was offered to `consumer`; `succeeded` false when its callback failed.
     event AnswerDelivered(uint256 indexed requestId, address indexed consumer, bool succeeded);
@@ -300,16 +323,16 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
      * {Requested} event (its `inputHash` is `keccak256(input)`).
      */
     function request(uint256 modelId, bytes calldata input) external payable nonReentrant returns (uint256 requestId) {
-        Config storage c = _config;
+        Settings storage c = _config;
         uint256 fee = c.fee;
         if (msg.value != fee) revert InferenceOracleWrongValue(fee, msg.value);
         _checkPacked(input);
-        uint256 versionId = registry.activeVersionId(modelId);
+        (uint256 versionId, address verifier) = registry.activeVerifiedVersion(modelId);
         if (versionId == 0) revert InferenceOracleNoActiveVersion(modelId);
-        address verifier = registry.verifierOf(versionId);
         if (verifier == address(0)) revert InferenceOracleNoVerifier(modelId, versionId);
         uint64 expiresAt = uint64(block.timestamp) + c.requestTimeout;
-        requestId = ++_requestCount;
+        requestId = uint256(c.requestCount) + 1;
+        c.requestCount = SafeCast.toUint40(requestId);
         RequestState memory s = RequestState({
             requester: msg.sender,
             status: Status.Open,
@@ -333,8 +356,9 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
 
     /**
      * @notice Answer open request `requestId` (current state `state`) with `output` (packed
-     * words), posting exactly the proposer bond. Refused once the request expired or while its
-     * version is suspended.
+     * words), posting exactly the proposer bond. Refused once the request expired. Accepted while
+     * the version is suspended (it only posts a bond: nothing can become final then, and a refund
+     * returns the bond).
      */
     function propose(
         uint256 requestId,
@@ -344,8 +368,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
         RequestState memory s = _load(requestId, state);
         if (s.status != Status.Open) revert InferenceOracleWrongStatus(requestId, s.status);
         if (block.timestamp >= s.expiresAt) revert InferenceOracleRequestExpired(requestId, s.expiresAt);
-        _checkNotSuspended(requestId, s.versionId);
-        Config storage c = _config;
+        Settings storage c = _config;
         uint256 bond = c.proposerBond;
         if (msg.value != bond) revert InferenceOracleWrongValue(bond, msg.value);
         uint64 deadline = uint64(block.timestamp) + c.challengeWindow;
@@ -368,7 +391,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
         if (s.status != Status.Proposed) revert InferenceOracleWrongStatus(requestId, s.status);
         if (block.timestamp >= s.deadline) revert InferenceOracleChallengeWindowClosed(requestId, s.deadline);
         if (msg.sender == s.proposer) revert InferenceOracleSelfChallenge(requestId);
-        Config storage c = _config;
+        Settings storage c = _config;
         uint256 bond = c.challengerBond;
         if (msg.value != bond) revert InferenceOracleWrongValue(bond, msg.value);
         uint64 deadline = uint64(block.timestamp) + c.responseWindow;
@@ -423,19 +446,23 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
 
     /**
      * @notice Make the unchallenged proposed `output` (packed words, any width) of `requestId`
-     * (current state `state`) final after its challenge window. Refused while the pinned version
-     * is suspended.
+     * (current state `state`) final after its challenge window. `output` may be empty when the
+     * requester takes no callback (`state.callback` false): the proposal's hash is already in the
+     * state. Refused while the pinned version is suspended.
      */
     function finalize(uint256 requestId, RequestState calldata state, bytes calldata output) external nonReentrant {
         RequestState memory s = _load(requestId, state);
         if (s.status != Status.Proposed) revert InferenceOracleWrongStatus(requestId, s.status);
         if (block.timestamp < s.deadline) revert InferenceOracleWindowOpen(requestId, s.deadline);
         _checkNotSuspended(requestId, s.versionId);
-        uint256[] memory words = _unpackChecked(output);
-        bytes32 outputHash = _hashWords(words);
-        if (outputHash != s.outputHash) revert InferenceOracleOutputMismatch(requestId);
+        bytes32 outputHash = s.outputHash;
+        // the output is needed for a callback; given anyway, it is checked; else the state's hash is the answer
+        uint256[] memory words = s.callback || output.length != 0 ? _unpackChecked(output) : new uint256[](0);
+        if (words.length != 0 && _hashWords(words) != outputHash) revert InferenceOracleOutputMismatch(requestId);
         _records[requestId] = _finalRecord(requestId, outputHash);
-        _credit(requestId, s.proposer, uint256(s.proposerBond) + s.fee);
+        // the proposer's bond and the fee, credited without a {Credited} event: this RequestFinalized
+        // (`proven` false) is the only settlement that pays exactly `proposerBond + fee` to the proposer
+        _credits[s.proposer] += uint256(s.proposerBond) + s.fee;
         emit RequestFinalized(requestId, outputHash, false);
         if (s.callback) _deliver(requestId, s.requester, words);
     }
@@ -538,12 +565,24 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
 
     /// @notice The current parameters.
     function config() external view returns (Config memory) {
-        return _config;
+        Settings storage c = _config;
+        return
+            Config({
+                proposerBond: c.proposerBond,
+                fee: c.fee,
+                challengeWindow: c.challengeWindow,
+                requestTimeout: c.requestTimeout,
+                challengerBond: c.challengerBond,
+                responseWindow: c.responseWindow,
+                callbackGasLimit: c.callbackGasLimit,
+                treasuryShareBps: c.treasuryShareBps,
+                treasury: c.treasury
+            });
     }
 
     /// @notice The number of requests made (the last request id).
     function requestCount() external view returns (uint256) {
-        return _requestCount;
+        return _config.requestCount;
     }
 
     /**
@@ -630,7 +669,10 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
         Status status = _statusIn(stored);
         if (status < Status.Open) revert InferenceOracleUnknownRequest(requestId);
         if (status > Status.Challenged) revert InferenceOracleWrongStatus(requestId, status);
-        s = state;
+        // copied word for word, unchecked: a state with any dirty word hashes to another record (stale)
+        assembly ("memory-safe") {
+            calldatacopy(s, state, 0x1e0) // 15 words
+        }
         if (_seal(requestId, s) != stored) revert InferenceOracleStaleState(requestId);
     }
 
@@ -779,7 +821,8 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
 
     function _setBonds(uint96 proposerBond, uint96 challengerBond) private {
         if (proposerBond == 0 || challengerBond == 0) revert InferenceOracleInvalidBond();
-        _config.proposerBond = proposerBond;
+        if (proposerBond > MAX_AMOUNT) revert InferenceOracleAmountTooLarge(proposerBond);
+        _config.proposerBond = uint80(proposerBond);
         _config.challengerBond = challengerBond;
         emit BondsSet(proposerBond, challengerBond);
     }
@@ -787,7 +830,7 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
     function _setWindows(uint32 challengeWindow, uint32 responseWindow) private {
         if (challengeWindow < MIN_WINDOW || challengeWindow > MAX_WINDOW) revert InferenceOracleInvalidWindow(challengeWindow);
         if (responseWindow < MIN_WINDOW || responseWindow > MAX_WINDOW) revert InferenceOracleInvalidWindow(responseWindow);
-        _config.challengeWindow = challengeWindow;
+        _config.challengeWindow = uint24(challengeWindow); // ≤ MAX_WINDOW
         _config.responseWindow = responseWindow;
         emit WindowsSet(challengeWindow, responseWindow);
     }
@@ -799,7 +842,8 @@ contract InferenceOracle is IInferenceOracle, AccessControl, ReentrancyGuardTran
     }
 
     function _setFee(uint96 fee) private {
-        _config.fee = fee;
+        if (fee > MAX_AMOUNT) revert InferenceOracleAmountTooLarge(fee);
+        _config.fee = uint80(fee);
         emit FeeSet(fee);
     }
 

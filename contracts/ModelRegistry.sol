@@ -154,6 +154,20 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         Attestation[] attestations;
     }
 
+    /**
+     * @dev A version's zk verifier and the cached result of its audit, kept for {activeVerifiedVersion}
+     * (one slot): the version is audited (no live rejection, approvals ≥ {requiredApprovals})
+     * while `block.timestamp < auditedUntil` and `auditEpoch` is the registry's current one. The
+     * epoch moves whenever the set of auditors or {requiredApprovals} changes, and an attestation
+     * on the version recomputes the entry, so a cached "audited" is never stale; anything else
+     * (no verifier, not audited, a moved epoch, an expired approval) falls back to the full tally.
+     */
+    struct Binding {
+        address verifier; // zero until {bindVerifier}
+        uint48 auditedUntil; // 0: not cached as audited; else the earliest expiry of a counted approval (or max)
+        uint32 auditEpoch;
+    }
+
     struct Model {
         string name;
         bytes cardCid;
@@ -202,6 +216,7 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
     uint16 private _requiredApprovals;
     uint48 private _modelCount;
     uint48 private _versionCount;
+    uint32 private _auditEpoch; // moves when auditors or the required approvals change (see {Binding})
 
     mapping(uint256 modelId => Model) private _models;
     mapping(bytes32 nameHash => uint256 modelId) private _modelIdByName;
@@ -210,7 +225,7 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
     mapping(uint256 modelId => mapping(bytes32 submitterCidHash => uint256 versionId)) private _versionIdByKey;
     mapping(uint256 versionId => mapping(address auditor => StoredAttestation)) private _attestations;
     mapping(uint256 versionId => mapping(uint256 index => address auditor)) private _auditors;
-    mapping(uint256 versionId => address verifier) private _verifiers;
+    mapping(uint256 versionId => Binding) private _bindings;
     mapping(uint256 modelId => EnumerableSet.StringSet) private _aliasNames;
     mapping(uint256 modelId => mapping(string aliasName => uint256 versionId)) private _aliasTargets;
 
@@ -323,6 +338,11 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
     event VersionReinstated(uint256 indexed modelId, uint256 indexed versionId, uint256 activeVersionId);
     /// @notice The submitter bound the zk verifier of `versionId`'s circuit.
     event VerifierBound(uint256 indexed versionId, address indexed verifier);
+    /**
+     * @notice The cached audit result of `versionId` (a version with a verifier) changed: audited until
+     * `auditedUntil` (0: not audited) under audit epoch `auditEpoch` (see {activeVerifiedVersion}).
+     */
+    event AuditCacheUpdated(uint256 indexed versionId, uint48 auditedUntil, uint32 auditEpoch);
     /// @notice `aliasName` of `modelId` now points at `versionId` (`previousVersionId`: 0 for a new alias).
     event AliasSet(uint256 indexed modelId, string aliasName, uint256 indexed versionId, uint256 previousVersionId);
     /// @notice `aliasName` of `modelId` was removed; it pointed at `previousVersionId`.
@@ -601,6 +621,7 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         a.verdict = Verdict.None;
         _useNonce(msg.sender, uint192(versionId)); // outstanding signatures must not undo the withdrawal
         emit AttestationRevoked(versionId, msg.sender);
+        _syncAudit(versionId, _versions[versionId]);
     }
 
     /// @notice Set the number of approvals a version needs before activation (governance only, ≥ 1).
@@ -615,7 +636,7 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
 
     /// @inheritdoc IModelRegistry
     function isAudited(uint256 versionId) public view returns (bool) {
-        (uint256 approvals, uint256 rejections) = _tally(versionId, _version(versionId));
+        (uint256 approvals, uint256 rejections, ) = _tally(versionId, _version(versionId));
         return rejections == 0 && approvals >= _requiredApprovals;
     }
 
@@ -625,7 +646,7 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
      */
     function auditStatus(uint256 versionId) external view returns (AuditStatus memory status) {
         Version storage v = _version(versionId);
-        (status.approvals, status.rejections) = _tally(versionId, v);
+        (status.approvals, status.rejections, ) = _tally(versionId, v);
         status.requiredApprovals = _requiredApprovals;
         status.audited = status.rejections == 0 && status.approvals >= _requiredApprovals;
         status.suspended = v.suspended;
@@ -688,13 +709,14 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         if (previous != expectedActiveVersionId) {
             revert ModelRegistryUnexpectedActiveVersion(modelId, expectedActiveVersionId, previous);
         }
-        (uint256 approvals, uint256 rejections) = _tally(versionId, v);
+        (uint256 approvals, uint256 rejections, uint48 until) = _tally(versionId, v);
         if (rejections != 0 || approvals < _requiredApprovals) {
             revert ModelRegistryNotAudited(versionId, approvals, rejections, _requiredApprovals);
         }
         m.history.push(versionId);
         m.activeVersionId = uint48(versionId);
         emit VersionActivated(modelId, versionId, previous);
+        _cacheAudit(versionId, until);
     }
 
     /**
@@ -751,25 +773,48 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
     function bindVerifier(uint256 versionId, address verifier) external {
         Version storage v = _version(versionId);
         if (v.submitter != msg.sender) revert ModelRegistryNotSubmitter(versionId, msg.sender, v.submitter);
-        address bound = _verifiers[versionId];
+        Binding storage b = _bindings[versionId];
+        address bound = b.verifier;
         if (bound != address(0)) revert ModelRegistryVerifierAlreadyBound(versionId, bound);
         if (v.auditorCount != 0) revert ModelRegistryAlreadyAttested(versionId);
         if (verifier.code.length == 0) revert ModelRegistryInvalidVerifier(verifier);
-        _verifiers[versionId] = verifier;
+        b.verifier = verifier;
         emit VerifierBound(versionId, verifier);
     }
 
     /// @inheritdoc IVerifiedModels
     function verifierOf(uint256 versionId) external view returns (address) {
         _version(versionId);
-        return _verifiers[versionId];
+        return _bindings[versionId].verifier;
     }
 
     /// @notice The verifier of `modelId`'s active version (zero if it has none); reverts if the model has no active version.
     function activeVerifier(uint256 modelId) external view returns (address) {
         uint256 versionId = _activeOf(_model(modelId));
         if (versionId == 0) revert ModelRegistryNoActiveVersion(modelId);
-        return _verifiers[versionId];
+        return _bindings[versionId].verifier;
+    }
+
+    /// @inheritdoc IVerifiedModels
+    function activeVerifiedVersion(uint256 modelId) external view returns (uint256 versionId, address verifier) {
+        Model storage m = _model(modelId);
+        versionId = m.activeVersionId;
+        if (versionId == 0) return (0, address(0));
+        Binding storage b = _bindings[versionId];
+        verifier = b.verifier;
+        // the cached audit (see {Binding}): three slots instead of the tally's reads per auditor
+        if (b.auditEpoch == _auditEpoch && block.timestamp < b.auditedUntil) return (versionId, verifier);
+        if (_activeOf(m) == 0) return (0, address(0));
+    }
+
+    /**
+     * @notice Recompute the cached audit result of `versionId` (anyone may call; it only reads the
+     * attestations): after the auditors or {requiredApprovals} changed, this makes
+     * {activeVerifiedVersion} cheap again for the version. Emits {AuditCacheUpdated} when the
+     * cached result changes. A version without a verifier has nothing cached.
+     */
+    function syncAudit(uint256 versionId) external {
+        _syncAudit(versionId, _version(versionId));
     }
 
     /// @notice Whether `versionId` is suspended.
@@ -880,6 +925,7 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         if (length > 24) a.reportTail = bytes32(reportCid[24:]);
         if (expiresAt != 0) a.expiresAt = expiresAt;
         emit VersionAttested(versionId, auditor, verdict, reportCid, expiresAt);
+        _syncAudit(versionId, v);
     }
 
     function _attestBySig(
@@ -910,19 +956,64 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         return hasRole(AUDITOR_ROLE, auditor);
     }
 
-    /// @dev Live attestations of current auditors, by verdict.
+    /**
+     * @dev Live attestations of current auditors, by verdict, and `until`: the earliest expiry of a
+     * counted approval (`type(uint48).max` when none expires), when the tally can next change by itself.
+     */
     function _tally(
         uint256 versionId,
         Version storage v
-    ) private view returns (uint256 approvals, uint256 rejections) {
+    ) private view returns (uint256 approvals, uint256 rejections, uint48 until) {
+        until = type(uint48).max;
         uint256 count = v.auditorCount;
         for (uint256 i = 0; i < count; ++i) {
             address auditor = _auditors[versionId][i];
             StoredAttestation storage a = _attestations[versionId][auditor];
             if (!_counts(auditor, a)) continue;
-            if (a.verdict == Verdict.Approved) ++approvals;
-            else ++rejections;
+            if (a.verdict == Verdict.Approved) {
+                ++approvals;
+                if (a.expires && a.expiresAt < until) until = a.expiresAt;
+            } else {
+                ++rejections;
+            }
         }
+    }
+
+    /// @dev Recompute `versionId`'s cached audit result (see {Binding}); nothing for a version without a verifier.
+    function _syncAudit(uint256 versionId, Version storage v) private {
+        if (_bindings[versionId].verifier == address(0)) return;
+        (uint256 approvals, uint256 rejections, uint48 until) = _tally(versionId, v);
+        _cacheAudit(versionId, rejections == 0 && approvals >= _requiredApprovals ? until : 0);
+    }
+
+    /// @dev Cache `versionId` as audited until `until` (0: not audited) under the current epoch, if it has a verifier.
+    function _cacheAudit(uint256 versionId, uint48 until) private {
+        Binding storage b = _bindings[versionId];
+        if (b.verifier == address(0)) return;
+        uint32 epoch = _auditEpoch;
+        if (b.auditedUntil == until && b.auditEpoch == epoch) return;
+        b.auditedUntil = until;
+        b.auditEpoch = epoch;
+        emit AuditCacheUpdated(versionId, until, epoch);
+    }
+
+    /// @dev Every cached audit result is void from now on (the auditors or the required approvals changed).
+    function _voidAuditCache() private {
+        unchecked {
+            ++_auditEpoch; // wrapping would need 2^32 role changes, each a governance action
+        }
+    }
+
+    /// @dev Granting `AUDITOR_ROLE` can make attestations count again: voids the audit cache.
+    function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
+        granted = super._grantRole(role, account);
+        if (granted && role == AUDITOR_ROLE) _voidAuditCache();
+    }
+
+    /// @dev Revoking (or renouncing) `AUDITOR_ROLE` stops attestations counting: voids the audit cache.
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        if (revoked && role == AUDITOR_ROLE) _voidAuditCache();
     }
 
     function _attestationDigest(
@@ -986,7 +1077,7 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
     function _activeOf(Model storage m) private view returns (uint256 versionId) {
         versionId = m.activeVersionId;
         if (versionId == 0) return 0;
-        (uint256 approvals, uint256 rejections) = _tally(versionId, _versions[versionId]);
+        (uint256 approvals, uint256 rejections, ) = _tally(versionId, _versions[versionId]);
         if (rejections != 0 || approvals < _requiredApprovals) return 0;
     }
 
@@ -999,6 +1090,7 @@ contract ModelRegistry is IModelRegistry, IVerifiedModels, AccessControl, EIP712
         if (value == 0 || value > type(uint16).max) revert ModelRegistryInvalidRequiredApprovals(value);
         uint256 old = _requiredApprovals;
         _requiredApprovals = uint16(value);
+        _voidAuditCache();
         emit RequiredApprovalsSet(old, value);
     }
 

@@ -154,7 +154,7 @@ class StatefulOracle:
     def challenge(self, rid, **kw):
         return self.raw.challenge(rid, self.state(rid), **kw)
 
-    def finalize(self, rid, output, **kw):
+    def finalize(self, rid, output=b"", **kw):
         return self.raw.finalize(rid, self.state(rid), output, **kw)
 
     def fulfillWithProof(self, rid, inp, out, proof, **kw):

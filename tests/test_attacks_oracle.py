@@ -266,12 +266,18 @@ def test_no_answer_of_a_suspended_version_becomes_final(oracle, model, registry,
         oracle.finalize(rid, pk(WRONG_OUTPUT), sender=proposer)
     with ape.reverts(oracle.InferenceOracleVersionSuspended, requestId=other, versionId=model[1]):
         oracle.fulfillWithProof(other, pk(INPUT), pk(TRUE_OUTPUT), PROOF, sender=prover)
+    # a proposal made during the suspension only posts a bond: its window passes, it never becomes final
+    oracle.propose(other, pk(WRONG_OUTPUT), sender=proposer, value=PROPOSER_BOND)
+    chain.mine(deltatime=CHALLENGE_WINDOW)
     with ape.reverts(oracle.InferenceOracleVersionSuspended, requestId=other, versionId=model[1]):
-        oracle.propose(other, pk(TRUE_OUTPUT), sender=proposer, value=PROPOSER_BOND)
-    # the proposer cannot keep its wrong answer alive: anyone ends the request, bonds go back
+        oracle.finalize(other, pk(WRONG_OUTPUT), sender=proposer)
+    with ape.reverts(oracle.InferenceOracleVersionSuspended, requestId=other, versionId=model[1]):
+        oracle.finalize(other, sender=proposer)
+    # the proposer cannot keep its wrong answers alive: anyone ends the requests, bonds go back
     oracle.refund(rid, sender=stranger)
     oracle.refund(other, sender=stranger)
-    assert oracle.creditOf(proposer) == PROPOSER_BOND and oracle.creditOf(stranger) == 2 * FEE
+    assert oracle.creditOf(proposer) == 2 * PROPOSER_BOND and oracle.creditOf(stranger) == 2 * FEE
+    assert not oracle.isAnswer(other, WRONG_OUTPUT)
     assert not oracle.isAnswer(rid, WRONG_OUTPUT) and oracle.getRequest(rid).status == REFUNDED
     # reinstated and reactivated later, the refunded request stays refunded
     registry.reinstateVersion(model[1], sender=governance)
@@ -309,6 +315,32 @@ def _with(state: tuple, **changes) -> tuple:
     for name, value in changes.items():
         out[names.index(name)] = value
     return tuple(out)
+
+
+def test_a_state_with_dirty_high_bits_is_refused(oracle, model, stranger, proposer):
+    """The state is copied word for word, not decoded: a word with its unused high bits set (an
+    address, the status, a bool) is not the committed word, so the state is stale, never read as
+    the clean value it would decode to."""
+    import eth_abi
+
+    rid = _request(oracle, model, stranger)
+    oracle.propose(rid, pk(TRUE_OUTPUT), sender=proposer, value=PROPOSER_BOND)
+    ape.chain.mine(deltatime=CHALLENGE_WINDOW)
+    real = oracle.state(rid)
+    selector = oracle.raw.finalize.abis[0].selector
+    from eth_utils import function_signature_to_4byte_selector
+
+    sig = function_signature_to_4byte_selector(selector)
+    types = ["uint256", "(address,uint8,bool,uint64,uint32,uint32,address,uint64,uint96,bytes32,address,"
+             "uint96,bytes32,address,uint96)", "bytes"]
+    clean = bytearray(eth_abi.encode(types, [rid, real, pk(TRUE_OUTPUT)]))
+    for word, byte in ((1, 0), (2, 0), (3, 5), (11, 0)):  # requester, status, callback, proposer
+        dirty = bytearray(clean)
+        dirty[32 * word + byte] ^= 0x01
+        with ape.reverts(oracle.InferenceOracleStaleState, requestId=rid):
+            stranger.transfer(oracle.address, 0, data=bytes(sig + dirty))
+    receipt = stranger.transfer(oracle.address, 0, data=bytes(sig + clean))  # the clean bytes settle it
+    assert not receipt.failed and oracle.isAnswer(rid, TRUE_OUTPUT)
 
 
 def test_forged_state_is_refused(oracle, model, stranger, proposer, challenger, prover):
@@ -378,3 +410,39 @@ def test_another_requests_state_is_refused(oracle, model, stranger, proposer, pr
     oracle.fulfillWithProof(a, pk(INPUT), pk(TRUE_OUTPUT), PROOF, sender=prover)
     with ape.reverts(oracle.InferenceOracleStaleState, requestId=b):
         oracle.raw.fulfillWithProof(b, state_a, pk(INPUT), pk(TRUE_OUTPUT), PROOF, sender=prover)
+
+
+def test_a_cached_audit_never_outlives_the_audit(oracle, model, registry, governance, auditors, stranger, chain):
+    """Issue 20: the registry caches an active version's audit result so a request reads three
+    slots instead of tallying every auditor. Each way an audit can lapse after activation must
+    still stop new requests at once: an auditor's role revoked, an approval withdrawn, the
+    requirement raised, an approval expiring."""
+    role = registry.AUDITOR_ROLE()
+    required = registry.requiredApprovals()
+    assert len(auditors) >= required  # the fixture's model is audited by exactly these auditors
+    _request(oracle, model, stranger)  # cached: the cheap path answers
+    lapses = [
+        (lambda: registry.revokeRole(role, auditors[0], sender=governance),
+         lambda: registry.grantRole(role, auditors[0], sender=governance)),
+        (lambda: registry.revokeAttestation(model[1], sender=auditors[0]),
+         lambda: registry.attest(model[1], 1, bytes.fromhex("01551220") + b"\x01" * 32, sender=auditors[0])),
+        (lambda: registry.setRequiredApprovals(len(auditors) + 1, sender=governance),
+         lambda: registry.setRequiredApprovals(required, sender=governance)),
+    ]
+    for lapse, restore in lapses:
+        snapshot = chain.snapshot()
+        lapse()
+        with ape.reverts(oracle.InferenceOracleNoActiveVersion, modelId=model[0]):
+            oracle.request(model[0], pk(INPUT), sender=stranger, value=FEE)
+        restore()
+        _request(oracle, model, stranger)  # audited again: requests resume
+        chain.restore(snapshot)
+    # an approval that expires: cached until the expiry, refused from it on
+    snapshot = chain.snapshot()
+    expires = chain.pending_timestamp + 500
+    registry.attestWithExpiry(model[1], 1, bytes.fromhex("01551220") + b"\x07" * 32, expires, sender=auditors[0])
+    _request(oracle, model, stranger)
+    chain.mine(timestamp=expires)
+    with ape.reverts(oracle.InferenceOracleNoActiveVersion, modelId=model[0]):
+        oracle.request(model[0], pk(INPUT), sender=stranger, value=FEE)
+    chain.restore(snapshot)

@@ -261,6 +261,27 @@ def test_finalize_after_window_pays_proposer_and_calls_back(oracle, model, consu
         oracle.finalize(rid, pk(TRUE_OUTPUT), sender=stranger)
 
 
+def test_finalize_without_output_for_a_requester_without_callback(oracle, model, stranger, proposer, consumer, chain):
+    """An EOA's request is finalized on the proposal's hash alone (no output in calldata); an
+    output given anyway is still checked; a consumer's request needs the output for its callback."""
+    rid = _proposed(oracle, model, stranger, proposer)
+    chain.mine(deltatime=CHALLENGE_WINDOW)
+    with ape.reverts(oracle.InferenceOracleOutputMismatch, requestId=rid):
+        oracle.finalize(rid, pk(WRONG_OUTPUT), sender=stranger)
+    receipt = oracle.finalize(rid, sender=stranger)
+    assert event_args(receipt, "RequestFinalized")[0]["outputHash"] == oracle.getRequest(rid).outputHash
+    assert oracle.isAnswer(rid, TRUE_OUTPUT) and not oracle.isAnswer(rid, WRONG_OUTPUT)
+    assert oracle.creditOf(proposer) == PROPOSER_BOND + FEE
+    consumer.ask(pk(INPUT), sender=stranger, value=FEE)
+    asked = oracle.requestCount()
+    oracle.propose(asked, pk(TRUE_OUTPUT), sender=proposer, value=PROPOSER_BOND)
+    chain.mine(deltatime=CHALLENGE_WINDOW)
+    with ape.reverts(oracle.InferenceOracleInvalidEncoding, width=0, length=0):
+        oracle.finalize(asked, sender=stranger)
+    oracle.finalize(asked, pk(TRUE_OUTPUT), sender=stranger)
+    assert consumer.decided(asked)
+
+
 def test_finalize_refuses_a_challenged_request(oracle, model, stranger, proposer, challenger, chain):
     rid = _challenged(oracle, model, stranger, proposer, challenger)
     chain.mine(deltatime=CHALLENGE_WINDOW + RESPONSE_WINDOW)
@@ -346,6 +367,17 @@ def test_governance_setters_validate(oracle, governance, treasury_account):
         oracle.setTreasuryShare(treasury_account.address, 5001, sender=governance)
     with ape.reverts(oracle.InferenceOracleInvalidTreasuryShare):
         oracle.setTreasuryShare("0x" + "00" * 20, 1, sender=governance)
+    too_large = oracle.MAX_AMOUNT() + 1
+    assert too_large == 2**80
+    with ape.reverts(oracle.InferenceOracleAmountTooLarge, amount=too_large):
+        oracle.setBonds(too_large, 1, sender=governance)
+    with ape.reverts(oracle.InferenceOracleAmountTooLarge, amount=too_large):
+        oracle.setFee(too_large, sender=governance)
+    # the largest amounts fit the packed settings and read back whole
+    oracle.setBonds(too_large - 1, 2**96 - 1, sender=governance)
+    oracle.setFee(too_large - 1, sender=governance)
+    c = oracle.config()
+    assert (c.proposerBond, c.challengerBond, c.fee) == (too_large - 1, 2**96 - 1, too_large - 1)
 
 
 def test_new_settings_apply_to_new_postings_only(oracle, model, governance, stranger, proposer, challenger):
@@ -492,8 +524,6 @@ def test_suspension_stops_answers_and_refunds_everything(oracle, model, registry
     ripe = _proposed(oracle, model, stranger, proposer)
     registry.suspendVersion(model[1], sender=guardian)
     assert registry.isSuspended(model[1])
-    with ape.reverts(oracle.InferenceOracleVersionSuspended, requestId=opened, versionId=model[1]):
-        oracle.propose(opened, pk(TRUE_OUTPUT), sender=proposer, value=PROPOSER_BOND)
     for rid in (opened, proposed, challenged):
         with ape.reverts(oracle.InferenceOracleVersionSuspended, requestId=rid, versionId=model[1]):
             oracle.fulfillWithProof(rid, pk(INPUT), pk(TRUE_OUTPUT), PROOF, sender=prover)

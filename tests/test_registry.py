@@ -668,6 +668,7 @@ ALLOWED = {
     "attestWithExpiryBySig": set(ROLES),  # anyone relays an auditor's signature
     "setAlias": {"governance"},  # or an ALIAS_MANAGER_ROLE holder (tested below)
     "clearAlias": {"governance"},
+    "syncAudit": set(ROLES),  # anyone: it only recomputes from the attestations
 }
 SPECIAL = {"revokeAttestation": "ModelRegistryNoAttestation", "bindVerifier": "ModelRegistryNotSubmitter"}
 
@@ -705,6 +706,7 @@ def _call(registry, fn, reg_world, account, stranger):
         "attestWithExpiryBySig": relay_expiry_args(reg_world["sig_expiry"]),
         "setAlias": (1, "staging", v1),
         "clearAlias": (1, "champion"),
+        "syncAudit": (v1,),
     }[fn]
     return getattr(registry, fn)(*args, sender=account)
 
@@ -816,6 +818,83 @@ def test_active_verifier_follows_activation(registry, reg_model, reg_auditors, v
     registry.suspendVersion(v2, sender=reg_guardian)
     with ape.reverts(registry.ModelRegistryNoActiveVersion):
         registry.activeVerifier(reg_model)
+
+
+def _cache_events(receipt, registry) -> list[tuple[int, int, int]]:
+    return [(e.versionId, e.auditedUntil, e.auditEpoch) for e in receipt.events.filter(registry.AuditCacheUpdated)]
+
+
+def test_active_verified_version_follows_every_audit_change(chain, registry, reg_model, reg_auditors, voters,
+                                                            token, governance, reg_guardian, stranger):
+    """The oracle's one-call read (issue 20): the cached audit result answers exactly what
+    activeVersionId + verifierOf answer, through role changes, revocations, rejections, a higher
+    requirement, an expiring approval and a suspension; and it is cheaper while cached."""
+    registry.setRequiredApprovals(2, sender=governance)
+    v = submit(registry, reg_model, voters[0], seed="cache-1")
+    registry.bindVerifier(v, token.address, sender=voters[0])
+
+    def both():
+        pair = tuple(registry.activeVerifiedVersion(reg_model))
+        active = registry.activeVersionId(reg_model)
+        assert pair == ((active, registry.verifierOf(active)) if active else (0, ZERO_ADDRESS))
+        return pair
+
+    assert both() == (0, ZERO_ADDRESS)
+    registry.attest(v, APPROVED, cid("c-a"), sender=reg_auditors[0])
+    r = registry.attest(v, APPROVED, cid("c-b"), sender=reg_auditors[1])
+    [(vid, until, epoch)] = _cache_events(r, registry)  # audited now: cached with no expiry
+    assert (vid, until) == (v, 2**48 - 1)
+    registry.activateVersion(reg_model, v, 0, sender=governance)
+    assert both() == (v, token.address)
+    cached = registry.activeVerifiedVersion.estimate_gas_cost(reg_model, sender=stranger)
+    # revoking an auditor's role voids every cached result: the full tally answers (0: one approval left)
+    registry.revokeRole(AUDITOR_ROLE, reg_auditors[1], sender=governance)
+    assert both() == (0, ZERO_ADDRESS)
+    registry.grantRole(AUDITOR_ROLE, reg_auditors[1], sender=governance)
+    assert both() == (v, token.address)
+    assert registry.activeVerifiedVersion.estimate_gas_cost(reg_model, sender=stranger) > cached  # stale: the tally ran
+    r = registry.syncAudit(v, sender=stranger)  # anyone re-caches it
+    assert _cache_events(r, registry) == [(v, 2**48 - 1, epoch + 2)]
+    assert registry.activeVerifiedVersion.estimate_gas_cost(reg_model, sender=stranger) == cached
+    assert _cache_events(registry.syncAudit(v, sender=stranger), registry) == []  # nothing changed
+    # an attestation withdrawn, a rejection, a higher requirement: each answered at once
+    r = registry.revokeAttestation(v, sender=reg_auditors[0])
+    assert _cache_events(r, registry) == [(v, 0, epoch + 2)] and both() == (0, ZERO_ADDRESS)
+    registry.attest(v, APPROVED, cid("c-a2"), sender=reg_auditors[0])
+    assert both() == (v, token.address)
+    registry.attest(v, REJECTED, cid("c-r"), sender=reg_auditors[2])
+    assert both() == (0, ZERO_ADDRESS)
+    registry.attest(v, APPROVED, cid("c-r2"), sender=reg_auditors[2])
+    assert both() == (v, token.address)
+    registry.setRequiredApprovals(4, sender=governance)
+    assert both() == (0, ZERO_ADDRESS)
+    registry.setRequiredApprovals(2, sender=governance)
+    assert both() == (v, token.address)
+    # an approval that expires: cached until its expiry, then the tally answers
+    expires = chain.pending_timestamp + 1000
+    for a in reg_auditors[:2]:
+        registry.attestWithExpiry(v, APPROVED, cid("c-e"), expires, sender=a)
+    registry.revokeAttestation(v, sender=reg_auditors[2])
+    r = registry.syncAudit(v, sender=stranger)
+    assert both() == (v, token.address)
+    chain.mine(timestamp=expires)
+    assert both() == (0, ZERO_ADDRESS)
+    # a suspension drops the active version at once
+    registry.attest(v, APPROVED, cid("c-f"), sender=reg_auditors[0])
+    registry.attest(v, APPROVED, cid("c-g"), sender=reg_auditors[1])
+    assert both() == (v, token.address)
+    registry.suspendVersion(v, sender=reg_guardian)
+    assert both() == (0, ZERO_ADDRESS)
+
+
+def test_a_version_without_verifier_caches_nothing(registry, reg_model, reg_auditors, voters, governance):
+    v = submit(registry, reg_model, voters[0], seed="cache-none")
+    receipts = [registry.attest(v, APPROVED, cid(f"n{i}"), sender=a) for i, a in enumerate(reg_auditors)]
+    receipts.append(registry.activateVersion(reg_model, v, 0, sender=governance))
+    assert all(_cache_events(r, registry) == [] for r in receipts)
+    assert tuple(registry.activeVerifiedVersion(reg_model)) == (v, ZERO_ADDRESS)
+    with ape.reverts(registry.ModelRegistryUnknownModel, modelId=99):
+        registry.activeVerifiedVersion(99)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from web3.exceptions import ContractLogicError as Web3ContractLogicError
 from registry_helpers import (
     APPROVED,
     REJECTED,
+    ZERO_ADDRESS,
     cid,
     relay_args,
     relay_expiry_args,
@@ -137,6 +138,8 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
             assert vid == len(self.versions) + 1
             self.versions.append({"model": model})
             self.records.append(tuple(registry.version(vid)))
+            if vid % 2:  # every other version gets a verifier: the audit cache is kept for those
+                registry.bindVerifier(vid, registry.address, sender=stranger)
             self.touched = vid
 
         @rule(i=st.integers(0, 2), who=st.integers(0, 2),
@@ -299,6 +302,12 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
                 registry.revokeRole(AUDITOR_ROLE, auditors[who], sender=governance)
                 self.removed.add(who)
 
+        @rule(i=st.integers(0, 2))
+        def sync_audit(self, i):
+            vid = self.pick(i)
+            if vid is not None:
+                registry.syncAudit(vid, sender=stranger)
+
         @rule(n=st.integers(1, 2))
         def set_required(self, n):
             registry.setRequiredApprovals(n, sender=governance)
@@ -313,6 +322,9 @@ def test_registry_state_machine(chain, registry, governance, accounts, stranger)
                 if active:  # activated by governance, not suspended, audited now
                     assert active in self.history[model] and active not in self.suspended
                     assert registry.isAudited(active)
+                # the cached path (issue 20) answers exactly what the full tally does
+                verifier = registry.address if active % 2 else ZERO_ADDRESS
+                assert tuple(registry.activeVerifiedVersion(model)) == (active, verifier)
 
         @invariant()
         def touched_version_counts_are_live_attestations(self):

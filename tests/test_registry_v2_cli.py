@@ -118,6 +118,20 @@ def test_guardian_suspends_and_only_governance_reinstates(run_cli, model, regist
     assert not ok(run_cli("audit", "status", str(v), "--json"))["suspended"]
 
 
+def test_sync_audit_recaches_after_an_auditor_change(run_cli, model, registry, governance, accounts):
+    """Issue 20: anyone re-caches a version's audit result (the oracle's cheap read) from the CLI."""
+    v = submit(run_cli, model, "sync")
+    ok(run_cli("version", "bind-verifier", str(v), registry.address, "--account", "TEST::9", "--json"))
+    approve(run_cli, v)
+    doc = ok(run_cli("version", "sync-audit", str(v), "--account", "TEST::3", "--json"))
+    assert doc["changed"] is False  # the attestations cached it already
+    registry.grantRole(AUDITOR_ROLE, accounts[3], sender=governance)  # a new auditor voids every cache
+    doc = ok(run_cli("version", "sync-audit", str(v), "--account", "TEST::3", "--json"))
+    assert doc["version_id"] == v and doc["changed"] is True and doc["tx"].startswith("0x")
+    assert "cache already current" in run_cli("version", "sync-audit", str(v), "--account", "TEST::3").stdout
+    refused(run_cli("version", "sync-audit", "999999", "--account", "TEST::3"), "999999")
+
+
 def test_lineage_prints_the_tree(run_cli, model):
     root = submit(run_cli, model, "root")
     left = submit(run_cli, model, "left", "--parent", str(root), "--dataset", cid_of("data"))

@@ -12,6 +12,14 @@ interface IVerifiedModels {
     function activeVersionId(uint256 modelId) external view returns (uint256);
 
     /**
+     * @notice The active version id of `modelId` and its zk verifier in one call (0 and the zero
+     * address when the model has no active version; the zero address when the version has none):
+     * what an oracle pins at request time. Cheaper than {activeVersionId} + {verifierOf} while the
+     * version's audit result is cached (see the registry's `syncAudit`).
+     */
+    function activeVerifiedVersion(uint256 modelId) external view returns (uint256 versionId, address verifier);
+
+    /**
      * @notice The zk verifier bound to `versionId` (an EZKL Halo2 verifier: `verifyProof(bytes,
      * uint256[])`), or the zero address when the version has none.
      */

@@ -579,11 +579,11 @@ class Oracle(Manager):
 
     def propose(self, request_id: int, output_words: Words, *,
                 sender: AccountAPI | None = None) -> TxResult[RequestRecord]:
-        """Answer ``request_id`` with ``output_words`` and the proposer bond.
+        """Answer ``request_id`` with ``output_words`` and the proposer bond (accepted while the
+        pinned version is suspended too: nothing becomes final then, and a refund returns the bond).
 
         Raises:
-            ValidationError, NotFoundError, OracleError: see the module. StateError: the pinned
-            version is suspended.
+            ValidationError, NotFoundError, OracleError: see the module.
         """
         words = _packed(output_words, "output")
         bond = self.config().proposer_bond
@@ -630,15 +630,22 @@ class Oracle(Manager):
 
     def finalize(self, request_id: int, output_words: Sequence[int] | None = None, *,
                  sender: AccountAPI | None = None) -> TxResult[RequestRecord]:
-        """Make the unchallenged proposal of ``request_id`` final (its output read from the
-        events when None).
+        """Make the unchallenged proposal of ``request_id`` final. The output goes along only
+        when the requester takes a callback (read from the events when None) or when it is given
+        (the oracle then checks it): otherwise the proposal's hash in the state is enough.
 
         Raises:
             NotFoundError, OracleError: see the module.
         """
-        output = _packed(self.proposed_output(request_id) if output_words is None else output_words, "output")
+        record = self.record(request_id)
+        if output_words is not None:
+            output = _packed(output_words, "output")
+        elif record.callback:
+            output = _packed(self.proposed_output(request_id), "output")
+        else:
+            output = b""
         receipt = self._send(f"finalize request {request_id}", "finalize",
-                             (int(request_id), self.state(request_id), output), sender)
+                             (int(request_id), record.to_state(), output), sender)
         return TxResult.of(receipt, self.record(request_id))
 
     def expire_challenge(self, request_id: int, *,

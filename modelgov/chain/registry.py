@@ -708,6 +708,19 @@ class Registry(Manager):
                              (int(version_id),), sender)
         return TxResult.of(receipt, int(version_id))
 
+    def sync_audit(self, version_id: int, *, sender: AccountAPI | None = None) -> TxResult[bool]:
+        """Re-cache ``version_id``'s audit result (anyone may: it only reads the attestations), so
+        an oracle's request reads the active version cheaply again after the auditors or the
+        required approvals changed. The value says whether the cached result changed.
+
+        Raises:
+            NotFoundError: unknown version.
+        """
+        receipt = self._send(f"cannot sync the audit of version {version_id}", "syncAudit",
+                             (int(version_id),), sender)
+        changed = any(getattr(log, "event_name", "") == "AuditCacheUpdated" for log in receipt.events)
+        return TxResult.of(receipt, changed)
+
     def reinstate(self, version_id: int, *, sender: AccountAPI | None = None) -> TxResult[int]:
         """Reinstate a suspended version (governance only: propose it unless you are the timelock).
 

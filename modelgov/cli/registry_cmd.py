@@ -264,6 +264,23 @@ def version_bind_verifier(version_id: int, verifier: str, network: str, account:
         click.echo(f"version {version_id}: verifier {bound} bound")
 
 
+@version.command("sync-audit")
+@click.argument("version_id", type=int)
+@network_option
+@account_option
+@json_option
+def version_sync_audit(version_id: int, network: str, account: str | None, as_json: bool) -> None:
+    """Anyone: re-cache VERSION's audit result, so oracle requests read the active version
+    cheaply again after auditors or the required approvals changed."""
+    with client(network, account) as gov:
+        result = gov.registry.sync_audit(version_id)
+    if as_json:
+        echo_json({"version_id": version_id, "changed": result.value, "tx": result.tx_hash})
+    else:
+        click.echo(f"version {version_id}: audit {'re-cached' if result.value else 'cache already current'}"
+                   f" (tx {result.tx_hash})")
+
+
 @version.command("suspend")
 @click.argument("version_id", type=int)
 @network_option
