@@ -105,9 +105,17 @@ class FileHook(Protocol[W, E_co]):
     task's chunk views: ``data[j]`` holds file bytes ``[offset + j * chunk_size, ...)``, ``n``
     bytes in all. :meth:`deliver` gets its results on the building thread, in file order;
     :meth:`finish` gives the file's ``FileEntry.extra``.
+
+    :attr:`head_bytes` (0: none; at most the chunk size) asks for the sha256 of the first
+    ``head_bytes`` bytes of every full chunk: with raw leaves a leaf's block is its chunk, so
+    that digest is the leaf hash's midstate there, finalised (a copy and one more block, not a
+    second pass over those bytes); it comes as ``heads[j]`` for the full chunks ``data[j]``.
+    ``heads`` is empty with dag-pb leaves (a leaf block starts with its protobuf prefix).
     """
 
-    def work(self, data: list[memoryview], offset: int, n: int, chunk_size: int) -> W: ...
+    head_bytes: int
+
+    def work(self, data: list[memoryview], offset: int, n: int, chunk_size: int, heads: list[bytes]) -> W: ...
 
     def deliver(self, result: W) -> None: ...
 
@@ -376,7 +384,8 @@ def _feed_tasks(
     :data:`~modelgov.threads.FREE_WINDOW` tasks may be in flight. What runs under the GIL is per task in the
     workers (the hash calls and one list of CIDs); this thread adds the leaves (in bulk when no
     sink or observer wants each one) and tells ``on_bytes`` the bytes of each task. A ``hook``
-    computes more digests from each task's bytes on the worker that read them.
+    computes more digests from each task's bytes on the worker that read them (with raw leaves,
+    the digests of its chunk heads from the leaf hashes: :attr:`FileHook.head_bytes`).
 
     Raises:
         OSError: reading failed, or the file shrank while being read.
@@ -405,6 +414,23 @@ def _feed_tasks(
     ring = [_TaskBuffer(per_task, size, prefix, suffix) for _ in range(buffers)]
     mine = threading.local()
     sha = hashlib.sha256
+    # raw leaves: the hook's chunk heads come from the leaf hashes (see FileHook.head_bytes)
+    cut = min(hook.head_bytes, size) if hook is not None and raw else 0
+
+    def leaves(slots: list[memoryview]) -> tuple[list[bytes], list[bytes]]:
+        """The full leaves' CIDs and, when ``cut``, the sha256 of each one's first ``cut`` bytes."""
+        if not cut:
+            return [head + sha(slot).digest() for slot in slots], []
+        if cut == size:
+            heads = [sha(slot).digest() for slot in slots]
+            return [head + d for d in heads], heads
+        cids, heads = [], []
+        for slot in slots:
+            h = sha(slot[:cut])
+            heads.append(h.copy().digest())
+            h.update(slot[cut:])
+            cids.append(head + h.digest())
+        return cids, heads
 
     def tasks() -> Iterator[tuple[_TaskBuffer, int, int]]:
         for task in itertools.count():
@@ -440,12 +466,13 @@ def _feed_tasks(
             got = pread_full(fd, want, offset)  # type: ignore[arg-type]
             if got < n:
                 raise OSError(f"file shrank while being read ({offset + got} of {length} bytes)")
-        extra = hook.work(buf.data, offset, n, size) if hook is not None else None
+        cids, heads = leaves(buf.slots[:full])
+        extra = hook.work(buf.data, offset, n, size, heads) if hook is not None else None
         tail = None
         if n % size or n == 0:  # the file's last, short chunk (or the one empty chunk)
             rest = n - full * size
             tail = (*_hash_leaf(raw, prof.cid_version, buf.data[full][:rest]), rest)
-        return buf, n, [head + sha(slot).digest() for slot in buf.slots[:full]], extra, tail
+        return buf, n, cids, extra, tail
 
     block_size = len(prefix) + size + len(suffix)
     sink = dag.sink

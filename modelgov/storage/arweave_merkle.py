@@ -292,12 +292,17 @@ class ChunkHashHook:
     (a :class:`modelgov.cid.dag.FileHook`; :meth:`finish` gives the file's :class:`ChunkTree`).
 
     Every full 256 KiB chunk but the last two lies inside one UnixFS chunk when the profile's
-    chunk size is a multiple of 256 KiB: the worker that read it hashes it. The last two
+    chunk size is a multiple of 256 KiB: the worker that read it hashes it, except the first
+    chunk of every full raw leaf, whose hash the leaf's own hash gives (:attr:`head_bytes`: a
+    quarter of the hashing with 1 MiB leaves, all of it with 256 KiB ones). The last two
     chunks (rebalanced, at most 288 KiB) are copied out and hashed at the end.
 
     Raises:
         ValidationError: (at the first task) the UnixFS chunk size is not a multiple of 256 KiB.
     """
+
+    #: the sha256 of each full raw leaf's first 256 KiB is that of an Arweave chunk
+    head_bytes = MAX_CHUNK_SIZE
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -307,7 +312,9 @@ class ChunkHashHook:
         self.hashes: list[bytes] = []
         self.tail = bytearray()
 
-    def work(self, data: list[memoryview], offset: int, n: int, chunk_size: int) -> tuple[list[bytes], bytes]:
+    def work(
+        self, data: list[memoryview], offset: int, n: int, chunk_size: int, heads: list[bytes]
+    ) -> tuple[list[bytes], bytes]:
         if chunk_size % MAX_CHUNK_SIZE or offset % MAX_CHUNK_SIZE:
             raise ValidationError(
                 f"Arweave chunks need UnixFS chunks of a multiple of 256 KiB, not {chunk_size}"
@@ -315,7 +322,10 @@ class ChunkHashHook:
         out: list[bytes] = []
         for k in range(offset // MAX_CHUNK_SIZE, min((offset + n) // MAX_CHUNK_SIZE, self.regular)):
             j, inner = divmod(k * MAX_CHUNK_SIZE - offset, chunk_size)
-            out.append(_sha256(data[j][inner : inner + MAX_CHUNK_SIZE]).digest())
+            if inner == 0 and j < len(heads):  # the first 256 KiB of a full raw leaf
+                out.append(heads[j])
+            else:
+                out.append(_sha256(data[j][inner : inner + MAX_CHUNK_SIZE]).digest())
         tail = b""
         if offset + n > self.tail_start:
             start = max(offset, self.tail_start) - offset

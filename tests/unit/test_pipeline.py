@@ -45,7 +45,10 @@ def _count_reads(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
     return read
 
 
-@pytest.mark.parametrize(("name", "threads"), [("unixfs-v0-2015", 3), ("kubo-cidv1", 1), ("unixfs-v1-2025", 2)])
+@pytest.mark.parametrize(("name", "threads"), [
+    ("unixfs-v0-2015", 3), ("kubo-cidv1", 1), ("kubo-cidv1", 2), ("unixfs-v1-2025", 2), ("unixfs-v1-2025", 1),
+    (get_profile("kubo-cidv1").scaled(2 * K, 3), 2),  # raw leaves of two Arweave chunks, two per task
+])
 def test_one_read_gives_the_manifest_the_car_and_every_arweave_tree(tmp_path, monkeypatch, name, threads) -> None:  # type: ignore[no-untyped-def]
     folder = _folder(tmp_path)
     read = _count_reads(monkeypatch)
