@@ -108,6 +108,11 @@ def write_car(
                                 **build_options)
             stream.seek(0)
             stream.write(encode_header([result.root.cid]))
+        # A rename over an existing file makes ext4 (auto_da_alloc) write the whole new file back
+        # before the rename returns: remove the old CAR first. `out` is never a partial CAR (at
+        # most absent for an instant), and a reader of the old one keeps its open file.
+        if target.is_file():
+            target.unlink()
         os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)

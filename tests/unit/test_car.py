@@ -161,3 +161,19 @@ def test_unsafe_names_are_refused(tmp_path: Path) -> None:
 def test_profile_scaled_keeps_identity() -> None:
     p = get_profile("kubo-cidv1").scaled(10, 3)
     assert (p.chunk_size, p.max_links, p.cid_version, p.raw_leaves) == (10, 3, 1, True)
+
+
+def test_an_existing_car_is_replaced_whole(tmp_path: Path) -> None:
+    """A CAR written over an old one (removed first: no ext4 write-back inside the rename) holds
+    the new DAG, leaves no partial file, and a reader of the old file keeps reading the old bytes."""
+    a, b = tmp_path / "a.bin", tmp_path / "b.bin"
+    a.write_bytes(b"old contents" * 1000)
+    b.write_bytes(b"new contents" * 3000)
+    out = tmp_path / "out.car"
+    old = write_car(a, out, "unixfs-v1-2025")
+    old_bytes = out.read_bytes()
+    with open(out, "rb") as reader:
+        new = write_car(b, out, "unixfs-v1-2025")
+        assert reader.read() == old_bytes
+    assert read_car(out)[0] == [new.root.cid] != [old.root.cid]
+    assert out.read_bytes() != old_bytes and not (tmp_path / "out.car.partial").exists()
