@@ -25,3 +25,8 @@ def created(receipt) -> dict:
     """The WeightsBoundVerifierCreated event's arguments of a receipt."""
     (log,) = [e for e in receipt.events if e.event_name == "WeightsBoundVerifierCreated"]
     return dict(log.event_arguments)
+
+
+def deploy_clone(project, factory, verifier, commitment: bytes, sender):
+    """The WeightsBoundVerifier clone ``factory`` creates over ``verifier`` and ``commitment``."""
+    return project.WeightsBoundVerifier.at(created(factory.create(verifier.address, commitment, sender=sender))["clone"])

@@ -10,7 +10,7 @@ import ape
 import pytest
 from eth_utils import keccak
 
-from bound_verifier_helpers import COMMIT_A, COMMIT_B, INSTANCES, clone_args, created, proof
+from bound_verifier_helpers import COMMIT_A, COMMIT_B, INSTANCES, clone_args, deploy_clone, proof
 from modelgov.chain.zk_verifier import clone_args as parse_clone
 from modelgov.chain.zk_verifier import expected_clone_code
 from modelgov.errors import VerifierMismatchError
@@ -29,7 +29,7 @@ def factory(project, deployer):
 
 @pytest.fixture(scope="module")
 def version_a(project, factory, lenient, deployer):
-    return project.WeightsBoundVerifier.at(created(factory.create(lenient.address, COMMIT_A, sender=deployer))["clone"])
+    return deploy_clone(project, factory, lenient, COMMIT_A, deployer)
 
 
 def test_proof_of_other_weights_is_refused(version_a):

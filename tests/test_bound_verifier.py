@@ -9,7 +9,7 @@ import ape
 import pytest
 from eth_utils import keccak
 
-from bound_verifier_helpers import BODY, COMMIT_A, COMMIT_B, INSTANCES, created, proof
+from bound_verifier_helpers import BODY, COMMIT_A, COMMIT_B, INSTANCES, created, deploy_clone, proof
 from registry_helpers import version_input
 
 
@@ -25,8 +25,7 @@ def factory(project, deployer):
 
 @pytest.fixture(scope="module")
 def clone_a(project, factory, shared, deployer):
-    receipt = factory.create(shared.address, COMMIT_A, sender=deployer)
-    return project.WeightsBoundVerifier.at(created(receipt)["clone"])
+    return deploy_clone(project, factory, shared, COMMIT_A, deployer)
 
 
 def test_create_emits_event_and_lands_at_the_predicted_address(project, factory, shared, stranger):

@@ -543,13 +543,15 @@ class Oracle(Manager):
         raise NotFoundError(f"no Requested event for request {request_id} since block "
                             f"{self._default_from() if from_block is None else from_block}")
 
-    def proposed_output(self, request_id: int, from_block: int | None = None) -> list[int]:
-        """The currently proposed output words of ``request_id``.
+    def proposed_output(self, request_id: int, from_block: int | None = None, *,
+                        record: RequestRecord | None = None) -> list[int]:
+        """The currently proposed output words of ``request_id`` (``record``: its record, when the
+        caller has just read it).
 
         Raises:
             NotFoundError: no such request, or nothing proposed now.
         """
-        record = self.record(request_id)
+        record = self.record(request_id) if record is None else record
         if record.output_hash is None:
             raise NotFoundError(f"request {request_id} has no answer proposed ({record.status})")
         for ev in reversed(self.proposals(from_block, request_id=request_id)):
@@ -641,7 +643,7 @@ class Oracle(Manager):
         if output_words is not None:
             output = _packed(output_words, "output")
         elif record.callback:
-            output = _packed(self.proposed_output(request_id), "output")
+            output = _packed(self.proposed_output(request_id, record=record), "output")
         else:
             output = b""
         receipt = self._send(f"finalize request {request_id}", "finalize",

@@ -16,6 +16,7 @@ import pytest
 from modelgov import manifest as mf
 from modelgov.errors import BundleError, ValidationError
 from modelgov.storage import bundles
+from modelgov.storage.arweave_wallet import Wallet
 from test_arweave_upload import TEST_WALLET, arlocal, env, gw, run_cli, wallet  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,20 +88,25 @@ def test_every_item_verifies_with_arbundles(tmp_path: Path, wallet) -> None:  # 
     assert again.reused and again.manifest_id == plan.manifest_id
 
 
-def test_tampered_item_is_refused(tmp_path: Path, wallet) -> None:  # noqa: F811
+def assert_tampered_item_refused(tmp_path: Path, signer: Wallet | bundles.ItemSigner, at: int) -> None:
+    """Bundle a model folder signed by ``signer``, flip one byte ``at`` bytes into the data of
+    its ``weights.bin`` item: both our reader and arbundles refuse exactly that item."""
     folder = model_folder(tmp_path)
-    plan = bundles.build_bundle(folder, wallet, out_dir=tmp_path / "b")
+    plan = bundles.build_bundle(folder, signer, out_dir=tmp_path / "b")
     items = bundles.read_bundle(plan.bundle_path)
     target = next(i for i in items if i.tag("File-Path") == "weights.bin")
     data = bytearray(plan.bundle_path.read_bytes())
-    data[target.data_offset + 1000] ^= 1
+    data[target.data_offset + at] ^= 1
     bad = tmp_path / "bad.bin"
     bad.write_bytes(bytes(data))
     with pytest.raises(BundleError, match="signature does not verify") as err:
         bundles.read_bundle(bad)
     assert err.value.item_id == target.id
-    doc = arbundles_check(bad)
-    assert [i["valid"] for i in doc["items"] if i["id"] == target.id] == [False]
+    assert [i["valid"] for i in arbundles_check(bad)["items"] if i["id"] == target.id] == [False]
+
+
+def test_tampered_item_is_refused(tmp_path: Path, wallet) -> None:  # noqa: F811
+    assert_tampered_item_refused(tmp_path, wallet, 1000)
 
 
 def test_pin_folder_as_bundle_fetch_by_path_and_rebuild(env, gw, tmp_path: Path, capsys) -> None:  # noqa: F811

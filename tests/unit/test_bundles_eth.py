@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
-from modelgov.errors import BundleError, WalletError
+from modelgov.errors import WalletError
 from modelgov.storage import bundles
 from modelgov.storage.arweave_merkle import b64url_decode
 from modelgov.storage.eth_signer import EthereumItemSigner, address_of, load_eth_signer, verify_eth
 from test_arweave_upload import TEST_WALLET, arlocal, env, gw, run_cli, wallet  # noqa: F401
-from test_bundles import arbundles_check, model_folder
+from test_bundles import arbundles_check, assert_tampered_item_refused, model_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 # anvil's well-known test account #0 (public test key)
@@ -95,18 +95,7 @@ def test_same_bytes_as_arbundles_ethereum_signer(eth: EthereumItemSigner) -> Non
 
 
 def test_tampered_or_foreign_eth_items_are_refused(tmp_path: Path, eth: EthereumItemSigner) -> None:
-    folder = model_folder(tmp_path)
-    plan = bundles.build_bundle(folder, eth, out_dir=tmp_path / "b")
-    items = bundles.read_bundle(plan.bundle_path)
-    target = next(i for i in items if i.tag("File-Path") == "weights.bin")
-    data = bytearray(plan.bundle_path.read_bytes())
-    data[target.data_offset + 7] ^= 1
-    bad = tmp_path / "bad.bin"
-    bad.write_bytes(bytes(data))
-    with pytest.raises(BundleError, match="signature does not verify") as err:
-        bundles.read_bundle(bad)
-    assert err.value.item_id == target.id
-    assert [i["valid"] for i in arbundles_check(bad)["items"] if i["id"] == target.id] == [False]
+    assert_tampered_item_refused(tmp_path, eth, 7)
 
     # another key's owner over the same signature: the recovered address differs
     other = EthereumItemSigner.from_key(bytes.fromhex("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"))
